@@ -1,0 +1,29 @@
+package tc
+
+import "context"
+
+// Caller is the authenticated identity behind a request: a user signed in
+// with a session, or a user's API token. Permissions are the effective ones
+// (for a token, its requested permissions ∩ its owner's role).
+type Caller struct {
+	User        *User
+	Token       *Token // nil for a session
+	SessionHash string // "" for a token
+	Permissions PermissionSet
+}
+
+// Can reports whether the caller holds p.
+func (c *Caller) Can(p Permission) bool { return c != nil && c.Permissions.Has(p) }
+
+type callerKey struct{}
+
+// NewContextWithCaller returns ctx carrying c.
+func NewContextWithCaller(ctx context.Context, c *Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// CallerFromContext returns the caller stored in ctx, or nil.
+func CallerFromContext(ctx context.Context) *Caller {
+	c, _ := ctx.Value(callerKey{}).(*Caller)
+	return c
+}

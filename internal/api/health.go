@@ -1,0 +1,24 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// live answers while the process is up; it never touches the database.
+func (s *Server) live(w http.ResponseWriter, r *http.Request) {
+	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// ready answers 200 only when the database answers.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.Store.Ping(ctx); err != nil {
+		s.Logger.Warn("readiness check failed", "error", err)
+		WriteJSON(w, http.StatusServiceUnavailable, map[string]bool{"ready": false})
+		return
+	}
+	WriteJSON(w, http.StatusOK, map[string]bool{"ready": true})
+}

@@ -1,0 +1,62 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/metrics"
+)
+
+// Instrument wraps h with panic recovery, request metrics by route pattern
+// and debug-level request logs. It is shared by both listeners.
+func Instrument(m *metrics.Metrics, listener string, logger *slog.Logger, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
+				if !sw.wrote {
+					WriteError(sw, r, nil, tc.Errorf(tc.EINTERNAL, "internal error"))
+				}
+			}
+			route := r.Pattern
+			if route == "" {
+				route = "unmatched"
+			}
+			d := time.Since(start)
+			m.HTTPRequests.WithLabelValues(listener, route, strconv.Itoa(sw.status)).Inc()
+			m.HTTPDuration.WithLabelValues(listener, route).Observe(d.Seconds())
+			logger.Debug("request", "listener", listener, "method", r.Method, "route", route, "status", sw.status, "duration", d)
+		}()
+		h.ServeHTTP(sw, r)
+	})
+}
+
+// statusWriter records the status code written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,162 @@
+// Package api adapts the domain to HTTP on the main listener: the JSON API
+// under /api/, health endpoints and /metrics. Routes are listed in routes.go.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/auth"
+	"github.com/telegrafcontroller/tc/internal/metrics"
+	"github.com/telegrafcontroller/tc/internal/store"
+)
+
+// Server holds what the main listener's handlers need. Fields are set by
+// internal/app before Handler is called.
+type Server struct {
+	Store   *store.Store
+	Auth    *auth.Authenticator
+	Metrics *metrics.Metrics
+	Logger  *slog.Logger
+	Now     func() time.Time
+	Version string
+	// MaxBody caps JSON request bodies.
+	MaxBody int64
+	// Exempt lists permission resources ("configs", "heartbeat", ...) whose
+	// endpoints need no authentication (--disable-auth-endpoints).
+	Exempt map[string]bool
+	// TLS reports whether the listener serves HTTPS (cookies get Secure).
+	TLS bool
+	// UI, when set, serves every non-API path (the web UI).
+	UI http.Handler
+
+	mux    *http.ServeMux
+	routes []Route
+}
+
+// Route is one registered endpoint and the permission it requires.
+type Route struct {
+	Method     string
+	Path       string
+	Permission tc.Permission // Public or SignedIn or a resource:action
+}
+
+// Pseudo-permissions for routes that need no specific permission.
+const (
+	Public   tc.Permission = ""
+	SignedIn tc.Permission = "*"
+)
+
+// Routes returns every registered endpoint (for the OpenAPI completeness and
+// permission-walk tests).
+func (s *Server) Routes() []Route { return s.routes }
+
+// handle registers h on "METHOD /path" behind authentication and the
+// permission check for perm.
+func (s *Server) handle(pattern string, perm tc.Permission, h http.HandlerFunc) {
+	method, path, _ := strings.Cut(pattern, " ")
+	s.routes = append(s.routes, Route{Method: method, Path: path, Permission: perm})
+	s.mux.Handle(pattern, s.authorize(perm, h))
+	if method == http.MethodGet {
+		s.routes = append(s.routes, Route{Method: http.MethodHead, Path: path, Permission: perm})
+	}
+}
+
+// Handler builds the main listener's handler.
+func (s *Server) Handler() http.Handler {
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.MaxBody == 0 {
+		s.MaxBody = 1 << 20
+	}
+	s.mux = http.NewServeMux()
+	s.routes = nil
+	s.registerRoutes()
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}))
+	var h http.Handler = http.HandlerFunc(s.serve)
+	h = http.NewCrossOriginProtection().Handler(h)
+	return Instrument(s.Metrics, "main", s.Logger, h)
+}
+
+// serve dispatches to the mux, answering unknown /api/ paths and wrong
+// methods with JSON errors instead of the mux's plain text.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		if strings.HasPrefix(r.URL.Path, "/api/") || !s.uiServes(r) {
+			rec := &headerRecorder{header: http.Header{}}
+			h, _ := s.mux.Handler(r)
+			h.ServeHTTP(rec, r)
+			if rec.status == http.StatusMethodNotAllowed {
+				w.Header().Set("Allow", rec.header.Get("Allow"))
+				WriteError(w, r, s.Logger, tc.Errorf(tc.EMETHOD, "method %s not allowed on %s", r.Method, r.URL.Path))
+				return
+			}
+			WriteError(w, r, s.Logger, tc.Errorf(tc.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
+			return
+		}
+		s.UI.ServeHTTP(w, r)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) uiServes(r *http.Request) bool {
+	return s.UI != nil && !strings.HasPrefix(r.URL.Path, "/health/") && r.URL.Path != "/metrics"
+}
+
+// headerRecorder captures what the mux's fallback handlers would write.
+type headerRecorder struct {
+	header http.Header
+	status int
+}
+
+func (h *headerRecorder) Header() http.Header         { return h.header }
+func (h *headerRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (h *headerRecorder) WriteHeader(code int)        { h.status = code }
+
+// authorize authenticates the request and checks perm. Exempted groups
+// (--disable-auth-endpoints) pass unauthenticated.
+func (s *Server) authorize(perm tc.Permission, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		caller, err := s.Auth.Authenticate(r)
+		if err != nil {
+			WriteError(w, r, s.Logger, err)
+			return
+		}
+		if caller != nil {
+			r = r.WithContext(tc.NewContextWithCaller(r.Context(), caller))
+		}
+		if perm == Public || s.Exempt[perm.Resource()] {
+			h(w, r)
+			return
+		}
+		if caller == nil {
+			WriteError(w, r, s.Logger, tc.Errorf(tc.EUNAUTHORIZED, auth.MsgMissing))
+			return
+		}
+		if perm != SignedIn && !caller.Can(perm) {
+			WriteError(w, r, s.Logger, auth.Forbidden(perm))
+			return
+		}
+		h(w, r)
+	})
+}
+
+// decode is DecodeJSON with the server's body cap.
+func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
+	return DecodeJSON(w, r, s.MaxBody, v)
+}
+
+// fail writes err: the one error exit of every handler.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	WriteError(w, r, s.Logger, err)
+}

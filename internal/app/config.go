@@ -1,0 +1,255 @@
+package app
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every start-up option. Each is read from a flag, else an
+// environment variable, else a .env file in the working directory, else its
+// default. The options table below is the only list of them.
+type Config struct {
+	Port          int
+	HeartbeatPort int
+	Bind          string
+	DataDir       string
+	Database      string
+	SSLCert       string
+	SSLKey        string
+	DBCACert      string
+	DBSSLNoVerify bool
+	LogFormat     string
+	LogLevel      string
+	MaxBodyBytes  int64
+	// HeartbeatMaxBodyBytes caps heartbeat bodies (413 beyond).
+	HeartbeatMaxBodyBytes int64
+	// DisabledAuthEndpoints is the raw --disable-auth-endpoints list.
+	DisabledAuthEndpoints string
+	ShutdownTimeout       time.Duration
+}
+
+// option describes one setting: its flag, variable, default and help.
+type option struct {
+	flag, env, def, usage string
+	set                   func(c *Config, v string) error
+}
+
+func options() []option {
+	return []option{
+		{"port", "APP_PORT", "8888", "port of the main listener (API, UI, health, metrics); 0 picks a free port", intSetter(func(c *Config, n int) { c.Port = n })},
+		{"heartbeat-port", "HEARTBEAT_PORT", "8000", "port of the heartbeat listener; 0 picks a free port", intSetter(func(c *Config, n int) { c.HeartbeatPort = n })},
+		{"bind", "BIND_ADDRESS", "", "address both listeners bind (empty: all interfaces)", func(c *Config, v string) error { c.Bind = v; return nil }},
+		{"data-dir", "DATA_DIR", "", "directory of the SQLite database (default $XDG_DATA_HOME/telegraf-controller, else ~/.local/share/telegraf-controller)", func(c *Config, v string) error { c.DataDir = v; return nil }},
+		{"database", "DATABASE_URL", "", "postgres:// or postgresql:// URL for PostgreSQL; any other value is a SQLite file path (default <data-dir>/sqlite.db)", func(c *Config, v string) error { c.Database = v; return nil }},
+		{"database-ca-cert", "DATABASE_CA_CERT", "", "CA certificate (PEM) to verify PostgreSQL's TLS certificate (also read from PGSSLROOTCERT)", func(c *Config, v string) error { c.DBCACert = v; return nil }},
+		{"database-ssl-no-verify", "DATABASE_SSL_NO_VERIFY", "false", "encrypt the PostgreSQL connection without verifying its certificate (ignored when a CA is given)", boolSetter(func(c *Config, b bool) { c.DBSSLNoVerify = b })},
+		{"ssl-cert", "SSL_CERT_PATH", "", "TLS certificate (PEM); with --ssl-key, both listeners serve HTTPS", func(c *Config, v string) error { c.SSLCert = v; return nil }},
+		{"ssl-key", "SSL_KEY_PATH", "", "TLS private key (PEM)", func(c *Config, v string) error { c.SSLKey = v; return nil }},
+		{"log-format", "LOG_FORMAT", "text", "log format: text or json", func(c *Config, v string) error {
+			if v != "text" && v != "json" {
+				return fmt.Errorf("must be text or json, not %q", v)
+			}
+			c.LogFormat = v
+			return nil
+		}},
+		{"log-level", "LOG_LEVEL", "info", "log level: debug, info, warn or error", func(c *Config, v string) error {
+			switch v {
+			case "debug", "info", "warn", "error":
+				c.LogLevel = v
+				return nil
+			}
+			return fmt.Errorf("must be debug, info, warn or error, not %q", v)
+		}},
+		{"max-body-bytes", "MAX_BODY_BYTES", "1048576", "largest accepted API request body in bytes", int64Setter(func(c *Config, n int64) { c.MaxBodyBytes = n })},
+		{"heartbeat-max-body-bytes", "HEARTBEAT_MAX_BODY_BYTES", "1048576", "largest accepted heartbeat body in bytes (413 beyond)", int64Setter(func(c *Config, n int64) { c.HeartbeatMaxBodyBytes = n })},
+		{"disable-auth-endpoints", "DISABLED_AUTH_ENDPOINTS", "", "comma list of agents, configs, labels, reporting-rules, heartbeat, or * whose endpoints need no authentication (read once at start-up)", func(c *Config, v string) error { c.DisabledAuthEndpoints = v; return nil }},
+		{"shutdown-timeout", "SHUTDOWN_TIMEOUT", "15s", "how long a graceful shutdown waits for in-flight requests", durationSetter(func(c *Config, d time.Duration) { c.ShutdownTimeout = d })},
+	}
+}
+
+func intSetter(f func(*Config, int)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 65535 {
+			return fmt.Errorf("must be a port number between 0 and 65535, not %q", v)
+		}
+		f(c, n)
+		return nil
+	}
+}
+
+func int64Setter(f func(*Config, int64)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("must be a positive integer, not %q", v)
+		}
+		f(c, n)
+		return nil
+	}
+}
+
+func boolSetter(f func(*Config, bool)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		switch strings.ToLower(v) {
+		case "1", "true", "yes", "on":
+			f(c, true)
+		case "0", "false", "no", "off", "":
+			f(c, false)
+		default:
+			return fmt.Errorf("must be true or false, not %q", v)
+		}
+		return nil
+	}
+}
+
+func durationSetter(f func(*Config, time.Duration)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return fmt.Errorf("must be a duration such as 30s or 2m, not %q", v)
+		}
+		f(c, d)
+		return nil
+	}
+}
+
+// ErrHelp and ErrVersion tell main to exit 0 after printing.
+var (
+	ErrHelp    = errors.New("help requested")
+	ErrVersion = errors.New("version requested")
+)
+
+// ParseConfig reads args, then getenv, then dotenv (the parsed .env file).
+// Help goes to out.
+func ParseConfig(args []string, getenv func(string) string, dotenv map[string]string, out io.Writer) (Config, error) {
+	var c Config
+	opts := options()
+	fs := flag.NewFlagSet("telegraf-controller", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	given := map[string]*string{}
+	for _, o := range opts {
+		given[o.flag] = fs.String(o.flag, "", "")
+	}
+	version := fs.Bool("version", false, "")
+	help := fs.Bool("help", false, "")
+	fs.BoolVar(help, "h", false, "")
+	if err := fs.Parse(args); err != nil {
+		return c, fmt.Errorf("%s (see --help)", err)
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	if *help {
+		printHelp(out, opts)
+		return c, ErrHelp
+	}
+	if *version {
+		return c, ErrVersion
+	}
+	seen := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { seen[f.Name] = true })
+	for _, o := range opts {
+		v, src := o.def, "default"
+		if seen[o.flag] {
+			v, src = *given[o.flag], "flag --"+o.flag
+		} else if ev, ok := lookup(getenv, o.env); ok {
+			v, src = ev, "environment variable "+o.env
+		} else if dv, ok := dotenv[o.env]; ok {
+			v, src = dv, ".env entry "+o.env
+		}
+		if err := o.set(&c, v); err != nil {
+			return c, fmt.Errorf("invalid %s: %s", src, err)
+		}
+	}
+	if c.DBCACert == "" {
+		if v, ok := lookup(getenv, "PGSSLROOTCERT"); ok {
+			c.DBCACert = v
+		}
+	}
+	return c, nil
+}
+
+func lookup(getenv func(string) string, key string) (string, bool) {
+	v := getenv(key)
+	return v, v != ""
+}
+
+func printHelp(out io.Writer, opts []option) {
+	fmt.Fprintln(out, "Usage: telegraf-controller [options]")
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, "Each option is read from its flag, else its environment variable, else a .env")
+	fmt.Fprintln(out, "file in the working directory, else its default.")
+	fmt.Fprintln(out)
+	for _, o := range opts {
+		def := o.def
+		if def == "" {
+			def = "none"
+		}
+		fmt.Fprintf(out, "  --%s  (%s, default %s)\n      %s\n", o.flag, o.env, def, o.usage)
+	}
+	fmt.Fprintln(out, "  --version\n      print the version and exit")
+	fmt.Fprintln(out, "  --help\n      print this help and exit")
+}
+
+// ReadDotEnv parses KEY=VALUE lines of path (blank lines and # comments
+// skipped, optional "export ", surrounding quotes removed). A missing file is
+// an empty map.
+func ReadDotEnv(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		line = strings.TrimPrefix(line, "export ")
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, fmt.Errorf("%s line %d: expected KEY=VALUE", path, n)
+		}
+		v = strings.TrimSpace(v)
+		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+			v = v[1 : len(v)-1]
+		}
+		out[strings.TrimSpace(k)] = v
+	}
+	return out, sc.Err()
+}
+
+// DatabaseDSN returns the database to open: DATABASE_URL when set, else
+// sqlite.db in the data directory.
+func (c Config) DatabaseDSN(getenv func(string) string) (string, error) {
+	if c.Database != "" {
+		return c.Database, nil
+	}
+	dir := c.DataDir
+	if dir == "" {
+		if x := getenv("XDG_DATA_HOME"); x != "" {
+			dir = filepath.Join(x, "telegraf-controller")
+		} else {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				return "", fmt.Errorf("find data directory: %w (set --data-dir)", err)
+			}
+			dir = filepath.Join(home, ".local", "share", "telegraf-controller")
+		}
+	}
+	return filepath.Join(dir, "sqlite.db"), nil
+}

@@ -1,0 +1,314 @@
+// Package app wires the controller together: Main reads the configuration,
+// opens the store, and runs the main and heartbeat listeners until closed.
+// cmd/telegraf-controller only handles signals and exit codes, and tests run
+// Main on port 0.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/api"
+	"github.com/telegrafcontroller/tc/internal/auth"
+	"github.com/telegrafcontroller/tc/internal/heartbeat"
+	"github.com/telegrafcontroller/tc/internal/metrics"
+	"github.com/telegrafcontroller/tc/internal/store"
+)
+
+// Version is the controller's version, set at build time with
+// -ldflags "-X github.com/telegrafcontroller/tc/internal/app.Version=1.2.3".
+var Version = "dev"
+
+// Main is one controller process.
+type Main struct {
+	Config Config
+	// Getenv reads the environment (os.Getenv by default; tests inject).
+	Getenv func(string) string
+	// LogOutput receives log lines (os.Stderr by default).
+	LogOutput io.Writer
+	// Now is the clock every component uses (time.Now by default).
+	Now func() time.Time
+
+	Logger  *slog.Logger
+	Store   *store.Store
+	Metrics *metrics.Metrics
+	Auth    *auth.Authenticator
+	API     *api.Server
+	HB      *heartbeat.Server
+
+	mainLn, hbLn net.Listener
+	mainSrv      *http.Server
+	hbSrv        *http.Server
+	serveErr     chan error
+	// closers run after the listeners stop and before the store closes, in
+	// order: they flush pending writes and stop background work.
+	closers []func(context.Context) error
+}
+
+// NewMain returns a Main with defaults for everything but Config.
+func NewMain() *Main {
+	return &Main{Getenv: os.Getenv, LogOutput: os.Stderr, Now: time.Now, serveErr: make(chan error, 2)}
+}
+
+// ParseFlags fills Config from args, the environment and ./.env.
+func (m *Main) ParseFlags(args []string, helpOut io.Writer) error {
+	dotenv, err := ReadDotEnv(".env")
+	if err != nil {
+		return err
+	}
+	m.Config, err = ParseConfig(args, m.Getenv, dotenv, helpOut)
+	return err
+}
+
+// Run opens the database and starts both listeners. It returns once they are
+// listening; serving continues until Close. Errors are one clear line.
+func (m *Main) Run(ctx context.Context) error {
+	if m.Logger == nil {
+		m.Logger = newLogger(m.Config, m.LogOutput)
+	}
+	exempt, err := parseExempt(m.Config.DisabledAuthEndpoints)
+	if err != nil {
+		return err
+	}
+	tlsConfig, err := m.tlsConfig()
+	if err != nil {
+		return err
+	}
+	dsn, err := m.Config.DatabaseDSN(m.Getenv)
+	if err != nil {
+		return err
+	}
+	m.Store, err = store.Open(ctx, dsn, store.Options{
+		Logger: m.Logger, Now: m.Now, CACertFile: m.Config.DBCACert, SSLNoVerify: m.Config.DBSSLNoVerify,
+	})
+	if err != nil {
+		return err
+	}
+	m.Logger.Info("database ready", "dialect", string(m.Store.Dialect()), "database", redactDSN(dsn),
+		"schema_version", store.LatestSchemaVersion(m.Store.Dialect()))
+
+	m.Metrics = metrics.New()
+	m.Auth = &auth.Authenticator{Tokens: m.Store, Now: m.Now}
+	if len(exempt) > 0 {
+		m.Logger.Warn("authentication is disabled for some endpoints; anyone who can reach them can use them",
+			"groups", strings.Join(keys(exempt), ","))
+	}
+	m.API = &api.Server{
+		Store: m.Store, Auth: m.Auth, Metrics: m.Metrics, Logger: m.Logger, Now: m.Now,
+		Version: Version, MaxBody: m.Config.MaxBodyBytes, Exempt: exempt, TLS: tlsConfig != nil,
+	}
+	m.HB = &heartbeat.Server{
+		Store: m.Store, Auth: m.Auth, Metrics: m.Metrics, Logger: m.Logger,
+		Exempt: exempt[tc.ResHeartbeat], MaxBody: m.Config.HeartbeatMaxBodyBytes,
+	}
+
+	if m.mainLn, err = listen(m.Config.Bind, m.Config.Port, "main"); err != nil {
+		return err
+	}
+	if m.hbLn, err = listen(m.Config.Bind, m.Config.HeartbeatPort, "heartbeat"); err != nil {
+		return err
+	}
+	m.mainSrv = m.newServer(m.API.Handler(), tlsConfig, 60*time.Second)
+	m.hbSrv = m.newServer(m.HB.Handler(), tlsConfig, 10*time.Second)
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+	}
+	m.Logger.Info("listening", "listener", "main", "address", m.mainLn.Addr().String(), "scheme", scheme, "version", Version)
+	m.Logger.Info("listening", "listener", "heartbeat", "address", m.hbLn.Addr().String(), "scheme", scheme)
+	go m.serve(m.mainSrv, m.mainLn, tlsConfig != nil)
+	go m.serve(m.hbSrv, m.hbLn, tlsConfig != nil)
+	return nil
+}
+
+// newServer sets every timeout: slow or stalled clients cannot hold
+// connections forever.
+func (m *Main) newServer(h http.Handler, tlsConfig *tls.Config, writeTimeout time.Duration) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		TLSConfig:         tlsConfig,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+}
+
+func (m *Main) serve(srv *http.Server, ln net.Listener, useTLS bool) {
+	var err error
+	if useTLS {
+		err = srv.ServeTLS(ln, "", "")
+	} else {
+		err = srv.Serve(ln)
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		m.Logger.Error("listener stopped", "address", ln.Addr().String(), "error", err)
+		m.serveErr <- err
+	}
+}
+
+// Done reports a listener that stopped on its own.
+func (m *Main) Done() <-chan error { return m.serveErr }
+
+// OnClose registers fn to run during Close, after the listeners have
+// drained and before the database closes.
+func (m *Main) OnClose(fn func(context.Context) error) { m.closers = append(m.closers, fn) }
+
+// Close stops accepting requests, lets in-flight ones finish, runs the
+// registered closers (which flush pending writes) and closes the database.
+func (m *Main) Close() error {
+	timeout := m.Config.ShutdownTimeout
+	if timeout == 0 {
+		timeout = 15 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var errs []error
+	for _, srv := range []*http.Server{m.hbSrv, m.mainSrv} {
+		if srv != nil {
+			errs = append(errs, srv.Shutdown(ctx))
+		}
+	}
+	for _, ln := range []net.Listener{m.mainLn, m.hbLn} {
+		if ln != nil {
+			ln.Close()
+		}
+	}
+	for _, fn := range m.closers {
+		errs = append(errs, fn(ctx))
+	}
+	if m.Store != nil {
+		errs = append(errs, m.Store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// MainAddr is the main listener's address (host:port).
+func (m *Main) MainAddr() string { return m.mainLn.Addr().String() }
+
+// HeartbeatAddr is the heartbeat listener's address.
+func (m *Main) HeartbeatAddr() string { return m.hbLn.Addr().String() }
+
+func listen(bind string, port int, name string) (net.Listener, error) {
+	addr := net.JoinHostPort(bind, strconv.Itoa(port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		var hint string
+		if errors.Is(err, errAddrInUse) || strings.Contains(err.Error(), "address already in use") {
+			hint = " (port already in use; choose another with --port / --heartbeat-port)"
+		}
+		return nil, fmt.Errorf("listen on %s for the %s listener: %s%s", addr, name, rootMessage(err), hint)
+	}
+	return ln, nil
+}
+
+var errAddrInUse = errors.New("address already in use")
+
+func rootMessage(err error) string {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err.Error()
+		}
+		err = u
+	}
+}
+
+// tlsConfig loads the server certificate when both paths are set.
+func (m *Main) tlsConfig() (*tls.Config, error) {
+	cert, key := m.Config.SSLCert, m.Config.SSLKey
+	if cert == "" && key == "" {
+		return nil, nil
+	}
+	if cert == "" || key == "" {
+		m.Logger.Warn("only one of --ssl-cert and --ssl-key is set; serving plain HTTP")
+		return nil, nil
+	}
+	for _, f := range []string{cert, key} {
+		if _, err := os.ReadFile(f); err != nil {
+			return nil, fmt.Errorf("read TLS file %s: %s", f, rootMessage(err))
+		}
+	}
+	pair, err := tls.LoadX509KeyPair(cert, key)
+	if err != nil {
+		return nil, fmt.Errorf("load TLS certificate %s and key %s: %s", cert, key, err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// exemptGroups are the endpoint groups --disable-auth-endpoints may open.
+var exemptGroups = []string{tc.ResAgents, tc.ResConfigs, tc.ResLabels, tc.ResReportingRules, tc.ResHeartbeat}
+
+func parseExempt(list string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, g := range strings.Split(list, ",") {
+		g = strings.TrimSpace(g)
+		switch {
+		case g == "":
+		case g == "*":
+			for _, e := range exemptGroups {
+				out[e] = true
+			}
+		case contains(exemptGroups, g):
+			out[g] = true
+		default:
+			return nil, fmt.Errorf("invalid --disable-auth-endpoints entry %q: use %s or *", g, strings.Join(exemptGroups, ", "))
+		}
+	}
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func keys(m map[string]bool) []string {
+	var out []string
+	for _, g := range exemptGroups {
+		if m[g] {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// redactDSN hides a PostgreSQL password in logs.
+func redactDSN(dsn string) string {
+	if !store.IsPostgresURL(dsn) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://(unparseable)"
+	}
+	return u.Redacted()
+}
+
+func newLogger(c Config, out io.Writer) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(c.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(out, opts))
+	}
+	return slog.New(slog.NewTextHandler(out, opts))
+}

@@ -1,0 +1,148 @@
+// Package auth turns request credentials (an API token in an Authorization
+// header, or a session cookie) into a *tc.Caller with effective permissions.
+// It serves every listener, so the API, config serving and heartbeats share
+// one set of rules and messages.
+package auth
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/telegrafcontroller/tc"
+)
+
+// Messages shared by every listener (tokens issue, "Authentication everywhere").
+const (
+	MsgMissing      = "Missing or invalid Authorization header"
+	MsgBadFormat    = "Invalid token format"
+	MsgInvalid      = "Invalid token"
+	MsgExpired      = "Token expired"
+	SessionCookie   = "tc_session"
+	schemeBearer    = "bearer"
+	schemeToken     = "token"
+	schemeBasic     = "basic"
+	maxHeaderValues = 8
+)
+
+// TokenSource finds a token and its owner by the token's digest.
+// Errors: ENOTFOUND.
+type TokenSource interface {
+	TokenByHash(ctx context.Context, hash string) (*tc.Token, error)
+	UserByID(ctx context.Context, id string) (*tc.User, error)
+}
+
+// Authenticator resolves credentials. Sessions is optional until sessions exist.
+type Authenticator struct {
+	Tokens   TokenSource
+	Sessions SessionSource
+	Now      func() time.Time
+}
+
+// SessionSource resolves a session cookie value to a caller. It returns
+// (nil, nil) when the cookie names no live session.
+type SessionSource interface {
+	CallerBySession(ctx context.Context, sessionID string) (*tc.Caller, error)
+}
+
+// Authenticate returns the caller behind r, (nil, nil) when r carries no
+// credentials at all, or an EUNAUTHORIZED error with one of the shared
+// messages. When several Authorization headers are present (Telegraf sends
+// two when a custom one is configured) a valid token in any of them wins.
+func (a *Authenticator) Authenticate(r *http.Request) (*tc.Caller, error) {
+	values := r.Header.Values("Authorization")
+	if len(values) > 0 {
+		var firstErr error
+		for i, v := range values {
+			if i == maxHeaderValues {
+				break
+			}
+			c, err := a.authenticateHeader(r.Context(), v)
+			if err == nil {
+				return c, nil
+			}
+			if firstErr == nil || tc.ErrorMessage(firstErr) == MsgMissing {
+				firstErr = err
+			}
+		}
+		return nil, firstErr
+	}
+	if a.Sessions != nil {
+		if ck, err := r.Cookie(SessionCookie); err == nil && ck.Value != "" {
+			return a.Sessions.CallerBySession(r.Context(), ck.Value)
+		}
+	}
+	return nil, nil
+}
+
+func (a *Authenticator) authenticateHeader(ctx context.Context, v string) (*tc.Caller, error) {
+	scheme, cred, _ := strings.Cut(strings.TrimSpace(v), " ")
+	cred = strings.TrimSpace(cred)
+	switch strings.ToLower(scheme) {
+	case schemeBearer, schemeToken:
+	case schemeBasic:
+		// A config URL with userinfo makes Go send Basic; accept the token as
+		// the password (or the username) so such URLs work too.
+		raw, err := base64.StdEncoding.DecodeString(cred)
+		if err != nil {
+			return nil, unauthorized(MsgMissing)
+		}
+		user, pass, _ := strings.Cut(string(raw), ":")
+		cred = pass
+		if !strings.HasPrefix(pass, tc.TokenPrefix) {
+			cred = user
+		}
+	default:
+		return nil, unauthorized(MsgMissing)
+	}
+	if cred == "" {
+		return nil, unauthorized(MsgMissing)
+	}
+	return a.AuthenticateToken(ctx, cred)
+}
+
+// AuthenticateToken checks a presented token value: format first (no I/O),
+// then the token, its owner and its expiry.
+func (a *Authenticator) AuthenticateToken(ctx context.Context, secret string) (*tc.Caller, error) {
+	if !tc.CheckTokenFormat(secret) {
+		return nil, unauthorized(MsgBadFormat)
+	}
+	tok, err := a.Tokens.TokenByHash(ctx, tc.HashSecret(secret))
+	if tc.ErrorCode(err) == tc.ENOTFOUND {
+		return nil, unauthorized(MsgInvalid)
+	} else if err != nil {
+		return nil, err
+	}
+	if tok.Status != tc.TokenActive {
+		return nil, unauthorized(MsgInvalid)
+	}
+	user, err := a.Tokens.UserByID(ctx, tok.UserID)
+	if tc.ErrorCode(err) == tc.ENOTFOUND {
+		return nil, unauthorized(MsgInvalid)
+	} else if err != nil {
+		return nil, err
+	}
+	if user.Disabled {
+		return nil, unauthorized(MsgInvalid)
+	}
+	if tok.ExpiresAt != nil && !a.now().Before(*tok.ExpiresAt) {
+		return nil, unauthorized(MsgExpired)
+	}
+	return &tc.Caller{User: user, Token: tok, Permissions: tc.EffectivePermissions(user.Role, tok.Permissions)}, nil
+}
+
+func (a *Authenticator) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+func unauthorized(msg string) error { return &tc.Error{Code: tc.EUNAUTHORIZED, Message: msg} }
+
+// Forbidden is the error for a caller lacking p.
+func Forbidden(p tc.Permission) error {
+	return tc.Errorf(tc.EFORBIDDEN, "Insufficient permissions: %s required", p)
+}

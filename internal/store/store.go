@@ -1,0 +1,317 @@
+// Package store adapts SQLite (modernc.org/sqlite, pure Go) and PostgreSQL
+// (pgx) to the domain. Both run the same SQL: $n placeholders, RETURNING, and
+// timestamps produced in Go as Unix milliseconds (BIGINT) so neither dialect's
+// date handling matters.
+package store
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+
+	"github.com/telegrafcontroller/tc"
+)
+
+// Dialect names the database behind a Store.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Options tunes Open. Zero values are sensible.
+type Options struct {
+	Logger *slog.Logger
+	Now    func() time.Time // injected clock; time.Now by default
+	// Postgres TLS extras (reference §1.4): a CA file and "encrypt, don't verify".
+	CACertFile  string
+	SSLNoVerify bool
+}
+
+// Store is the database. For SQLite, writes go through a single connection
+// (SQLite allows one writer; a pool of writers would only queue on the lock
+// and surface SQLITE_BUSY) while reads use a pool of connections that WAL lets
+// run beside the writer. For PostgreSQL both are the same pool.
+type Store struct {
+	dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+	now     func() time.Time
+	logger  *slog.Logger
+	path    string // SQLite file path, "" for PostgreSQL
+}
+
+// IsPostgresURL reports whether dsn selects PostgreSQL.
+func IsPostgresURL(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open connects to dsn (a postgres:// URL or a SQLite path, optionally
+// prefixed with file:), checks it answers and migrates it.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	dsn = strings.Trim(strings.TrimSpace(dsn), `"'`)
+	s := &Store{now: opts.Now, logger: opts.Logger}
+	var err error
+	if IsPostgresURL(dsn) {
+		err = s.openPostgres(ctx, dsn, opts)
+	} else {
+		err = s.openSQLite(ctx, dsn)
+	}
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) openSQLite(ctx context.Context, dsn string) error {
+	s.dialect = SQLite
+	path := strings.TrimPrefix(dsn, "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if path == "" || path == ":memory:" {
+		return errors.New("open database: an in-memory SQLite database cannot be shared by two pools; give a file path")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("open database: create directory %s: %w", dir, err)
+		}
+	}
+	s.path = path
+	// busy_timeout comes first so that the other pragmas wait for a lock
+	// instead of failing; WAL lets readers run beside the writer; foreign keys
+	// are off by default in SQLite; synchronous=NORMAL is durable in WAL mode
+	// except for the last transactions on power loss.
+	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
+	var err error
+	// _txlock=immediate takes the write lock at BEGIN, so a transaction that
+	// reads then writes never fails half-way with SQLITE_BUSY.
+	if s.write, err = sql.Open("sqlite", base+"&_txlock=immediate"); err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	s.write.SetMaxOpenConns(1)
+	s.write.SetConnMaxIdleTime(0)
+	if s.read, err = sql.Open("sqlite", base+"&_pragma=query_only(1)"); err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	s.read.SetMaxOpenConns(8)
+	s.read.SetMaxIdleConns(8)
+	// The first statement touches the file header: a file that is not SQLite
+	// fails here with one clear message.
+	var mode string
+	if err := s.write.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		if strings.Contains(err.Error(), "not a database") || strings.Contains(err.Error(), "(26)") {
+			return fmt.Errorf("open database: %s is not a SQLite database", path)
+		}
+		return fmt.Errorf("open database %s: %w", path, err)
+	}
+	return nil
+}
+
+func (s *Store) openPostgres(ctx context.Context, dsn string, opts Options) error {
+	s.dialect = Postgres
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return errors.New("open database: DATABASE_URL is not a valid URL")
+	}
+	q := u.Query()
+	// Client certificates are not supported (reference §1.4): drop them loudly.
+	for _, k := range []string{"sslcert", "sslkey"} {
+		if q.Has(k) {
+			opts.Logger.Warn("ignoring PostgreSQL client certificate option", "option", k)
+			q.Del(k)
+		}
+	}
+	ca := q.Get("sslrootcert")
+	if ca == "" {
+		ca = opts.CACertFile
+	}
+	q.Del("sslrootcert")
+	u.RawQuery = q.Encode()
+	cfg, err := pgx.ParseConfig(u.String())
+	if err != nil {
+		return fmt.Errorf("open database: %s", redactPG(err.Error(), u))
+	}
+	if cfg.TLSConfig != nil {
+		switch {
+		case ca != "":
+			pem, err := os.ReadFile(ca)
+			if err != nil {
+				return fmt.Errorf("open database: read CA certificate %s: %w", ca, err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return fmt.Errorf("open database: %s holds no PEM certificate", ca)
+			}
+			cfg.TLSConfig.RootCAs = pool
+			mode := q.Get("sslmode")
+			if mode == "require" || mode == "verify-ca" || mode == "verify-full" {
+				cfg.TLSConfig.InsecureSkipVerify = false
+				cfg.TLSConfig.ServerName = cfg.Host
+			}
+		case opts.SSLNoVerify:
+			cfg.TLSConfig = &tls.Config{InsecureSkipVerify: true}
+		}
+	}
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(16)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	s.write, s.read = db, db
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		return fmt.Errorf("open database: cannot reach PostgreSQL at %s: %s", u.Redacted(), redactPG(rootMessage(err), u))
+	}
+	return nil
+}
+
+// redactPG removes a password that a driver message may quote.
+func redactPG(msg string, u *url.URL) string {
+	if p, ok := u.User.Password(); ok && p != "" {
+		msg = strings.ReplaceAll(msg, p, "xxxxx")
+	}
+	return msg
+}
+
+// rootMessage is the innermost message of err, first line only (pgconn
+// lists one line per address it tried).
+func rootMessage(err error) string {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			msg, _, _ := strings.Cut(err.Error(), "\n")
+			return msg
+		}
+		err = u
+	}
+}
+
+// Dialect returns which database this is.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Path returns the SQLite file path, or "" for PostgreSQL.
+func (s *Store) Path() string { return s.path }
+
+// Now returns the store's clock reading.
+func (s *Store) Now() time.Time { return s.now() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	var errs []error
+	if s.write != nil {
+		errs = append(errs, s.write.Close())
+	}
+	if s.read != nil && s.read != s.write {
+		errs = append(errs, s.read.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Tx is a write transaction with one fixed time for everything it does.
+type Tx struct {
+	*sql.Tx
+	store *Store
+	now   time.Time
+}
+
+// BeginTx starts a write transaction.
+func (s *Store) BeginTx(ctx context.Context) (*Tx, error) {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin transaction: %w", translate(err))
+	}
+	return &Tx{Tx: tx, store: s, now: s.now().UTC()}, nil
+}
+
+// Now is the transaction's fixed time.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// withTx runs fn in a write transaction, committing on nil and rolling back
+// otherwise, and translates driver errors.
+func (s *Store) withTx(ctx context.Context, fn func(tx *Tx) error) error {
+	tx, err := s.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return translate(err)
+	}
+	return translate(tx.Commit())
+}
+
+// WithTx is withTx for callers outside the package that compose store calls.
+func (s *Store) WithTx(ctx context.Context, fn func(tx *Tx) error) error { return s.withTx(ctx, fn) }
+
+// ReadDB is the pool for reads.
+func (s *Store) ReadDB() *sql.DB { return s.read }
+
+// ms converts a time to the stored Unix milliseconds.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// msPtr converts an optional time.
+func msPtr(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+// fromMS converts stored Unix milliseconds back to a UTC time.
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// fromNullMS converts an optional stored time.
+func fromNullMS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
+
+// notFound is the error for a missing row of the named kind.
+func notFound(kind string) error { return tc.Errorf(tc.ENOTFOUND, "%s not found", kind) }
+
+// WithTxExec runs one statement in its own write transaction (for tests and
+// maintenance).
+func (s *Store) WithTxExec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := s.withTx(ctx, func(tx *Tx) error {
+		var err error
+		res, err = tx.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
+}

@@ -1,0 +1,68 @@
+package tc_test
+
+import (
+	"regexp"
+	"testing"
+
+	"github.com/telegrafcontroller/tc"
+)
+
+func TestTokenFormat(t *testing.T) {
+	re := regexp.MustCompile(tc.TokenPattern)
+	seen := map[string]bool{}
+	for i := 0; i < 200; i++ {
+		s := tc.NewTokenSecret()
+		if !tc.CheckTokenFormat(s) {
+			t.Fatalf("fresh token %q fails its own check", s)
+		}
+		if !re.MatchString(s) || re.FindString("x "+s+" y") != s {
+			t.Fatalf("published pattern does not match %q", s)
+		}
+		if seen[s] {
+			t.Fatalf("duplicate token %q", s)
+		}
+		seen[s] = true
+	}
+	good := tc.NewTokenSecret()
+	flip := func(i int) string {
+		b := []byte(good)
+		if b[i] == 'a' {
+			b[i] = 'b'
+		} else {
+			b[i] = 'a'
+		}
+		return string(b)
+	}
+	for name, bad := range map[string]string{
+		"empty":         "",
+		"wrong prefix":  "tc-apiv2_" + good[len(tc.TokenPrefix):],
+		"short":         good[:len(good)-1],
+		"long":          good + "a",
+		"bad alphabet":  good[:20] + "-" + good[21:],
+		"checksum":      flip(len(good) - 1),
+		"random part":   flip(len(tc.TokenPrefix) + 3),
+		"no prefix":     good[len(tc.TokenPrefix):],
+		"github format": "ghp_" + good[len(tc.TokenPrefix):],
+	} {
+		if tc.CheckTokenFormat(bad) {
+			t.Errorf("%s: %q accepted", name, bad)
+		}
+	}
+}
+
+func TestEffectivePermissions(t *testing.T) {
+	want := []tc.Permission{"configs:read", "heartbeat:write"}
+	got := tc.EffectivePermissions(tc.RoleManager, []tc.Permission{"configs:read", "heartbeat:write", "users:write"}).List()
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("manager effective = %v, want %v", got, want)
+	}
+	if n := len(tc.EffectivePermissions(tc.RoleViewer, []tc.Permission{"heartbeat:write", "tokens:read"})); n != 0 {
+		t.Fatalf("viewer got %d permissions, want 0", n)
+	}
+	if _, err := tc.ParsePermissions([]string{"configs:fly"}); tc.ErrorCode(err) != tc.EINVALID {
+		t.Fatalf("unknown permission: err = %v, want EINVALID", err)
+	}
+	if _, err := tc.ParsePermissions([]string{"heartbeat:read"}); err == nil {
+		t.Fatal("heartbeat:read accepted; heartbeat has only write")
+	}
+}
