@@ -20,7 +20,9 @@ func OpenAPIDocument(version string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	sort.Slice(names, func(i, j int) bool { return names[i] == "openapi/base.json" || (names[j] != "openapi/base.json" && names[i] < names[j]) })
+	sort.Slice(names, func(i, j int) bool {
+		return names[i] == "openapi/base.json" || (names[j] != "openapi/base.json" && names[i] < names[j])
+	})
 	var doc map[string]any
 	for _, name := range names {
 		b, err := docs.Files.ReadFile(name)

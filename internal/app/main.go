@@ -136,6 +136,9 @@ func (m *Main) Run(ctx context.Context) error {
 // newServer sets every timeout: slow or stalled clients cannot hold
 // connections forever.
 func (m *Main) newServer(h http.Handler, tlsConfig *tls.Config, writeTimeout time.Duration) *http.Server {
+	if tlsConfig != nil {
+		tlsConfig = tlsConfig.Clone() // net/http adds its protocols to the config: one per server
+	}
 	return &http.Server{
 		Handler:           h,
 		TLSConfig:         tlsConfig,

@@ -146,3 +146,11 @@ func unauthorized(msg string) error { return &tc.Error{Code: tc.EUNAUTHORIZED, M
 func Forbidden(p tc.Permission) error {
 	return tc.Errorf(tc.EFORBIDDEN, "Insufficient permissions: %s required", p)
 }
+
+// UserChanged must be called, before the API call that changed it returns,
+// after a user's role, disabled flag or existence changed, so that cached
+// credentials of that user follow at once. (The token cache fills this in.)
+func (a *Authenticator) UserChanged(userID string) {}
+
+// TokenChanged must be called after a token is revoked, deleted or reassigned.
+func (a *Authenticator) TokenChanged(tokenID string) {}
