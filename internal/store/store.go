@@ -53,6 +53,8 @@ type Store struct {
 	now     func() time.Time
 	logger  *slog.Logger
 	path    string // SQLite file path, "" for PostgreSQL
+	// configListeners hear about committed changes of served configs (config.go).
+	configListeners []func(ids []string)
 }
 
 // IsPostgresURL reports whether dsn selects PostgreSQL.

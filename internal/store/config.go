@@ -1,0 +1,404 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/telegrafcontroller/tc"
+)
+
+const configColumns = `id, name, description, toml, created_at, updated_at, created_by, updated_by, revision_at, current_version`
+
+// queryer is what both a pool and a transaction offer.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func scanConfig(row interface{ Scan(...any) error }) (*tc.Config, error) {
+	var c tc.Config
+	var created, updated, revision int64
+	if err := row.Scan(&c.ID, &c.Name, &c.Description, &c.TOML, &created, &updated, &c.CreatedBy, &c.UpdatedBy,
+		&revision, &c.CurrentVersion); err != nil {
+		return nil, err
+	}
+	c.CreatedAt, c.UpdatedAt, c.RevisionAt = fromMS(created), fromMS(updated), fromMS(revision)
+	c.LabelIDs = []string{}
+	return &c, nil
+}
+
+// OnConfigChange registers fn to be called after a commit that changed what
+// the named configs render (their TOML, a constant they use) or removed
+// them. Register at start-up, before serving.
+func (s *Store) OnConfigChange(fn func(ids []string)) {
+	s.configListeners = append(s.configListeners, fn)
+}
+
+func (s *Store) configsChanged(ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	for _, fn := range s.configListeners {
+		fn(ids)
+	}
+}
+
+// nextRevisionSQL moves revision_at to the transaction's time truncated to
+// the second ($1), or one second past its previous value when that is later:
+// Last-Modified has one-second resolution, and two changes within one second
+// must still yield two values. Computed by the UPDATE itself so that
+// concurrent writers on PostgreSQL serialise on the row lock.
+const nextRevisionSQL = `revision_at = CASE WHEN revision_at + 1000 > $1 THEN revision_at + 1000 ELSE $1 END`
+
+func revisionBase(now time.Time) int64 { return ms(now.Truncate(time.Second)) }
+
+// CreateConfig inserts c (assigning id, timestamps, revision and version 1)
+// and records version 1 with note. Errors: ECONFLICT for a taken name,
+// EINVALID for an unknown label.
+func (s *Store) CreateConfig(ctx context.Context, c *tc.Config, note string) error {
+	err := s.withTx(ctx, func(tx *Tx) error {
+		c.ID = uuid.NewString()
+		c.CreatedAt, c.UpdatedAt = tx.now, tx.now
+		c.UpdatedBy = c.CreatedBy
+		c.RevisionAt = fromMS(revisionBase(tx.now))
+		c.CurrentVersion = 1
+		_, err := tx.ExecContext(ctx, `INSERT INTO configs (`+configColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			c.ID, c.Name, c.Description, c.TOML, ms(c.CreatedAt), ms(c.UpdatedAt), c.CreatedBy, c.UpdatedBy,
+			ms(c.RevisionAt), c.CurrentVersion)
+		if IsConflict(err) {
+			return nameTaken(c.Name)
+		}
+		if err != nil {
+			return fmt.Errorf("create config: %w", err)
+		}
+		if err := insertVersion(ctx, tx, c.ID, 1, c.TOML, note, c.CreatedBy); err != nil {
+			return err
+		}
+		c.LabelIDs, err = setConfigLabels(ctx, tx, c.ID, c.LabelIDs)
+		return err
+	})
+	if err == nil {
+		s.configsChanged([]string{c.ID})
+	}
+	return err
+}
+
+func nameTaken(name string) error {
+	return &tc.Error{Code: tc.ECONFLICT, Field: "name", Message: fmt.Sprintf("a config named %q already exists", name)}
+}
+
+func insertVersion(ctx context.Context, tx *Tx, id string, version int, toml, note, author string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO config_versions (config_id, version, toml, note, author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		id, version, toml, note, author, ms(tx.now))
+	if err != nil {
+		return fmt.Errorf("record config version: %w", err)
+	}
+	return nil
+}
+
+// setConfigLabels replaces the config's labels with ids (deduplicated).
+func setConfigLabels(ctx context.Context, tx *Tx, configID string, ids []string) ([]string, error) {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM config_labels WHERE config_id = $1`, configID); err != nil {
+		return nil, fmt.Errorf("set config labels: %w", err)
+	}
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if slices.Contains(out, id) {
+			continue
+		}
+		var exists int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM labels WHERE id = $1`, id).Scan(&exists)
+		if err == sql.ErrNoRows {
+			return nil, tc.FieldErrorf("labelIds", "label %q does not exist", id)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("set config labels: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO config_labels (config_id, label_id) VALUES ($1, $2)`, configID, id); err != nil {
+			return nil, fmt.Errorf("set config labels: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// ConfigByID returns one config with its labels. Errors: ENOTFOUND.
+func (s *Store) ConfigByID(ctx context.Context, id string) (*tc.Config, error) {
+	return configByID(ctx, s.read, id)
+}
+
+func configByID(ctx context.Context, q queryer, id string) (*tc.Config, error) {
+	c, err := scanConfig(q.QueryRowContext(ctx, `SELECT `+configColumns+` FROM configs WHERE id = $1`, id))
+	if err == sql.ErrNoRows {
+		return nil, notFound("config")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get config: %w", err)
+	}
+	if err := loadConfigLabels(ctx, q, []*tc.Config{c}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func loadConfigLabels(ctx context.Context, q queryer, cs []*tc.Config) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	byID := make(map[string]*tc.Config, len(cs))
+	args := make([]any, len(cs))
+	marks := make([]string, len(cs))
+	for i, c := range cs {
+		byID[c.ID] = c
+		args[i] = c.ID
+		marks[i] = fmt.Sprintf("$%d", i+1)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT cl.config_id, cl.label_id FROM config_labels cl JOIN labels l ON l.id = cl.label_id
+		WHERE cl.config_id IN (`+strings.Join(marks, ", ")+`) ORDER BY lower(l.name), l.id`, args...)
+	if err != nil {
+		return fmt.Errorf("get config labels: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var cid, lid string
+		if err := rows.Scan(&cid, &lid); err != nil {
+			return fmt.Errorf("get config labels: %w", err)
+		}
+		byID[cid].LabelIDs = append(byID[cid].LabelIDs, lid)
+	}
+	return rows.Err()
+}
+
+// escapeLike escapes LIKE wildcards for use with ESCAPE '\'.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// ListConfigs returns one page of configs matching f and the total count.
+func (s *Store) ListConfigs(ctx context.Context, f tc.ConfigFilter) ([]*tc.Config, int, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if f.Search != "" {
+		p := arg("%" + escapeLike(strings.ToLower(f.Search)) + "%")
+		where = append(where, `(lower(name) LIKE `+p+` ESCAPE '\' OR lower(description) LIKE `+p+` ESCAPE '\')`)
+	}
+	if f.LabelID != "" {
+		where = append(where, `EXISTS (SELECT 1 FROM config_labels cl WHERE cl.config_id = configs.id AND cl.label_id = `+arg(f.LabelID)+`)`)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int
+	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM configs`+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count configs: %w", err)
+	}
+	order := "lower(name)"
+	if f.SortBy == "updatedAt" {
+		order = "updated_at"
+	}
+	dir := "ASC"
+	if f.SortOrder == "desc" {
+		dir = "DESC"
+	}
+	limit, offset := arg(f.Limit), arg((f.Page-1)*f.Limit)
+	rows, err := s.read.QueryContext(ctx, `SELECT `+configColumns+` FROM configs`+cond+
+		` ORDER BY `+order+` `+dir+`, id `+dir+` LIMIT `+limit+` OFFSET `+offset, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list configs: %w", err)
+	}
+	defer rows.Close()
+	out := []*tc.Config{}
+	for rows.Next() {
+		c, err := scanConfig(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list configs: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list configs: %w", err)
+	}
+	rows.Close()
+	if err := loadConfigLabels(ctx, s.read, out); err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// UpdateConfig applies u as actorID. A TOML that differs byte for byte from
+// the current one records a new version (with u.ChangeNote) and moves the
+// revision; name, description and label edits do not.
+// Errors: ENOTFOUND, ECONFLICT (name), EINVALID (label).
+func (s *Store) UpdateConfig(ctx context.Context, id string, u tc.ConfigUpdate, actorID string) (*tc.Config, error) {
+	var out *tc.Config
+	var changed bool
+	err := s.withTx(ctx, func(tx *Tx) error {
+		cur, err := configByID(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		name, desc := cur.Name, cur.Description
+		if u.Name != nil {
+			name = *u.Name
+		}
+		if u.Description != nil {
+			desc = *u.Description
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE configs SET name = $1, description = $2, updated_at = $3, updated_by = $4 WHERE id = $5`,
+			name, desc, ms(tx.now), actorID, id)
+		if IsConflict(err) {
+			return nameTaken(name)
+		}
+		if err != nil {
+			return fmt.Errorf("update config: %w", err)
+		}
+		if u.TOML != nil && *u.TOML != cur.TOML {
+			if err := setConfigTOML(ctx, tx, id, *u.TOML, u.ChangeNote, actorID); err != nil {
+				return err
+			}
+			changed = true
+		}
+		if u.LabelIDs != nil {
+			if _, err := setConfigLabels(ctx, tx, id, *u.LabelIDs); err != nil {
+				return err
+			}
+		}
+		out, err = configByID(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		s.configsChanged([]string{id})
+	}
+	return out, nil
+}
+
+// SetConfigTOML replaces a config's TOML as actorID, recording a new version
+// with note and moving its revision (used by rollback). It records a version
+// even when the TOML is unchanged, since the caller asked for one.
+// Errors: ENOTFOUND.
+func (s *Store) SetConfigTOML(ctx context.Context, id, toml, note, actorID string) (*tc.Config, error) {
+	var out *tc.Config
+	err := s.withTx(ctx, func(tx *Tx) error {
+		if err := setConfigTOML(ctx, tx, id, toml, note, actorID); err != nil {
+			return err
+		}
+		var err error
+		out, err = configByID(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.configsChanged([]string{id})
+	return out, nil
+}
+
+func setConfigTOML(ctx context.Context, tx *Tx, id, toml, note, actorID string) error {
+	var version int
+	err := tx.QueryRowContext(ctx, `UPDATE configs SET toml = $2, current_version = current_version + 1, `+nextRevisionSQL+`,
+		updated_at = $3, updated_by = $4 WHERE id = $5 RETURNING current_version`,
+		revisionBase(tx.now), toml, ms(tx.now), actorID, id).Scan(&version)
+	if err == sql.ErrNoRows {
+		return notFound("config")
+	}
+	if err != nil {
+		return fmt.Errorf("set config toml: %w", err)
+	}
+	return insertVersion(ctx, tx, id, version, toml, note, actorID)
+}
+
+// bumpRevisions moves the revision of configs whose render changed without
+// their TOML changing (a constant they use).
+func bumpRevisions(ctx context.Context, tx *Tx, ids []string) error {
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, `UPDATE configs SET `+nextRevisionSQL+` WHERE id = $2`, revisionBase(tx.now), id); err != nil {
+			return fmt.Errorf("move config revision: %w", err)
+		}
+	}
+	return nil
+}
+
+// ActiveAgentCount is how many agents not marked not_reporting link to the config.
+func activeAgentCount(ctx context.Context, q queryer, configID string) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM agent_configs ac JOIN agents a ON a.id = ac.agent_id
+		WHERE ac.config_id = $1 AND a.status <> $2`, configID, tc.AgentNotReporting).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count agents using config: %w", err)
+	}
+	return n, nil
+}
+
+// DeleteConfigs deletes every config in ids and their agent links, all or
+// nothing. Errors: ENOTFOUND naming a missing id, ECONFLICT when actively
+// reporting agents use one of them.
+func (s *Store) DeleteConfigs(ctx context.Context, ids []string) error {
+	err := s.withTx(ctx, func(tx *Tx) error {
+		for _, id := range ids {
+			var name string
+			err := tx.QueryRowContext(ctx, `SELECT name FROM configs WHERE id = $1`, id).Scan(&name)
+			if err == sql.ErrNoRows {
+				return tc.Errorf(tc.ENOTFOUND, "config %s not found", id)
+			}
+			if err != nil {
+				return fmt.Errorf("delete config: %w", err)
+			}
+			n, err := activeAgentCount(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				agents := "agents use"
+				if n == 1 {
+					agents = "agent uses"
+				}
+				return tc.Errorf(tc.ECONFLICT, "config %q cannot be deleted: %d actively reporting %s it", name, n, agents)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM agent_configs WHERE config_id = $1`, id); err != nil {
+				return fmt.Errorf("delete config: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM configs WHERE id = $1`, id); err != nil {
+				return fmt.Errorf("delete config: %w", err)
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		s.configsChanged(ids)
+	}
+	return err
+}
+
+// ServedConfig is what serving a config's TOML needs.
+type ServedConfig struct {
+	Name       string
+	TOML       string
+	RevisionAt time.Time
+}
+
+// ConfigForServing reads the fields the TOML endpoint renders from.
+// Errors: ENOTFOUND.
+func (s *Store) ConfigForServing(ctx context.Context, id string) (ServedConfig, error) {
+	var c ServedConfig
+	var rev int64
+	err := s.read.QueryRowContext(ctx, `SELECT name, toml, revision_at FROM configs WHERE id = $1`, id).Scan(&c.Name, &c.TOML, &rev)
+	if err == sql.ErrNoRows {
+		return c, notFound("config")
+	}
+	if err != nil {
+		return c, fmt.Errorf("get config: %w", err)
+	}
+	c.RevisionAt = fromMS(rev)
+	return c, nil
+}
