@@ -1,0 +1,111 @@
+package telegraf
+
+import (
+	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"encoding/json"
+	"io"
+	"strings"
+	"sync"
+)
+
+//go:generate go run ./gen -version v1.39.3 -out plugins.json.gz
+
+// pluginsFile is the catalogue written by ./gen: data extracted from the
+// Telegraf module (github.com/influxdata/telegraf, MIT licence, copyright
+// InfluxData Inc.), attributed in its header fields.
+//
+//go:embed plugins.json.gz
+var pluginsFile []byte
+
+// Plugin is one Telegraf plugin of the catalogue.
+type Plugin struct {
+	// Type is the plugin's section: inputs, outputs, processors,
+	// aggregators, secretstores, or parsers and serializers (the values of
+	// data_format in inputs and outputs).
+	Type  string `json:"type"`
+	Name  string `json:"name"`
+	Title string `json:"title,omitempty"`
+	// Description is the first sentence of the plugin's README.
+	Description string   `json:"description"`
+	Since       string   `json:"since,omitempty"` // first Telegraf version with the plugin
+	Tags        []string `json:"tags,omitempty"`
+	// Sample is the plugin's sample configuration, as Telegraf ships it.
+	Sample string `json:"sample,omitempty"`
+}
+
+// Catalogue is the plugin catalogue of one Telegraf version.
+type Catalogue struct {
+	Source    string   `json:"source"`
+	Version   string   `json:"version"`
+	License   string   `json:"license"`
+	Copyright string   `json:"copyright"`
+	Plugins   []Plugin `json:"plugins"`
+
+	byKey map[string]int // "type.name" -> index
+}
+
+// PluginTypes lists the catalogue's plugin types in display order.
+var PluginTypes = []string{"inputs", "outputs", "processors", "aggregators", "parsers", "serializers", "secretstores"}
+
+// sectionTypes are the plugin types that are top-level TOML tables.
+var sectionTypes = map[string]bool{"inputs": true, "outputs": true, "processors": true, "aggregators": true, "secretstores": true}
+
+var loadCatalogue = sync.OnceValue(func() *Catalogue {
+	zr, err := gzip.NewReader(bytes.NewReader(pluginsFile))
+	if err != nil {
+		panic("telegraf: embedded catalogue: " + err.Error())
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		panic("telegraf: embedded catalogue: " + err.Error())
+	}
+	c := &Catalogue{}
+	if err := json.Unmarshal(raw, c); err != nil {
+		panic("telegraf: embedded catalogue: " + err.Error())
+	}
+	c.byKey = make(map[string]int, len(c.Plugins))
+	for i, p := range c.Plugins {
+		c.byKey[p.Type+"."+p.Name] = i
+	}
+	return c
+})
+
+// Plugins returns the embedded catalogue, decoded once. Callers must not
+// modify it.
+func Plugins() *Catalogue { return loadCatalogue() }
+
+// Lookup finds a plugin by type and name.
+func (c *Catalogue) Lookup(typ, name string) (Plugin, bool) {
+	i, ok := c.byKey[typ+"."+name]
+	if !ok {
+		return Plugin{}, false
+	}
+	return c.Plugins[i], true
+}
+
+// Search lists the plugins of typ ("" for all) whose name, title,
+// description or tags contain every word of query, case-insensitively, in
+// catalogue order (by type, then name).
+func (c *Catalogue) Search(typ, query string) []Plugin {
+	words := strings.Fields(strings.ToLower(query))
+	out := []Plugin{}
+	for _, p := range c.Plugins {
+		if typ != "" && p.Type != typ {
+			continue
+		}
+		hay := strings.ToLower(p.Type + "." + p.Name + " " + p.Title + " " + p.Description + " " + strings.Join(p.Tags, " "))
+		match := true
+		for _, w := range words {
+			if !strings.Contains(hay, w) {
+				match = false
+				break
+			}
+		}
+		if match {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,464 @@
+package telegraf
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/pelletier/go-toml/v2"
+	"github.com/pelletier/go-toml/v2/unstable"
+)
+
+// Severity tells whether a problem stops a configuration from being saved.
+type Severity string
+
+const (
+	// Error: Telegraf cannot load the configuration (a TOML syntax error, or
+	// a structure Telegraf refuses). Create and update answer 400.
+	Error Severity = "error"
+	// Warning: Telegraf may still load it (a custom build, a legacy form), or
+	// it loads but is unwise (a literal password).
+	Warning Severity = "warning"
+)
+
+// Problem is one finding of Validate, located at a 1-based line and column
+// (characters, not bytes) of the document.
+type Problem struct {
+	Severity Severity `json:"severity"`
+	Message  string   `json:"message"`
+	Line     int      `json:"line"`
+	Column   int      `json:"column"`
+}
+
+// Report is the outcome of Validate.
+type Report struct {
+	Errors   []Problem
+	Warnings []Problem
+	// Uses lists the dynamic values the document holds.
+	Uses Uses
+}
+
+// Valid reports whether the document has no errors (warnings allowed).
+func (r Report) Valid() bool { return len(r.Errors) == 0 }
+
+// Err returns nil for a valid report, or the first error as a message with
+// its position ("line 3, column 7: ..."), for callers that reject.
+func (r Report) Err() error {
+	if r.Valid() {
+		return nil
+	}
+	e := r.Errors[0]
+	return fmt.Errorf("line %d, column %d: %s", e.Line, e.Column, e.Message)
+}
+
+// topLevel are the top-level tables Telegraf knows. "plugins" is a legacy
+// alias of "inputs".
+var topLevel = map[string]bool{
+	"agent": true, "global_tags": true, "tags": true,
+	"inputs": true, "outputs": true, "processors": true, "aggregators": true, "secretstores": true,
+	"plugins": true,
+}
+
+// Validate checks src the way Telegraf reads a configuration:
+//
+//   - TOML syntax (and TOML's own rules such as duplicate keys): errors.
+//   - Top-level key/values, top-level arrays of tables, and processors,
+//     aggregators or secret stores written as a single table ([processors.x]):
+//     errors, because Telegraf refuses to load them.
+//   - Inputs and outputs written as a single table ([inputs.cpu]): a warning;
+//     Telegraf still accepts this legacy form.
+//   - Unknown top-level tables: a warning. Telegraf reads an unknown table
+//     [name] as a legacy input plugin called name, which loads when the agent
+//     has such an input (possibly in a custom build).
+//   - Plugin and data_format names unknown to the catalogue's Telegraf
+//     version: warnings, since custom builds and newer versions exist.
+//   - Literal values in credential keys (password, token, api_key, ...): a
+//     warning suggesting ${VAR} or a secret store.
+//
+// Dynamic values (&{p}, ${V}, @{s:k}, ::{c}) do not break parsing: a copy is
+// checked where each is replaced by a placeholder of the same length and of
+// the right shape (letters inside strings, a number elsewhere), so positions
+// stay those of src.
+func Validate(src string) Report {
+	refs := References(src)
+	v := &validator{src: src, refs: refs, cat: Plugins(), seenTop: map[string]bool{}}
+	v.report.Uses = Summarize(refs)
+	masked := mask(src, refs)
+	v.check(masked)
+	if v.report.Valid() {
+		// The parser checks syntax only; decoding applies TOML's semantic
+		// rules (a key or table defined twice, ...).
+		var m map[string]any
+		if err := toml.Unmarshal(masked, &m); err != nil {
+			var de *toml.DecodeError
+			if errors.As(err, &de) {
+				row, col := de.Position()
+				v.add(Error, v.offsetOfRowCol(row, col), "%s", strings.TrimPrefix(de.Error(), "toml: "))
+			} else {
+				v.add(Error, 0, "%s", strings.TrimPrefix(err.Error(), "toml: "))
+			}
+		}
+	}
+	v.referenceShapes()
+	sort.SliceStable(v.report.Warnings, func(i, j int) bool { return before(v.report.Warnings[i], v.report.Warnings[j]) })
+	if v.report.Errors == nil {
+		v.report.Errors = []Problem{}
+	}
+	if v.report.Warnings == nil {
+		v.report.Warnings = []Problem{}
+	}
+	return v.report
+}
+
+func before(a, b Problem) bool {
+	if a.Line != b.Line {
+		return a.Line < b.Line
+	}
+	return a.Column < b.Column
+}
+
+// mask returns src with every reference replaced by a placeholder of the same
+// byte length: 'x's inside strings, a decimal number ("0.00...") elsewhere, so
+// &{port} in port = &{port} parses as a number.
+func mask(src string, refs []Reference) []byte {
+	b := []byte(src)
+	for _, r := range refs {
+		n := r.End - r.Start
+		for i := r.Start; i < r.End; i++ {
+			b[i] = 'x'
+			if !r.InString {
+				b[i] = '0'
+			}
+		}
+		if !r.InString && n >= 3 {
+			b[r.Start+1] = '.'
+		}
+	}
+	return b
+}
+
+type validator struct {
+	src     string
+	refs    []Reference
+	cat     *Catalogue
+	report  Report
+	seenTop map[string]bool
+	p       unstable.Parser
+}
+
+// add records a problem at byte offset off of the document.
+func (v *validator) add(sev Severity, off int, format string, args ...any) {
+	line, col := position(v.src, off)
+	p := Problem{Severity: sev, Message: fmt.Sprintf(format, args...), Line: line, Column: col}
+	if sev == Error {
+		v.report.Errors = append(v.report.Errors, p)
+	} else {
+		v.report.Warnings = append(v.report.Warnings, p)
+	}
+}
+
+// position converts a byte offset to a 1-based line and character column.
+func position(src string, off int) (line, col int) {
+	off = min(max(off, 0), len(src))
+	before := src[:off]
+	line = strings.Count(before, "\n") + 1
+	start := strings.LastIndexByte(before, '\n') + 1
+	return line, utf8.RuneCountInString(before[start:]) + 1
+}
+
+// offsetOfRowCol converts go-toml's (line, byte column) to a byte offset.
+func (v *validator) offsetOfRowCol(row, col int) int {
+	off := 0
+	for i := 1; i < row; i++ {
+		j := strings.IndexByte(v.src[off:], '\n')
+		if j < 0 {
+			return len(v.src)
+		}
+		off += j + 1
+	}
+	return min(off+max(col-1, 0), len(v.src))
+}
+
+// check walks the parsed expressions of the masked document.
+func (v *validator) check(masked []byte) {
+	v.p.Reset(masked)
+	var table []string // the current table header's key, nil at the root
+	var tableArray bool
+	for v.p.NextExpression() {
+		e := v.p.Expression()
+		switch e.Kind {
+		case unstable.Table, unstable.ArrayTable:
+			key, off := v.key(e.Key())
+			off = headerStart(masked, off)
+			table, tableArray = key, e.Kind == unstable.ArrayTable
+			v.header(key, tableArray, off)
+		case unstable.KeyValue:
+			key, off := v.key(e.Key())
+			v.keyValue(table, tableArray, key, e, off)
+		}
+	}
+	if err := v.p.Error(); err != nil {
+		var pe *unstable.ParserError
+		if errors.As(err, &pe) {
+			v.add(Error, int(v.p.Range(pe.Highlight).Offset), "%s", pe.Message)
+		} else {
+			v.add(Error, 0, "%s", err.Error())
+		}
+	}
+}
+
+// key returns the parts of a (possibly dotted) key and the byte offset of
+// its first part.
+func (v *validator) key(it unstable.Iterator) ([]string, int) {
+	var parts []string
+	off := -1
+	for it.Next() {
+		n := it.Node()
+		if off < 0 {
+			off = int(n.Raw.Offset)
+		}
+		parts = append(parts, string(n.Data))
+	}
+	return parts, max(off, 0)
+}
+
+// headerStart moves from a header's first key back to its opening bracket.
+func headerStart(b []byte, off int) int {
+	j := off
+	for j > 0 && (b[j-1] == ' ' || b[j-1] == '\t') {
+		j--
+	}
+	if j == 0 || b[j-1] != '[' {
+		return off
+	}
+	for j > 0 && b[j-1] == '[' {
+		j--
+	}
+	return j
+}
+
+// header checks a [table] or [[array.of.tables]] header.
+func (v *validator) header(key []string, array bool, off int) {
+	top := key[0]
+	brackets := func(k []string) string {
+		if array {
+			return "[[" + strings.Join(k, ".") + "]]"
+		}
+		return "[" + strings.Join(k, ".") + "]"
+	}
+	if !topLevel[top] {
+		if !v.seenTop[top] {
+			v.seenTop[top] = true
+			hint := ""
+			if _, ok := v.cat.Lookup("inputs", top); ok {
+				hint = fmt.Sprintf("; write [[inputs.%s]]", top)
+			}
+			v.add(Warning, off, "unknown top-level table [%s]: Telegraf reads it as a legacy input plugin named %q%s", top, top, hint)
+		}
+		return
+	}
+	typ := top
+	if typ == "plugins" {
+		typ = "inputs"
+	}
+	if len(key) == 1 {
+		if array {
+			v.add(Error, off, "%s must be a table, not an array of tables: write [%s]", brackets(key), top)
+		}
+		return
+	}
+	if !sectionTypes[typ] {
+		return // [agent.x], [global_tags.x]: sub-tables Telegraf does not check here
+	}
+	name := key[1]
+	if len(key) == 2 {
+		v.pluginShape(typ, top, name, array, off)
+	}
+	v.pluginName(typ, name, off)
+}
+
+// pluginShape checks that a plugin is an array of tables.
+func (v *validator) pluginShape(typ, top, name string, array bool, off int) {
+	if array {
+		return
+	}
+	switch typ {
+	case "inputs", "outputs":
+		v.add(Warning, off, "[%s.%s] is a single table, a legacy form Telegraf still accepts; write [[%s.%s]] so the section can repeat", top, name, top, name)
+	default:
+		v.add(Error, off, "[%s.%s] must be an array of tables: write [[%s.%s]]", top, name, top, name)
+	}
+}
+
+// pluginName warns about a plugin the catalogue does not know.
+func (v *validator) pluginName(typ, name string, off int) {
+	if v.overlapsReference(off, off+len(name)+len(typ)+4) {
+		return // the name is (partly) a dynamic value
+	}
+	if _, ok := v.cat.Lookup(typ, name); ok {
+		return
+	}
+	key := typ + "." + name
+	if v.seenTop[key] {
+		return
+	}
+	v.seenTop[key] = true
+	v.add(Warning, off, "unknown plugin %s: not in Telegraf %s%s; fine if your agents run a custom build", key, v.cat.Version, v.suggest(typ, name))
+}
+
+// suggest proposes the closest known name of typ, if any is close.
+func (v *validator) suggest(typ, name string) string {
+	best, bestD := "", 3
+	for _, p := range v.cat.Plugins {
+		if p.Type != typ {
+			continue
+		}
+		if d := distance(name, p.Name); d < bestD {
+			best, bestD = p.Name, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %s?)", best)
+}
+
+// keyValue checks one key = value line under the table key.
+func (v *validator) keyValue(table []string, tableArray bool, key []string, e *unstable.Node, off int) {
+	if table == nil {
+		if len(key) == 1 {
+			v.add(Error, off, "top-level key %q: Telegraf accepts only tables at the top level; put it under [agent] or [global_tags]", key[0])
+			return
+		}
+		// A dotted key at the root (inputs.cpu = ...) defines tables; check
+		// it like a header.
+		v.header(key[:len(key)-1], false, off)
+		table = key[:len(key)-1]
+		key = key[len(key)-1:]
+	}
+	typ := table[0]
+	if typ == "plugins" {
+		typ = "inputs"
+	}
+	value := e.Value()
+	// [inputs] cpu = [{...}] or cpu = {...}: a plugin defined as a value.
+	if len(table) == 1 && sectionTypes[typ] && len(key) >= 1 {
+		switch value.Kind {
+		case unstable.Array:
+			v.pluginName(typ, key[0], off)
+		case unstable.InlineTable:
+			v.pluginShape(typ, table[0], key[0], false, off)
+			v.pluginName(typ, key[0], off)
+		default:
+			if len(key) == 1 {
+				v.add(Error, off, "%s.%s must be a table or an array of tables", table[0], key[0])
+			}
+		}
+		return
+	}
+	if len(table) < 2 || !sectionTypes[typ] || value.Kind != unstable.String {
+		return
+	}
+	name := strings.ToLower(key[len(key)-1])
+	raw := e.Raw
+	if v.overlapsReference(int(raw.Offset), int(raw.Offset+raw.Length)) {
+		return // the value is dynamic: a parameter, variable, secret or constant
+	}
+	if len(key) == 1 && name == "data_format" && len(table) == 2 {
+		formats := map[string]string{"inputs": "parsers", "outputs": "serializers"}
+		if ft, ok := formats[typ]; ok {
+			if _, known := v.cat.Lookup(ft, string(value.Data)); !known {
+				v.add(Warning, off, "unknown data_format %q for %s.%s: not a %s of Telegraf %s", value.Data, typ, table[1], strings.TrimSuffix(ft, "s"), v.cat.Version)
+			}
+		}
+		return
+	}
+	if isCredentialKey(name) && len(value.Data) > 0 {
+		v.add(Warning, off, "%s holds a literal credential; use an environment variable (\"${%s}\") or a secret store (\"@{store:key}\") instead",
+			strings.Join(key, "."), strings.ToUpper(table[1]+"_"+name))
+	}
+}
+
+// overlapsReference reports whether the byte range [start, end) of the
+// document touches a dynamic value.
+func (v *validator) overlapsReference(start, end int) bool {
+	for _, r := range v.refs {
+		if r.Start < end && start < r.End {
+			return true
+		}
+	}
+	return false
+}
+
+// credentialKeys are option names that hold secrets in Telegraf plugins.
+// Names like bearer_token or token_file hold a file path instead and are not
+// listed.
+var credentialKeys = map[string]bool{
+	"password": true, "passwd": true, "token": true, "api_key": true, "apikey": true,
+	"api_token": true, "secret": true, "client_secret": true, "secret_key": true,
+	"access_token": true, "auth_token": true, "bearer_token_string": true,
+	"private_key": true, "shared_secret": true, "secret_token": true, "sasl_password": true,
+	"api_secret": true, "app_key": true, "application_key": true,
+}
+
+func isCredentialKey(name string) bool {
+	if credentialKeys[name] {
+		return true
+	}
+	for _, suffix := range []string{"_password", "_secret", "_api_key", "_apikey", "_access_token", "_auth_token"} {
+		if strings.HasSuffix(name, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+// referenceShapes flags constants whose names the controller cannot define,
+// and parameter defaults that would break the string they render into.
+func (v *validator) referenceShapes() {
+	for _, r := range v.refs {
+		switch {
+		case r.Kind == Constant && !ValidConstantName(r.Name):
+			v.add(Warning, r.Start, "constant name %q is not a valid name ([a-z0-9_], 1 to 64 characters); it can never be defined", r.Name)
+		case r.Kind == Parameter && r.InString && strings.ContainsAny(r.Default, `"'\`):
+			v.add(Warning, r.Start, "the default of parameter %q contains a quote or backslash, which changes the string it is rendered into", r.Name)
+		}
+	}
+}
+
+// ValidConstantName reports whether name is [a-z0-9_]{1,64}.
+func ValidConstantName(name string) bool {
+	if len(name) == 0 || len(name) > 64 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c == '_' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// distance is the Levenshtein distance between two short names.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
