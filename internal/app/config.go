@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -34,6 +35,11 @@ type Config struct {
 	// DisabledAuthEndpoints is the raw --disable-auth-endpoints list.
 	DisabledAuthEndpoints string
 	ShutdownTimeout       time.Duration
+
+	// Heartbeat ingestion (internal/heartbeat).
+	TrustedProxies         []netip.Prefix
+	HeartbeatFlushInterval time.Duration
+	HeartbeatFlushAgents   int
 }
 
 // option describes one setting: its flag, variable, default and help.
@@ -72,6 +78,9 @@ func options() []option {
 		{"heartbeat-max-body-bytes", "HEARTBEAT_MAX_BODY_BYTES", "1048576", "largest accepted heartbeat body in bytes (413 beyond)", int64Setter(func(c *Config, n int64) { c.HeartbeatMaxBodyBytes = n })},
 		{"disable-auth-endpoints", "DISABLED_AUTH_ENDPOINTS", "", "comma list of agents, configs, labels, reporting-rules, heartbeat, or * whose endpoints need no authentication (read once at start-up)", func(c *Config, v string) error { c.DisabledAuthEndpoints = v; return nil }},
 		{"shutdown-timeout", "SHUTDOWN_TIMEOUT", "15s", "how long a graceful shutdown waits for in-flight requests", durationSetter(func(c *Config, d time.Duration) { c.ShutdownTimeout = d })},
+		{"trusted-proxies", "TRUSTED_PROXIES", "", "comma list of CIDRs (or addresses) of reverse proxies whose X-Forwarded-For names an agent's IP", prefixesSetter(func(c *Config, p []netip.Prefix) { c.TrustedProxies = p })},
+		{"heartbeat-flush-interval", "HEARTBEAT_FLUSH_INTERVAL", "1s", "how often pending heartbeats are written to the database (one transaction per flush)", durationSetter(func(c *Config, d time.Duration) { c.HeartbeatFlushInterval = d })},
+		{"heartbeat-flush-agents", "HEARTBEAT_FLUSH_AGENTS", "10000", "flush earlier once this many agents have pending heartbeats", int64Setter(func(c *Config, n int64) { c.HeartbeatFlushAgents = int(min(n, 1<<30)) })},
 	}
 }
 
@@ -93,6 +102,29 @@ func int64Setter(f func(*Config, int64)) func(*Config, string) error {
 			return fmt.Errorf("must be a positive integer, not %q", v)
 		}
 		f(c, n)
+		return nil
+	}
+}
+
+func prefixesSetter(f func(*Config, []netip.Prefix)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		var out []netip.Prefix
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			p, err := netip.ParsePrefix(part)
+			if err != nil {
+				a, aerr := netip.ParseAddr(part)
+				if aerr != nil {
+					return fmt.Errorf("must be a comma list of CIDRs such as 10.0.0.0/8, not %q", part)
+				}
+				p = netip.PrefixFrom(a, a.BitLen())
+			}
+			out = append(out, p.Masked())
+		}
+		f(c, out)
 		return nil
 	}
 }

@@ -109,9 +109,15 @@ func (m *Main) Run(ctx context.Context) error {
 		Store: m.Store, Auth: m.Auth, Metrics: m.Metrics, Logger: m.Logger, Now: m.Now,
 		Version: Version, MaxBody: m.Config.MaxBodyBytes, Exempt: exempt, TLS: tlsConfig != nil,
 	}
+	ingest := &heartbeat.Ingester{
+		Store: m.Store, Metrics: m.Metrics, Logger: m.Logger,
+		Interval: m.Config.HeartbeatFlushInterval, BatchSize: m.Config.HeartbeatFlushAgents,
+	}
+	ingest.Start()
+	m.OnClose(ingest.Close) // after the heartbeat listener drained: nothing answered 204 is lost
 	m.HB = &heartbeat.Server{
-		Store: m.Store, Auth: m.Auth, Metrics: m.Metrics, Logger: m.Logger,
-		Exempt: exempt[tc.ResHeartbeat], MaxBody: m.Config.HeartbeatMaxBodyBytes,
+		Store: m.Store, Auth: m.Auth, Metrics: m.Metrics, Logger: m.Logger, Ingest: ingest, Now: m.Now,
+		Exempt: exempt[tc.ResHeartbeat], MaxBody: m.Config.HeartbeatMaxBodyBytes, TrustedProxies: m.Config.TrustedProxies,
 	}
 
 	if m.mainLn, err = listen(m.Config.Bind, m.Config.Port, "main"); err != nil {

@@ -12,6 +12,13 @@ type Metrics struct {
 	Registry     *prometheus.Registry
 	HTTPRequests *prometheus.CounterVec
 	HTTPDuration *prometheus.HistogramVec
+
+	// Heartbeat ingestion (internal/heartbeat).
+	Heartbeats             *prometheus.CounterVec
+	HeartbeatPending       prometheus.Gauge
+	HeartbeatFlushSize     prometheus.Histogram
+	HeartbeatFlushDuration prometheus.Histogram
+	HeartbeatFlushErrors   prometheus.Counter
 }
 
 // New builds the collectors and registers them with the Go runtime and
@@ -28,8 +35,31 @@ func New() *Metrics {
 			Help:    "HTTP request latency, by listener and route pattern.",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"listener", "route"}),
+		Heartbeats: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tc_heartbeats_received_total",
+			Help: "Heartbeats received, by result: accepted, invalid, too_large, unauthorized, forbidden, unavailable.",
+		}, []string{"result"}),
+		HeartbeatPending: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "tc_heartbeat_pending_agents",
+			Help: "Agents whose heartbeats wait in memory for the next database flush.",
+		}),
+		HeartbeatFlushSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "tc_heartbeat_flush_batch_size",
+			Help:    "Agents written per heartbeat flush (one transaction each).",
+			Buckets: prometheus.ExponentialBuckets(1, 4, 10),
+		}),
+		HeartbeatFlushDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "tc_heartbeat_flush_duration_seconds",
+			Help:    "Time to write one heartbeat flush.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}),
+		HeartbeatFlushErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tc_heartbeat_flush_errors_total",
+			Help: "Heartbeat flushes that failed and were kept for a retry.",
+		}),
 	}
 	m.Registry.MustRegister(
+		m.Heartbeats, m.HeartbeatPending, m.HeartbeatFlushSize, m.HeartbeatFlushDuration, m.HeartbeatFlushErrors,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.HTTPRequests, m.HTTPDuration,

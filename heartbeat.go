@@ -1,0 +1,109 @@
+package tc
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Heartbeat limits.
+const (
+	// MaxAgentIDLength is the longest accepted agent id, in characters.
+	MaxAgentIDLength = 255
+	// MaxAgentLogs is how many reported log entries are kept per agent.
+	MaxAgentLogs = 200
+)
+
+// HeartbeatStats are the counters one heartbeat reports: deltas since the
+// agent's previous successful heartbeat.
+type HeartbeatStats struct {
+	Errors   int64
+	Warnings int64
+	Metrics  int64
+}
+
+// Add returns the element-wise sum of s and o.
+func (s HeartbeatStats) Add(o HeartbeatStats) HeartbeatStats {
+	return HeartbeatStats{Errors: s.Errors + o.Errors, Warnings: s.Warnings + o.Warnings, Metrics: s.Metrics + o.Metrics}
+}
+
+// AgentBeat is what the controller learned about one agent from one or more
+// heartbeats that arrived between two writes to the database: the latest
+// values, the summed statistics and the new log entries.
+type AgentBeat struct {
+	ID       string
+	Hostname string // "" when not reported: the stored hostname stays
+	IP       string
+	Version  string
+	Status   string // reported status, lower-case (AgentOK when none was sent)
+	// FirstSeen and LastSeen are the times of the earliest and the latest
+	// merged heartbeat.
+	FirstSeen time.Time
+	LastSeen  time.Time
+	Last      HeartbeatStats // the latest heartbeat's deltas
+	Sum       HeartbeatStats // every merged heartbeat's deltas added up
+	Logs      []AgentLog     // new entries, newest first, at most MaxAgentLogs
+	// HasConfigs tells whether the heartbeat listed its config sources;
+	// without them the stored links stay as they are.
+	HasConfigs bool
+	Configs    []string
+}
+
+// Merge folds an earlier, not yet written beat of the same agent into b, so
+// that writing b alone is the same as writing older and then b.
+func (b *AgentBeat) Merge(older *AgentBeat) {
+	b.Sum = b.Sum.Add(older.Sum)
+	if older.FirstSeen.Before(b.FirstSeen) {
+		b.FirstSeen = older.FirstSeen
+	}
+	if b.Hostname == "" {
+		b.Hostname = older.Hostname
+	}
+	if !b.HasConfigs && older.HasConfigs {
+		b.HasConfigs, b.Configs = true, older.Configs
+	}
+	if len(older.Logs) > 0 && len(b.Logs) < MaxAgentLogs {
+		n := min(len(older.Logs), MaxAgentLogs-len(b.Logs))
+		b.Logs = append(b.Logs[:len(b.Logs):len(b.Logs)], older.Logs[:n]...)
+	}
+}
+
+// ConfigLinks splits the config sources an agent reported into ids of this
+// controller's configs (managed) and everything else (external), each
+// without duplicates and in reported order.
+func ConfigLinks(sources []string) (managed, external []string) {
+	managed, external = []string{}, []string{}
+	for _, src := range sources {
+		if id, ok := ConfigIDFromURL(src); ok {
+			if !slices.Contains(managed, id) {
+				managed = append(managed, id)
+			}
+		} else if !slices.Contains(external, src) {
+			external = append(external, src)
+		}
+	}
+	return managed, external
+}
+
+// ConfigIDFromURL returns the config id when src is one of the controller's
+// own config URLs: http(s), any host, path ending in /api/configs/{id}/toml,
+// with or without a query and (redacted) userinfo.
+func ConfigIDFromURL(src string) (string, bool) {
+	if !strings.Contains(src, "/api/configs/") {
+		return "", false
+	}
+	u, err := url.Parse(src)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", false
+	}
+	_, rest, ok := strings.Cut(u.Path, "/api/configs/")
+	if !ok {
+		return "", false
+	}
+	id, ok := strings.CutSuffix(rest, "/toml")
+	if !ok || id == "" || strings.Contains(id, "/") || len(id) > 255 {
+		return "", false
+	}
+	return id, true
+}

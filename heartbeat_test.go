@@ -1,0 +1,63 @@
+package tc_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/telegrafcontroller/tc"
+)
+
+func TestConfigIDFromURL(t *testing.T) {
+	for _, tt := range []struct {
+		src, id string
+		ok      bool
+	}{
+		{"http://127.0.0.1:18080/api/configs/abc/toml", "abc", true},
+		{"https://tc.example/api/configs/3f1c-9a/toml?agent_id=x&region=eu", "3f1c-9a", true},
+		{"http://bob:xxxxx@127.0.0.1:18080/api/configs/abc/toml?region=eu&env=prod", "abc", true},
+		{"http://proxy.example/tc/api/configs/abc/toml", "abc", true},
+		{"http://h/api/configs/a%20b/toml", "a b", true},
+		{"/etc/telegraf/telegraf.conf", "", false},
+		{"http://h/api/configs//toml", "", false},
+		{"http://h/api/configs/abc", "", false},
+		{"http://h/api/configs/abc/toml/x", "", false},
+		{"http://h/api/configs/a/b/toml", "", false},
+		{"ftp://h/api/configs/abc/toml", "", false},
+		{"api/configs/abc/toml", "", false},
+	} {
+		id, ok := tc.ConfigIDFromURL(tt.src)
+		if id != tt.id || ok != tt.ok {
+			t.Errorf("ConfigIDFromURL(%q) = %q, %v; want %q, %v", tt.src, id, ok, tt.id, tt.ok)
+		}
+	}
+	managed, external := tc.ConfigLinks([]string{"http://a/api/configs/x/toml", "/etc/a.conf", "http://b/api/configs/x/toml?q=1", "/etc/a.conf"})
+	if !slices.Equal(managed, []string{"x"}) || !slices.Equal(external, []string{"/etc/a.conf"}) {
+		t.Errorf("ConfigLinks = %v, %v; want [x], [/etc/a.conf]", managed, external)
+	}
+}
+
+func TestAgentBeatMerge(t *testing.T) {
+	t0 := time.Unix(100, 0)
+	older := &tc.AgentBeat{ID: "a", Hostname: "h", FirstSeen: t0, LastSeen: t0, HasConfigs: true, Configs: []string{"c"},
+		Last: tc.HeartbeatStats{Errors: 1}, Sum: tc.HeartbeatStats{Errors: 1, Metrics: 5}, Logs: []tc.AgentLog{{Message: "o2"}, {Message: "o1"}}}
+	newer := &tc.AgentBeat{ID: "a", FirstSeen: t0.Add(time.Second), LastSeen: t0.Add(time.Second), Status: tc.AgentWarn,
+		Last: tc.HeartbeatStats{Metrics: 2}, Sum: tc.HeartbeatStats{Metrics: 2}, Logs: []tc.AgentLog{{Message: "n1"}}}
+	newer.Merge(older)
+	if newer.Hostname != "h" || !newer.HasConfigs || !newer.FirstSeen.Equal(t0) || !newer.LastSeen.Equal(t0.Add(time.Second)) {
+		t.Errorf("merged = %+v: want hostname and configs kept from the older beat, first seen from it, last seen from the newer", newer)
+	}
+	if got, want := newer.Sum, (tc.HeartbeatStats{Errors: 1, Metrics: 7}); got != want {
+		t.Errorf("sum = %+v, want %+v", got, want)
+	}
+	if got, want := newer.Last, (tc.HeartbeatStats{Metrics: 2}); got != want {
+		t.Errorf("last = %+v, want %+v", got, want)
+	}
+	var msgs []string
+	for _, l := range newer.Logs {
+		msgs = append(msgs, l.Message)
+	}
+	if want := []string{"n1", "o2", "o1"}; !slices.Equal(msgs, want) {
+		t.Errorf("logs = %v, want %v", msgs, want)
+	}
+}

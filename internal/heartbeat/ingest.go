@@ -1,0 +1,197 @@
+package heartbeat
+
+import (
+	"context"
+	"hash/maphash"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/metrics"
+	"github.com/telegrafcontroller/tc/internal/store"
+)
+
+// Ingester keeps heartbeats in memory and writes them to the database in
+// batches, off the request path. Add is O(1): it merges the beat into the
+// agent's pending entry. A flush swaps the pending map for an empty one and
+// writes it in one transaction, every Interval or as soon as BatchSize
+// agents are pending, whichever comes first.
+//
+// Between flushes memory holds only the agents that beat since the last
+// flush. The one thing kept per known agent is a 64-bit digest of its last
+// written config sources (links), so that unchanged links cost nothing.
+type Ingester struct {
+	Store     *store.Store
+	Metrics   *metrics.Metrics
+	Logger    *slog.Logger
+	Interval  time.Duration
+	BatchSize int
+
+	mu      sync.Mutex
+	pending map[string]*tc.AgentBeat
+	closed  bool
+
+	kick chan struct{}
+	stop chan struct{}
+	done chan struct{}
+
+	// flushMu serializes flushes; links and seed belong to the flusher.
+	flushMu sync.Mutex
+	links   map[uint64]uint64 // hash(agent id) -> digest of written config sources
+	seed    maphash.Seed
+}
+
+// Start begins the flush loop. Close stops it.
+func (g *Ingester) Start() {
+	if g.Interval <= 0 {
+		g.Interval = time.Second
+	}
+	if g.BatchSize <= 0 {
+		g.BatchSize = 10000
+	}
+	if g.Logger == nil {
+		g.Logger = slog.New(slog.DiscardHandler)
+	}
+	g.pending = make(map[string]*tc.AgentBeat)
+	g.links = make(map[uint64]uint64)
+	g.seed = maphash.MakeSeed()
+	g.kick = make(chan struct{}, 1)
+	g.stop = make(chan struct{})
+	g.done = make(chan struct{})
+	go g.loop()
+}
+
+// Add records a heartbeat. It reports false when the ingester is closed
+// (shutting down) and the beat was not taken.
+func (g *Ingester) Add(b *tc.AgentBeat) bool {
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return false
+	}
+	if old, ok := g.pending[b.ID]; ok {
+		b.Merge(old)
+	}
+	g.pending[b.ID] = b
+	n := len(g.pending)
+	g.mu.Unlock()
+	if g.Metrics != nil {
+		g.Metrics.HeartbeatPending.Set(float64(n))
+	}
+	if n >= g.BatchSize {
+		select {
+		case g.kick <- struct{}{}:
+		default:
+		}
+	}
+	return true
+}
+
+// Pending returns how many agents wait for the next flush.
+func (g *Ingester) Pending() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.pending)
+}
+
+func (g *Ingester) loop() {
+	defer close(g.done)
+	t := time.NewTicker(g.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-g.stop:
+			return
+		case <-t.C:
+		case <-g.kick:
+		}
+		if err := g.Flush(context.Background()); err != nil {
+			g.Logger.Error("flush heartbeats", "error", err)
+		}
+	}
+}
+
+// Flush writes every pending heartbeat now. On failure the batch goes back
+// to the pending map (under anything newer) and the next flush retries it.
+func (g *Ingester) Flush(ctx context.Context) error {
+	g.flushMu.Lock()
+	defer g.flushMu.Unlock()
+	g.mu.Lock()
+	batch := g.pending
+	g.pending = make(map[string]*tc.AgentBeat, len(batch))
+	g.mu.Unlock()
+	if len(batch) == 0 {
+		return nil
+	}
+	start := time.Now()
+	writes := make([]store.HeartbeatWrite, 0, len(batch))
+	digests := make([]uint64, 0, len(batch))
+	for _, b := range batch {
+		w := store.HeartbeatWrite{AgentBeat: b}
+		var d uint64
+		if b.HasConfigs {
+			d = maphash.String(g.seed, strings.Join(b.Configs, "\n"))
+			w.WriteLinks = g.links[maphash.String(g.seed, b.ID)] != d
+		}
+		writes = append(writes, w)
+		digests = append(digests, d)
+	}
+	// Sorted by id: rows go into the B-trees in key order, and concurrent
+	// writers on PostgreSQL lock rows in one order.
+	order := make([]int, len(writes))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(writes[a].ID, writes[b].ID) })
+	sorted := make([]store.HeartbeatWrite, len(writes))
+	for i, j := range order {
+		sorted[i] = writes[j]
+	}
+	err := g.Store.WriteHeartbeats(ctx, sorted)
+	if err != nil {
+		g.mu.Lock()
+		for id, old := range batch {
+			if b, ok := g.pending[id]; ok {
+				b.Merge(old)
+			} else {
+				g.pending[id] = old
+			}
+		}
+		n := len(g.pending)
+		g.mu.Unlock()
+		if g.Metrics != nil {
+			g.Metrics.HeartbeatFlushErrors.Inc()
+			g.Metrics.HeartbeatPending.Set(float64(n))
+		}
+		return err
+	}
+	for i, w := range writes {
+		if w.HasConfigs {
+			g.links[maphash.String(g.seed, w.ID)] = digests[i]
+		}
+	}
+	if g.Metrics != nil {
+		g.Metrics.HeartbeatFlushSize.Observe(float64(len(batch)))
+		g.Metrics.HeartbeatFlushDuration.Observe(time.Since(start).Seconds())
+		g.Metrics.HeartbeatPending.Set(float64(g.Pending()))
+	}
+	return nil
+}
+
+// Close refuses further beats, stops the loop and flushes what is pending:
+// every heartbeat answered 204 before Close reaches the database.
+func (g *Ingester) Close(ctx context.Context) error {
+	g.mu.Lock()
+	already := g.closed
+	g.closed = true
+	g.mu.Unlock()
+	if already {
+		return nil
+	}
+	close(g.stop)
+	<-g.done
+	return g.Flush(ctx)
+}

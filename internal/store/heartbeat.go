@@ -1,0 +1,286 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/telegrafcontroller/tc"
+)
+
+// beatRowsPerStatement bounds the rows of one multi-row statement: 500 rows
+// of 15 parameters stay far below both SQLite's (32766) and PostgreSQL's
+// (65535) parameter limits, and one statement per 500 agents keeps the
+// per-statement overhead of database/sql out of the per-agent cost.
+const beatRowsPerStatement = 500
+
+// HeartbeatWrite is one agent's part of a WriteHeartbeats call.
+type HeartbeatWrite struct {
+	*tc.AgentBeat
+	// WriteLinks asks for the config links (agent_configs, external_configs)
+	// to be replaced from Configs. They are written anyway when the agent
+	// row is new, so a deleted agent that keeps beating gets them back.
+	WriteLinks bool
+}
+
+// WriteHeartbeats writes a batch of heartbeats in one transaction: agents
+// are created (on the current default reporting rule) or updated, statistics
+// added to the running totals, new log entries put in front of the kept
+// ones, and config links replaced where asked. Each agent appears at most
+// once in beats.
+func (s *Store) WriteHeartbeats(ctx context.Context, beats []HeartbeatWrite) error {
+	if len(beats) == 0 {
+		return nil
+	}
+	return s.withTx(ctx, func(tx *Tx) error {
+		rule := tc.DefaultReportingRuleID
+		err := tx.QueryRowContext(ctx, `SELECT id FROM reporting_rules WHERE is_default`).Scan(&rule)
+		if err != nil && err != sql.ErrNoRows {
+			return fmt.Errorf("write heartbeats: default rule: %w", err)
+		}
+		created := make(map[string]bool)
+		for start := 0; start < len(beats); start += beatRowsPerStatement {
+			chunk := beats[start:min(start+beatRowsPerStatement, len(beats))]
+			if err := upsertAgents(ctx, tx, rule, chunk, created); err != nil {
+				return err
+			}
+		}
+		if err := writeLinks(ctx, tx, beats, created); err != nil {
+			return err
+		}
+		for _, b := range beats {
+			if len(b.Logs) > 0 {
+				if err := prependLogs(ctx, tx, b.ID, b.Logs); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+const upsertAgentsHead = `INSERT INTO agents (id, hostname, ip, version, reported_status, status, reporting_rule_id,
+	first_seen, last_seen, last_errors, last_warnings, last_metrics, total_errors, total_warnings, total_metrics, external_configs)
+VALUES `
+
+// upsertAgentsTail updates an existing row: a hostname is kept when none was
+// reported, the status becomes the reported one at once (which ends
+// not_reporting), last_seen never goes backwards, and totals grow by the
+// summed deltas. external_configs changes only through writeLinks.
+const upsertAgentsTail = `
+ON CONFLICT (id) DO UPDATE SET
+	hostname = CASE WHEN excluded.hostname = '' THEN agents.hostname ELSE excluded.hostname END,
+	ip = excluded.ip,
+	version = excluded.version,
+	reported_status = excluded.reported_status,
+	status = excluded.status,
+	last_seen = CASE WHEN excluded.last_seen > agents.last_seen THEN excluded.last_seen ELSE agents.last_seen END,
+	last_errors = excluded.last_errors,
+	last_warnings = excluded.last_warnings,
+	last_metrics = excluded.last_metrics,
+	total_errors = agents.total_errors + excluded.total_errors,
+	total_warnings = agents.total_warnings + excluded.total_warnings,
+	total_metrics = agents.total_metrics + excluded.total_metrics`
+
+// upsertSQL caches the statement text per row count.
+var upsertSQL = map[int]string{}
+
+func upsertStatement(rows int) string {
+	if q, ok := upsertSQL[rows]; ok {
+		return q
+	}
+	var b strings.Builder
+	b.WriteString(upsertAgentsHead)
+	n := 2 // $1 is the reporting rule shared by every row
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		b.WriteString("(")
+		for c := range 15 {
+			if c == 6 {
+				b.WriteString("$1, ")
+			}
+			b.WriteString("$" + strconv.Itoa(n))
+			n++
+			if c < 14 {
+				b.WriteString(", ")
+			}
+		}
+		b.WriteString(")")
+	}
+	b.WriteString(upsertAgentsTail)
+	return b.String()
+}
+
+func init() {
+	// Built once so that concurrent flushes of several stores (tests) only
+	// read the map.
+	for _, n := range []int{beatRowsPerStatement} {
+		upsertSQL[n] = upsertStatement(n)
+	}
+}
+
+// upsertAgents writes one chunk. Agents that report config sources are
+// looked up first, so that created holds exactly the ones whose row is new
+// (on PostgreSQL the rows are locked, so a concurrent delete waits).
+func upsertAgents(ctx context.Context, tx *Tx, rule string, chunk []HeartbeatWrite, created map[string]bool) error {
+	var ids []any
+	for _, b := range chunk {
+		if b.HasConfigs {
+			ids = append(ids, b.ID)
+		}
+	}
+	if len(ids) > 0 {
+		existing := make(map[string]bool, len(ids))
+		q := `SELECT id FROM agents WHERE id IN (` + placeholders(1, len(ids)) + `)`
+		if tx.store.dialect == Postgres {
+			q += ` FOR UPDATE`
+		}
+		rows, err := tx.QueryContext(ctx, q, ids...)
+		if err != nil {
+			return fmt.Errorf("write heartbeats: find agents: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return fmt.Errorf("write heartbeats: find agents: %w", err)
+			}
+			existing[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("write heartbeats: find agents: %w", err)
+		}
+		for _, id := range ids {
+			if !existing[id.(string)] {
+				created[id.(string)] = true
+			}
+		}
+	}
+
+	args := make([]any, 0, 1+15*len(chunk))
+	args = append(args, rule)
+	for _, b := range chunk {
+		external := "[]"
+		if b.HasConfigs {
+			_, ext := tc.ConfigLinks(b.Configs)
+			external = mustJSON(ext)
+		}
+		args = append(args, b.ID, b.Hostname, b.IP, b.Version, b.Status, b.Status,
+			ms(b.FirstSeen), ms(b.LastSeen), b.Last.Errors, b.Last.Warnings, b.Last.Metrics,
+			b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics, external)
+	}
+	q, ok := upsertSQL[len(chunk)]
+	if !ok {
+		q = upsertStatement(len(chunk))
+	}
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("write heartbeats: upsert agents: %w", err)
+	}
+	return nil
+}
+
+// placeholders returns "$from, $from+1, ..." for n parameters.
+func placeholders(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + strconv.Itoa(from+i))
+	}
+	return b.String()
+}
+
+// writeLinks replaces the config links of the agents that asked for it or
+// whose row is new. The managed links of all of them go in multi-row
+// inserts.
+func writeLinks(ctx context.Context, tx *Tx, beats []HeartbeatWrite, created map[string]bool) error {
+	var pairs []any
+	flush := func() error {
+		if len(pairs) == 0 {
+			return nil
+		}
+		var b strings.Builder
+		b.WriteString(`INSERT INTO agent_configs (agent_id, config_id) VALUES `)
+		for i := 0; i < len(pairs); i += 2 {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "($%d, $%d)", i+1, i+2)
+		}
+		b.WriteString(` ON CONFLICT DO NOTHING`)
+		if _, err := tx.ExecContext(ctx, b.String(), pairs...); err != nil {
+			return fmt.Errorf("write heartbeats: link configs: %w", err)
+		}
+		pairs = pairs[:0]
+		return nil
+	}
+	for _, b := range beats {
+		isNew := created[b.ID]
+		if !b.HasConfigs || (!b.WriteLinks && !isNew) {
+			continue
+		}
+		managed, external := tc.ConfigLinks(b.Configs)
+		if !isNew {
+			if _, err := tx.ExecContext(ctx, `UPDATE agents SET external_configs = $2 WHERE id = $1`, b.ID, mustJSON(external)); err != nil {
+				return fmt.Errorf("write heartbeats: external configs: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM agent_configs WHERE agent_id = $1`, b.ID); err != nil {
+				return fmt.Errorf("write heartbeats: unlink configs: %w", err)
+			}
+		}
+		for _, id := range managed {
+			pairs = append(pairs, b.ID, id)
+		}
+		if len(pairs) >= 2*beatRowsPerStatement {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+// prependLogs puts entries (newest first) in front of the agent's kept log
+// entries, keeping at most tc.MaxAgentLogs.
+func prependLogs(ctx context.Context, tx *Tx, agentID string, entries []tc.AgentLog) error {
+	var old string
+	err := tx.QueryRowContext(ctx, `SELECT logs FROM agent_logs WHERE agent_id = $1`, agentID).Scan(&old)
+	if err != nil && err != sql.ErrNoRows {
+		return fmt.Errorf("write heartbeats: read logs: %w", err)
+	}
+	kept := make([]json.RawMessage, 0, tc.MaxAgentLogs)
+	for _, e := range entries[:min(len(entries), tc.MaxAgentLogs)] {
+		raw, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("write heartbeats: encode log: %w", err)
+		}
+		kept = append(kept, raw)
+	}
+	if old != "" && len(kept) < tc.MaxAgentLogs {
+		var prev []json.RawMessage
+		if err := json.Unmarshal([]byte(old), &prev); err == nil {
+			kept = append(kept, prev[:min(len(prev), tc.MaxAgentLogs-len(kept))]...)
+		}
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO agent_logs (agent_id, logs) VALUES ($1, $2)
+		ON CONFLICT (agent_id) DO UPDATE SET logs = excluded.logs`, agentID, mustJSON(kept))
+	if err != nil {
+		return fmt.Errorf("write heartbeats: write logs: %w", err)
+	}
+	return nil
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
