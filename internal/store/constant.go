@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/render"
 )
 
 const constantColumns = `name, value, description, created_at, updated_at`
@@ -38,7 +39,7 @@ func constantUsers(ctx context.Context, q queryer) (map[string][]tc.ConfigRef, e
 		if err := rows.Scan(&ref.ID, &ref.Name, &toml); err != nil {
 			return nil, fmt.Errorf("find constant uses: %w", err)
 		}
-		for _, name := range tc.ConstantNames(toml) {
+		for _, name := range render.ConstantNames(toml) {
 			out[name] = append(out[name], ref)
 		}
 	}

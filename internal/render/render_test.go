@@ -1,8 +1,10 @@
-package tc
+package render
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/telegrafcontroller/tc"
 )
 
 func TestTemplateRender(t *testing.T) {
@@ -22,7 +24,10 @@ func TestTemplateRender(t *testing.T) {
 		{name: "unknown params ignored", toml: `x = 1`, query: map[string][]string{"zzz": {"1"}}, want: `x = 1`},
 		{name: "env and secrets untouched", toml: `t = "${TOKEN}" s = "@{vault:k}" e = "${X:-d}"`, want: `t = "${TOKEN}" s = "@{vault:k}" e = "${X:-d}"`},
 		{name: "constants", toml: `r = "::{region}" d = "::{db_url}/x"`, want: `r = "eu-west" d = "http://db:8086/x"`},
-		{name: "not a constant name", toml: `r = "::{Bad}" s = "a::b"`, want: `r = "::{Bad}" s = "a::b"`},
+		{name: "not a reference", toml: `r = "::{a b}" s = "a::b" p = "&{}"`, want: `r = "::{a b}" s = "a::b" p = "&{}"`},
+		{name: "comments untouched", toml: "# needs &{x} and ::{nope}\na = 1 # &{y}\n", want: "# needs &{x} and ::{nope}\na = 1 # &{y}\n"},
+		{name: "default per occurrence", toml: `a = "&{x:d1}" b = "&{x:d2}"`, want: `a = "d1" b = "d2"`},
+		{name: "required if any occurrence lacks a default", toml: `a = "&{x:d1}" b = "&{x}"`, wantErr: []string{"missing required parameters: x"}},
 		{name: "unclosed stays literal", toml: "a = \"&{x\"\nb = \"}\"", want: "a = \"&{x\"\nb = \"}\""},
 		{name: "value not re-expanded", toml: `a = "&{x}"`, query: map[string][]string{"x": {"::{region}&{y}"}}, want: `a = "::{region}&{y}"`},
 		{name: "all missing listed", toml: `a = "&{one}" b = "&{two}" c = "&{one}" d = "&{three:ok}"`, wantErr: []string{"missing required parameters: one, two"}},
@@ -34,14 +39,14 @@ func TestTemplateRender(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseTemplate(tt.toml).Render(nil, tt.query, consts)
+			got, err := Parse(tt.toml).Render(nil, tt.query, consts)
 			if tt.wantErr != nil {
-				if ErrorCode(err) != EINVALID {
+				if tc.ErrorCode(err) != tc.EINVALID {
 					t.Fatalf("err = %v, want EINVALID", err)
 				}
 				for _, w := range tt.wantErr {
-					if !strings.Contains(ErrorMessage(err), w) {
-						t.Errorf("message %q lacks %q", ErrorMessage(err), w)
+					if !strings.Contains(tc.ErrorMessage(err), w) {
+						t.Errorf("message %q lacks %q", tc.ErrorMessage(err), w)
 					}
 				}
 				return
@@ -57,7 +62,7 @@ func TestTemplateRender(t *testing.T) {
 }
 
 func TestConstantNames(t *testing.T) {
-	got := ConstantNames(`a = "::{x}" b = "::{y_1}" c = "::{x}" d = "::{No}"`)
+	got := ConstantNames(`a = "::{x}" b = "::{y_1}" c = "::{x}" # ::{z}`)
 	if strings.Join(got, ",") != "x,y_1" {
 		t.Errorf("got %v, want [x y_1]", got)
 	}
