@@ -3,6 +3,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -34,9 +35,16 @@ type Server struct {
 	TLS bool
 	// UI, when set, serves every non-API path (the web UI).
 	UI http.Handler
+	// HeartbeatPort is the heartbeat listener's port, for the heartbeat URL
+	// of new configs when no public heartbeat URL is set.
+	HeartbeatPort int
+	// PublicHeartbeatURL returns the public heartbeat URL setting ("" when
+	// unset); nil means no such setting.
+	PublicHeartbeatURL func(ctx context.Context) string
 
 	mux    *http.ServeMux
 	routes []Route
+	tomls  *tomlCache // rendered config TOML (config_toml.go)
 }
 
 // Route is one registered endpoint and the permission it requires.
@@ -77,6 +85,12 @@ func (s *Server) Handler() http.Handler {
 	}
 	if s.MaxBody == 0 {
 		s.MaxBody = 1 << 20
+	}
+	if s.tomls == nil {
+		s.tomls = newTOMLCache(maxCachedItems)
+		if s.Store != nil {
+			s.Store.OnConfigChange(s.tomls.invalidate)
+		}
 	}
 	s.mux = http.NewServeMux()
 	s.routes = nil

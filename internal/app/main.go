@@ -126,6 +126,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.hbLn, err = listen(m.Config.Bind, m.Config.HeartbeatPort, "heartbeat"); err != nil {
 		return err
 	}
+	m.API.HeartbeatPort = m.hbLn.Addr().(*net.TCPAddr).Port
 	m.mainSrv = m.newServer(m.API.Handler(), tlsConfig, 60*time.Second)
 	m.hbSrv = m.newServer(m.HB.Handler(), tlsConfig, 10*time.Second)
 	scheme := "http"

@@ -1,0 +1,320 @@
+package api
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/render"
+)
+
+// Serving a config's TOML to agents: GET and HEAD /api/configs/{id}/toml.
+//
+// Telegraf's URL watcher HEADs the URL every interval and reloads when the
+// Last-Modified string differs from the first one it saw, whatever the
+// status. So Last-Modified is the config's revision (which moves on every
+// change of what feeds the render and never with the request time), and no
+// error response carries it. Renders are cached per (config, raw query) and
+// dropped when the store reports a change, so a repeated GET or HEAD costs
+// no database round trip.
+
+// Prebuilt header values, shared by every response (never mutated).
+var (
+	hdrTOML        = []string{"text/x-toml; charset=utf-8"}
+	hdrOctet       = []string{"application/octet-stream"}
+	hdrNoCache     = []string{"no-cache"}
+	hdrVary        = []string{"Accept, Accept-Encoding"}
+	hdrGzip        = []string{"gzip"}
+	maxCachedItems = 50_000
+)
+
+// rendered is one cached render: the body and everything its headers need.
+type rendered struct {
+	body         []byte
+	length       []string
+	etag         []string
+	lastModified []string
+	disposition  []string
+	err          error // a render error (400), cached like a body
+
+	gzOnce   sync.Once
+	gz       []byte
+	gzLength []string
+	gzETag   []string
+}
+
+func (e *rendered) gzipped() {
+	e.gzOnce.Do(func() {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		zw.Write(e.body)
+		zw.Close()
+		e.gz = buf.Bytes()
+		e.gzLength = []string{strconv.Itoa(len(e.gz))}
+		e.gzETag = []string{strings.TrimSuffix(e.etag[0], `"`) + `-gz"`}
+	})
+}
+
+// configRenders is what the cache keeps per config: the parsed template and
+// constants (so a new query renders without the database) and its renders.
+type configRenders struct {
+	tmpl         *render.Template
+	constants    map[string]string
+	lastModified []string
+	disposition  []string
+	items        map[string]*rendered
+}
+
+// tomlCache holds renders. gen counts invalidations: a render computed from
+// reads that began before an invalidation is served but not kept.
+type tomlCache struct {
+	mu       sync.RWMutex
+	gen      uint64
+	byConfig map[string]*configRenders
+	items    int
+	max      int
+}
+
+func newTOMLCache(max int) *tomlCache {
+	return &tomlCache{byConfig: map[string]*configRenders{}, max: max}
+}
+
+// invalidate drops every render of the given configs.
+func (c *tomlCache) invalidate(ids []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	for _, id := range ids {
+		if cr := c.byConfig[id]; cr != nil {
+			c.items -= len(cr.items)
+			delete(c.byConfig, id)
+		}
+	}
+}
+
+// lookup returns a cached render, or the config's parsed state, and the
+// generation the caller must present to store a new render.
+func (c *tomlCache) lookup(id, query string) (*rendered, *configRenders, uint64) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	cr := c.byConfig[id]
+	if cr == nil {
+		return nil, nil, c.gen
+	}
+	return cr.items[query], cr, c.gen
+}
+
+// store keeps e under (id, query) unless an invalidation happened since gen.
+// At capacity it drops the renders of an arbitrary config first.
+func (c *tomlCache) store(id, query string, cr *configRenders, e *rendered, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
+	if c.items >= c.max {
+		for other, ocr := range c.byConfig {
+			c.items -= len(ocr.items)
+			delete(c.byConfig, other)
+			break
+		}
+	}
+	cur := c.byConfig[id]
+	if cur == nil {
+		cur = cr
+		c.byConfig[id] = cur
+	}
+	if _, ok := cur.items[query]; !ok {
+		cur.items[query] = e
+		c.items++
+	}
+}
+
+// loadConfigRenders reads a config and the constants it uses.
+func (s *Server) loadConfigRenders(ctx context.Context, id string) (*configRenders, error) {
+	sc, err := s.Store.ConfigForServing(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := render.Parse(sc.TOML)
+	consts, err := s.Store.ConstantValues(ctx, tmpl.Constants)
+	if err != nil {
+		return nil, err
+	}
+	return &configRenders{
+		tmpl:         tmpl,
+		constants:    consts,
+		lastModified: []string{sc.RevisionAt.UTC().Format(http.TimeFormat)},
+		disposition:  []string{contentDisposition(sc.Name)},
+		items:        map[string]*rendered{},
+	}, nil
+}
+
+// contentDisposition names the download after the config, keeping the
+// quoted filename ASCII and safe and adding the UTF-8 form when needed.
+func contentDisposition(name string) string {
+	var b strings.Builder
+	ascii := true
+	for _, r := range name {
+		switch {
+		case r == '"' || r == '\\' || r == '/' || r < 0x20 || r == 0x7f:
+			b.WriteByte('_')
+		case r > 0x7e:
+			ascii = false
+			b.WriteByte('_')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	v := `attachment; filename="` + b.String() + `.toml"`
+	if !ascii {
+		v += "; filename*=UTF-8''" + url.PathEscape(name+".toml")
+	}
+	return v
+}
+
+// renderFor returns the render of config id for the raw query string,
+// from the cache when it is there.
+func (s *Server) renderFor(ctx context.Context, id, rawQuery string) (*rendered, error) {
+	e, cr, gen := s.tomls.lookup(id, rawQuery)
+	if e != nil {
+		return e, nil
+	}
+	if cr == nil {
+		var err error
+		if cr, err = s.loadConfigRenders(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	e = &rendered{lastModified: cr.lastModified, disposition: cr.disposition}
+	query, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		e.err = tc.Errorf(tc.EINVALID, "the query string is not valid URL encoding")
+	} else if e.body, err = cr.tmpl.Render(nil, query, cr.constants); err != nil {
+		e.err = err
+	} else {
+		sum := sha256.Sum256(e.body)
+		e.etag = []string{`"` + hex.EncodeToString(sum[:16]) + `"`}
+		e.length = []string{strconv.Itoa(len(e.body))}
+	}
+	s.tomls.store(id, rawQuery, cr, e, gen)
+	return e, nil
+}
+
+// configTOML serves GET and HEAD /api/configs/{id}/toml.
+func (s *Server) configTOML(w http.ResponseWriter, r *http.Request) {
+	e, err := s.renderFor(r.Context(), r.PathValue("id"), r.URL.RawQuery)
+	if err == nil {
+		err = e.err
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	h := w.Header()
+	body, length, etag := e.body, e.length, e.etag
+	if acceptsGzip(r.Header["Accept-Encoding"]) {
+		e.gzipped()
+		body, length, etag = e.gz, e.gzLength, e.gzETag
+		h["Content-Encoding"] = hdrGzip
+	}
+	if wantsDownload(r.Header["Accept"]) {
+		h["Content-Type"] = hdrOctet
+		h["Content-Disposition"] = e.disposition
+	} else {
+		h["Content-Type"] = hdrTOML
+	}
+	h["Last-Modified"] = e.lastModified
+	h["Etag"] = etag
+	h["Cache-Control"] = hdrNoCache
+	h["Vary"] = hdrVary
+	if inm := r.Header["If-None-Match"]; inm != nil && etagMatches(inm, etag[0]) {
+		delete(h, "Content-Type")
+		delete(h, "Content-Encoding")
+		delete(h, "Content-Disposition")
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h["Content-Length"] = length
+	if r.Method == http.MethodHead {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	w.Write(body)
+}
+
+// wantsDownload reports whether Accept prefers application/octet-stream to
+// TOML. No Accept, */*, application/toml and text/x-toml get TOML.
+func wantsDownload(accept []string) bool {
+	if len(accept) == 0 {
+		return false
+	}
+	var octetQ, tomlQ float64 = -1, -1
+	for _, line := range accept {
+		if line == "application/toml" {
+			continue
+		}
+		for _, part := range strings.Split(line, ",") {
+			mt, q := mediaRange(part)
+			switch mt {
+			case "application/octet-stream":
+				octetQ = max(octetQ, q)
+			case "application/toml", "text/x-toml", "application/x-toml", "text/toml", "*/*", "text/*":
+				tomlQ = max(tomlQ, q)
+			}
+		}
+	}
+	return octetQ > 0 && octetQ > tomlQ
+}
+
+// mediaRange splits "type/sub;q=0.5" into the lower-cased type and q.
+func mediaRange(s string) (string, float64) {
+	mt, params, _ := strings.Cut(s, ";")
+	q := 1.0
+	for _, p := range strings.Split(params, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+		if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+				q = f
+			}
+		}
+	}
+	return strings.ToLower(strings.TrimSpace(mt)), q
+}
+
+// acceptsGzip reports whether Accept-Encoding allows gzip.
+func acceptsGzip(values []string) bool {
+	for _, line := range values {
+		if line == "gzip" {
+			return true
+		}
+		for _, part := range strings.Split(line, ",") {
+			enc, q := mediaRange(part)
+			if (enc == "gzip" || enc == "x-gzip") && q > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// etagMatches applies If-None-Match's weak comparison.
+func etagMatches(values []string, etag string) bool {
+	for _, line := range values {
+		for _, t := range strings.Split(line, ",") {
+			t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+			if t == "*" || t == etag {
+				return true
+			}
+		}
+	}
+	return false
+}
