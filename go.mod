@@ -3,7 +3,6 @@ module github.com/telegrafcontroller/tc
 go 1.26.8
 
 require (
-	github.com/BurntSushi/toml v1.6.0
 	github.com/google/uuid v1.6.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/pelletier/go-toml/v2 v2.4.3

@@ -1,16 +1,14 @@
 package api
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/telegraf"
 )
 
 // configRequest is the body of POST and PATCH /api/configs. Absent fields are
@@ -47,17 +45,13 @@ func (req *configRequest) check() error {
 	return nil
 }
 
-// checkTOML rejects TOML that does not parse, naming line and column.
+// checkTOML rejects what Telegraf could not load (syntax errors and
+// structures it refuses), naming line and column; warnings do not block.
 func checkTOML(src string) error {
-	var v map[string]any
-	_, err := toml.Decode(src, &v)
-	if err == nil {
-		return nil
+	if err := telegraf.Validate(src).Err(); err != nil {
+		return tc.FieldErrorf("toml", "invalid TOML at %s", err)
 	}
-	if pe, ok := errors.AsType[toml.ParseError](err); ok {
-		return tc.FieldErrorf("toml", "TOML syntax error at line %d, column %d: %s", pe.Position.Line, pe.Position.Col, pe.Message)
-	}
-	return tc.FieldErrorf("toml", "invalid TOML: %s", strings.TrimPrefix(err.Error(), "toml: "))
+	return nil
 }
 
 func callerID(r *http.Request) string {

@@ -259,7 +259,7 @@ func TestConstants(t *testing.T) {
 			apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/constants", Token: mgr, Body: tt.body}), tt.code)
 		}
 		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/constants", Token: viewer, Body: map[string]any{"name": "v", "value": "x"}}), 403)
-		c := mustConfig(t, inst, mgr, map[string]any{"name": "Uses it", "toml": "urls = [\"::{influx_url}\"]\n"})
+		c := mustConfig(t, inst, mgr, map[string]any{"name": "Uses it", "toml": "[global_tags]\n  url = \"::{influx_url}\"\n"})
 		var k tc.Constant
 		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/constants/influx_url", Token: mgr, Body: map[string]any{"value": "http://other:8086"}}), 200).JSON(t, &k)
 		if k.Value != "http://other:8086" || k.Description != "main" || len(k.Configs) != 1 || k.Configs[0].ID != c.ID {
@@ -275,7 +275,7 @@ func TestConstants(t *testing.T) {
 		if !bytes.Contains(r.Body, []byte(`"configs":[{"id":"`+c.ID+`","name":"Uses it"}]`)) {
 			t.Errorf("constants list = %s", r.Body)
 		}
-		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/configs/" + c.ID, Token: mgr, Body: map[string]any{"toml": "a = 1\n"}}), 200)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/configs/" + c.ID, Token: mgr, Body: map[string]any{"toml": "[global_tags]\n  a = \"1\"\n"}}), 200)
 		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "DELETE", Path: "/api/constants/influx_url", Token: viewer}), 403)
 		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "DELETE", Path: "/api/constants/influx_url", Token: mgr}), 204)
 	})
@@ -408,7 +408,7 @@ func TestServeTOML(t *testing.T) {
 		}
 
 		// An undefined constant lists the names.
-		u := mustConfig(t, inst, mgr, map[string]any{"name": "undef", "toml": "a = \"::{nope}::{region}::{gone}\"\n"})
+		u := mustConfig(t, inst, mgr, map[string]any{"name": "undef", "toml": "[global_tags]\n  a = \"::{nope}::{region}::{gone}\"\n"})
 		r = apptest.MustStatus(t, tomlReq(t, inst, "GET", u.ID, "", reader, nil), 400)
 		if msg := errorMessage(t, r); !strings.Contains(msg, "undefined constants: nope, gone") || r.Header.Get("Last-Modified") != "" {
 			t.Errorf("undefined constants: message %q, Last-Modified %q", msg, r.Header.Get("Last-Modified"))
@@ -423,7 +423,7 @@ func TestLastModified(t *testing.T) {
 		mgr := inst.MustRoleToken(t, tc.RoleManager)
 		reader := inst.MustToken(t, inst.MustUser(t, tc.RoleViewer), "configs:read")
 		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/constants", Token: mgr, Body: map[string]any{"name": "out", "value": "a"}}), 201)
-		c := mustConfig(t, inst, mgr, map[string]any{"name": "watched", "toml": "x = \"::{out}&{p:1}\"\n"})
+		c := mustConfig(t, inst, mgr, map[string]any{"name": "watched", "toml": "[global_tags]\n  x = \"::{out}&{p:1}\"\n"})
 		head := func() string {
 			tb := t
 			tb.Helper()
@@ -458,7 +458,7 @@ func TestLastModified(t *testing.T) {
 		}
 		// Two TOML changes within the same second: two values.
 		for i := 0; i < 2; i++ {
-			apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/configs/" + c.ID, Token: mgr, Body: map[string]any{"toml": fmt.Sprintf("x = \"::{out}&{p:1}\" # %d\n", i)}}), 200)
+			apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/configs/" + c.ID, Token: mgr, Body: map[string]any{"toml": fmt.Sprintf("[global_tags]\n  x = \"::{out}&{p:1}\" # %d\n", i)}}), 200)
 			step(fmt.Sprintf("edit %d in the same second", i))
 		}
 		// A change of a constant it uses, twice in the same second.
@@ -466,7 +466,7 @@ func TestLastModified(t *testing.T) {
 			apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/constants/out", Token: mgr, Body: map[string]any{"value": v}}), 200)
 			step("constant value " + v)
 			r := apptest.MustStatus(t, tomlReq(t, inst, "GET", c.ID, "?p=2", reader, nil), 200)
-			if want := "x = \"" + v + "2\" # 1\n"; string(r.Body) != want {
+			if want := "[global_tags]\n  x = \"" + v + "2\" # 1\n"; string(r.Body) != want {
 				t.Errorf("after constant change body %q, want %q", r.Body, want)
 			}
 		}
@@ -483,7 +483,7 @@ func TestLastModified(t *testing.T) {
 // rendered: with the database closed, the cached answers still come back.
 func TestHeadFromCache(t *testing.T) {
 	inst := apptest.MustStart(t, apptest.DB{Name: "sqlite"}, apptest.WithArgs("--disable-auth-endpoints", "configs"))
-	c := mustConfig(t, inst, "", map[string]any{"name": "cached", "toml": "a = \"&{x}\"\n"})
+	c := mustConfig(t, inst, "", map[string]any{"name": "cached", "toml": "[global_tags]\n  a = \"&{x}\"\n"})
 	r := apptest.MustStatus(t, tomlReq(t, inst, "GET", c.ID, "?x=1", "", nil), 200)
 	lm := r.Header.Get("Last-Modified")
 	inst.Store.Close()
@@ -494,7 +494,7 @@ func TestHeadFromCache(t *testing.T) {
 		}
 	}
 	// A new query of a cached config renders from the kept template.
-	if r := tomlReq(t, inst, "GET", c.ID, "?x=2", "", nil); r.StatusCode != 200 || string(r.Body) != "a = \"2\"\n" {
+	if r := tomlReq(t, inst, "GET", c.ID, "?x=2", "", nil); r.StatusCode != 200 || string(r.Body) != "[global_tags]\n  a = \"2\"\n" {
 		t.Errorf("new query of a cached config: %d %q", r.StatusCode, r.Body)
 	}
 	if r := tomlReq(t, inst, "HEAD", "00000000-0000-4000-8000-000000000000", "?x=1", "", nil); r.StatusCode == 200 {
