@@ -27,4 +27,31 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /api/constants", tc.Perm(tc.ResConstants, tc.ActionWrite), s.createConstant)
 	s.handle("PATCH /api/constants/{name}", tc.Perm(tc.ResConstants, tc.ActionWrite), s.patchConstant)
 	s.handle("DELETE /api/constants/{name}", tc.Perm(tc.ResConstants, tc.ActionDelete), s.deleteConstant)
+
+	// Identity: sign-in and sessions (auth.go), users (user.go), invites
+	// (invite.go), password resets (password_reset.go), own account
+	// (account.go), settings (settings.go).
+	s.handle("GET /api/auth/status", Public, s.authStatus)
+	s.handle("POST /api/auth/setup", Public, s.setup)
+	s.handle("POST /api/auth/login/local", Public, s.login)
+	s.handle("POST /api/auth/logout", SignedIn, s.logout)
+	s.handle("GET /api/auth/me", SignedIn, s.me)
+	s.handle("GET /api/users", tc.Perm(tc.ResUsers, tc.ActionRead), s.listUsers)
+	s.handle("GET /api/users/{id}", tc.Perm(tc.ResUsers, tc.ActionRead), s.getUser)
+	s.handle("PATCH /api/users/{id}", tc.Perm(tc.ResUsers, tc.ActionWrite), s.patchUser)
+	s.handle("DELETE /api/users/{id}", tc.Perm(tc.ResUsers, tc.ActionDelete), s.deleteUser)
+	s.handle("POST /api/users/{id}/transfer-ownership", tc.Perm(tc.ResUsers, tc.ActionWrite), s.transferOwnership)
+	s.handle("POST /api/users/{id}/password-reset", tc.Perm(tc.ResPasswordResets, tc.ActionWrite), s.createPasswordReset)
+	s.handle("GET /api/password-resets/{token}", Public, s.showPasswordReset)
+	s.handle("POST /api/password-resets/{token}", Public, s.usePasswordReset)
+	s.handle("GET /api/invites", tc.Perm(tc.ResInvites, tc.ActionRead), s.listInvites)
+	s.handle("POST /api/invites", tc.Perm(tc.ResInvites, tc.ActionWrite), s.createInvite)
+	s.handle("DELETE /api/invites/{id}", tc.Perm(tc.ResInvites, tc.ActionDelete), s.deleteInvite)
+	s.handle("GET /api/invites/{token}", Public, s.showInvite)
+	s.handle("POST /api/invites/{token}/accept", Public, s.acceptInvite)
+	s.handle("GET /api/account", SignedIn, s.getAccount)
+	s.handle("PATCH /api/account", SignedIn, s.patchAccount)
+	s.handle("POST /api/account/password", SignedIn, s.changePassword)
+	s.handle("GET /api/settings", tc.Perm(tc.ResSettings, tc.ActionRead), s.getSettings)
+	s.handle("PATCH /api/settings", tc.Perm(tc.ResSettings, tc.ActionWrite), s.patchSettings)
 }

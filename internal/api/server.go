@@ -42,6 +42,12 @@ type Server struct {
 	// unset); nil means no such setting.
 	PublicHeartbeatURL func(ctx context.Context) string
 
+	// Identity (auth.go, user.go, invite.go, password_reset.go, account.go,
+	// settings.go): password hashing, sessions and the sign-in limiter.
+	Passwords *auth.Hasher
+	Sessions  *auth.Sessions
+	Limiter   *auth.LoginLimiter
+
 	mux    *http.ServeMux
 	routes []Route
 	tomls  *tomlCache // rendered config TOML (config_toml.go)

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/telegrafcontroller/tc"
 )
 
 // Config is every start-up option. Each is read from a flag, else an
@@ -40,6 +42,17 @@ type Config struct {
 	TrustedProxies         []netip.Prefix
 	HeartbeatFlushInterval time.Duration
 	HeartbeatFlushAgents   int
+	// Identity: owner bootstrap, first-start seeds of the login settings,
+	// and session lifetimes.
+	OwnerUsername        string
+	OwnerEmail           string
+	OwnerPassword        string
+	ResetOwnerPassword   bool
+	LoginLockoutAttempts int
+	LoginLockoutMinutes  int
+	PasswordComplexity   string
+	SessionIdleTimeout   time.Duration
+	SessionLifetime      time.Duration
 }
 
 // option describes one setting: its flag, variable, default and help.
@@ -81,6 +94,22 @@ func options() []option {
 		{"trusted-proxies", "TRUSTED_PROXIES", "", "comma list of CIDRs (or addresses) of reverse proxies whose X-Forwarded-For names an agent's IP", prefixesSetter(func(c *Config, p []netip.Prefix) { c.TrustedProxies = p })},
 		{"heartbeat-flush-interval", "HEARTBEAT_FLUSH_INTERVAL", "1s", "how often pending heartbeats are written to the database (one transaction per flush)", durationSetter(func(c *Config, d time.Duration) { c.HeartbeatFlushInterval = d })},
 		{"heartbeat-flush-agents", "HEARTBEAT_FLUSH_AGENTS", "10000", "flush earlier once this many agents have pending heartbeats", int64Setter(func(c *Config, n int64) { c.HeartbeatFlushAgents = int(min(n, 1<<30)) })},
+		// Identity.
+		{"owner-username", "OWNER_USERNAME", "", "username of the owner account created at first start (with --owner-email and --owner-password)", func(c *Config, v string) error { c.OwnerUsername = v; return nil }},
+		{"owner-email", "OWNER_EMAIL", "", "email of the owner account created at first start", func(c *Config, v string) error { c.OwnerEmail = v; return nil }},
+		{"owner-password", "OWNER_PASSWORD", "", "password of the owner account created at first start", func(c *Config, v string) error { c.OwnerPassword = v; return nil }},
+		{"reset-owner-password", "RESET_OWNER_PASSWORD", "false", "with --owner-password: set the owner's password at every start (recovery; remove afterwards)", boolSetter(func(c *Config, b bool) { c.ResetOwnerPassword = b })},
+		{"login-lockout-attempts", "LOGIN_LOCKOUT_ATTEMPTS", "5", "failed sign-ins before an account locks (seeds the setting at first start)", rangeSetter(1, tc.LockoutMaxCount, func(c *Config, n int) { c.LoginLockoutAttempts = n })},
+		{"login-lockout-minutes", "LOGIN_LOCKOUT_MINUTES", "15", "minutes an account stays locked (seeds the setting at first start)", rangeSetter(1, tc.LockoutMaxMinute, func(c *Config, n int) { c.LoginLockoutMinutes = n })},
+		{"password-complexity", "PASSWORD_COMPLEXITY", "medium", "password rule: low, medium or high (seeds the setting at first start)", func(c *Config, v string) error {
+			if !tc.PasswordComplexity(v).Valid() {
+				return fmt.Errorf("must be low, medium or high, not %q", v)
+			}
+			c.PasswordComplexity = v
+			return nil
+		}},
+		{"session-idle-timeout", "SESSION_IDLE_TIMEOUT", "24h", "a sign-in session unused this long ends", positiveDuration(func(c *Config, d time.Duration) { c.SessionIdleTimeout = d })},
+		{"session-lifetime", "SESSION_LIFETIME", "168h", "a sign-in session ends this long after sign-in, however active", positiveDuration(func(c *Config, d time.Duration) { c.SessionLifetime = d })},
 	}
 }
 
@@ -148,6 +177,28 @@ func durationSetter(f func(*Config, time.Duration)) func(*Config, string) error 
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 0 {
 			return fmt.Errorf("must be a duration such as 30s or 2m, not %q", v)
+		}
+		f(c, d)
+		return nil
+	}
+}
+
+func rangeSetter(lo, hi int, f func(*Config, int)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			return fmt.Errorf("must be an integer between %d and %d, not %q", lo, hi, v)
+		}
+		f(c, n)
+		return nil
+	}
+}
+
+func positiveDuration(f func(*Config, time.Duration)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("must be a positive duration such as 30m or 24h, not %q", v)
 		}
 		f(c, d)
 		return nil

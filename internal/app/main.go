@@ -48,6 +48,13 @@ type Main struct {
 	API     *api.Server
 	HB      *heartbeat.Server
 
+	// Identity (identity.go). Argon2 is the password-hashing cost:
+	// auth.DefaultArgon2 unless a test lowers it.
+	Argon2    auth.Argon2Params
+	Passwords *auth.Hasher
+	Sessions  *auth.Sessions
+	Limiter   *auth.LoginLimiter
+
 	mainLn, hbLn net.Listener
 	mainSrv      *http.Server
 	hbSrv        *http.Server
@@ -59,7 +66,7 @@ type Main struct {
 
 // NewMain returns a Main with defaults for everything but Config.
 func NewMain() *Main {
-	return &Main{Getenv: os.Getenv, LogOutput: os.Stderr, Now: time.Now, serveErr: make(chan error, 2)}
+	return &Main{Getenv: os.Getenv, LogOutput: os.Stderr, Now: time.Now, serveErr: make(chan error, 2), Argon2: auth.DefaultArgon2}
 }
 
 // ParseFlags fills Config from args, the environment and ./.env.
@@ -100,7 +107,10 @@ func (m *Main) Run(ctx context.Context) error {
 		"schema_version", store.LatestSchemaVersion(m.Store.Dialect()))
 
 	m.Metrics = metrics.New()
-	m.Auth = &auth.Authenticator{Tokens: m.Store, Now: m.Now}
+	if err := m.startIdentity(ctx, tlsConfig != nil); err != nil {
+		return err
+	}
+	m.Auth = &auth.Authenticator{Tokens: m.Store, Sessions: m.Sessions, Now: m.Now}
 	if len(exempt) > 0 {
 		m.Logger.Warn("authentication is disabled for some endpoints; anyone who can reach them can use them",
 			"groups", strings.Join(keys(exempt), ","))
@@ -108,6 +118,8 @@ func (m *Main) Run(ctx context.Context) error {
 	m.API = &api.Server{
 		Store: m.Store, Auth: m.Auth, Metrics: m.Metrics, Logger: m.Logger, Now: m.Now,
 		Version: Version, MaxBody: m.Config.MaxBodyBytes, Exempt: exempt, TLS: tlsConfig != nil,
+		Passwords: m.Passwords, Sessions: m.Sessions, Limiter: m.Limiter,
+		PublicHeartbeatURL: func(context.Context) string { return m.Store.Settings().PublicHeartbeatURL },
 	}
 	ingest := &heartbeat.Ingester{
 		Store: m.Store, Metrics: m.Metrics, Logger: m.Logger,

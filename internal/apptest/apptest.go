@@ -23,6 +23,7 @@ import (
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/app"
+	"github.com/telegrafcontroller/tc/internal/auth"
 )
 
 // PostgresURLEnv names the variable holding an admin URL of a test
@@ -142,6 +143,7 @@ func MustStart(tb testing.TB, db DB, opts ...Option) *Instance {
 	m.Getenv = func(string) string { return "" }
 	m.Now = inst.Clock.Now
 	m.LogOutput = inst.Logs
+	m.Argon2 = auth.TestArgon2 // cheap hashing; TestProductionArgon2 asserts the real default
 	cfg, err := app.ParseConfig([]string{"--port", "0", "--heartbeat-port", "0", "--bind", "127.0.0.1", "--log-level", "debug"},
 		m.Getenv, nil, io.Discard)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -55,6 +56,11 @@ type Store struct {
 	path    string // SQLite file path, "" for PostgreSQL
 	// configListeners hear about committed changes of served configs (config.go).
 	configListeners []func(ids []string)
+
+	// settings caches the settings table (settings.go).
+	settingsMu     sync.RWMutex
+	settings       tc.Settings
+	settingsLoaded bool
 }
 
 // IsPostgresURL reports whether dsn selects PostgreSQL.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -59,4 +60,284 @@ func (s *Store) UserByID(ctx context.Context, id string) (*tc.User, error) {
 		return nil, fmt.Errorf("get user: %w", err)
 	}
 	return u, nil
+}
+
+// UserByLogin returns the user whose username or email equals login,
+// ignoring case. Errors: ENOTFOUND.
+func (s *Store) UserByLogin(ctx context.Context, login string) (*tc.User, error) {
+	u, err := scanUser(s.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE lower(username) = lower($1) OR lower(email) = lower($1) ORDER BY CASE WHEN lower(username) = lower($1) THEN 0 ELSE 1 END LIMIT 1`, login))
+	if err == sql.ErrNoRows {
+		return nil, notFound("user")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get user by login: %w", err)
+	}
+	return u, nil
+}
+
+// Owner returns the owner. Errors: ENOTFOUND when there is none yet.
+func (s *Store) Owner(ctx context.Context) (*tc.User, error) {
+	u, err := scanUser(s.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE role = 'owner'`))
+	if err == sql.ErrNoRows {
+		return nil, notFound("owner")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get owner: %w", err)
+	}
+	return u, nil
+}
+
+// HasOwner reports whether the owner account exists.
+func (s *Store) HasOwner(ctx context.Context) (bool, error) {
+	_, err := s.Owner(ctx)
+	if tc.ErrorCode(err) == tc.ENOTFOUND {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// ListUsers returns every user, by username.
+func (s *Store) ListUsers(ctx context.Context) ([]*tc.User, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY lower(username)`)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	out := []*tc.User{}
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list users: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// CreateOwner creates the owner, or promotes the administrator named
+// u.Username (whose password becomes u.PasswordHash). Errors: ECONFLICT
+// when an owner exists or the username or email belongs to someone else.
+func (s *Store) CreateOwner(ctx context.Context, u *tc.User) error {
+	return s.withTx(ctx, func(tx *Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE role = 'owner'`).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return tc.Errorf(tc.ECONFLICT, "The owner account already exists")
+		}
+		var id string
+		err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE lower(username) = lower($1) AND role = 'administrator'`, u.Username).Scan(&id)
+		if err == sql.ErrNoRows {
+			u.Role = tc.RoleOwner
+			return createUser(ctx, tx, u)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET role = 'owner', password_hash = $2, disabled = FALSE, failed_logins = 0, locked_until = NULL, updated_at = $3 WHERE id = $1`,
+			id, u.PasswordHash, ms(tx.now)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
+			return err
+		}
+		got, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+		if err != nil {
+			return err
+		}
+		*u = *got
+		return nil
+	})
+}
+
+// SetPassword replaces a user's password hash, clears any lockout and ends
+// every session of the user except keepSession (a session hash, or "").
+// Errors: ENOTFOUND.
+func (s *Store) SetPassword(ctx context.Context, userID, hash, keepSession string) error {
+	return s.withTx(ctx, func(tx *Tx) error { return setPassword(ctx, tx, userID, hash, keepSession) })
+}
+
+func setPassword(ctx context.Context, tx *Tx, userID, hash, keepSession string) error {
+	res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL, updated_at = $3 WHERE id = $1`,
+		userID, hash, ms(tx.now))
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("user")
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2`, userID, keepSession)
+	return err
+}
+
+// RecordLoginFailure counts a failed password for userID. When the count
+// reaches attempts the account is locked for lockFor and the count restarts.
+// It returns the lock's end, or nil.
+func (s *Store) RecordLoginFailure(ctx context.Context, userID string, attempts int, lockFor time.Duration) (*time.Time, error) {
+	var locked *time.Time
+	err := s.withTx(ctx, func(tx *Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins`, userID).Scan(&n); err != nil {
+			return err
+		}
+		if n < attempts {
+			return nil
+		}
+		until := tx.now.Add(lockFor)
+		locked = &until
+		_, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = $2 WHERE id = $1`, userID, ms(until))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record login failure: %w", err)
+	}
+	return locked, nil
+}
+
+// UserPatch is a change to a user by an administrator; nil fields stay.
+type UserPatch struct {
+	Role     *tc.Role
+	Disabled *bool
+}
+
+// UpdateUser applies p to user id. A change of role or disabled flag ends
+// the user's sessions in the same transaction; a change to viewer also
+// revokes every active token of the user (viewers hold no tokens).
+// check, when set, sees the current row first and may refuse.
+// It returns the updated user and whether anything that matters to
+// credentials changed. Errors: ENOTFOUND, and whatever check returns.
+func (s *Store) UpdateUser(ctx context.Context, id string, p UserPatch, check func(*tc.User) error) (*tc.User, bool, error) {
+	var out *tc.User
+	var changed bool
+	err := s.withTx(ctx, func(tx *Tx) error {
+		u, err := userForUpdate(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(u); err != nil {
+				return err
+			}
+		}
+		if p.Role != nil && *p.Role != u.Role {
+			u.Role, changed = *p.Role, true
+			if u.Role == tc.RoleViewer {
+				if _, err := tx.ExecContext(ctx, `UPDATE tokens SET status = 'revoked', revoked_at = $2 WHERE user_id = $1 AND status = 'active'`, id, ms(tx.now)); err != nil {
+					return err
+				}
+			}
+		}
+		if p.Disabled != nil && *p.Disabled != u.Disabled {
+			u.Disabled, changed = *p.Disabled, true
+		}
+		if !changed {
+			out = u
+			return nil
+		}
+		u.UpdatedAt = tx.now
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET role = $2, disabled = $3, updated_at = $4 WHERE id = $1`, id, string(u.Role), u.Disabled, ms(tx.now)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
+			return err
+		}
+		out = u
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return out, changed, nil
+}
+
+// userForUpdate reads a user inside a write transaction.
+func userForUpdate(ctx context.Context, tx *Tx, id string) (*tc.User, error) {
+	u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	if err == sql.ErrNoRows {
+		return nil, notFound("user")
+	}
+	return u, err
+}
+
+// UpdateAccount changes a user's own username and email (nil keeps).
+// Errors: ENOTFOUND, ECONFLICT when taken.
+func (s *Store) UpdateAccount(ctx context.Context, id string, username, email *string) (*tc.User, error) {
+	var out *tc.User
+	err := s.withTx(ctx, func(tx *Tx) error {
+		u, err := userForUpdate(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if username != nil {
+			u.Username = *username
+		}
+		if email != nil {
+			u.Email = *email
+		}
+		u.UpdatedAt = tx.now
+		_, err = tx.ExecContext(ctx, `UPDATE users SET username = $2, email = $3, updated_at = $4 WHERE id = $1`, id, u.Username, u.Email, ms(tx.now))
+		if IsConflict(err) {
+			return tc.Errorf(tc.ECONFLICT, "A user with this username or email already exists")
+		}
+		out = u
+		return err
+	})
+	return out, err
+}
+
+// DeleteUser removes a user with their sessions, tokens and reset links
+// (foreign-key cascades). check may refuse after seeing the row.
+// Errors: ENOTFOUND, and whatever check returns.
+func (s *Store) DeleteUser(ctx context.Context, id string, check func(*tc.User) error) error {
+	return s.withTx(ctx, func(tx *Tx) error {
+		u, err := userForUpdate(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(u); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM users WHERE id = $1`, id)
+		return err
+	})
+}
+
+// TransferOwnership makes the administrator targetID the owner and the
+// current owner fromID an administrator, in one transaction, ending both
+// users' sessions. Errors: ENOTFOUND, EFORBIDDEN when fromID is not the
+// owner, EINVALID when the target is not an active administrator.
+func (s *Store) TransferOwnership(ctx context.Context, fromID, targetID string) error {
+	return s.withTx(ctx, func(tx *Tx) error {
+		target, err := userForUpdate(ctx, tx, targetID)
+		if err != nil {
+			return err
+		}
+		from, err := userForUpdate(ctx, tx, fromID)
+		if err != nil {
+			return err
+		}
+		if from.Role != tc.RoleOwner {
+			return tc.Errorf(tc.EFORBIDDEN, "Only the owner can transfer ownership")
+		}
+		if target.ID == from.ID {
+			return tc.Errorf(tc.EINVALID, "You already are the owner")
+		}
+		if target.Role != tc.RoleAdministrator || target.Disabled {
+			return tc.Errorf(tc.EINVALID, "Ownership can only be transferred to an active administrator")
+		}
+		// Demote first: the single-owner index allows one owner at a time.
+		for _, q := range []struct {
+			id   string
+			role tc.Role
+		}{{from.ID, tc.RoleAdministrator}, {target.ID, tc.RoleOwner}} {
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET role = $2, updated_at = $3 WHERE id = $1`, q.id, string(q.role), ms(tx.now)); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id IN ($1, $2)`, from.ID, target.ID)
+		return err
+	})
 }

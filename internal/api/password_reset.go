@@ -1,0 +1,90 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/telegrafcontroller/tc"
+)
+
+type resetInput struct {
+	ExpiresInHours *int `json:"expiresInHours"`
+}
+
+// createPasswordReset returns a one-time link that lets the user set a new
+// password. Administrators cannot reset the owner's or an administrator's.
+func (s *Server) createPasswordReset(w http.ResponseWriter, r *http.Request) {
+	c, err := caller(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in resetInput
+	if r.ContentLength != 0 {
+		if err := s.decode(w, r, &in); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	ttl, err := linkHours(in.ExpiresInHours, tc.ResetDefaultHours)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	token := tc.NewSecret(linkTokenBytes)
+	pr := &tc.PasswordReset{UserID: r.PathValue("id"), CreatedBy: c.User.ID, ExpiresAt: s.Now().Add(ttl).UTC(), TokenHash: tc.HashSecret(token)}
+	err = s.Store.CreatePasswordReset(r.Context(), pr, func(target *tc.User) error {
+		if c.User.Role != tc.RoleOwner && (target.Role == tc.RoleOwner || target.Role == tc.RoleAdministrator) {
+			return tc.Errorf(tc.EFORBIDDEN, "Only the owner can reset the password of the owner or an administrator")
+		}
+		return nil
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.Logger.Info("password reset link created", "user_id", pr.UserID, "by", c.User.ID)
+	WriteJSON(w, http.StatusCreated, map[string]any{"id": pr.ID, "userId": pr.UserID, "expiresAt": pr.ExpiresAt,
+		"link": s.uiBase(r) + ResetLinkPath + token})
+}
+
+// showPasswordReset is public: what the reset page displays.
+func (s *Server) showPasswordReset(w http.ResponseWriter, r *http.Request) {
+	pr, u, err := s.Store.PasswordResetByToken(r.Context(), tc.HashSecret(r.PathValue("token")))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, map[string]any{"username": u.Username, "expiresAt": pr.ExpiresAt,
+		"passwordComplexity": s.Store.Settings().PasswordComplexity})
+}
+
+// usePasswordReset is public: it sets the password, clears any lockout and
+// ends every session of the user. The user is not signed in.
+func (s *Server) usePasswordReset(w http.ResponseWriter, r *http.Request) {
+	var in passwordInput
+	if err := s.decode(w, r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	hash := tc.HashSecret(r.PathValue("token"))
+	if _, _, err := s.Store.PasswordResetByToken(r.Context(), hash); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.Store.Settings().PasswordComplexity.CheckPassword("password", in.Password); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pwHash, err := s.Passwords.Hash(in.Password)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	userID, err := s.Store.UsePasswordReset(r.Context(), hash, pwHash)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.Logger.Info("password reset completed", "user_id", userID)
+	w.WriteHeader(http.StatusNoContent)
+}

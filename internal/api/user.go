@@ -1,0 +1,162 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/store"
+)
+
+// userView is a user as the API shows it: never a password hash.
+type userView struct {
+	*tc.User
+	Locked bool `json:"locked"`
+}
+
+func (s *Server) viewUser(u *tc.User) userView {
+	return userView{User: u, Locked: u.LockedUntil != nil && s.Now().Before(*u.LockedUntil)}
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
+	users, err := s.Store.ListUsers(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]userView, len(users))
+	for i, u := range users {
+		out[i] = s.viewUser(u)
+	}
+	WriteJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	u, err := s.Store.UserByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, s.viewUser(u))
+}
+
+// mayManage applies the rules on targets: nobody changes the owner or
+// themselves here, and only the owner manages administrators.
+func mayManage(actor, target *tc.User, what string) error {
+	switch {
+	case target.Role == tc.RoleOwner:
+		return tc.Errorf(tc.EFORBIDDEN, "The owner account cannot be %s", what)
+	case target.ID == actor.ID:
+		return tc.Errorf(tc.EFORBIDDEN, "You cannot %s your own account here", verbOf(what))
+	case target.Role == tc.RoleAdministrator && actor.Role != tc.RoleOwner:
+		return tc.Errorf(tc.EFORBIDDEN, "Only the owner can manage administrators")
+	}
+	return nil
+}
+
+func verbOf(what string) string {
+	switch what {
+	case "deleted":
+		return "delete"
+	case "disabled":
+		return "disable"
+	}
+	return "change the role of"
+}
+
+type userPatchInput struct {
+	Role     *string `json:"role"`
+	Disabled *bool   `json:"disabled"`
+}
+
+func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
+	c, err := caller(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in userPatchInput
+	if err := s.decode(w, r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var p store.UserPatch
+	if in.Role != nil {
+		role := tc.Role(*in.Role)
+		switch {
+		case role == tc.RoleOwner:
+			s.fail(w, r, tc.FieldErrorf("role", "The owner role changes hands only by transferring ownership"))
+			return
+		case !role.Valid():
+			s.fail(w, r, tc.FieldErrorf("role", "Role must be administrator, manager or viewer"))
+			return
+		case role == tc.RoleAdministrator && c.User.Role != tc.RoleOwner:
+			s.fail(w, r, tc.Errorf(tc.EFORBIDDEN, "Only the owner can assign the administrator role"))
+			return
+		}
+		p.Role = &role
+	}
+	p.Disabled = in.Disabled
+	u, changed, err := s.Store.UpdateUser(r.Context(), r.PathValue("id"), p, func(target *tc.User) error {
+		if p.Role != nil && *p.Role != target.Role {
+			if err := mayManage(c.User, target, "changed"); err != nil {
+				return err
+			}
+		}
+		if p.Disabled != nil && *p.Disabled != target.Disabled {
+			if err := mayManage(c.User, target, "disabled"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if changed {
+		s.Auth.UserChanged(u.ID)
+		s.Logger.Info("user changed", "user_id", u.ID, "role", string(u.Role), "disabled", u.Disabled, "by", c.User.ID)
+	}
+	WriteJSON(w, http.StatusOK, s.viewUser(u))
+}
+
+func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
+	c, err := caller(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	err = s.Store.DeleteUser(r.Context(), id, func(target *tc.User) error { return mayManage(c.User, target, "deleted") })
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.Auth.UserChanged(id)
+	s.Logger.Info("user deleted", "user_id", id, "by", c.User.ID)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// transferOwnership makes an active administrator the owner and the owner
+// an administrator, atomically; both users' sessions end.
+func (s *Server) transferOwnership(w http.ResponseWriter, r *http.Request) {
+	c, err := caller(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if c.User.Role != tc.RoleOwner {
+		s.fail(w, r, tc.Errorf(tc.EFORBIDDEN, "Only the owner can transfer ownership"))
+		return
+	}
+	id := r.PathValue("id")
+	if err := s.Store.TransferOwnership(r.Context(), c.User.ID, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.Auth.UserChanged(c.User.ID)
+	s.Auth.UserChanged(id)
+	s.Logger.Info("ownership transferred", "from_user_id", c.User.ID, "to_user_id", id)
+	s.Sessions.ClearCookie(w)
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,98 @@
+package auth
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/telegrafcontroller/tc"
+)
+
+// Session defaults (overridable with --session-idle-timeout and
+// --session-lifetime).
+const (
+	DefaultSessionIdle     = 24 * time.Hour
+	DefaultSessionLifetime = 7 * 24 * time.Hour
+	// sessionTouchEvery bounds last_seen writes: one per session per minute.
+	sessionTouchEvery = time.Minute
+	sessionIDBytes    = 32 // 256 bits
+)
+
+// SessionStore is what sessions need from storage.
+type SessionStore interface {
+	SessionByHash(ctx context.Context, idHash string) (*tc.Session, error)
+	TouchSession(ctx context.Context, idHash string, at time.Time) error
+	DeleteSession(ctx context.Context, idHash string) error
+	UserByID(ctx context.Context, id string) (*tc.User, error)
+}
+
+// Sessions resolves session cookies to callers and issues cookies. Session
+// ids are 256-bit random values; only tc.HashSecret(id) is stored.
+type Sessions struct {
+	Store    SessionStore
+	Now      func() time.Time
+	Idle     time.Duration // a session unused this long ends
+	Lifetime time.Duration // a session ends this long after sign-in regardless
+	Secure   bool          // set the cookie's Secure flag (the listener serves TLS)
+}
+
+// NewSessionID returns a fresh session id and its stored hash.
+func NewSessionID() (id, hash string) {
+	id = tc.NewSecret(sessionIDBytes)
+	return id, tc.HashSecret(id)
+}
+
+// CallerBySession implements SessionSource: a live session's user with the
+// permissions of their role. An unknown, idle or expired session, or one of
+// a disabled user, is (nil, nil): the request is anonymous.
+func (s *Sessions) CallerBySession(ctx context.Context, sessionID string) (*tc.Caller, error) {
+	if len(sessionID) > 128 {
+		return nil, nil
+	}
+	hash := tc.HashSecret(sessionID)
+	sess, err := s.Store.SessionByHash(ctx, hash)
+	if tc.ErrorCode(err) == tc.ENOTFOUND {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	if !now.Before(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) >= s.Idle {
+		s.Store.DeleteSession(ctx, hash)
+		return nil, nil
+	}
+	user, err := s.Store.UserByID(ctx, sess.UserID)
+	if tc.ErrorCode(err) == tc.ENOTFOUND {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if user.Disabled {
+		return nil, nil
+	}
+	if now.Sub(sess.LastSeenAt) >= sessionTouchEvery {
+		if err := s.Store.TouchSession(ctx, hash, now); err != nil {
+			return nil, err
+		}
+	}
+	return &tc.Caller{User: user, SessionHash: hash, Permissions: tc.NewPermissionSet(tc.RolePermissions(user.Role)...)}, nil
+}
+
+// Expiry is the absolute end of a session started now.
+func (s *Sessions) Expiry(now time.Time) time.Time { return now.Add(s.Lifetime) }
+
+// SetCookie writes the session cookie for id, ending at expires.
+func (s *Sessions) SetCookie(w http.ResponseWriter, id string, expires time.Time) {
+	http.SetCookie(w, &http.Cookie{
+		Name: SessionCookie, Value: id, Path: "/", Expires: expires,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.Secure,
+	})
+}
+
+// ClearCookie removes the session cookie from the browser.
+func (s *Sessions) ClearCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{
+		Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.Secure,
+	})
+}

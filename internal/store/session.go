@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/telegrafcontroller/tc"
+)
+
+// CreateSession stores a new session for userID under idHash, ending
+// expires, and records the login (clearing failed-login counts and, when
+// newPasswordHash is set, replacing the password hash by a rehash). The
+// session named by replaceHash (the browser's previous one) is deleted:
+// session ids rotate at every login.
+func (s *Store) CreateSession(ctx context.Context, userID, idHash string, expires time.Time, replaceHash, newPasswordHash string) (*tc.Session, error) {
+	var sess *tc.Session
+	err := s.withTx(ctx, func(tx *Tx) error {
+		if replaceHash != "" {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = $1`, replaceHash); err != nil {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1`, userID, ms(tx.now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("user")
+		}
+		if newPasswordHash != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, userID, newPasswordHash); err != nil {
+				return err
+			}
+		}
+		return createSession(ctx, tx, userID, idHash, expires, &sess)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create session: %w", err)
+	}
+	return sess, nil
+}
+
+func createSession(ctx context.Context, tx *Tx, userID, idHash string, expires time.Time, out **tc.Session) error {
+	sess := &tc.Session{IDHash: idHash, UserID: userID, CreatedAt: tx.now, LastSeenAt: tx.now, ExpiresAt: expires}
+	_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+		idHash, userID, ms(tx.now), ms(tx.now), ms(expires))
+	*out = sess
+	return err
+}
+
+// SessionByHash returns the session stored under idHash. Errors: ENOTFOUND.
+func (s *Store) SessionByHash(ctx context.Context, idHash string) (*tc.Session, error) {
+	var sess tc.Session
+	var created, seen, expires int64
+	err := s.read.QueryRowContext(ctx, `SELECT id_hash, user_id, created_at, last_seen_at, expires_at FROM sessions WHERE id_hash = $1`, idHash).
+		Scan(&sess.IDHash, &sess.UserID, &created, &seen, &expires)
+	if err == sql.ErrNoRows {
+		return nil, notFound("session")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get session: %w", err)
+	}
+	sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = fromMS(created), fromMS(seen), fromMS(expires)
+	return &sess, nil
+}
+
+// TouchSession records activity on a session.
+func (s *Store) TouchSession(ctx context.Context, idHash string, at time.Time) error {
+	_, err := s.WithTxExec(ctx, `UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1`, idHash, ms(at))
+	return err
+}
+
+// DeleteSession ends one session (no error when it does not exist).
+func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
+	_, err := s.WithTxExec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash)
+	return err
+}
+
+// DeleteUserSessions ends every session of userID except keepHash ("" for all).
+func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepHash string) error {
+	_, err := s.WithTxExec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2`, userID, keepHash)
+	return err
+}
+
+// DeleteExpiredSessions removes sessions past their absolute lifetime or
+// idle since before idleBefore.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now, idleBefore time.Time) (int64, error) {
+	res, err := s.WithTxExec(ctx, `DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2`, ms(now), ms(idleBefore))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

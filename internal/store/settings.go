@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/telegrafcontroller/tc"
+)
+
+// Settings keys in the settings table.
+const (
+	setPublicUIURL        = "publicUiUrl"
+	setPublicAPIURL       = "publicApiUrl"
+	setPublicHeartbeatURL = "publicHeartbeatUrl"
+	setLockoutAttempts    = "loginLockoutAttempts"
+	setLockoutMinutes     = "loginLockoutMinutes"
+	setPasswordComplexity = "passwordComplexity"
+)
+
+func settingsRows(v tc.Settings) map[string]string {
+	return map[string]string{
+		setPublicUIURL:        v.PublicUIURL,
+		setPublicAPIURL:       v.PublicAPIURL,
+		setPublicHeartbeatURL: v.PublicHeartbeatURL,
+		setLockoutAttempts:    strconv.Itoa(v.LoginLockoutAttempts),
+		setLockoutMinutes:     strconv.Itoa(v.LoginLockoutMinutes),
+		setPasswordComplexity: string(v.PasswordComplexity),
+	}
+}
+
+// InitSettings stores seed for every setting not stored yet (first start:
+// environment seeds apply once, the database wins afterwards) and loads
+// the settings into memory.
+func (s *Store) InitSettings(ctx context.Context, seed tc.Settings) error {
+	err := s.withTx(ctx, func(tx *Tx) error {
+		for k, v := range settingsRows(seed) {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("seed settings: %w", err)
+	}
+	return s.loadSettings(ctx)
+}
+
+func (s *Store) loadSettings(ctx context.Context) error {
+	rows, err := s.read.QueryContext(ctx, `SELECT key, value FROM settings`)
+	if err != nil {
+		return fmt.Errorf("load settings: %w", err)
+	}
+	defer rows.Close()
+	v := tc.DefaultSettings
+	for rows.Next() {
+		var k, val string
+		if err := rows.Scan(&k, &val); err != nil {
+			return fmt.Errorf("load settings: %w", err)
+		}
+		switch k {
+		case setPublicUIURL:
+			v.PublicUIURL = val
+		case setPublicAPIURL:
+			v.PublicAPIURL = val
+		case setPublicHeartbeatURL:
+			v.PublicHeartbeatURL = val
+		case setLockoutAttempts:
+			if n, err := strconv.Atoi(val); err == nil {
+				v.LoginLockoutAttempts = n
+			}
+		case setLockoutMinutes:
+			if n, err := strconv.Atoi(val); err == nil {
+				v.LoginLockoutMinutes = n
+			}
+		case setPasswordComplexity:
+			v.PasswordComplexity = tc.PasswordComplexity(val)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load settings: %w", err)
+	}
+	s.settingsMu.Lock()
+	s.settings, s.settingsLoaded = v, true
+	s.settingsMu.Unlock()
+	return nil
+}
+
+// Settings returns the instance settings from memory (no I/O once loaded).
+// Before InitSettings it reads them once, falling back to the defaults.
+func (s *Store) Settings() tc.Settings {
+	s.settingsMu.RLock()
+	v, ok := s.settings, s.settingsLoaded
+	s.settingsMu.RUnlock()
+	if ok {
+		return v
+	}
+	if err := s.loadSettings(context.Background()); err != nil {
+		return tc.DefaultSettings
+	}
+	return s.Settings()
+}
+
+// UpdateSettings validates v, stores every field and refreshes the cache.
+// Errors: EINVALID naming the field.
+func (s *Store) UpdateSettings(ctx context.Context, v tc.Settings) error {
+	if err := v.Validate(); err != nil {
+		return err
+	}
+	s.settingsMu.Lock() // writers serialise so the cache matches the last commit
+	defer s.settingsMu.Unlock()
+	err := s.withTx(ctx, func(tx *Tx) error {
+		for k, val := range settingsRows(v) {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, k, val); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("update settings: %w", err)
+	}
+	s.settings, s.settingsLoaded = v, true
+	return nil
+}
