@@ -28,6 +28,18 @@ func (s *Server) registerRoutes() {
 	s.handle("PATCH /api/constants/{name}", tc.Perm(tc.ResConstants, tc.ActionWrite), s.patchConstant)
 	s.handle("DELETE /api/constants/{name}", tc.Perm(tc.ResConstants, tc.ActionDelete), s.deleteConstant)
 
+	// Config authoring: validation, the plugin catalogue, versions
+	// (validation.go, plugin.go, config_version.go).
+	s.handle("POST /api/configs/validate", tc.Perm(tc.ResConfigs, tc.ActionRead), s.validateConfig)
+	s.handle("GET /api/plugins", tc.Perm(tc.ResConfigs, tc.ActionRead), s.listPlugins)
+	s.handle("GET /api/plugins/{type}/{name}", tc.Perm(tc.ResConfigs, tc.ActionRead), s.getPlugin)
+	s.handle("GET /api/configs/{id}/versions", tc.Perm(tc.ResConfigs, tc.ActionRead), s.listConfigVersions)
+	s.handle("GET /api/configs/{id}/versions/diff", tc.Perm(tc.ResConfigs, tc.ActionRead), s.diffConfigVersions)
+	s.handle("GET /api/configs/{id}/versions/{version}", tc.Perm(tc.ResConfigs, tc.ActionRead), s.getConfigVersion)
+	s.handle("POST /api/configs/{id}/versions/{version}/rollback", tc.Perm(tc.ResConfigs, tc.ActionWrite), s.rollbackConfigVersion)
+	s.handle("DELETE /api/configs/{id}/versions/{version}", tc.Perm(tc.ResConfigs, tc.ActionDelete), s.deleteConfigVersion)
+	s.handle("POST /api/configs/{id}/versions/prune", tc.Perm(tc.ResConfigs, tc.ActionDelete), s.pruneConfigVersions)
+
 	// Identity: sign-in and sessions (auth.go), users (user.go), invites
 	// (invite.go), password resets (password_reset.go), own account
 	// (account.go), settings (settings.go).

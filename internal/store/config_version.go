@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/telegrafcontroller/tc"
+)
+
+// Versions are recorded by CreateConfig, UpdateConfig and SetConfigTOML
+// (config.go); this file reads and removes them. The current version is the
+// config's current_version, always the highest recorded number.
+
+// ConfigVersions lists a config's versions, newest first, without their
+// TOML, and the config's current version. Errors: ENOTFOUND.
+func (s *Store) ConfigVersions(ctx context.Context, configID string) ([]*tc.ConfigVersion, int, error) {
+	current, err := currentVersion(ctx, s.read, configID)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT version, note, author_id, created_at FROM config_versions
+		WHERE config_id = $1 ORDER BY version DESC`, configID)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list config versions: %w", err)
+	}
+	defer rows.Close()
+	out := []*tc.ConfigVersion{}
+	for rows.Next() {
+		v := &tc.ConfigVersion{ConfigID: configID}
+		var created int64
+		if err := rows.Scan(&v.Version, &v.Note, &v.AuthorID, &created); err != nil {
+			return nil, 0, fmt.Errorf("list config versions: %w", err)
+		}
+		v.CreatedAt = fromMS(created)
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list config versions: %w", err)
+	}
+	return out, current, nil
+}
+
+// ConfigVersion returns one version with its TOML. Errors: ENOTFOUND (for
+// the config or the version).
+func (s *Store) ConfigVersion(ctx context.Context, configID string, version int) (*tc.ConfigVersion, error) {
+	if _, err := currentVersion(ctx, s.read, configID); err != nil {
+		return nil, err
+	}
+	v := &tc.ConfigVersion{ConfigID: configID, Version: version}
+	var created int64
+	err := s.read.QueryRowContext(ctx, `SELECT toml, note, author_id, created_at FROM config_versions
+		WHERE config_id = $1 AND version = $2`, configID, version).Scan(&v.TOML, &v.Note, &v.AuthorID, &created)
+	if err == sql.ErrNoRows {
+		return nil, tc.Errorf(tc.ENOTFOUND, "config version %d not found", version)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get config version: %w", err)
+	}
+	v.CreatedAt = fromMS(created)
+	return v, nil
+}
+
+// DeleteConfigVersion removes one version. Errors: ENOTFOUND, ECONFLICT for
+// the current version or the only one left.
+func (s *Store) DeleteConfigVersion(ctx context.Context, configID string, version int) error {
+	return s.withTx(ctx, func(tx *Tx) error {
+		current, err := currentVersion(ctx, tx, configID)
+		if err != nil {
+			return err
+		}
+		var count, matches int
+		err = tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN version = $2 THEN 1 ELSE 0 END), 0)
+			FROM config_versions WHERE config_id = $1`, configID, version).Scan(&count, &matches)
+		if err != nil {
+			return fmt.Errorf("delete config version: %w", err)
+		}
+		switch {
+		case matches == 0:
+			return tc.Errorf(tc.ENOTFOUND, "config version %d not found", version)
+		case version == current:
+			return tc.Errorf(tc.ECONFLICT, "version %d is the current version and cannot be deleted", version)
+		case count == 1:
+			return tc.Errorf(tc.ECONFLICT, "version %d is the only remaining version and cannot be deleted", version)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM config_versions WHERE config_id = $1 AND version = $2`, configID, version); err != nil {
+			return fmt.Errorf("delete config version: %w", err)
+		}
+		return nil
+	})
+}
+
+// PruneConfigVersions deletes the versions numbered below beforeVersion
+// (when > 0) or recorded before beforeTime (when not zero), never the
+// current one, and returns how many it deleted. Errors: ENOTFOUND.
+func (s *Store) PruneConfigVersions(ctx context.Context, configID string, beforeVersion int, beforeTime time.Time) (int, error) {
+	var n int64
+	err := s.withTx(ctx, func(tx *Tx) error {
+		current, err := currentVersion(ctx, tx, configID)
+		if err != nil {
+			return err
+		}
+		cond, arg := `version < $3`, any(beforeVersion)
+		if beforeVersion <= 0 {
+			cond, arg = `created_at < $3`, any(ms(beforeTime))
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM config_versions WHERE config_id = $1 AND version <> $2 AND `+cond,
+			configID, current, arg)
+		if err != nil {
+			return fmt.Errorf("prune config versions: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
+// ConfigCurrentVersion returns a config's current version number.
+// Errors: ENOTFOUND.
+func (s *Store) ConfigCurrentVersion(ctx context.Context, configID string) (int, error) {
+	return currentVersion(ctx, s.read, configID)
+}
+
+// currentVersion returns a config's current version. Errors: ENOTFOUND.
+func currentVersion(ctx context.Context, q queryer, configID string) (int, error) {
+	var v int
+	err := q.QueryRowContext(ctx, `SELECT current_version FROM configs WHERE id = $1`, configID).Scan(&v)
+	if err == sql.ErrNoRows {
+		return 0, notFound("config")
+	}
+	if err != nil {
+		return 0, fmt.Errorf("get config: %w", err)
+	}
+	return v, nil
+}
