@@ -1,7 +1,12 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -114,5 +119,316 @@ func TestIdentityRoleWalk(t *testing.T) {
 		rows := identityRows()
 		inst.RequireRowsCover(t, rows, "/api/auth/", "/api/users", "/api/invites", "/api/password-resets", "/api/account", "/api/settings")
 		inst.WalkRoles(t, rows)
+	})
+}
+
+func login(t *testing.T, inst *apptest.Instance, c *http.Client, username, password string) *apptest.Response {
+	t.Helper()
+	return inst.Do(t, apptest.Req{Method: "POST", Path: "/api/auth/login/local", Client: c, Body: map[string]string{"username": username, "password": password}})
+}
+
+func sessionCookie(t *testing.T, inst *apptest.Instance, c *http.Client) string {
+	t.Helper()
+	u, _ := url.Parse(inst.URL)
+	for _, ck := range c.Jar.Cookies(u) {
+		if ck.Name == "tc_session" {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+func TestSetupLoginLogout(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db)
+		r := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/auth/status"}), 200)
+		if m := r.Map(t); m["setupRequired"] != true || fmt.Sprint(m["providers"]) != "[local]" {
+			t.Fatalf("status before setup = %s", r.Body)
+		}
+		// Bad input names the field.
+		for _, c := range []struct {
+			body  map[string]string
+			field string
+		}{
+			{map[string]string{"username": "ab", "email": "a@example.test", "password": goodPassword}, "username"},
+			{map[string]string{"username": "alice", "email": "not-an-email", "password": goodPassword}, "email"},
+			{map[string]string{"username": "alice", "email": "a@example.test", "password": "short"}, "password"},
+			{map[string]string{"username": "alice", "email": "a@example.test", "password": "alllowercase1"}, "password"},
+			{map[string]string{"username": "alice", "email": "a@example.test", "password": strings.Repeat("Aa1", 86)}, "password"},
+		} {
+			r := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/auth/setup", Body: c.body}), 400)
+			if got := r.Map(t)["field"]; got != c.field {
+				t.Errorf("setup %v: field = %v, want %s", c.body, got, c.field)
+			}
+		}
+		browser := apptest.NewSessionClient()
+		r = apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/auth/setup", Client: browser,
+			Body: map[string]string{"username": "alice", "email": "alice@example.test", "password": goodPassword}}), 201)
+		var ck *http.Cookie
+		for _, c := range r.Cookies() {
+			if c.Name == "tc_session" {
+				ck = c
+			}
+		}
+		if ck == nil || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Secure || ck.Path != "/" || len(ck.Value) < 43 {
+			t.Fatalf("session cookie = %+v, want HttpOnly, SameSite=Lax, not Secure without TLS, 256-bit value", ck)
+		}
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/auth/setup",
+			Body: map[string]string{"username": "mallory", "email": "m@example.test", "password": goodPassword}}), 409)
+		if m := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/auth/status"}), 200).Map(t); m["setupRequired"] != false {
+			t.Fatalf("status after setup = %v", m)
+		}
+		me := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/auth/me", Client: browser}), 200).Map(t)
+		if me["role"] != "owner" || me["authMethod"] != "session" || len(me["permissions"].([]any)) != len(tc.AllPermissions) {
+			t.Fatalf("me = %v", me)
+		}
+		if strings.Contains(string(r.Body), "argon2") || strings.Contains(string(r.Body), goodPassword) {
+			t.Fatalf("setup answer leaks a hash: %s", r.Body)
+		}
+
+		// Sign in by username and by email (any case); the id rotates.
+		c2 := apptest.NewSessionClient()
+		apptest.MustStatus(t, login(t, inst, c2, "ALICE", goodPassword), 200)
+		first := sessionCookie(t, inst, c2)
+		apptest.MustStatus(t, login(t, inst, c2, "alice@example.test", goodPassword), 200)
+		second := sessionCookie(t, inst, c2)
+		if first == second || first == "" {
+			t.Fatalf("session id not rotated at login: %q then %q", first, second)
+		}
+		old := &http.Client{Jar: mustJar(t, inst, first)}
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/auth/me", Client: old}), 401)
+		apptest.MustStatus(t, login(t, inst, nil, "alice", "Wrong-Password-1"), 401)
+		apptest.MustStatus(t, login(t, inst, nil, "", goodPassword), 400)
+
+		// A token caller: /me shows the token's effective permissions.
+		owner := inst.MustOwner(t)
+		tok := inst.MustToken(t, owner, "configs:read", "users:read")
+		me = apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/auth/me", Token: tok}), 200).Map(t)
+		if me["authMethod"] != "token" || fmt.Sprint(me["permissions"]) != "[configs:read users:read]" {
+			t.Fatalf("token me = %v", me)
+		}
+
+		// Logout ends only this session.
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/auth/logout", Client: c2}), 204)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/auth/me", Client: c2}), 401)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/auth/me", Client: browser}), 200)
+	})
+}
+
+func mustJar(t *testing.T, inst *apptest.Instance, session string) http.CookieJar {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	u, _ := url.Parse(inst.URL)
+	jar.SetCookies(u, []*http.Cookie{{Name: "tc_session", Value: session, Path: "/"}})
+	return jar
+}
+
+func TestLockoutAndLimiter(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db, apptest.WithEnv(map[string]string{"LOGIN_LOCKOUT_ATTEMPTS": "3", "LOGIN_LOCKOUT_MINUTES": "10"}), apptest.WithArgs())
+		u := inst.MustPasswordUser(t, tc.RoleManager, goodPassword)
+		if s := inst.Store.Settings(); s.LoginLockoutAttempts != 3 || s.LoginLockoutMinutes != 10 {
+			t.Fatalf("seeded settings = %+v", s)
+		}
+		answers := func(name string) []string {
+			var out []string
+			for i := 0; i < 3; i++ {
+				r := apptest.MustStatus(t, login(t, inst, nil, name, "Wrong-Password-1"), 401)
+				out = append(out, r.Map(t)["message"].(string))
+			}
+			return out
+		}
+		known, unknown := answers(u.Username), answers("nobody-at-all")
+		if fmt.Sprint(known) != fmt.Sprint(unknown) {
+			t.Fatalf("answers differ: known %q, unknown %q", known, unknown)
+		}
+		if !strings.Contains(known[2], "locked for 10 minutes") {
+			t.Fatalf("third failure = %q, want a lock of 10 minutes", known[2])
+		}
+		// Locked: the right password is refused, with the same answer as an unknown name.
+		r := apptest.MustStatus(t, login(t, inst, nil, u.Username, goodPassword), 401)
+		r2 := apptest.MustStatus(t, login(t, inst, nil, "nobody-at-all", goodPassword), 401)
+		if a, b := r.Map(t)["message"], r2.Map(t)["message"]; a != b || !strings.Contains(a.(string), "locked") {
+			t.Fatalf("locked answers: known %q, unknown %q", a, b)
+		}
+		inst.Clock.Advance(9 * time.Minute)
+		apptest.MustStatus(t, login(t, inst, nil, u.Username, goodPassword), 401)
+		inst.Clock.Advance(time.Minute)
+		apptest.MustStatus(t, login(t, inst, nil, u.Username, goodPassword), 200)
+
+		// Per-address limit: 20 failures from one address, then 429 for everyone from it.
+		inst.Clock.Advance(time.Hour)
+		var last *apptest.Response
+		for i := 0; i < 30; i++ {
+			last = login(t, inst, nil, uniq("spray"), "Wrong-Password-1")
+			if last.StatusCode == 429 {
+				break
+			}
+		}
+		if last.StatusCode != 429 || last.Header.Get("Retry-After") == "" {
+			t.Fatalf("after many failures: status %d, Retry-After %q; want 429 with Retry-After", last.StatusCode, last.Header.Get("Retry-After"))
+		}
+		apptest.MustStatus(t, login(t, inst, nil, u.Username, goodPassword), 429)
+		inst.Clock.Advance(time.Minute)
+		apptest.MustStatus(t, login(t, inst, nil, u.Username, goodPassword), 200)
+	})
+}
+
+func TestSessionExpiry(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db, apptest.WithArgs("--session-idle-timeout", "2h", "--session-lifetime", "5h"))
+		u := inst.MustPasswordUser(t, tc.RoleViewer, goodPassword)
+		c := apptest.NewSessionClient()
+		apptest.MustStatus(t, login(t, inst, c, u.Username, goodPassword), 200)
+		hash := tc.HashSecret(sessionCookie(t, inst, c))
+		me := func(want int) {
+			t.Helper()
+			apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/auth/me", Client: c}), want)
+		}
+		seen := func() time.Time {
+			t.Helper()
+			s, err := inst.Store.SessionByHash(context.Background(), hash)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s.LastSeenAt
+		}
+		start := inst.Clock.Now()
+		inst.Clock.Advance(30 * time.Second)
+		me(200)
+		if got := seen(); !got.Equal(start.Truncate(time.Millisecond)) {
+			t.Fatalf("last seen moved within a minute: %v, want %v", got, start)
+		}
+		inst.Clock.Advance(31 * time.Second)
+		me(200)
+		if got := seen(); !got.After(start) {
+			t.Fatalf("last seen not updated after a minute: %v", got)
+		}
+		// Active every 90 minutes: the idle timeout never hits, the lifetime does.
+		for i := 0; i < 3; i++ {
+			inst.Clock.Advance(90 * time.Minute)
+			me(200)
+		}
+		inst.Clock.Advance(30 * time.Minute) // 5h01m after sign-in
+		me(401)
+
+		// Idle for the idle timeout: ended.
+		apptest.MustStatus(t, login(t, inst, c, u.Username, goodPassword), 200)
+		inst.Clock.Advance(2 * time.Hour)
+		me(401)
+	})
+}
+
+func TestInvites(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db)
+		owner := inst.MustSession(t, inst.MustOwner(t))
+		create := func(body map[string]any, want int) map[string]any {
+			t.Helper()
+			return apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/invites", Client: owner, Body: body}), want).Map(t)
+		}
+		inv := create(map[string]any{"username": "bob", "email": "bob@example.test", "role": "manager"}, 201)
+		link, _ := inv["link"].(string)
+		wantPrefix := inst.URL + "/invite/"
+		if !strings.HasPrefix(link, wantPrefix) {
+			t.Fatalf("link = %q, want prefix %q", link, wantPrefix)
+		}
+		if exp := inv["expiresAt"].(string); exp != inst.Clock.Now().Add(72*time.Hour).UTC().Format(time.RFC3339) {
+			t.Errorf("expiresAt = %s, want 72 h from now", exp)
+		}
+		token := strings.TrimPrefix(link, wantPrefix)
+		for _, c := range []struct {
+			body  map[string]any
+			want  int
+			field string
+		}{
+			{map[string]any{"username": "bob", "email": "other@example.test", "role": "viewer"}, 409, ""},
+			{map[string]any{"username": "x", "email": "x@example.test", "role": "viewer"}, 400, "username"},
+			{map[string]any{"username": "xavier", "email": "x@", "role": "viewer"}, 400, "email"},
+			{map[string]any{"username": "xavier", "email": "x@example.test", "role": "owner"}, 400, "role"},
+			{map[string]any{"username": "xavier", "email": "x@example.test", "role": "viewer", "expiresInHours": 721}, 400, "expiresInHours"},
+			{map[string]any{"username": "xavier", "email": "x@example.test", "role": "viewer", "expiresInHours": 0}, 400, "expiresInHours"},
+		} {
+			m := create(c.body, c.want)
+			if c.field != "" && m["field"] != c.field {
+				t.Errorf("%v: field = %v, want %s", c.body, m["field"], c.field)
+			}
+		}
+		list := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/invites", Client: owner}), 200)
+		if strings.Contains(string(list.Body), token) || !strings.Contains(string(list.Body), `"bob"`) {
+			t.Fatalf("invite list = %s", list.Body)
+		}
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/invites/" + token}), 200)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/invites/not-a-token"}), 404)
+		// Weak password: 400, the invite stays usable.
+		r := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/invites/" + token + "/accept", Body: map[string]string{"password": "weak"}}), 400)
+		if r.Map(t)["field"] != "password" {
+			t.Errorf("weak password answer = %s", r.Body)
+		}
+		bob := apptest.NewSessionClient()
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/invites/" + token + "/accept", Client: bob, Body: map[string]string{"password": goodPassword}}), 201)
+		if me := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/auth/me", Client: bob}), 200).Map(t); me["role"] != "manager" {
+			t.Fatalf("invited user me = %v", me)
+		}
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/invites/" + token + "/accept", Body: map[string]string{"password": goodPassword}}), 410)
+
+		// Expired and withdrawn links: 410.
+		_, expiring := inst.MustInvite(t, tc.RoleViewer, time.Hour)
+		inst.Clock.Advance(time.Hour)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/invites/" + expiring}), 410)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/invites/" + expiring + "/accept", Body: map[string]string{"password": goodPassword}}), 410)
+		withdrawn, wtoken := inst.MustInvite(t, tc.RoleViewer, time.Hour)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "DELETE", Path: "/api/invites/" + withdrawn.ID, Client: owner}), 204)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "DELETE", Path: "/api/invites/" + withdrawn.ID, Client: owner}), 404)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/invites/" + wtoken + "/accept", Body: map[string]string{"password": goodPassword}}), 410)
+
+		// With a public UI URL the link uses it.
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/settings", Client: owner, Body: map[string]string{"publicUiUrl": "https://tc.example.com/base"}}), 200)
+		inv = create(map[string]any{"username": "carol", "email": "carol@example.test", "role": "viewer"}, 201)
+		if link := inv["link"].(string); !strings.HasPrefix(link, "https://tc.example.com/base/invite/") {
+			t.Fatalf("link with publicUiUrl = %s", link)
+		}
+	})
+}
+
+func TestPasswordResets(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db)
+		admin := inst.MustSession(t, inst.MustUser(t, tc.RoleAdministrator))
+		u := inst.MustPasswordUser(t, tc.RoleManager, goodPassword)
+		// Locked, and signed in elsewhere.
+		elsewhere := apptest.NewSessionClient()
+		apptest.MustStatus(t, login(t, inst, elsewhere, u.Username, goodPassword), 200)
+		for i := 0; i < 5; i++ {
+			login(t, inst, nil, u.Username, "Wrong-Password-1")
+		}
+		r := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/users/" + u.ID + "/password-reset", Client: admin}), 201)
+		m := r.Map(t)
+		link := m["link"].(string)
+		if exp := m["expiresAt"].(string); exp != inst.Clock.Now().Add(24*time.Hour).UTC().Format(time.RFC3339) {
+			t.Errorf("expiresAt = %s, want 24 h from now", exp)
+		}
+		token := link[strings.LastIndex(link, "/")+1:]
+		if !strings.HasPrefix(link, inst.URL+"/reset-password/") {
+			t.Fatalf("link = %s", link)
+		}
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/password-resets/" + token}), 200)
+		const newPassword = "Brand-New-Pass-7"
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/password-resets/" + token, Body: map[string]string{"password": "weak"}}), 400)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/password-resets/" + token, Body: map[string]string{"password": newPassword}}), 204)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/auth/me", Client: elsewhere}), 401)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/password-resets/" + token, Body: map[string]string{"password": newPassword}}), 410)
+		apptest.MustStatus(t, login(t, inst, nil, u.Username, goodPassword), 401)
+		apptest.MustStatus(t, login(t, inst, nil, u.Username, newPassword), 200) // lockout cleared
+
+		// A newer link replaces an older one; links expire.
+		older := inst.MustPasswordReset(t, u, time.Hour)
+		newer := inst.MustPasswordReset(t, u, time.Hour)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/password-resets/" + older}), 410)
+		inst.Clock.Advance(time.Hour)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/password-resets/" + newer, Body: map[string]string{"password": newPassword}}), 410)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/password-resets/nonsense"}), 404)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/users/" + u.ID + "/password-reset", Client: admin, Body: map[string]int{"expiresInHours": 721}}), 400)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/users/00000000-0000-4000-8000-000000000bad/password-reset", Client: admin}), 404)
 	})
 }

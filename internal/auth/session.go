@@ -81,10 +81,12 @@ func (s *Sessions) CallerBySession(ctx context.Context, sessionID string) (*tc.C
 // Expiry is the absolute end of a session started now.
 func (s *Sessions) Expiry(now time.Time) time.Time { return now.Add(s.Lifetime) }
 
-// SetCookie writes the session cookie for id, ending at expires.
+// SetCookie writes the session cookie for id, ending at expires. It uses
+// Max-Age (relative) rather than Expires, so a browser whose clock differs
+// from the server's keeps the cookie for the right time.
 func (s *Sessions) SetCookie(w http.ResponseWriter, id string, expires time.Time) {
 	http.SetCookie(w, &http.Cookie{
-		Name: SessionCookie, Value: id, Path: "/", Expires: expires,
+		Name: SessionCookie, Value: id, Path: "/", MaxAge: max(1, int(expires.Sub(s.Now()).Seconds())),
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.Secure,
 	})
 }
