@@ -61,6 +61,7 @@ type ReportingRule struct {
 	NotReportingAfterSeconds int64     `json:"notReportingAfterSeconds"`
 	AutoDeleteAfterSeconds   *int64    `json:"autoDeleteAfterSeconds"`
 	IsDefault                bool      `json:"isDefault"`
+	AgentCount               int64     `json:"agentCount"` // agents assigned to the rule
 	CreatedAt                time.Time `json:"createdAt"`
 	UpdatedAt                time.Time `json:"updatedAt"`
 }
@@ -73,4 +74,84 @@ type Label struct {
 	Description string    `json:"description"`
 	CreatedAt   time.Time `json:"createdAt"`
 	UpdatedAt   time.Time `json:"updatedAt"`
+}
+
+// AgentStatuses lists every status an agent can have, in display order.
+var AgentStatuses = []string{AgentOK, AgentWarn, AgentFail, AgentUndefined, AgentNotReporting}
+
+// Sort keys of the agent list.
+const (
+	AgentSortName     = "name" // the agent id
+	AgentSortStatus   = "status"
+	AgentSortLastSeen = "lastSeen"
+	AgentSortHostname = "hostname"
+)
+
+// AgentFilter selects and orders a page of agents. Empty fields do not filter.
+type AgentFilter struct {
+	Search          string // substring of id, hostname or ip, case-insensitive
+	Status          string
+	ConfigID        string
+	ReportingRuleID string
+	LabelID         string
+	SortBy          string // one of the AgentSort constants; name by default
+	Desc            bool
+	Offset, Limit   int
+}
+
+// AgentList is one page of agents. Total counts every match; when counting
+// would take too long (a search, or a config or label filter, matching very
+// many agents) it stops at a cap and TotalExact is false.
+type AgentList struct {
+	Items      []*Agent `json:"items"`
+	Total      int64    `json:"total"`
+	TotalExact bool     `json:"totalExact"`
+}
+
+// AgentSummary counts agents by status.
+type AgentSummary struct {
+	Total        int64 `json:"total"`
+	OK           int64 `json:"ok"`
+	Warn         int64 `json:"warn"`
+	Fail         int64 `json:"fail"`
+	Undefined    int64 `json:"undefined"`
+	NotReporting int64 `json:"notReporting"`
+}
+
+// Add counts n agents of status.
+func (s *AgentSummary) Add(status string, n int64) {
+	s.Total += n
+	switch status {
+	case AgentOK:
+		s.OK += n
+	case AgentWarn:
+		s.Warn += n
+	case AgentFail:
+		s.Fail += n
+	case AgentUndefined:
+		s.Undefined += n
+	case AgentNotReporting:
+		s.NotReporting += n
+	}
+}
+
+// AgentDetail is an agent with what it refers to, for its detail page.
+type AgentDetail struct {
+	Agent
+	ReportingRule *ReportingRule `json:"reportingRule"`
+	Labels        []Label        `json:"labels"`
+	Configs       []ConfigRef    `json:"configs"`
+}
+
+// AgentUpdate changes what an operator manages on an agent; nil fields stay.
+// LabelIDs replaces the agent's whole label set.
+type AgentUpdate struct {
+	ReportingRuleID *string   `json:"reportingRuleId"`
+	LabelIDs        *[]string `json:"labelIds"`
+}
+
+// FleetHealthSample is the fleet's status counts at one scheduler tick.
+type FleetHealthSample struct {
+	At time.Time `json:"at"`
+	AgentSummary
 }

@@ -66,4 +66,18 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /api/account/password", SignedIn, s.changePassword)
 	s.handle("GET /api/settings", tc.Perm(tc.ResSettings, tc.ActionRead), s.getSettings)
 	s.handle("PATCH /api/settings", tc.Perm(tc.ResSettings, tc.ActionWrite), s.patchSettings)
+
+	// Agents (agent.go) and reporting rules (reporting_rule.go).
+	s.handle("GET /api/agents", tc.Perm(tc.ResAgents, tc.ActionRead), s.listAgents)
+	s.handle("GET /api/agents/summary", tc.Perm(tc.ResAgents, tc.ActionRead), s.agentSummary)
+	s.handle("GET /api/agents/{id}", tc.Perm(tc.ResAgents, tc.ActionRead), s.getAgent)
+	s.handle("PATCH /api/agents/{id}", tc.Perm(tc.ResAgents, tc.ActionWrite), s.updateAgent)
+	s.handle("DELETE /api/agents/{id}", tc.Perm(tc.ResAgents, tc.ActionDelete), s.deleteAgent)
+	s.handle("POST /api/agents/bulk", tc.Perm(tc.ResAgents, tc.ActionWrite), s.bulkAgents) // delete also needs agents:delete
+	s.handle("GET /api/reporting-rules", tc.Perm(tc.ResReportingRules, tc.ActionRead), s.listReportingRules)
+	s.handle("POST /api/reporting-rules", tc.Perm(tc.ResReportingRules, tc.ActionWrite), s.createReportingRule)
+	s.handle("GET /api/reporting-rules/{id}", tc.Perm(tc.ResReportingRules, tc.ActionRead), s.getReportingRule)
+	s.handle("PATCH /api/reporting-rules/{id}", tc.Perm(tc.ResReportingRules, tc.ActionWrite), s.updateReportingRule)
+	s.handle("DELETE /api/reporting-rules/{id}", tc.Perm(tc.ResReportingRules, tc.ActionDelete), s.deleteReportingRule)
+	s.handle("POST /api/reporting-rules/{id}/make-default", tc.Perm(tc.ResReportingRules, tc.ActionWrite), s.makeDefaultReportingRule)
 }

@@ -53,6 +53,8 @@ type Config struct {
 	PasswordComplexity   string
 	SessionIdleTimeout   time.Duration
 	SessionLifetime      time.Duration
+	// StatusInterval is how often the agent status scheduler runs.
+	StatusInterval time.Duration
 }
 
 // option describes one setting: its flag, variable, default and help.
@@ -110,6 +112,14 @@ func options() []option {
 		}},
 		{"session-idle-timeout", "SESSION_IDLE_TIMEOUT", "24h", "a sign-in session unused this long ends", positiveDuration(func(c *Config, d time.Duration) { c.SessionIdleTimeout = d })},
 		{"session-lifetime", "SESSION_LIFETIME", "168h", "a sign-in session ends this long after sign-in, however active", positiveDuration(func(c *Config, d time.Duration) { c.SessionLifetime = d })},
+		{"status-interval", "STATUS_INTERVAL", "60s", "how often agents are checked for missed heartbeats (not reporting, auto-delete)", func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Second {
+				return fmt.Errorf("must be a duration of at least 1s such as 60s, not %q", v)
+			}
+			c.StatusInterval = d
+			return nil
+		}},
 	}
 }
 

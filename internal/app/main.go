@@ -24,6 +24,7 @@ import (
 	"github.com/telegrafcontroller/tc/internal/auth"
 	"github.com/telegrafcontroller/tc/internal/heartbeat"
 	"github.com/telegrafcontroller/tc/internal/metrics"
+	"github.com/telegrafcontroller/tc/internal/scheduler"
 	"github.com/telegrafcontroller/tc/internal/store"
 )
 
@@ -47,6 +48,8 @@ type Main struct {
 	Auth    *auth.Authenticator
 	API     *api.Server
 	HB      *heartbeat.Server
+	// Scheduler is the agent status monitor; tests drive it with Tick.
+	Scheduler *scheduler.Scheduler
 
 	// Identity (identity.go). Argon2 is the password-hashing cost:
 	// auth.DefaultArgon2 unless a test lowers it.
@@ -131,6 +134,12 @@ func (m *Main) Run(ctx context.Context) error {
 		Store: m.Store, Auth: m.Auth, Metrics: m.Metrics, Logger: m.Logger, Ingest: ingest, Now: m.Now,
 		Exempt: exempt[tc.ResHeartbeat], MaxBody: m.Config.HeartbeatMaxBodyBytes, TrustedProxies: m.Config.TrustedProxies,
 	}
+
+	m.Scheduler = &scheduler.Scheduler{
+		Store: m.Store, Metrics: m.Metrics, Logger: m.Logger, Now: m.Now, Interval: m.Config.StatusInterval,
+	}
+	m.Scheduler.Start()
+	m.OnClose(m.Scheduler.Stop)
 
 	if m.mainLn, err = listen(m.Config.Bind, m.Config.Port, "main"); err != nil {
 		return err

@@ -19,6 +19,8 @@ type Metrics struct {
 	HeartbeatFlushSize     prometheus.Histogram
 	HeartbeatFlushDuration prometheus.Histogram
 	HeartbeatFlushErrors   prometheus.Counter
+	// AgentsByStatus is set by the status scheduler at each tick.
+	AgentsByStatus *prometheus.GaugeVec
 }
 
 // New builds the collectors and registers them with the Go runtime and
@@ -57,12 +59,17 @@ func New() *Metrics {
 			Name: "tc_heartbeat_flush_errors_total",
 			Help: "Heartbeat flushes that failed and were kept for a retry.",
 		}),
+		AgentsByStatus: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "tc_agents",
+			Help: "Agents by status, as of the last status scheduler tick.",
+		}, []string{"status"}),
 	}
 	m.Registry.MustRegister(
 		m.Heartbeats, m.HeartbeatPending, m.HeartbeatFlushSize, m.HeartbeatFlushDuration, m.HeartbeatFlushErrors,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.HTTPRequests, m.HTTPDuration,
+		m.AgentsByStatus,
 	)
 	return m
 }

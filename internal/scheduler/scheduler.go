@@ -1,0 +1,123 @@
+// Package scheduler runs the agent status monitor: at every interval it marks
+// silent agents not_reporting, deletes those past their rule's auto-delete
+// threshold, records a fleet health sample and updates the agents-by-status
+// gauge. Tests call Tick directly instead of waiting for the timer.
+package scheduler
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/metrics"
+	"github.com/telegrafcontroller/tc/internal/store"
+)
+
+// DefaultInterval is how often the status sweep runs.
+const DefaultInterval = 60 * time.Second
+
+// Scheduler sweeps agent statuses periodically.
+type Scheduler struct {
+	Store    *store.Store
+	Metrics  *metrics.Metrics
+	Logger   *slog.Logger
+	Now      func() time.Time // the injected clock
+	Interval time.Duration
+
+	startedAt time.Time
+	mu        sync.Mutex // one tick at a time
+	cancel    context.CancelFunc
+	done      chan struct{}
+}
+
+// Start records the controller's start time (the grace period counts from
+// it) and runs Tick every Interval until Stop.
+func (s *Scheduler) Start() {
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Interval <= 0 {
+		s.Interval = DefaultInterval
+	}
+	s.startedAt = s.Now()
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel, s.done = cancel, make(chan struct{})
+	go func() {
+		defer close(s.done)
+		t := time.NewTicker(s.Interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				s.Tick(ctx)
+			}
+		}
+	}()
+}
+
+// Stop ends the loop and waits for a running tick to finish.
+func (s *Scheduler) Stop(ctx context.Context) error {
+	if s.cancel == nil {
+		return nil
+	}
+	s.cancel()
+	select {
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// StartedAt is when the grace period began.
+func (s *Scheduler) StartedAt() time.Time { return s.startedAt }
+
+// Tick runs one sweep now. A failed sweep is logged and retried at the next
+// tick; nothing it did is kept.
+func (s *Scheduler) Tick(ctx context.Context) (store.Sweep, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	start := time.Now()
+	sw, err := s.Store.SweepAgentStatus(ctx, s.startedAt)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.Logger.Error("agent status sweep failed", "error", err)
+		}
+		return sw, err
+	}
+	if s.Metrics != nil {
+		for _, st := range tc.AgentStatuses {
+			s.Metrics.AgentsByStatus.WithLabelValues(st).Set(float64(count(sw.Summary, st)))
+		}
+	}
+	level := slog.LevelDebug
+	if sw.NotReporting+sw.Deleted+sw.Restored > 0 {
+		level = slog.LevelInfo
+	}
+	s.Logger.Log(ctx, level, "agent status sweep", "not_reporting", sw.NotReporting, "restored", sw.Restored,
+		"deleted", sw.Deleted, "agents", sw.Summary.Total, "duration_ms", time.Since(start).Milliseconds())
+	return sw, nil
+}
+
+func count(s tc.AgentSummary, status string) int64 {
+	switch status {
+	case tc.AgentOK:
+		return s.OK
+	case tc.AgentWarn:
+		return s.Warn
+	case tc.AgentFail:
+		return s.Fail
+	case tc.AgentUndefined:
+		return s.Undefined
+	case tc.AgentNotReporting:
+		return s.NotReporting
+	}
+	return 0
+}

@@ -1,0 +1,536 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/telegrafcontroller/tc"
+)
+
+// agentColumns are the agents columns scanAgent reads, in order.
+const agentColumns = `a.id, a.hostname, a.ip, a.version, a.status, a.reported_status, a.reporting_rule_id,
+	a.first_seen, a.last_seen, a.last_errors, a.last_warnings, a.last_metrics,
+	a.total_errors, a.total_warnings, a.total_metrics, a.external_configs`
+
+func scanAgent(row interface{ Scan(...any) error }) (*tc.Agent, error) {
+	var a tc.Agent
+	var first, last int64
+	var external string
+	if err := row.Scan(&a.ID, &a.Hostname, &a.IP, &a.Version, &a.Status, &a.ReportedStatus, &a.ReportingRuleID,
+		&first, &last, &a.Stats.LastErrors, &a.Stats.LastWarnings, &a.Stats.LastMetrics,
+		&a.Stats.TotalErrors, &a.Stats.TotalWarnings, &a.Stats.TotalMetrics, &external); err != nil {
+		return nil, err
+	}
+	a.FirstSeen, a.LastSeen = fromMS(first), fromMS(last)
+	a.ExternalConfigs = []string{}
+	if err := json.Unmarshal([]byte(external), &a.ExternalConfigs); err != nil || a.ExternalConfigs == nil {
+		a.ExternalConfigs = []string{}
+	}
+	a.LabelIDs, a.ConfigIDs = []string{}, []string{}
+	return &a, nil
+}
+
+// agentSortColumns maps sort keys to the column the list orders by; the id
+// always breaks ties, so every order has an index (migrations 0002, 0061).
+var agentSortColumns = map[string]string{
+	tc.AgentSortName:     "a.id",
+	tc.AgentSortStatus:   "a.status",
+	tc.AgentSortLastSeen: "a.last_seen",
+	tc.AgentSortHostname: "a.hostname",
+}
+
+// TotalCountCap is where a counted (not maintained) list total stops: beyond
+// it, counting a search or a config or label filter over a large fleet would
+// cost more than the page itself.
+const TotalCountCap = 10000
+
+// ListAgents returns one page of agents matching f and how many match.
+// Totals for filters on status and reporting rule alone come from the
+// maintained counters; others are counted up to TotalCountCap.
+func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList, error) {
+	col, ok := agentSortColumns[f.SortBy]
+	if f.SortBy == "" {
+		col, ok = "a.id", true
+	}
+	if !ok {
+		return nil, tc.FieldErrorf("sortBy", "sortBy must be one of name, status, lastSeen, hostname")
+	}
+	where, args := agentWhere(f)
+	dir := "ASC"
+	if f.Desc {
+		dir = "DESC"
+	}
+	order := col + " " + dir
+	if col != "a.id" {
+		order += ", a.id " + dir
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 25
+	}
+	q := `SELECT ` + agentColumns + ` FROM agents a` + where + ` ORDER BY ` + order +
+		` LIMIT ` + strconv.Itoa(limit) + ` OFFSET ` + strconv.Itoa(max(f.Offset, 0))
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list agents: %w", err)
+	}
+	defer rows.Close()
+	list := &tc.AgentList{Items: []*tc.Agent{}}
+	for rows.Next() {
+		a, err := scanAgent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list agents: %w", err)
+		}
+		list.Items = append(list.Items, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list agents: %w", err)
+	}
+	rows.Close()
+	if err := s.loadAgentLinks(ctx, list.Items); err != nil {
+		return nil, err
+	}
+	if f.Search == "" && f.ConfigID == "" && f.LabelID == "" {
+		n, err := s.countAgents(ctx, f.ReportingRuleID, f.Status)
+		if err != nil {
+			return nil, err
+		}
+		list.Total, list.TotalExact = n, true
+		return list, nil
+	}
+	// Counting stops at the cap: the inner LIMIT lets the database stop
+	// scanning.
+	var n int64
+	err = s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM agents a`+where+
+		` LIMIT `+strconv.Itoa(TotalCountCap+1)+`) t`, args...).Scan(&n)
+	if err != nil {
+		return nil, fmt.Errorf("count agents: %w", err)
+	}
+	list.Total, list.TotalExact = min(n, TotalCountCap), n <= TotalCountCap
+	return list, nil
+}
+
+// agentWhere builds the WHERE clause of f's filters with $n placeholders.
+func agentWhere(f tc.AgentFilter) (string, []any) {
+	var conds []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if f.Status != "" {
+		conds = append(conds, "a.status = "+arg(f.Status))
+	}
+	if f.ReportingRuleID != "" {
+		conds = append(conds, "a.reporting_rule_id = "+arg(f.ReportingRuleID))
+	}
+	if f.ConfigID != "" {
+		conds = append(conds, "a.id IN (SELECT agent_id FROM agent_configs WHERE config_id = "+arg(f.ConfigID)+")")
+	}
+	if f.LabelID != "" {
+		conds = append(conds, "a.id IN (SELECT agent_id FROM agent_labels WHERE label_id = "+arg(f.LabelID)+")")
+	}
+	if f.Search != "" {
+		p := arg("%" + likeEscape(strings.ToLower(f.Search)) + "%")
+		conds = append(conds, "(lower(a.id) LIKE "+p+" ESCAPE '\\' OR lower(a.hostname) LIKE "+p+" ESCAPE '\\' OR a.ip LIKE "+p+" ESCAPE '\\')")
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// likeEscape escapes LIKE wildcards so that a search is a plain substring.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// countAgents sums the maintained counters for a rule and a status (either
+// may be empty for all).
+func (s *Store) countAgents(ctx context.Context, ruleID, status string) (int64, error) {
+	var n sql.NullInt64
+	err := s.read.QueryRowContext(ctx, `SELECT CAST(SUM(n) AS BIGINT) FROM agent_counts
+		WHERE ($1 = '' OR reporting_rule_id = $1) AND ($2 = '' OR status = $2)`, ruleID, status).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count agents: %w", err)
+	}
+	return n.Int64, nil
+}
+
+// AgentSummary counts agents by status from the maintained counters.
+func (s *Store) AgentSummary(ctx context.Context) (tc.AgentSummary, error) {
+	return s.agentSummary(ctx, s.read)
+}
+
+func (s *Store) agentSummary(ctx context.Context, q queryer) (tc.AgentSummary, error) {
+	var sum tc.AgentSummary
+	rows, err := q.QueryContext(ctx, `SELECT status, CAST(SUM(n) AS BIGINT) FROM agent_counts GROUP BY status`)
+	if err != nil {
+		return sum, fmt.Errorf("summarize agents: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var status string
+		var n int64
+		if err := rows.Scan(&status, &n); err != nil {
+			return sum, fmt.Errorf("summarize agents: %w", err)
+		}
+		sum.Add(status, n)
+	}
+	return sum, rows.Err()
+}
+
+// loadAgentLinks fills the label and managed config ids of agents.
+func (s *Store) loadAgentLinks(ctx context.Context, agents []*tc.Agent) error {
+	if len(agents) == 0 {
+		return nil
+	}
+	byID := make(map[string]*tc.Agent, len(agents))
+	args := make([]any, len(agents))
+	ph := make([]string, len(agents))
+	for i, a := range agents {
+		byID[a.ID] = a
+		args[i] = a.ID
+		ph[i] = "$" + strconv.Itoa(i+1)
+	}
+	in := "(" + strings.Join(ph, ", ") + ")"
+	for _, q := range []struct {
+		sql string
+		add func(a *tc.Agent, id string)
+	}{
+		{`SELECT agent_id, label_id FROM agent_labels WHERE agent_id IN ` + in + ` ORDER BY label_id`,
+			func(a *tc.Agent, id string) { a.LabelIDs = append(a.LabelIDs, id) }},
+		{`SELECT agent_id, config_id FROM agent_configs WHERE agent_id IN ` + in + ` ORDER BY config_id`,
+			func(a *tc.Agent, id string) { a.ConfigIDs = append(a.ConfigIDs, id) }},
+	} {
+		rows, err := s.read.QueryContext(ctx, q.sql, args...)
+		if err != nil {
+			return fmt.Errorf("load agent links: %w", err)
+		}
+		for rows.Next() {
+			var agentID, id string
+			if err := rows.Scan(&agentID, &id); err != nil {
+				rows.Close()
+				return fmt.Errorf("load agent links: %w", err)
+			}
+			if a := byID[agentID]; a != nil {
+				q.add(a, id)
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("load agent links: %w", err)
+		}
+	}
+	return nil
+}
+
+// Agent returns one agent with its rule, labels, managed configs and recent
+// logs. Errors: ENOTFOUND.
+func (s *Store) Agent(ctx context.Context, id string) (*tc.AgentDetail, error) {
+	a, err := scanAgent(s.read.QueryRowContext(ctx, `SELECT `+agentColumns+` FROM agents a WHERE a.id = $1`, id))
+	if err == sql.ErrNoRows {
+		return nil, notFound("agent")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get agent: %w", err)
+	}
+	if err := s.loadAgentLinks(ctx, []*tc.Agent{a}); err != nil {
+		return nil, err
+	}
+	d := &tc.AgentDetail{Agent: *a, Labels: []tc.Label{}, Configs: []tc.ConfigRef{}}
+	var logs string
+	err = s.read.QueryRowContext(ctx, `SELECT logs FROM agent_logs WHERE agent_id = $1`, id).Scan(&logs)
+	switch {
+	case err == sql.ErrNoRows:
+	case err != nil:
+		return nil, fmt.Errorf("get agent logs: %w", err)
+	default:
+		if err := json.Unmarshal([]byte(logs), &d.Logs); err != nil {
+			return nil, fmt.Errorf("get agent logs: %w", err)
+		}
+	}
+	if d.Logs == nil {
+		d.Logs = []tc.AgentLog{}
+	}
+	if d.ReportingRule, err = s.ReportingRule(ctx, a.ReportingRuleID); err != nil {
+		return nil, err
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT l.id, l.name, l.color, l.description, l.created_at, l.updated_at
+		FROM agent_labels al JOIN labels l ON l.id = al.label_id WHERE al.agent_id = $1 ORDER BY lower(l.name)`, id)
+	if err != nil {
+		return nil, fmt.Errorf("get agent labels: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l tc.Label
+		var created, updated int64
+		if err := rows.Scan(&l.ID, &l.Name, &l.Color, &l.Description, &created, &updated); err != nil {
+			return nil, fmt.Errorf("get agent labels: %w", err)
+		}
+		l.CreatedAt, l.UpdatedAt = fromMS(created), fromMS(updated)
+		d.Labels = append(d.Labels, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("get agent labels: %w", err)
+	}
+	crows, err := s.read.QueryContext(ctx, `SELECT ac.config_id, COALESCE(c.name, '')
+		FROM agent_configs ac LEFT JOIN configs c ON c.id = ac.config_id WHERE ac.agent_id = $1 ORDER BY ac.config_id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("get agent configs: %w", err)
+	}
+	defer crows.Close()
+	for crows.Next() {
+		var c tc.ConfigRef
+		if err := crows.Scan(&c.ID, &c.Name); err != nil {
+			return nil, fmt.Errorf("get agent configs: %w", err)
+		}
+		d.Configs = append(d.Configs, c)
+	}
+	if err := crows.Err(); err != nil {
+		return nil, fmt.Errorf("get agent configs: %w", err)
+	}
+	return d, nil
+}
+
+// UpdateAgent applies u to agent id. Errors: ENOTFOUND for the agent,
+// EINVALID naming reportingRuleId or labelIds for a rule or label that does
+// not exist.
+func (s *Store) UpdateAgent(ctx context.Context, id string, u tc.AgentUpdate) error {
+	return s.withTx(ctx, func(tx *Tx) error {
+		if err := tx.requireAgent(ctx, id); err != nil {
+			return err
+		}
+		if u.ReportingRuleID != nil {
+			if err := tx.assignRule(ctx, []string{id}, *u.ReportingRuleID); err != nil {
+				return err
+			}
+		}
+		if u.LabelIDs != nil {
+			labels := slices.Compact(slices.Sorted(slices.Values(*u.LabelIDs)))
+			if err := tx.requireLabels(ctx, labels); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM agent_labels WHERE agent_id = $1`, id); err != nil {
+				return fmt.Errorf("update agent labels: %w", err)
+			}
+			for _, l := range labels {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO agent_labels (agent_id, label_id) VALUES ($1, $2)`, id, l); err != nil {
+					return fmt.Errorf("update agent labels: %w", err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+func (tx *Tx) requireAgent(ctx context.Context, id string) error {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM agents WHERE id = $1`, id).Scan(&one)
+	if err == sql.ErrNoRows {
+		return notFound("agent")
+	}
+	return err
+}
+
+func (tx *Tx) requireLabels(ctx context.Context, ids []string) error {
+	for _, l := range ids {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM labels WHERE id = $1`, l).Scan(&one)
+		if err == sql.ErrNoRows {
+			return tc.FieldErrorf("labelIds", "label %q does not exist", l)
+		}
+		if err != nil {
+			return fmt.Errorf("check label: %w", err)
+		}
+	}
+	return nil
+}
+
+func (tx *Tx) requireRule(ctx context.Context, id, field string) error {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM reporting_rules WHERE id = $1`, id).Scan(&one)
+	if err == sql.ErrNoRows {
+		return tc.FieldErrorf(field, "reporting rule %q does not exist", id)
+	}
+	if err != nil {
+		return fmt.Errorf("check reporting rule: %w", err)
+	}
+	return nil
+}
+
+// assignRule moves agents to rule ruleID.
+func (tx *Tx) assignRule(ctx context.Context, agentIDs []string, ruleID string) error {
+	if err := tx.requireRule(ctx, ruleID, "reportingRuleId"); err != nil {
+		return err
+	}
+	for _, id := range agentIDs {
+		if _, err := tx.ExecContext(ctx, `UPDATE agents SET reporting_rule_id = $1 WHERE id = $2`, ruleID, id); err != nil {
+			return fmt.Errorf("assign reporting rule: %w", err)
+		}
+	}
+	return nil
+}
+
+// DeleteAgent deletes an agent and what hangs off it. An agent that keeps
+// sending heartbeats comes back. Errors: ENOTFOUND.
+func (s *Store) DeleteAgent(ctx context.Context, id string) error {
+	return s.withTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM agents WHERE id = $1`, id)
+		if err != nil {
+			return fmt.Errorf("delete agent: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("agent")
+		}
+		return nil
+	})
+}
+
+// Bulk actions on agents.
+const (
+	BulkDelete      = "delete"
+	BulkAssignRule  = "assign-rule"
+	BulkAddLabel    = "add-label"
+	BulkRemoveLabel = "remove-label"
+)
+
+// BulkAgents applies action to each of ids in one transaction and returns,
+// per id, nil or why it was skipped (ENOTFOUND). arg is the rule id for
+// assign-rule and the label id for the label actions; an arg that does not
+// exist fails the whole call with EINVALID naming field.
+func (s *Store) BulkAgents(ctx context.Context, action string, ids []string, arg, field string) (map[string]error, error) {
+	results := make(map[string]error, len(ids))
+	err := s.withTx(ctx, func(tx *Tx) error {
+		switch action {
+		case BulkAssignRule:
+			if err := tx.requireRule(ctx, arg, field); err != nil {
+				return err
+			}
+		case BulkAddLabel, BulkRemoveLabel:
+			var one int
+			err := tx.QueryRowContext(ctx, `SELECT 1 FROM labels WHERE id = $1`, arg).Scan(&one)
+			if err == sql.ErrNoRows {
+				return tc.FieldErrorf(field, "label %q does not exist", arg)
+			}
+			if err != nil {
+				return fmt.Errorf("check label: %w", err)
+			}
+		case BulkDelete:
+		default:
+			return tc.FieldErrorf("action", "action must be one of delete, assign-rule, add-label, remove-label")
+		}
+		for _, id := range ids {
+			if _, done := results[id]; done {
+				continue
+			}
+			var res sql.Result
+			var err error
+			switch action {
+			case BulkDelete:
+				res, err = tx.ExecContext(ctx, `DELETE FROM agents WHERE id = $1`, id)
+			case BulkAssignRule:
+				res, err = tx.ExecContext(ctx, `UPDATE agents SET reporting_rule_id = $1 WHERE id = $2`, arg, id)
+			case BulkAddLabel:
+				res, err = tx.ExecContext(ctx, `INSERT INTO agent_labels (agent_id, label_id)
+					SELECT id, $2 FROM agents WHERE id = $1 ON CONFLICT DO NOTHING`, id, arg)
+				if err == nil {
+					if n, _ := res.RowsAffected(); n == 0 {
+						err = tx.requireAgent(ctx, id)
+						res = nil
+					}
+				}
+			case BulkRemoveLabel:
+				_, err = tx.ExecContext(ctx, `DELETE FROM agent_labels WHERE agent_id = $1 AND label_id = $2`, id, arg)
+				if err == nil {
+					err = tx.requireAgent(ctx, id)
+				}
+			}
+			if tc.ErrorCode(err) == tc.ENOTFOUND {
+				results[id] = err
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("bulk %s agents: %w", action, err)
+			}
+			if res != nil {
+				if n, _ := res.RowsAffected(); n == 0 {
+					results[id] = notFound("agent")
+					continue
+				}
+			}
+			results[id] = nil
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// InsertAgents inserts whole agent rows (with their label and config links)
+// in one transaction, for tests and the agents benchmark; heartbeats create
+// agents through their own path. Empty rule ids get the default rule and
+// zero times the store's clock.
+func (s *Store) InsertAgents(ctx context.Context, agents []*tc.Agent) error {
+	return s.withTx(ctx, func(tx *Tx) error {
+		for _, a := range agents {
+			if a.ReportingRuleID == "" {
+				a.ReportingRuleID = tc.DefaultReportingRuleID
+			}
+			if a.Status == "" {
+				a.Status = tc.AgentOK
+			}
+			if a.ReportedStatus == "" {
+				a.ReportedStatus = a.Status
+				if a.Status == tc.AgentNotReporting {
+					a.ReportedStatus = tc.AgentOK
+				}
+			}
+			if a.LastSeen.IsZero() {
+				a.LastSeen = tx.now
+			}
+			if a.FirstSeen.IsZero() {
+				a.FirstSeen = a.LastSeen
+			}
+			ext, _ := json.Marshal(a.ExternalConfigs)
+			if a.ExternalConfigs == nil {
+				ext = []byte("[]")
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO agents (id, hostname, ip, version, reported_status, status,
+				reporting_rule_id, first_seen, last_seen, last_errors, last_warnings, last_metrics,
+				total_errors, total_warnings, total_metrics, external_configs)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+				a.ID, a.Hostname, a.IP, a.Version, a.ReportedStatus, a.Status, a.ReportingRuleID,
+				ms(a.FirstSeen), ms(a.LastSeen), a.Stats.LastErrors, a.Stats.LastWarnings, a.Stats.LastMetrics,
+				a.Stats.TotalErrors, a.Stats.TotalWarnings, a.Stats.TotalMetrics, string(ext))
+			if err != nil {
+				return fmt.Errorf("insert agent %s: %w", a.ID, err)
+			}
+			for _, l := range a.LabelIDs {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO agent_labels (agent_id, label_id) VALUES ($1, $2)`, a.ID, l); err != nil {
+					return fmt.Errorf("insert agent label: %w", err)
+				}
+			}
+			for _, c := range a.ConfigIDs {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO agent_configs (agent_id, config_id) VALUES ($1, $2)`, a.ID, c); err != nil {
+					return fmt.Errorf("insert agent config: %w", err)
+				}
+			}
+			if len(a.Logs) > 0 {
+				logs, _ := json.Marshal(a.Logs)
+				if _, err := tx.ExecContext(ctx, `INSERT INTO agent_logs (agent_id, logs) VALUES ($1, $2)`, a.ID, string(logs)); err != nil {
+					return fmt.Errorf("insert agent logs: %w", err)
+				}
+			}
+		}
+		return nil
+	})
+}

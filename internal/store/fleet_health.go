@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/telegrafcontroller/tc"
+)
+
+// FleetHealthRetention is how long fleet health samples are kept.
+const FleetHealthRetention = 7 * 24 * time.Hour
+
+// Sweep is what one status sweep did.
+type Sweep struct {
+	NotReporting int64 // agents newly marked not_reporting
+	Restored     int64 // agents back to their reported status
+	Deleted      int64 // agents deleted past their rule's auto-delete threshold
+	Summary      tc.AgentSummary
+}
+
+// SweepAgentStatus is one scheduler tick, in one transaction at the store's
+// clock: per reporting rule it marks agents silent for longer than the rule
+// allows as not_reporting, restores those that reported again in time, and
+// deletes those silent past the auto-delete threshold. Until one rule
+// threshold has passed since startedAt (the controller's start) the rule
+// neither marks nor deletes, so a restart does not turn the fleet red: live
+// agents have had a full threshold to report. It then records a fleet health
+// sample and prunes old ones.
+func (s *Store) SweepAgentStatus(ctx context.Context, startedAt time.Time) (Sweep, error) {
+	var sw Sweep
+	err := s.withTx(ctx, func(tx *Tx) error {
+		rules, err := s.reportingRules(ctx, tx)
+		if err != nil {
+			return err
+		}
+		now := ms(tx.now)
+		for _, r := range rules {
+			cutoff := now - r.NotReportingAfterSeconds*1000
+			res, err := tx.ExecContext(ctx, `UPDATE agents SET status = reported_status
+				WHERE reporting_rule_id = $1 AND status = 'not_reporting' AND last_seen >= $2`, r.ID, cutoff)
+			if err != nil {
+				return fmt.Errorf("restore reporting agents: %w", err)
+			}
+			sw.Restored += affected(res)
+			if tx.now.Sub(startedAt) < time.Duration(r.NotReportingAfterSeconds)*time.Second {
+				continue
+			}
+			res, err = tx.ExecContext(ctx, `UPDATE agents SET status = 'not_reporting'
+				WHERE reporting_rule_id = $1 AND status <> 'not_reporting' AND last_seen < $2`, r.ID, cutoff)
+			if err != nil {
+				return fmt.Errorf("mark agents not reporting: %w", err)
+			}
+			sw.NotReporting += affected(res)
+			if r.AutoDeleteAfterSeconds != nil {
+				res, err = tx.ExecContext(ctx, `DELETE FROM agents WHERE reporting_rule_id = $1 AND last_seen < $2`,
+					r.ID, now-*r.AutoDeleteAfterSeconds*1000)
+				if err != nil {
+					return fmt.Errorf("auto-delete agents: %w", err)
+				}
+				sw.Deleted += affected(res)
+			}
+		}
+		if err := tx.compactAgentCounts(ctx); err != nil {
+			return err
+		}
+		if sw.Summary, err = s.agentSummary(ctx, tx); err != nil {
+			return err
+		}
+		c := sw.Summary
+		if _, err := tx.ExecContext(ctx, `INSERT INTO fleet_health (at, total, ok, warn, fail, undefined, not_reporting)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (at) DO NOTHING`,
+			now, c.Total, c.OK, c.Warn, c.Fail, c.Undefined, c.NotReporting); err != nil {
+			return fmt.Errorf("record fleet health: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM fleet_health WHERE at < $1`, ms(tx.now.Add(-FleetHealthRetention))); err != nil {
+			return fmt.Errorf("prune fleet health: %w", err)
+		}
+		return nil
+	})
+	return sw, err
+}
+
+// compactAgentCounts folds the counter rows into one per key and drops
+// zeros. On PostgreSQL the triggers append rows; the data-modifying CTE runs
+// on one snapshot, so rows appended by transactions that commit meanwhile
+// are neither deleted nor summed, and stay for the next compaction.
+func (tx *Tx) compactAgentCounts(ctx context.Context) error {
+	q := `DELETE FROM agent_counts WHERE n = 0`
+	if tx.store.dialect == Postgres {
+		q = `WITH d AS (DELETE FROM agent_counts RETURNING reporting_rule_id, status, n)
+			INSERT INTO agent_counts (reporting_rule_id, status, n)
+			SELECT reporting_rule_id, status, SUM(n) FROM d GROUP BY reporting_rule_id, status HAVING SUM(n) <> 0`
+	}
+	if _, err := tx.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("compact agent counts: %w", err)
+	}
+	return nil
+}
+
+// FleetHealth returns the samples taken in [from, to], oldest first.
+func (s *Store) FleetHealth(ctx context.Context, from, to time.Time) ([]tc.FleetHealthSample, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT at, total, ok, warn, fail, undefined, not_reporting
+		FROM fleet_health WHERE at >= $1 AND at <= $2 ORDER BY at`, ms(from), ms(to))
+	if err != nil {
+		return nil, fmt.Errorf("read fleet health: %w", err)
+	}
+	defer rows.Close()
+	out := []tc.FleetHealthSample{}
+	for rows.Next() {
+		var at int64
+		var c tc.FleetHealthSample
+		if err := rows.Scan(&at, &c.Total, &c.OK, &c.Warn, &c.Fail, &c.Undefined, &c.NotReporting); err != nil {
+			return nil, fmt.Errorf("read fleet health: %w", err)
+		}
+		c.At = fromMS(at)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func affected(res interface{ RowsAffected() (int64, error) }) int64 {
+	n, _ := res.RowsAffected()
+	return n
+}
