@@ -19,6 +19,8 @@ type configRequest struct {
 	TOML        *string   `json:"toml"`
 	LabelIDs    *[]string `json:"labelIds"`
 	ChangeNote  string    `json:"changeNote"`
+
+	warnings []telegraf.Problem // set by check
 }
 
 // check validates the fields present, normalising the name.
@@ -40,18 +42,21 @@ func (req *configRequest) check() error {
 		return err
 	}
 	if req.TOML != nil {
-		return checkTOML(*req.TOML)
+		rep := telegraf.Validate(*req.TOML)
+		if err := rep.Err(); err != nil {
+			return tc.FieldErrorf("toml", "invalid TOML at %s", err)
+		}
+		req.warnings = rep.Warnings
 	}
 	return nil
 }
 
-// checkTOML rejects what Telegraf could not load (syntax errors and
-// structures it refuses), naming line and column; warnings do not block.
-func checkTOML(src string) error {
-	if err := telegraf.Validate(src).Err(); err != nil {
-		return tc.FieldErrorf("toml", "invalid TOML at %s", err)
-	}
-	return nil
+// configResponse is a config as create and update answer it: with the
+// validation warnings of the TOML sent, when there are any (warnings do not
+// block a save; errors answer 400).
+type configResponse struct {
+	*tc.Config
+	Warnings []telegraf.Problem `json:"warnings,omitempty"`
 }
 
 func callerID(r *http.Request) string {
@@ -130,7 +135,7 @@ func (s *Server) createConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/configs/"+c.ID)
-	WriteJSON(w, http.StatusCreated, c)
+	WriteJSON(w, http.StatusCreated, configResponse{c, req.warnings})
 }
 
 // defaultConfigTOML is the TOML of a config created empty: a heartbeat
@@ -194,7 +199,7 @@ func (s *Server) patchConfig(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, c)
+	WriteJSON(w, http.StatusOK, configResponse{c, req.warnings})
 }
 
 func (s *Server) deleteConfig(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -194,6 +195,61 @@ func TestPlugins(t *testing.T) {
 			if r := inst.Do(t, apptest.Req{Method: "GET", Path: tt.path, Token: tt.token}); r.StatusCode != tt.status {
 				t.Errorf("GET %s: status %d, want %d; %s", tt.path, r.StatusCode, tt.status, r.Body)
 			}
+		}
+	})
+}
+
+// TestConfigSaveValidates: create and update reject TOML errors with their
+// position and answer warnings beside the saved config.
+func TestConfigSaveValidates(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db)
+		token := inst.MustRoleToken(t, tc.RoleAdministrator)
+		type saved struct {
+			ID             string        `json:"id"`
+			CurrentVersion int           `json:"currentVersion"`
+			Warnings       []problemJSON `json:"warnings"`
+		}
+
+		// Syntax error: 400 naming the field, line and column; nothing saved.
+		r := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/configs", Token: token,
+			Body: map[string]string{"name": "broken", "toml": "[[inputs.cpu]]\n  percpu = tru\n"}}), 400)
+		if m := r.Map(t); m["field"] != "toml" || !strings.Contains(m["message"].(string), "line 2, column 12") {
+			t.Errorf("syntax error answer: %s", r.Body)
+		}
+		var page struct{ Total int }
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/configs", Token: token}), 200).JSON(t, &page)
+		if page.Total != 0 {
+			t.Errorf("a rejected create saved a config")
+		}
+
+		// Warnings do not block; they come back with the config.
+		var c saved
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/configs", Token: token,
+			Body: map[string]string{"name": "warned", "toml": "[[outputs.influxdb]]\n  password = \"hunter2\"\n  port = &{port:8086}\n"}}), 201).JSON(t, &c)
+		if len(c.Warnings) != 1 || c.Warnings[0].Line != 2 || !strings.Contains(c.Warnings[0].Message, "literal credential") {
+			t.Errorf("create warnings = %+v", c.Warnings)
+		}
+
+		// Update: the same rules; an edit without TOML carries no warnings.
+		var u saved
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/configs/" + c.ID, Token: token,
+			Body: map[string]string{"toml": "[inputs.cpu]\n"}}), 200).JSON(t, &u)
+		if len(u.Warnings) != 1 || !strings.Contains(u.Warnings[0].Message, "legacy form") || u.CurrentVersion != 2 {
+			t.Errorf("update answer = %+v", u)
+		}
+		r = apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/configs/" + c.ID, Token: token,
+			Body: map[string]string{"name": "renamed"}}), 200)
+		if strings.Contains(string(r.Body), `"warnings"`) {
+			t.Errorf("name-only update carries warnings: %s", r.Body)
+		}
+		r = apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/configs/" + c.ID, Token: token,
+			Body: map[string]string{"toml": "[processors.rename]\n"}}), 400)
+		if m := r.Map(t); !strings.Contains(m["message"].(string), "line 1, column 1") || !strings.Contains(m["message"].(string), "array of tables") {
+			t.Errorf("structural error answer: %s", r.Body)
+		}
+		if cur, _ := inst.Store.ConfigCurrentVersion(context.Background(), c.ID); cur != 2 {
+			t.Errorf("a rejected update recorded a version: current = %d", cur)
 		}
 	})
 }
