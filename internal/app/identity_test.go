@@ -13,6 +13,7 @@ import (
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/apptest"
+	"github.com/telegrafcontroller/tc/internal/store"
 )
 
 const goodPassword = "Correct-Horse-42"
@@ -432,3 +433,194 @@ func TestPasswordResets(t *testing.T) {
 		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/users/00000000-0000-4000-8000-000000000bad/password-reset", Client: admin}), 404)
 	})
 }
+
+func TestUserChangesEndSessionsAndTokens(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db)
+		owner := inst.MustSession(t, inst.MustOwner(t))
+		patch := func(id string, body any, want int) {
+			t.Helper()
+			apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/users/" + id, Client: owner, Body: body}), want)
+		}
+		me := func(c *http.Client, token string, want int) {
+			t.Helper()
+			apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/auth/me", Client: c, Token: token}), want)
+		}
+
+		// Role change to viewer: sessions end, active tokens are revoked.
+		m := inst.MustPasswordUser(t, tc.RoleManager, goodPassword)
+		sess := inst.MustSession(t, m)
+		tok := inst.MustToken(t, m, "configs:read")
+		me(sess, "", 200)
+		me(nil, tok, 200)
+		patch(m.ID, map[string]string{"role": "viewer"}, 200)
+		me(sess, "", 401)
+		me(nil, tok, 401)
+		got, err := inst.Store.TokenByHash(context.Background(), tc.HashSecret(tok))
+		if err != nil || got.Status != tc.TokenRevoked || got.RevokedAt == nil {
+			t.Fatalf("token after role change to viewer = %+v, %v; want revoked", got, err)
+		}
+		// Other role changes end sessions but keep tokens.
+		v2 := inst.MustUser(t, tc.RoleManager)
+		tok2 := inst.MustToken(t, v2, "configs:read")
+		sess2 := inst.MustSession(t, v2)
+		patch(v2.ID, map[string]string{"role": "administrator"}, 200)
+		me(sess2, "", 401)
+		me(nil, tok2, 200)
+		// Same role again: a no-op that ends nothing.
+		sess2 = inst.MustSession(t, v2)
+		patch(v2.ID, map[string]string{"role": "administrator"}, 200)
+		me(sess2, "", 200)
+
+		// Disable: sessions end, tokens stop working, sign-in refused; enable restores tokens.
+		d := inst.MustPasswordUser(t, tc.RoleManager, goodPassword)
+		dsess, dtok := inst.MustSession(t, d), inst.MustToken(t, d, "configs:read")
+		patch(d.ID, map[string]bool{"disabled": true}, 200)
+		me(dsess, "", 401)
+		me(nil, dtok, 401)
+		if r := apptest.MustStatus(t, login(t, inst, nil, d.Username, goodPassword), 403); !strings.Contains(r.Map(t)["message"].(string), "disabled") {
+			t.Errorf("disabled sign-in = %s", r.Body)
+		}
+		apptest.MustStatus(t, login(t, inst, nil, d.Username, "Wrong-Password-1"), 401)
+		patch(d.ID, map[string]bool{"disabled": false}, 200)
+		me(nil, dtok, 200)
+
+		// Delete: sessions and tokens go with the user.
+		x := inst.MustUser(t, tc.RoleManager)
+		xsess, xtok := inst.MustSession(t, x), inst.MustToken(t, x)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "DELETE", Path: "/api/users/" + x.ID, Client: owner}), 204)
+		me(xsess, "", 401)
+		me(nil, xtok, 401)
+		if _, err := inst.Store.TokenByHash(context.Background(), tc.HashSecret(xtok)); tc.ErrorCode(err) != tc.ENOTFOUND {
+			t.Fatalf("token of a deleted user: err = %v, want not found", err)
+		}
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "DELETE", Path: "/api/users/" + x.ID, Client: owner}), 404)
+		patch(x.ID, map[string]bool{"disabled": true}, 404)
+
+		// Bad input names the field.
+		r := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/users/" + d.ID, Client: owner, Body: map[string]string{"role": "emperor"}}), 400)
+		if r.Map(t)["field"] != "role" {
+			t.Errorf("unknown role answer = %s", r.Body)
+		}
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/users/" + d.ID, Client: owner, Body: map[string]any{"disabled": "yes"}}), 400)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/users/" + d.ID, Client: owner, Body: map[string]any{"nickname": "x"}}), 400)
+	})
+}
+
+func TestTransferOwnership(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db)
+		o := inst.MustOwner(t)
+		osess := inst.MustSession(t, o)
+		transfer := func(id string, want int) {
+			t.Helper()
+			apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/users/" + id + "/transfer-ownership", Client: osess}), want)
+		}
+		transfer(inst.MustUser(t, tc.RoleManager).ID, 400)
+		transfer(o.ID, 400)
+		transfer("00000000-0000-4000-8000-000000000bad", 404)
+		disabled := inst.MustUser(t, tc.RoleAdministrator)
+		if _, _, err := inst.Store.UpdateUser(context.Background(), disabled.ID, store.UserPatch{Disabled: ptr(true)}, nil); err != nil {
+			t.Fatal(err)
+		}
+		transfer(disabled.ID, 400)
+
+		a := inst.MustUser(t, tc.RoleAdministrator)
+		asess := inst.MustSession(t, a)
+		transfer(a.ID, 204)
+		for _, c := range []*http.Client{osess, asess} {
+			apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/auth/me", Client: c}), 401)
+		}
+		newOwner, err := inst.Store.Owner(context.Background())
+		if err != nil || newOwner.ID != a.ID {
+			t.Fatalf("owner after transfer = %v, %v; want %s", newOwner, err, a.ID)
+		}
+		old, _ := inst.Store.UserByID(context.Background(), o.ID)
+		if old.Role != tc.RoleAdministrator {
+			t.Fatalf("former owner's role = %s, want administrator", old.Role)
+		}
+		// The former owner, now an administrator, cannot transfer it back.
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/users/" + a.ID + "/transfer-ownership", Client: inst.MustSession(t, old)}), 403)
+	})
+}
+
+func TestAccount(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db)
+		u := inst.MustPasswordUser(t, tc.RoleViewer, goodPassword)
+		other := inst.MustUser(t, tc.RoleViewer)
+		here, there := apptest.NewSessionClient(), apptest.NewSessionClient()
+		apptest.MustStatus(t, login(t, inst, here, u.Username, goodPassword), 200)
+		apptest.MustStatus(t, login(t, inst, there, u.Username, goodPassword), 200)
+		do := func(method, path string, body any, want int) map[string]any {
+			t.Helper()
+			r := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: method, Path: path, Client: here, Body: body}), want)
+			if want == http.StatusNoContent {
+				return nil
+			}
+			return r.Map(t)
+		}
+		if m := do("GET", "/api/account", nil, 200); m["id"] != u.ID || m["username"] != u.Username {
+			t.Fatalf("account = %v", m)
+		}
+		do("PATCH", "/api/account", map[string]string{"username": strings.ToUpper(other.Username)}, 409)
+		do("PATCH", "/api/account", map[string]string{"email": other.Email}, 409)
+		if m := do("PATCH", "/api/account", map[string]string{"email": "bad"}, 400); m["field"] != "email" {
+			t.Errorf("bad email answer = %v", m)
+		}
+		if m := do("PATCH", "/api/account", map[string]string{"username": "renamed", "email": "renamed@example.test"}, 200); m["username"] != "renamed" || m["email"] != "renamed@example.test" {
+			t.Fatalf("patched account = %v", m)
+		}
+		if m := do("POST", "/api/account/password", map[string]string{"currentPassword": "Wrong-Password-1", "newPassword": "Another-Pass-99"}, 400); m["field"] != "currentPassword" {
+			t.Errorf("wrong current password answer = %v", m)
+		}
+		if m := do("POST", "/api/account/password", map[string]string{"currentPassword": goodPassword, "newPassword": "weak"}, 400); m["field"] != "newPassword" {
+			t.Errorf("weak new password answer = %v", m)
+		}
+		do("POST", "/api/account/password", map[string]string{"currentPassword": goodPassword, "newPassword": "Another-Pass-99"}, 204)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/account", Client: here}), 200)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/account", Client: there}), 401)
+		apptest.MustStatus(t, login(t, inst, nil, "renamed", "Another-Pass-99"), 200)
+	})
+}
+
+func TestSettings(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db, apptest.WithEnv(map[string]string{"PASSWORD_COMPLEXITY": "high"}), apptest.WithArgs())
+		admin := inst.MustSession(t, inst.MustUser(t, tc.RoleAdministrator))
+		got := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/settings", Client: admin}), 200).Map(t)
+		want := map[string]any{"publicUiUrl": "", "publicApiUrl": "", "publicHeartbeatUrl": "", "loginLockoutAttempts": 5.0, "loginLockoutMinutes": 15.0, "passwordComplexity": "high"}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("settings = %v, want %v", got, want)
+		}
+		for _, c := range []struct {
+			body  map[string]any
+			field string
+		}{
+			{map[string]any{"publicUiUrl": "https://tc.example.com/"}, "publicUiUrl"},
+			{map[string]any{"publicApiUrl": "ftp://tc.example.com"}, "publicApiUrl"},
+			{map[string]any{"publicHeartbeatUrl": "tc.example.com:8000"}, "publicHeartbeatUrl"},
+			{map[string]any{"publicHeartbeatUrl": "https://tc.example.com/" + strings.Repeat("a", 2048)}, "publicHeartbeatUrl"},
+			{map[string]any{"loginLockoutAttempts": 0}, "loginLockoutAttempts"},
+			{map[string]any{"loginLockoutMinutes": 0}, "loginLockoutMinutes"},
+			{map[string]any{"passwordComplexity": "extreme"}, "passwordComplexity"},
+			{map[string]any{"loginLockoutAttempts": "five"}, "loginLockoutAttempts"},
+		} {
+			r := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/settings", Client: admin, Body: c.body}), 400)
+			if f := r.Map(t)["field"]; f != c.field {
+				t.Errorf("PATCH %v: field = %v, want %s", c.body, f, c.field)
+			}
+		}
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/settings", Client: admin,
+			Body: map[string]any{"publicHeartbeatUrl": "http://hb.example.com:8000", "passwordComplexity": "low"}}), 200)
+		s := inst.Store.Settings()
+		if s.PublicHeartbeatURL != "http://hb.example.com:8000" || s.PasswordComplexity != tc.ComplexityLow || s.LoginLockoutAttempts != 5 {
+			t.Fatalf("cached settings after PATCH = %+v", s)
+		}
+		// The new rule applies at once.
+		_, token := inst.MustInvite(t, tc.RoleViewer, time.Hour)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/invites/" + token + "/accept", Body: map[string]string{"password": "lowlowlow"}}), 201)
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
