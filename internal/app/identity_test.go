@@ -3,16 +3,20 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/app"
 	"github.com/telegrafcontroller/tc/internal/apptest"
+	"github.com/telegrafcontroller/tc/internal/auth"
 	"github.com/telegrafcontroller/tc/internal/store"
 )
 
@@ -624,3 +628,169 @@ func TestSettings(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// startOn runs a controller on dsn with env and returns it (closed at cleanup).
+func startOn(t *testing.T, dsn string, env map[string]string, logs io.Writer) (*app.Main, error) {
+	t.Helper()
+	m := app.NewMain()
+	m.Getenv = func(k string) string { return env[k] }
+	m.LogOutput = logs
+	m.Argon2 = auth.TestArgon2
+	cfg, err := app.ParseConfig([]string{"--port", "0", "--heartbeat-port", "0", "--bind", "127.0.0.1"}, m.Getenv, nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Database = dsn
+	m.Config = cfg
+	err = m.Run(context.Background())
+	t.Cleanup(func() { m.Close() })
+	return m, err
+}
+
+func TestOwnerBootstrap(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		ctx := context.Background()
+		dsn := apptest.NewDSN(t, db)
+		env := map[string]string{"OWNER_USERNAME": "root", "OWNER_EMAIL": "root@example.test", "OWNER_PASSWORD": goodPassword}
+		check := func(m *app.Main, password string, want bool) {
+			t.Helper()
+			o, err := m.Store.Owner(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok, _ := m.Passwords.Check(o.PasswordHash, password); ok != want {
+				t.Fatalf("owner password %q matches = %v, want %v", password, ok, want)
+			}
+		}
+
+		// Partial values and weak passwords fail start-up with one clear line.
+		for _, bad := range []map[string]string{
+			{"OWNER_USERNAME": "root", "OWNER_EMAIL": "root@example.test"},
+			{"OWNER_USERNAME": "root", "OWNER_EMAIL": "root@example.test", "OWNER_PASSWORD": "weak"},
+			{"OWNER_USERNAME": "root", "OWNER_EMAIL": "nope", "OWNER_PASSWORD": goodPassword},
+		} {
+			m, err := startOn(t, dsn, bad, io.Discard)
+			if err == nil || strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), "weak\"") {
+				t.Fatalf("env %v: err = %v, want one line", bad, err)
+			}
+			m.Close()
+		}
+
+		logs := &apptest.SafeBuffer{}
+		m, err := startOn(t, dsn, env, logs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(m, goodPassword, true)
+		m.Close()
+
+		// Later starts ignore the values; RESET_OWNER_PASSWORD resets it.
+		m, err = startOn(t, dsn, map[string]string{"OWNER_USERNAME": "other", "OWNER_EMAIL": "o@example.test", "OWNER_PASSWORD": "Other-Password-1"}, logs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(m, goodPassword, true)
+		m.Close()
+		m, err = startOn(t, dsn, map[string]string{"OWNER_PASSWORD": "Reset-Password-1", "RESET_OWNER_PASSWORD": "true"}, logs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(m, "Reset-Password-1", true)
+		m.Close()
+		if _, err := startOn(t, dsn, map[string]string{"RESET_OWNER_PASSWORD": "true"}, io.Discard); err == nil {
+			t.Fatal("RESET_OWNER_PASSWORD without OWNER_PASSWORD started")
+		}
+		for _, secret := range []string{goodPassword, "Other-Password-1", "Reset-Password-1"} {
+			if strings.Contains(logs.String(), secret) {
+				t.Fatalf("logs contain the password %q", secret)
+			}
+		}
+
+		// An administrator named in OWNER_USERNAME is promoted when no owner exists.
+		dsn2 := apptest.NewDSN(t, db)
+		s, err := store.Open(ctx, dsn2, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := &tc.User{Username: "boss", Email: "boss@example.test", Role: tc.RoleAdministrator}
+		if err := s.CreateUser(ctx, admin); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		m, err = startOn(t, dsn2, map[string]string{"OWNER_USERNAME": "boss", "OWNER_EMAIL": "boss@example.test", "OWNER_PASSWORD": goodPassword}, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o, err := m.Store.Owner(ctx); err != nil || o.ID != admin.ID {
+			t.Fatalf("owner = %v, %v; want the promoted administrator %s", o, err, admin.ID)
+		}
+		check(m, goodPassword, true)
+	})
+}
+
+// TestNoSecretsAtRest drives every flow that handles a password, a session
+// id or a link token, then searches the SQLite files (database, WAL, shared
+// memory) and the captured logs for each of them.
+func TestNoSecretsAtRest(t *testing.T) {
+	inst := apptest.MustStart(t, apptest.DB{Name: "sqlite"})
+	var secrets []string
+	keep := func(c *http.Client) { secrets = append(secrets, sessionCookie(t, inst, c)) }
+	linkToken := func(r *apptest.Response) string {
+		link := r.Map(t)["link"].(string)
+		tok := link[strings.LastIndex(link, "/")+1:]
+		secrets = append(secrets, tok)
+		return tok
+	}
+	pw := func(p string) string { secrets = append(secrets, p); return p }
+
+	owner := apptest.NewSessionClient()
+	apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/auth/setup", Client: owner,
+		Body: map[string]string{"username": "root", "email": "root@example.test", "password": pw("Setup-Secret-111")}}), 201)
+	keep(owner)
+	apptest.MustStatus(t, login(t, inst, owner, "root", "Setup-Secret-111"), 200)
+	keep(owner)
+	apptest.MustStatus(t, login(t, inst, nil, "root", pw("Wrong-Secret-222")), 401)
+	apptest.MustStatus(t, login(t, inst, nil, "ghost", pw("Ghost-Secret-333")), 401)
+
+	tok := linkToken(apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/invites", Client: owner,
+		Body: map[string]string{"username": "bob", "email": "bob@example.test", "role": "manager"}}), 201))
+	bob := apptest.NewSessionClient()
+	r := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/invites/" + tok + "/accept", Client: bob, Body: map[string]string{"password": pw("Invite-Secret-444")}}), 201)
+	keep(bob)
+	bobID := r.Map(t)["user"].(map[string]any)["id"].(string)
+	tok = linkToken(apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/users/" + bobID + "/password-reset", Client: owner}), 201))
+	apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/password-resets/" + tok, Body: map[string]string{"password": pw("Reset-Secret-555")}}), 204)
+	apptest.MustStatus(t, login(t, inst, bob, "bob", "Reset-Secret-555"), 200)
+	keep(bob)
+	apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/account/password", Client: bob,
+		Body: map[string]string{"currentPassword": "Reset-Secret-555", "newPassword": pw("Changed-Secret-666")}}), 204)
+	apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/auth/logout", Client: bob}), 204)
+
+	var files []string
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		b, err := os.ReadFile(inst.Store.Path() + suffix)
+		if err == nil {
+			files = append(files, string(b))
+		}
+	}
+	if len(files) < 2 {
+		t.Fatalf("read %d SQLite files, want the database and its WAL", len(files))
+	}
+	logs := inst.Logs.String()
+	if !strings.Contains(logs, "invite accepted") {
+		t.Fatalf("logs were not captured: %q", logs)
+	}
+	for _, s := range secrets {
+		if len(s) < 8 {
+			t.Fatalf("secret %q too short to search for", s)
+		}
+		for i, f := range files {
+			if strings.Contains(f, s) {
+				t.Errorf("SQLite file %d holds the secret %q in clear", i, s)
+			}
+		}
+		if strings.Contains(logs, s) {
+			t.Errorf("logs hold the secret %q", s)
+		}
+	}
+}
