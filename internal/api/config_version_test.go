@@ -13,7 +13,7 @@ import (
 
 // mustConfigWithVersions creates a config whose TOML went through tomls
 // (version i+1 holds tomls[i]), one minute apart on the instance's clock.
-func mustConfigWithVersions(t *testing.T, inst *apptest.Instance, author *tc.User, tomls ...string) *tc.Config {
+func mustConfigWithVersions(t testing.TB, inst *apptest.Instance, author *tc.User, tomls ...string) *tc.Config {
 	t.Helper()
 	ctx := context.Background()
 	c := &tc.Config{Name: fmt.Sprintf("cfg-%d", time.Now().UnixNano()), TOML: tomls[0], CreatedBy: author.ID, LabelIDs: []string{}}
@@ -280,5 +280,36 @@ func TestConfigVersionPermissions(t *testing.T) {
 				t.Errorf("%s %s (token %v): status %d, want %d; body %s", tt.method, tt.path, tt.token != "", r.StatusCode, tt.status, r.Body)
 			}
 		}
+	})
+}
+
+// TestConfigAuthoringRoles walks validation, plugins and versions as every
+// role: reads for all, rollback for writers, delete and prune for deleters.
+func TestConfigAuthoringRoles(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db)
+		admin := inst.MustUser(t, tc.RoleAdministrator)
+		c := mustConfigWithVersions(t, inst, admin, "[agent]\n", "[agent]\n  interval = \"5s\"\n")
+		base := "/api/configs/" + c.ID + "/versions"
+		fresh := func(suffix string, body any) func(testing.TB, *apptest.Instance, *tc.User) (string, any) {
+			return func(tb testing.TB, inst *apptest.Instance, _ *tc.User) (string, any) {
+				c := mustConfigWithVersions(tb, inst, admin, "[agent]\n", "[agent]\n  interval = \"5s\"\n", "[agent]\n  interval = \"6s\"\n")
+				return "/api/configs/" + c.ID + "/versions" + suffix, body
+			}
+		}
+		read := apptest.Statuses(200, 200, 200, 200, 401)
+		rows := []apptest.RoleRow{
+			{Method: "POST", Path: "/api/configs/validate", Body: map[string]string{"toml": "[agent]\n"}, Want: read},
+			{Method: "GET", Path: "/api/plugins?type=inputs", Want: read},
+			{Method: "GET", Path: "/api/plugins/inputs/cpu", Want: read},
+			{Method: "GET", Path: base, Want: read},
+			{Method: "GET", Path: base + "/1", Want: read},
+			{Method: "GET", Path: base + "/diff?from=1&to=2", Want: read},
+			{Method: "POST", Path: base + "/1/rollback", Fresh: fresh("/1/rollback", nil), Want: apptest.Statuses(200, 200, 200, 403, 401)},
+			{Method: "DELETE", Path: base + "/1", Fresh: fresh("/1", nil), Want: apptest.Statuses(204, 204, 204, 403, 401)},
+			{Method: "POST", Path: base + "/prune", Fresh: fresh("/prune", map[string]int{"beforeVersion": 3}), Want: apptest.Statuses(200, 200, 200, 403, 401)},
+		}
+		inst.RequireRowsCover(t, rows, "/api/configs/validate", "/api/plugins", "/api/configs/{id}/versions")
+		inst.WalkRoles(t, rows)
 	})
 }
