@@ -80,4 +80,16 @@ func (s *Server) registerRoutes() {
 	s.handle("PATCH /api/reporting-rules/{id}", tc.Perm(tc.ResReportingRules, tc.ActionWrite), s.updateReportingRule)
 	s.handle("DELETE /api/reporting-rules/{id}", tc.Perm(tc.ResReportingRules, tc.ActionDelete), s.deleteReportingRule)
 	s.handle("POST /api/reporting-rules/{id}/make-default", tc.Perm(tc.ResReportingRules, tc.ActionWrite), s.makeDefaultReportingRule)
+
+	// API tokens (token.go). Managers act on their own tokens only; the owner
+	// and administrators on everyone's, and only they may reassign.
+	tokensRead, tokensWrite, tokensDelete := tc.Perm(tc.ResTokens, tc.ActionRead), tc.Perm(tc.ResTokens, tc.ActionWrite), tc.Perm(tc.ResTokens, tc.ActionDelete)
+	s.handle("GET /api/tokens/presets", tokensRead, s.tokenPresets)
+	s.handle("GET /api/tokens", tokensRead, s.listTokens)
+	s.handle("POST /api/tokens", tokensWrite, s.createToken)
+	s.handle("POST /api/tokens/bulk", tokensWrite, s.bulkTokens)
+	s.handle("GET /api/tokens/{id}", tokensRead, s.getToken)
+	s.handle("POST /api/tokens/{id}/revoke", tokensWrite, s.revokeToken)
+	s.handle("POST /api/tokens/{id}/reassign", tokensWrite, s.reassignToken)
+	s.handle("DELETE /api/tokens/{id}", tokensDelete, s.deleteToken)
 }

@@ -113,7 +113,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.startIdentity(ctx, tlsConfig != nil); err != nil {
 		return err
 	}
-	m.Auth = &auth.Authenticator{Tokens: m.Store, Sessions: m.Sessions, Now: m.Now}
+	m.Auth = &auth.Authenticator{Tokens: m.Store, Sessions: m.Sessions, Now: m.Now, Metrics: m.Metrics}
+	m.startTokenUsageWriter()
 	if len(exempt) > 0 {
 		m.Logger.Warn("authentication is disabled for some endpoints; anyone who can reach them can use them",
 			"groups", strings.Join(keys(exempt), ","))
@@ -159,6 +160,25 @@ func (m *Main) Run(ctx context.Context) error {
 	go m.serve(m.mainSrv, m.mainLn, tlsConfig != nil)
 	go m.serve(m.hbSrv, m.hbLn, tlsConfig != nil)
 	return nil
+}
+
+// startTokenUsageWriter writes tokens' lastUsedAt off the request path, every
+// few seconds, and once more at shutdown.
+func (m *Main) startTokenUsageWriter() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m.Auth.RunUsageWriter(ctx, 5*time.Second, m.Logger)
+	}()
+	m.OnClose(func(ctx context.Context) error {
+		cancel()
+		<-done
+		if err := m.Auth.FlushUsage(ctx); err != nil {
+			return fmt.Errorf("record token use: %w", err)
+		}
+		return nil
+	})
 }
 
 // newServer sets every timeout: slow or stalled clients cannot hold

@@ -9,9 +9,11 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/metrics"
 )
 
 // Messages shared by every listener (tokens issue, "Authentication everywhere").
@@ -27,18 +29,29 @@ const (
 	maxHeaderValues = 8
 )
 
-// TokenSource finds a token and its owner by the token's digest.
-// Errors: ENOTFOUND.
+// TokenSource is the store behind the token cache: it finds a token and its
+// owner by the token's digest (errors: ENOTFOUND) and records when tokens
+// were last used.
 type TokenSource interface {
 	TokenByHash(ctx context.Context, hash string) (*tc.Token, error)
 	UserByID(ctx context.Context, id string) (*tc.User, error)
+	TouchTokens(ctx context.Context, lastUsed map[string]time.Time) error
 }
 
-// Authenticator resolves credentials. Sessions is optional until sessions exist.
+// Authenticator resolves credentials. Sessions is optional until sessions
+// exist; Metrics is optional. An Authenticator must not be copied after first
+// use: it holds the token cache (token.go) and the pending lastUsedAt writes
+// (usage.go).
 type Authenticator struct {
 	Tokens   TokenSource
 	Sessions SessionSource
 	Now      func() time.Time
+	Metrics  *metrics.Metrics
+
+	once   sync.Once
+	cache  tokenCache
+	usage  usageRecorder
+	counts lookupCounters
 }
 
 // SessionSource resolves a session cookie value to a caller. It returns
@@ -80,9 +93,9 @@ func (a *Authenticator) Authenticate(r *http.Request) (*tc.Caller, error) {
 func (a *Authenticator) authenticateHeader(ctx context.Context, v string) (*tc.Caller, error) {
 	scheme, cred, _ := strings.Cut(strings.TrimSpace(v), " ")
 	cred = strings.TrimSpace(cred)
-	switch strings.ToLower(scheme) {
-	case schemeBearer, schemeToken:
-	case schemeBasic:
+	switch {
+	case strings.EqualFold(scheme, schemeBearer), strings.EqualFold(scheme, schemeToken):
+	case strings.EqualFold(scheme, schemeBasic):
 		// A config URL with userinfo makes Go send Basic; accept the token as
 		// the password (or the username) so such URLs work too.
 		raw, err := base64.StdEncoding.DecodeString(cred)
@@ -103,36 +116,6 @@ func (a *Authenticator) authenticateHeader(ctx context.Context, v string) (*tc.C
 	return a.AuthenticateToken(ctx, cred)
 }
 
-// AuthenticateToken checks a presented token value: format first (no I/O),
-// then the token, its owner and its expiry.
-func (a *Authenticator) AuthenticateToken(ctx context.Context, secret string) (*tc.Caller, error) {
-	if !tc.CheckTokenFormat(secret) {
-		return nil, unauthorized(MsgBadFormat)
-	}
-	tok, err := a.Tokens.TokenByHash(ctx, tc.HashSecret(secret))
-	if tc.ErrorCode(err) == tc.ENOTFOUND {
-		return nil, unauthorized(MsgInvalid)
-	} else if err != nil {
-		return nil, err
-	}
-	if tok.Status != tc.TokenActive {
-		return nil, unauthorized(MsgInvalid)
-	}
-	user, err := a.Tokens.UserByID(ctx, tok.UserID)
-	if tc.ErrorCode(err) == tc.ENOTFOUND {
-		return nil, unauthorized(MsgInvalid)
-	} else if err != nil {
-		return nil, err
-	}
-	if user.Disabled {
-		return nil, unauthorized(MsgInvalid)
-	}
-	if tok.ExpiresAt != nil && !a.now().Before(*tok.ExpiresAt) {
-		return nil, unauthorized(MsgExpired)
-	}
-	return &tc.Caller{User: user, Token: tok, Permissions: tc.EffectivePermissions(user.Role, tok.Permissions)}, nil
-}
-
 func (a *Authenticator) now() time.Time {
 	if a.Now != nil {
 		return a.Now()
@@ -146,11 +129,3 @@ func unauthorized(msg string) error { return &tc.Error{Code: tc.EUNAUTHORIZED, M
 func Forbidden(p tc.Permission) error {
 	return tc.Errorf(tc.EFORBIDDEN, "Insufficient permissions: %s required", p)
 }
-
-// UserChanged must be called, before the API call that changed it returns,
-// after a user's role, disabled flag or existence changed, so that cached
-// credentials of that user follow at once. (The token cache fills this in.)
-func (a *Authenticator) UserChanged(userID string) {}
-
-// TokenChanged must be called after a token is revoked, deleted or reassigned.
-func (a *Authenticator) TokenChanged(tokenID string) {}

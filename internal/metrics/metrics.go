@@ -21,6 +21,12 @@ type Metrics struct {
 	HeartbeatFlushErrors   prometheus.Counter
 	// AgentsByStatus is set by the status scheduler at each tick.
 	AgentsByStatus *prometheus.GaugeVec
+
+	// TokenLookups counts token authentications by where they were decided:
+	// bad_format (refused before any lookup), cache_hit, cache_unknown (a
+	// remembered unknown digest), and db_found, db_not_found, db_error for
+	// the store lookups behind cache misses.
+	TokenLookups *prometheus.CounterVec
 }
 
 // New builds the collectors and registers them with the Go runtime and
@@ -63,12 +69,16 @@ func New() *Metrics {
 			Name: "tc_agents",
 			Help: "Agents by status, as of the last status scheduler tick.",
 		}, []string{"status"}),
+		TokenLookups: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tc_token_lookups_total",
+			Help: "API token authentications, by where they were decided: bad_format, cache_hit, cache_unknown, db_found, db_not_found, db_error.",
+		}, []string{"result"}),
 	}
 	m.Registry.MustRegister(
 		m.Heartbeats, m.HeartbeatPending, m.HeartbeatFlushSize, m.HeartbeatFlushDuration, m.HeartbeatFlushErrors,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.HTTPRequests, m.HTTPDuration,
+		m.HTTPRequests, m.HTTPDuration, m.TokenLookups,
 		m.AgentsByStatus,
 	)
 	return m
