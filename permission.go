@@ -132,14 +132,15 @@ var rolePermissions = map[Role][]Permission{
 	},
 }
 
+// withResources is every action on names plus extra, in display order.
 func withResources(names []string, extra ...Permission) []Permission {
 	var out []Permission
 	for _, p := range AllPermissions {
-		if slices.Contains(names, p.Resource()) {
+		if slices.Contains(names, p.Resource()) || slices.Contains(extra, p) {
 			out = append(out, p)
 		}
 	}
-	return append(out, extra...)
+	return out
 }
 
 // RolePermissions returns the permissions granted to role, in display order.
