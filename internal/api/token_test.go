@@ -438,7 +438,9 @@ func tokenLookups(t *testing.T, inst *apptest.Instance) map[string]float64 {
 	return out
 }
 
-func dbLookups(m map[string]float64) float64 { return m["db_found"] + m["db_not_found"] + m["db_error"] }
+func dbLookups(m map[string]float64) float64 {
+	return m["db_found"] + m["db_not_found"] + m["db_error"]
+}
 
 func TestTamperedTokenRefusedWithoutDatabaseQuery(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
