@@ -272,15 +272,3 @@ func (s *Store) TouchTokens(ctx context.Context, lastUsed map[string]time.Time) 
 		return nil
 	})
 }
-
-// revokeUserTokens revokes every active token of a user inside tx: the rule
-// that a user demoted to viewer loses their tokens belongs in the same
-// transaction as the role change. It returns how many were revoked.
-func revokeUserTokens(ctx context.Context, tx *Tx, userID string) (int64, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE tokens SET status = $1, revoked_at = $2 WHERE user_id = $3 AND status = $4`,
-		tc.TokenRevoked, ms(tx.now), userID, tc.TokenActive)
-	if err != nil {
-		return 0, fmt.Errorf("revoke user tokens: %w", err)
-	}
-	return res.RowsAffected()
-}
