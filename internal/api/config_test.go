@@ -53,6 +53,14 @@ func TestConfigsCRUD(t *testing.T) {
 				t.Errorf("default TOML lacks %q:\n%s", want, c.TOML)
 			}
 		}
+		// With the public heartbeat URL set, that URL is used.
+		admin := inst.MustRoleToken(t, tc.RoleAdministrator)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/settings", Token: admin, Body: map[string]any{"publicHeartbeatUrl": "https://hb.example.com"}}), 200)
+		pub := mustConfig(t, inst, mgr, map[string]any{"name": "public", "toml": "  \n"})
+		if !strings.Contains(pub.TOML, `url = "https://hb.example.com/agents/heartbeat"`) {
+			t.Errorf("default TOML with the public heartbeat URL set:\n%s", pub.TOML)
+		}
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "DELETE", Path: "/api/configs/" + pub.ID, Token: mgr}), 204)
 		if c.CurrentVersion != 1 || c.CreatedBy == "" || c.CreatedBy != c.UpdatedBy {
 			t.Errorf("created config: version %d, createdBy %q, updatedBy %q", c.CurrentVersion, c.CreatedBy, c.UpdatedBy)
 		}
