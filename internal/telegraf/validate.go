@@ -64,6 +64,9 @@ var topLevel = map[string]bool{
 // Validate checks src the way Telegraf reads a configuration:
 //
 //   - TOML syntax (and TOML's own rules such as duplicate keys): errors.
+//   - TOML 1.0 forms that Telegraf's own, older TOML parser refuses (dotted
+//     keys, 0x/0o/0b integers, inf and nan): errors, checked against a real
+//     Telegraf 1.39.3.
 //   - Top-level key/values, top-level arrays of tables, and processors,
 //     aggregators or secret stores written as a single table ([processors.x]):
 //     errors, because Telegraf refuses to load them.
@@ -327,22 +330,24 @@ func (v *validator) suggest(typ, name string) string {
 
 // keyValue checks one key = value line under the table key.
 func (v *validator) keyValue(table []string, tableArray bool, key []string, e *unstable.Node, off int) {
+	value := e.Value()
+	if len(key) > 1 && v.overlapsReference(off, off+len(strings.Join(key, "."))) {
+		// A dynamic value in key position masks as a number ("0.00"), which
+		// reads as a dotted key; the rendered key is whatever it becomes.
+		key = []string{strings.Join(key, ".")}
+	}
+	v.telegrafSyntax(key, value, off)
+	if len(key) > 1 {
+		return // reported: Telegraf's parser refuses dotted keys
+	}
 	if table == nil {
-		if len(key) == 1 {
-			v.add(Error, off, "top-level key %q: Telegraf accepts only tables at the top level; put it under [agent] or [global_tags]", key[0])
-			return
-		}
-		// A dotted key at the root (inputs.cpu = ...) defines tables; check
-		// it like a header.
-		v.header(key[:len(key)-1], false, off)
-		table = key[:len(key)-1]
-		key = key[len(key)-1:]
+		v.add(Error, off, "top-level key %q: Telegraf accepts only tables at the top level; put it under [agent] or [global_tags]", key[0])
+		return
 	}
 	typ := table[0]
 	if typ == "plugins" {
 		typ = "inputs"
 	}
-	value := e.Value()
 	// [inputs] cpu = [{...}] or cpu = {...}: a plugin defined as a value.
 	if len(table) == 1 && sectionTypes[typ] && len(key) >= 1 {
 		switch value.Kind {
@@ -379,6 +384,41 @@ func (v *validator) keyValue(table []string, tableArray bool, key []string, e *u
 		v.add(Warning, off, "%s holds a literal credential; use an environment variable (\"${%s}\") or a secret store (\"@{store:key}\") instead",
 			strings.Join(key, "."), strings.ToUpper(table[1]+"_"+name))
 	}
+}
+
+// telegrafSyntax reports TOML 1.0 forms that Telegraf's own TOML parser
+// (an older dialect) refuses: dotted keys, hexadecimal, octal and binary
+// integers, and inf or nan floats. key is the key of a key/value, value its
+// value; inline tables and arrays are walked.
+func (v *validator) telegrafSyntax(key []string, value *unstable.Node, off int) {
+	if len(key) > 1 {
+		v.add(Error, off, "dotted key %s: Telegraf's TOML parser does not accept dotted keys; write a [table] or an inline table instead", strings.Join(key, "."))
+	}
+	var walk func(n *unstable.Node)
+	walk = func(n *unstable.Node) {
+		switch n.Kind {
+		case unstable.Integer:
+			d := strings.TrimLeft(string(n.Data), "+-")
+			if len(d) > 1 && d[0] == '0' && strings.ContainsAny(d[1:2], "xob") {
+				v.add(Error, int(n.Raw.Offset), "integer %s: Telegraf's TOML parser accepts only decimal integers", n.Data)
+			}
+		case unstable.Float:
+			if d := strings.TrimLeft(string(n.Data), "+-"); d == "inf" || d == "nan" {
+				v.add(Error, int(n.Raw.Offset), "float %s: Telegraf's TOML parser does not accept inf or nan", n.Data)
+			}
+		case unstable.Array:
+			for it := n.Children(); it.Next(); {
+				walk(it.Node())
+			}
+		case unstable.InlineTable:
+			for it := n.Children(); it.Next(); {
+				kv := it.Node()
+				k, koff := v.key(kv.Key())
+				v.telegrafSyntax(k, kv.Value(), koff)
+			}
+		}
+	}
+	walk(value)
 }
 
 // overlapsReference reports whether the byte range [start, end) of the

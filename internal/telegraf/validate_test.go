@@ -91,6 +91,15 @@ func TestValidate(t *testing.T) {
 		{"plugin sub-table", "[[inputs.cpu]]\n[inputs.cpu.tagpass]\n", nil},
 		{"legacy plugins alias", "[[plugins.cpu]]\n", nil},
 
+		// TOML 1.0 forms Telegraf's older TOML dialect refuses.
+		{"dotted key", "[[inputs.cpu]]\n  tagpass.cpu = [\"a\"]\n", []string{"E 2:3 dotted key tagpass.cpu: Telegraf's TOML parser does not accept dotted keys"}},
+		{"dotted key at the root", "inputs.cpu.percpu = true\n", []string{"E 1:1 dotted key inputs.cpu.percpu"}},
+		{"dotted key in an inline table", "[[inputs.cpu]]\n  x = {a.b = 1}\n", []string{"E 2:8 dotted key a.b"}},
+		{"hex integer", "[[inputs.cpu]]\n  x = 0x10\n  y = [1, 0o7, 0b1]\n", []string{
+			"E 2:7 integer 0x10", "E 3:11 integer 0o7", "E 3:16 integer 0b1"}},
+		{"inf and nan", "[[inputs.cpu]]\n  x = -inf\n  y = {z = nan}\n", []string{"E 2:7 float -inf", "E 3:12 float nan"}},
+		{"forms Telegraf accepts", "[[inputs.cpu]]\n  \"quoted key\" = 1_000\n  d = 1979-05-27\n  f = 1e3\n  x = {a = 1, b = {c = 2}}\n  m = '''\na\n'''\n", nil},
+
 		// Names unknown to Telegraf are warnings, with a suggestion when close.
 		{"unknown input", "[[inputs.cpux]]\n", []string{"W 1:1 unknown plugin inputs.cpux: not in Telegraf v1.39.3 (did you mean cpu?)"}},
 		{"unknown output far from any", "[[outputs.zzzzzzzzzz]]\n", []string{"W 1:1 unknown plugin outputs.zzzzzzzzzz: not in Telegraf v1.39.3; fine if"}},
