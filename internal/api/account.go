@@ -53,6 +53,7 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.Auth.UserChanged(u.ID) // cached token callers carry the user's name and email
 	WriteJSON(w, http.StatusOK, s.viewUser(u))
 }
 

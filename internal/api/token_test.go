@@ -653,3 +653,118 @@ func TestTokenUsageFlushedAtShutdown(t *testing.T) {
 func openStore(dsn string) (*store.Store, error) {
 	return store.Open(context.Background(), dsn, store.Options{})
 }
+
+// TestTokenFollowsUserChanges drives the users API: every change to a
+// token's owner is seen by the token's very next request.
+func TestTokenFollowsUserChanges(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db)
+		owner := inst.MustToken(t, inst.MustOwner(t))
+		patch := func(id string, body any) {
+			t.Helper()
+			apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/users/" + id, Token: owner, Body: body}), 200)
+		}
+		get := func(secret, path string) *apptest.Response {
+			return inst.Do(t, apptest.Req{Method: "GET", Path: path, Token: secret})
+		}
+
+		// Demotion narrows at once.
+		admin := inst.MustUser(t, tc.RoleAdministrator)
+		adminTok := inst.MustToken(t, admin, "users:read", "tokens:read")
+		apptest.MustStatus(t, get(adminTok, "/api/users"), 200)
+		patch(admin.ID, map[string]any{"role": "manager"})
+		r := apptest.MustStatus(t, get(adminTok, "/api/users"), 403)
+		if got := r.Map(t)["message"]; got != "Insufficient permissions: users:read required" {
+			t.Errorf("after demotion: %v", got)
+		}
+		apptest.MustStatus(t, get(adminTok, "/api/tokens"), 200)
+
+		// Demotion to viewer revokes every active token of the user.
+		mgr := inst.MustUser(t, tc.RoleManager)
+		mgrTok := inst.MustToken(t, mgr)
+		apptest.MustStatus(t, get(mgrTok, "/api/tokens"), 200)
+		patch(mgr.ID, map[string]any{"role": "viewer"})
+		wantAuthError(t, get(mgrTok, "/api/tokens"), "Invalid token")
+		var list []tokenBody
+		list = listTokens(t, inst, owner, "?userId="+mgr.ID)
+		if len(list) != 1 || list[0].Status != "revoked" || list[0].RevokedAt == nil {
+			t.Errorf("after demotion to viewer: %+v", list)
+		}
+		// Promoting again does not bring a revoked token back.
+		patch(mgr.ID, map[string]any{"role": "manager"})
+		wantAuthError(t, get(mgrTok, "/api/tokens"), "Invalid token")
+
+		// Disabled owner: refused until enabled again.
+		m2 := inst.MustUser(t, tc.RoleManager)
+		m2Tok := inst.MustToken(t, m2)
+		apptest.MustStatus(t, get(m2Tok, "/api/tokens"), 200)
+		patch(m2.ID, map[string]any{"disabled": true})
+		wantAuthError(t, get(m2Tok, "/api/tokens"), "Invalid token")
+		patch(m2.ID, map[string]any{"disabled": false})
+		apptest.MustStatus(t, get(m2Tok, "/api/tokens"), 200)
+
+		// A profile change shows through a cached token caller.
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/account", Token: m2Tok, Body: map[string]any{"username": "renamed"}}), 200)
+		var me struct{ User tc.User }
+		apptest.MustStatus(t, get(m2Tok, "/api/auth/me"), 200).JSON(t, &me)
+		if me.User.Username != "renamed" {
+			t.Errorf("after rename, the token's caller is %q", me.User.Username)
+		}
+
+		// Deleting the user deletes their tokens.
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "DELETE", Path: "/api/users/" + m2.ID, Token: owner}), 204)
+		wantAuthError(t, get(m2Tok, "/api/tokens"), "Invalid token")
+		if got := listTokens(t, inst, owner, "?userId="+m2.ID); len(got) != 0 {
+			t.Errorf("deleted user's tokens remain: %v", ids(got))
+		}
+	})
+}
+
+// TestRevokedTokenFailsOnEveryListener revokes an agent's token and checks
+// the very next config fetch and heartbeat are refused.
+func TestRevokedTokenFailsOnEveryListener(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db)
+		mgr := inst.MustRoleToken(t, tc.RoleManager)
+		cfg := mustConfig(t, inst, mgr, map[string]any{"name": "agents", "toml": "[agent]\ninterval = \"10s\"\n"})
+		agent := mustCreateToken(t, inst, mgr, map[string]any{"description": "agent", "preset": "telegraf-agent"})
+		hb := `{"id":"agent-1","version":"Telegraf 1.39.3","schema":1,"hostname":"h1","statistics":{"errors":0,"warnings":0,"metrics":1}}`
+		toml := func(scheme string) *apptest.Response {
+			return inst.Do(t, apptest.Req{Method: "GET", Path: "/api/configs/" + cfg.ID + "/toml", Header: map[string][]string{"Authorization": {scheme + " " + agent.Token}}})
+		}
+		beat := func(scheme string) *apptest.Response {
+			return inst.Do(t, apptest.Req{Method: "POST", Path: inst.HeartbeatURL + "/agents/heartbeat", Body: hb,
+				Header: map[string][]string{"Authorization": {scheme + " " + agent.Token}}})
+		}
+		for _, scheme := range []string{"Bearer", "Token"} {
+			apptest.MustStatus(t, toml(scheme), 200)
+			apptest.MustStatus(t, beat(scheme), 204)
+		}
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/tokens/" + agent.ID + "/revoke", Token: mgr}), 200)
+		for _, scheme := range []string{"Bearer", "Token"} {
+			wantAuthError(t, toml(scheme), "Invalid token")
+			wantAuthError(t, beat(scheme), "Invalid token")
+		}
+		wantAuthError(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/tokens/presets", Token: agent.Token}), "Invalid token")
+	})
+}
+
+// TestExemptGroupsIgnoreTokens: --disable-auth-endpoints lifts
+// authentication for the named groups (a revoked token is ignored there),
+// never for tokens.
+func TestExemptGroupsIgnoreTokens(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db, apptest.WithArgs("--disable-auth-endpoints", "*"))
+		mgr := inst.MustRoleToken(t, tc.RoleManager)
+		cfg := mustConfig(t, inst, mgr, map[string]any{"name": "open", "toml": "[agent]\ninterval = \"10s\"\n"})
+		agent := mustCreateToken(t, inst, mgr, map[string]any{"description": "agent", "preset": "telegraf-agent"})
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/tokens/" + agent.ID + "/revoke", Token: mgr}), 200)
+		for _, secret := range []string{"", agent.Token, "tc-apiv1_tampered"} {
+			apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/configs/" + cfg.ID + "/toml", Token: secret}), 200)
+			apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: inst.HeartbeatURL + "/agents/heartbeat", Token: secret,
+				Body: `{"id":"agent-1","version":"Telegraf 1.39.3","schema":1,"hostname":"h1","statistics":{"errors":0,"warnings":0,"metrics":1}}`}), 204)
+		}
+		wantAuthError(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/tokens"}), "Missing or invalid Authorization header")
+		wantAuthError(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/tokens", Token: agent.Token}), "Invalid token")
+	})
+}
