@@ -42,7 +42,49 @@ func (m *Main) startIdentity(ctx context.Context, useTLS bool) error {
 	}
 	m.Sessions = &auth.Sessions{Store: m.Store, Now: m.Now, Idle: idle, Lifetime: life, Secure: useTLS}
 	m.Limiter = auth.NewLoginLimiter(m.Now, loginBurst, loginEvery)
-	return m.bootstrapOwner(ctx)
+	if err := m.bootstrapOwner(ctx); err != nil {
+		return err
+	}
+	m.startSessionSweep()
+	return nil
+}
+
+// sessionSweepEvery is how often ended sessions are deleted. Ended sessions
+// are refused when presented anyway; the sweep only keeps the table small.
+const sessionSweepEvery = time.Hour
+
+func (m *Main) startSessionSweep() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(sessionSweepEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				m.SweepSessions(ctx)
+			}
+		}
+	}()
+	m.OnClose(func(context.Context) error { cancel(); <-done; return nil })
+}
+
+// SweepSessions deletes sessions past their lifetime or idle timeout.
+func (m *Main) SweepSessions(ctx context.Context) {
+	now := m.Now()
+	n, err := m.Store.DeleteExpiredSessions(ctx, now, now.Add(-m.Sessions.Idle))
+	if err != nil {
+		if ctx.Err() == nil {
+			m.Logger.Warn("sweep sessions", "error", err)
+		}
+		return
+	}
+	if n > 0 {
+		m.Logger.Debug("swept ended sessions", "count", n)
+	}
 }
 
 // bootstrapOwner creates the owner from --owner-* (or OWNER_*) when none

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -793,4 +794,57 @@ func TestNoSecretsAtRest(t *testing.T) {
 			t.Errorf("logs hold the secret %q", s)
 		}
 	}
+}
+
+func TestSessionSweepRehashAndTransport(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db)
+		ctx := context.Background()
+		// A hash made at a lower cost is replaced at the next sign-in.
+		u := inst.MustUser(t, tc.RoleViewer)
+		weak := auth.NewHasher(auth.Argon2Params{MemoryKiB: 32, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
+		h, _ := weak.Hash(goodPassword)
+		if err := inst.Store.SetPassword(ctx, u.ID, h, ""); err != nil {
+			t.Fatal(err)
+		}
+		c := apptest.NewSessionClient()
+		apptest.MustStatus(t, login(t, inst, c, u.Username, goodPassword), 200)
+		got, _ := inst.Store.UserByID(ctx, u.ID)
+		if !strings.Contains(got.PasswordHash, fmt.Sprintf("m=%d,", auth.TestArgon2.MemoryKiB)) {
+			t.Fatalf("hash after sign-in = %q, want it rehashed at m=%d", got.PasswordHash, auth.TestArgon2.MemoryKiB)
+		}
+		apptest.MustStatus(t, login(t, inst, nil, u.Username, goodPassword), 200)
+
+		// Cookie-authenticated writes from another site are refused.
+		r := inst.Do(t, apptest.Req{Method: "POST", Path: "/api/auth/logout", Client: c, Header: http.Header{"Sec-Fetch-Site": {"cross-site"}}})
+		apptest.MustStatus(t, r, 403)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/auth/me", Client: c}), 200)
+
+		// The sweep deletes ended sessions only.
+		hash := tc.HashSecret(sessionCookie(t, inst, c))
+		inst.Clock.Advance(23 * time.Hour)
+		inst.SweepSessions(ctx)
+		if _, err := inst.Store.SessionByHash(ctx, hash); err != nil {
+			t.Fatalf("live session swept: %v", err)
+		}
+		inst.Clock.Advance(2 * time.Hour)
+		inst.SweepSessions(ctx)
+		if _, err := inst.Store.SessionByHash(ctx, hash); tc.ErrorCode(err) != tc.ENOTFOUND {
+			t.Fatalf("idle session after sweep: err = %v, want not found", err)
+		}
+	})
+}
+
+func TestSessionCookieSecureUnderTLS(t *testing.T) {
+	certFile, keyFile := writeSelfSigned(t, t.TempDir())
+	inst := apptest.MustStart(t, apptest.DB{Name: "sqlite"}, apptest.WithArgs("--ssl-cert", certFile, "--ssl-key", keyFile))
+	inst.Client.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
+	u := inst.MustPasswordUser(t, tc.RoleViewer, goodPassword)
+	r := apptest.MustStatus(t, login(t, inst, inst.Client, u.Username, goodPassword), 200)
+	for _, ck := range r.Cookies() {
+		if ck.Name == "tc_session" && ck.Secure && ck.HttpOnly {
+			return
+		}
+	}
+	t.Fatalf("no Secure HttpOnly session cookie under TLS: %v", r.Header.Values("Set-Cookie"))
 }
