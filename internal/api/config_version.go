@@ -120,26 +120,7 @@ func (s *Server) rollbackConfigVersion(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, tc.FieldErrorf("note", "note is too long: a rollback note must fit in %d characters with its %q prefix", tc.MaxChangeNoteLen, "Rollback to version N: "))
 		return
 	}
-	id := r.PathValue("id")
-	v, err := s.Store.ConfigVersion(r.Context(), id, n)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	current, err := s.Store.ConfigCurrentVersion(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if n == current {
-		s.fail(w, r, tc.Errorf(tc.ECONFLICT, "version %d is already the current version", n))
-		return
-	}
-	var actor string
-	if c := tc.CallerFromContext(r.Context()); c != nil && c.User != nil {
-		actor = c.User.ID
-	}
-	c, err := s.Store.SetConfigTOML(r.Context(), id, v.TOML, note, actor)
+	c, err := s.Store.RollbackConfig(r.Context(), r.PathValue("id"), n, note, callerID(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return

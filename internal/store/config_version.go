@@ -134,3 +134,38 @@ func currentVersion(ctx context.Context, q queryer, configID string) (int, error
 	}
 	return v, nil
 }
+
+// RollbackConfig makes version's TOML current again by recording it as a new
+// version with note, as actorID, in one transaction (so the current version
+// cannot move between the check and the write). Errors: ENOTFOUND (config or
+// version), ECONFLICT when version is already the current one.
+func (s *Store) RollbackConfig(ctx context.Context, configID string, version int, note, actorID string) (*tc.Config, error) {
+	var out *tc.Config
+	err := s.withTx(ctx, func(tx *Tx) error {
+		current, err := currentVersion(ctx, tx, configID)
+		if err != nil {
+			return err
+		}
+		var toml string
+		err = tx.QueryRowContext(ctx, `SELECT toml FROM config_versions WHERE config_id = $1 AND version = $2`, configID, version).Scan(&toml)
+		if err == sql.ErrNoRows {
+			return tc.Errorf(tc.ENOTFOUND, "config version %d not found", version)
+		}
+		if err != nil {
+			return fmt.Errorf("roll back config: %w", err)
+		}
+		if version == current {
+			return tc.Errorf(tc.ECONFLICT, "version %d is already the current version", version)
+		}
+		if err := setConfigTOML(ctx, tx, configID, toml, note, actorID); err != nil {
+			return err
+		}
+		out, err = configByID(ctx, tx, configID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.configsChanged([]string{configID})
+	return out, nil
+}
