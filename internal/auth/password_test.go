@@ -65,3 +65,19 @@ func TestPasswordHashing(t *testing.T) {
 		t.Fatalf("after raising t: Check = %v, %v; want true, true", ok, rehash)
 	}
 }
+
+// BenchmarkPasswordHash measures one hash at the production cost, next to
+// the test cost as a baseline from the same run.
+func BenchmarkPasswordHash(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		p    auth.Argon2Params
+	}{{"production", auth.DefaultArgon2}, {"test-baseline", auth.TestArgon2}} {
+		b.Run(c.name, func(b *testing.B) {
+			h := auth.NewHasher(c.p)
+			for b.Loop() {
+				h.Hash("Correct-Horse-42")
+			}
+		})
+	}
+}

@@ -142,8 +142,13 @@ func (s *Store) AcceptInvite(ctx context.Context, tokenHash, passwordHash, idHas
 		if err := inviteUsable(status, inv, tx.now); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE invites SET status = 'used', closed_at = $2 WHERE id = $1`, inv.ID, ms(tx.now)); err != nil {
+		// The status condition makes a concurrent second acceptance lose.
+		res, err := tx.ExecContext(ctx, `UPDATE invites SET status = 'used', closed_at = $2 WHERE id = $1 AND status = 'pending'`, inv.ID, ms(tx.now))
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return tc.Errorf(tc.EGONE, "This invite has already been used")
 		}
 		now := tx.now
 		u = &tc.User{Username: inv.Username, Email: inv.Email, Role: inv.Role, PasswordHash: passwordHash, LastLoginAt: &now}

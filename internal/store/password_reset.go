@@ -88,8 +88,12 @@ func (s *Store) UsePasswordReset(ctx context.Context, tokenHash, passwordHash st
 		if err := resetUsable(pr, used, tx.now); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE password_resets SET used_at = $2 WHERE id = $1`, pr.ID, ms(tx.now)); err != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE password_resets SET used_at = $2 WHERE id = $1 AND used_at IS NULL`, pr.ID, ms(tx.now))
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return tc.Errorf(tc.EGONE, "This password reset link has already been used")
 		}
 		userID = pr.UserID
 		return setPassword(ctx, tx, pr.UserID, passwordHash, "")
