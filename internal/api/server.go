@@ -129,6 +129,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
+// ServeInternal answers an /api/ request in-process, without the listener's
+// instrumentation and cross-origin check: the web UI renders its pages from
+// the same handlers, as the visitor, so permissions live in one place.
+func (s *Server) ServeInternal(w http.ResponseWriter, r *http.Request) { s.serve(w, r) }
+
 func (s *Server) uiServes(r *http.Request) bool {
 	return s.UI != nil && !strings.HasPrefix(r.URL.Path, "/health/") && r.URL.Path != "/metrics"
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/telegrafcontroller/tc/internal/metrics"
 	"github.com/telegrafcontroller/tc/internal/scheduler"
 	"github.com/telegrafcontroller/tc/internal/store"
+	"github.com/telegrafcontroller/tc/internal/web"
 )
 
 // Version is the controller's version, set at build time with
@@ -131,6 +132,13 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	ingest.Start()
 	m.OnClose(ingest.Close) // after the heartbeat listener drained: nothing answered 204 is lost
+	ui, err := web.New(web.Handler{
+		API: http.HandlerFunc(m.API.ServeInternal), Auth: m.Auth, Logger: m.Logger, Now: m.Now, Version: Version,
+	})
+	if err != nil {
+		return err
+	}
+	m.API.UI = ui
 	m.HB = &heartbeat.Server{
 		Store: m.Store, Auth: m.Auth, Metrics: m.Metrics, Logger: m.Logger, Ingest: ingest, Now: m.Now,
 		Exempt: exempt[tc.ResHeartbeat], MaxBody: m.Config.HeartbeatMaxBodyBytes, TrustedProxies: m.Config.TrustedProxies,

@@ -1,0 +1,189 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// ChromiumEnv names the variable holding the Chromium binary the browser
+// tests drive (scripts/test exports it).
+const ChromiumEnv = "TC_TEST_CHROMIUM"
+
+// browser is one headless Chromium with a fresh profile, driven through
+// chromedp against a running controller.
+type browser struct {
+	t       *testing.T
+	ctx     context.Context
+	base    string
+	shotDir string
+}
+
+// newBrowser starts Chromium, or skips loudly (fails under CI) without it.
+// The flags keep Chromium from reaching for the network, which this machine
+// does not have and on which it would otherwise stall.
+func newBrowser(t *testing.T, base string) *browser {
+	t.Helper()
+	path := os.Getenv(ChromiumEnv)
+	if path == "" {
+		msg := "browser tests need " + ChromiumEnv + " (run ./scripts/test, which installs Chromium)"
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg + "; CI is set, so this is a failure")
+		}
+		fmt.Fprintln(os.Stderr, "!!! SKIPPING BROWSER TESTS: "+msg)
+		t.Skip("SKIPPED: " + msg)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 950),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	// Start the browser now so a broken install fails here, clearly. The
+	// first call's context must carry no timeout: the browser lives as long
+	// as it does.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium %s: %v", path, err)
+	}
+	return &browser{t: t, ctx: ctx, base: base, shotDir: screenshotDir(t)}
+}
+
+// screenshotDir is <module root>/screenshots (ignored by git).
+func screenshotDir(t *testing.T) string {
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test directory")
+		}
+		dir = parent
+	}
+	out := filepath.Join(dir, "screenshots")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// do performs actions with a per-step timeout so a missing element fails
+// the step instead of hanging the test.
+func (b *browser) do(t *testing.T, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.fatal(t, err)
+	}
+}
+
+func (b *browser) fatal(t *testing.T, err error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 3*time.Second)
+	defer cancel()
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("main") ? document.querySelector("main").innerText : document.body.innerText`))
+	t.Fatalf("browser at %s: %v\npage text: %.800s", loc, err, strings.TrimSpace(body))
+}
+
+// get runs one action that returns a value.
+func get[T any](t *testing.T, b *browser, a chromedp.Action[T]) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		b.fatal(t, err)
+	}
+	return v
+}
+
+// open navigates to path and waits for the page's main element.
+func (b *browser) open(t *testing.T, path string) {
+	t.Helper()
+	b.do(t, chromedp.Navigate(b.base+path), chromedp.WaitReady(chromedp.CSS("main")))
+}
+
+// shot saves a full-page screenshot as screenshots/<name>.png.
+func (b *browser) shot(t *testing.T, name string) {
+	t.Helper()
+	png := get(t, b, chromedp.FullScreenshot(90))
+	if err := os.WriteFile(filepath.Join(b.shotDir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (b *browser) location(t *testing.T) string {
+	t.Helper()
+	return strings.TrimPrefix(get(t, b, chromedp.Location()), b.base)
+}
+
+func (b *browser) text(t *testing.T, sel string) string {
+	t.Helper()
+	return get(t, b, chromedp.Text(chromedp.CSS(sel)))
+}
+
+// count returns how many elements match sel now.
+func (b *browser) count(t *testing.T, sel string) int {
+	t.Helper()
+	return get(t, b, chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll(%q).length`, sel)))
+}
+
+// eval runs JavaScript and returns its result.
+func eval[T any](t *testing.T, b *browser, js string) T {
+	t.Helper()
+	return get(t, b, chromedp.Evaluate[T](js))
+}
+
+// waitJS waits until the expression is truthy.
+func (b *browser) waitJS(t *testing.T, js string) {
+	t.Helper()
+	b.do(t, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Poll[bool](js, chromedp.WithPollingTimeout(15*time.Second))(ctx, tg)
+		return err
+	}))
+}
+
+// waitText waits until sel's text contains want.
+func (b *browser) waitText(t *testing.T, sel, want string) {
+	t.Helper()
+	b.waitJS(t, fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.offsetParent !== null && e.textContent.includes(%q); })()`, sel, want))
+}
+
+// waitURL waits until the location's path and query start with prefix.
+func (b *browser) waitURL(t *testing.T, prefix string) {
+	t.Helper()
+	b.waitJS(t, fmt.Sprintf(`(location.pathname + location.search).startsWith(%q) && document.readyState === "complete"`, prefix))
+}
+
+// fill types value into the field sel, replacing what is there.
+func (b *browser) fill(sel, value string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(chromedp.SetValue(chromedp.CSS(sel), ""), chromedp.SendKeys(chromedp.CSS(sel), value))
+}
+
+func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }

@@ -1,0 +1,46 @@
+package web
+
+import (
+	"github.com/telegrafcontroller/tc"
+)
+
+func read(res string) tc.Permission { return tc.Perm(res, tc.ActionRead) }
+
+// routes is the map of the UI: every page with the permission it needs.
+// Pages only read; writes go from the browser to /api/.
+func (h *Handler) routes() {
+	m := h.mux
+	m.HandleFunc("GET /static/{file}", h.static.serve)
+	m.HandleFunc("GET /{$}", h.home)
+
+	// Public pages (public.go).
+	m.HandleFunc("GET /login", h.loginPage)
+	m.HandleFunc("POST /login", h.login)
+	m.HandleFunc("POST /logout", h.logout)
+	m.HandleFunc("GET /setup", h.setupPage)
+	m.HandleFunc("GET /invite/{token}", h.invitePage)
+	m.HandleFunc("GET /invites/{token}", h.invitePage)
+	m.HandleFunc("GET /accept-invite", h.invitePage)
+	m.HandleFunc("GET /reset-password/{token}", h.resetPage)
+	m.HandleFunc("GET /password-reset/{token}", h.resetPage)
+	m.HandleFunc("GET /reset-password", h.resetPage)
+
+	// Signed-in pages, in navigation order.
+	m.HandleFunc("GET /configs", h.signedIn(read(tc.ResConfigs), h.configsPage))
+	m.HandleFunc("GET /configs/new", h.signedIn(tc.Perm(tc.ResConfigs, tc.ActionWrite), h.configNewPage))
+	m.HandleFunc("GET /configs/{id}", h.signedIn(read(tc.ResConfigs), h.configPage))
+	m.HandleFunc("GET /configs/{id}/versions", h.signedIn(read(tc.ResConfigs), h.configVersionsPage))
+	m.HandleFunc("GET /configs/{id}/versions/{n}", h.signedIn(read(tc.ResConfigs), h.configVersionPage))
+	m.HandleFunc("GET /configs/{id}/compare", h.signedIn(read(tc.ResConfigs), h.configComparePage))
+	m.HandleFunc("GET /constants", h.signedIn(read(tc.ResConstants), h.constantsPage))
+	m.HandleFunc("GET /agents", h.signedIn(read(tc.ResAgents), h.agentsPage))
+	m.HandleFunc("GET /agents/{id}", h.signedIn(read(tc.ResAgents), h.agentPage))
+	m.HandleFunc("GET /reporting-rules", h.signedIn(read(tc.ResReportingRules), h.rulesPage))
+	m.HandleFunc("GET /labels", h.signedIn(read(tc.ResLabels), h.labelsPage))
+	m.HandleFunc("GET /tokens", h.signedIn(read(tc.ResTokens), h.tokensPage))
+	m.HandleFunc("GET /users", h.signedIn(read(tc.ResUsers), h.usersPage))
+	m.HandleFunc("GET /settings", h.signedIn(read(tc.ResSettings), h.settingsPage))
+	m.HandleFunc("GET /account", h.signedIn("", h.accountPage))
+
+	m.HandleFunc("/", h.notFound)
+}

@@ -1,0 +1,225 @@
+// Package web serves the browser UI on every non-API path of the main
+// listener. Pages are server-rendered html/template from embed, parsed once at
+// start-up; reads call the JSON API in-process with the visitor's own
+// credentials, so permission checks and business rules live in one place
+// (internal/api), and writes go from small vanilla JavaScript straight to the
+// same API. Pages stay readable without JavaScript.
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/auth"
+)
+
+// Handler is the web UI. Create it with New.
+type Handler struct {
+	// API serves /api/ requests in-process (api.Server.ServeInternal).
+	API http.Handler
+	// Auth resolves the session cookie to a caller.
+	Auth    *auth.Authenticator
+	Logger  *slog.Logger
+	Now     func() time.Time
+	Version string
+
+	tmpl   *templates
+	static *staticFiles
+	mux    *http.ServeMux
+}
+
+// New parses the templates and hashes the static assets; it fails at
+// start-up rather than on the first request when a template is broken.
+func New(h Handler) (*Handler, error) {
+	if h.Logger == nil {
+		h.Logger = slog.New(slog.DiscardHandler)
+	}
+	if h.Now == nil {
+		h.Now = time.Now
+	}
+	var err error
+	if h.static, err = loadStatic(); err != nil {
+		return nil, err
+	}
+	if h.tmpl, err = parseTemplates(h.static, h.Now); err != nil {
+		return nil, err
+	}
+	h.mux = http.NewServeMux()
+	h.routes()
+	return &h, nil
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Referrer-Policy", "same-origin")
+	h.mux.ServeHTTP(w, r)
+}
+
+// page is a handler for a signed-in page.
+type page func(w http.ResponseWriter, r *http.Request, v *view) error
+
+// view is what a page handler knows about the request: the caller and a
+// way to call the API as them.
+type view struct {
+	h      *Handler
+	r      *http.Request
+	caller *tc.Caller
+}
+
+// signedIn wraps a page: visitors without a session go to sign in (and come
+// back afterwards); callers without perm get the 403 page.
+func (h *Handler) signedIn(perm tc.Permission, p page) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		caller, err := h.Auth.Authenticate(r)
+		if err != nil || caller == nil || caller.User == nil {
+			h.toLogin(w, r)
+			return
+		}
+		if perm != "" && !caller.Can(perm) {
+			h.errorPage(w, r, caller, http.StatusForbidden, "You do not have access to this page",
+				fmt.Sprintf("Your role (%s) lacks the %s permission.", caller.User.Role, perm))
+			return
+		}
+		v := &view{h: h, r: r, caller: caller}
+		if err := p(w, r, v); err != nil {
+			h.fail(w, r, caller, err)
+		}
+	}
+}
+
+func (h *Handler) toLogin(w http.ResponseWriter, r *http.Request) {
+	next := r.URL.Path
+	if r.URL.RawQuery != "" {
+		next += "?" + r.URL.RawQuery
+	}
+	http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
+}
+
+// apiError is a failed in-process API call.
+type apiError struct {
+	Status  int
+	Code    string `json:"error"`
+	Message string `json:"message"`
+	Field   string `json:"field"`
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("api %d %s: %s", e.Status, e.Code, e.Message) }
+
+// fail renders err as a page: an expired session goes back to sign-in,
+// other API errors become their status page.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, caller *tc.Caller, err error) {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		switch {
+		case ae.Status == http.StatusUnauthorized:
+			h.toLogin(w, r)
+		case ae.Status == http.StatusForbidden:
+			h.errorPage(w, r, caller, ae.Status, "You do not have access to this page", ae.Message)
+		case ae.Status == http.StatusNotFound && ae.Code == "":
+			h.errorPage(w, r, caller, http.StatusNotImplemented, "Not available yet", "This server does not offer the API this page needs.")
+		case ae.Status == http.StatusNotFound:
+			h.errorPage(w, r, caller, ae.Status, "Not found", ae.Message)
+		case ae.Status < 500:
+			h.errorPage(w, r, caller, ae.Status, "Request refused", ae.Message)
+		default:
+			h.errorPage(w, r, caller, ae.Status, "Something went wrong", "The server could not complete the request. Try again in a moment.")
+		}
+		return
+	}
+	h.Logger.Error("render page", "path", r.URL.Path, "error", err)
+	h.errorPage(w, r, caller, http.StatusInternalServerError, "Something went wrong", "The page could not be shown. Try again in a moment.")
+}
+
+// get calls GET path on the API as the visitor and decodes the JSON answer
+// into out.
+func (v *view) get(path string, out any) error {
+	return v.h.call(v.r, http.MethodGet, path, nil, out, nil)
+}
+
+// call performs one in-process API request carrying r's credentials.
+// Response headers are copied into hdr when it is not nil.
+func (h *Handler) call(r *http.Request, method, path string, body any, out any, hdr http.Header) error {
+	var rd io.Reader = http.NoBody
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(r.Context(), method, path, rd)
+	if err != nil {
+		return err
+	}
+	req.RemoteAddr = r.RemoteAddr
+	req.Host = r.Host
+	req.TLS = r.TLS
+	for _, k := range []string{"Cookie", "User-Agent", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host"} {
+		if v := r.Header.Values(k); len(v) > 0 {
+			req.Header[k] = v
+		}
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	rec := &recorder{header: http.Header{}, status: http.StatusOK}
+	h.API.ServeHTTP(rec, req)
+	if hdr != nil {
+		for k, v := range rec.header {
+			hdr[k] = v
+		}
+	}
+	if rec.status >= 300 {
+		ae := &apiError{Status: rec.status}
+		json.Unmarshal(rec.body.Bytes(), ae)
+		return ae
+	}
+	if out == nil || rec.status == http.StatusNoContent {
+		return nil
+	}
+	if err := json.Unmarshal(rec.body.Bytes(), out); err != nil {
+		return fmt.Errorf("decode %s %s: %w", method, path, err)
+	}
+	return nil
+}
+
+// recorder collects an in-process API response.
+type recorder struct {
+	header http.Header
+	status int
+	wrote  bool
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.body.Write(b)
+}
+func (r *recorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+}
+
+// safeNext returns next when it is a local path, otherwise fallback: the
+// sign-in redirect must not become an open redirect.
+func safeNext(next, fallback string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return fallback
+	}
+	if u, err := url.Parse(next); err != nil || u.Host != "" || u.Scheme != "" {
+		return fallback
+	}
+	return next
+}
