@@ -132,7 +132,7 @@ func (b *browser) open(t *testing.T, path string) {
 // shot saves a full-page screenshot as screenshots/<name>.png.
 func (b *browser) shot(t *testing.T, name string) {
 	t.Helper()
-	png := get(t, b, chromedp.FullScreenshot(90))
+	png := get(t, b, chromedp.FullScreenshot(100))
 	if err := os.WriteFile(filepath.Join(b.shotDir, name+".png"), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -160,13 +160,26 @@ func eval[T any](t *testing.T, b *browser, js string) T {
 	return get(t, b, chromedp.Evaluate[T](js))
 }
 
-// waitJS waits until the expression is truthy.
+// waitJS waits until the expression is truthy, riding out navigations
+// (an evaluation fails while a page is replaced).
 func (b *browser) waitJS(t *testing.T, js string) {
 	t.Helper()
-	b.do(t, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := chromedp.Poll[bool](js, chromedp.WithPollingTimeout(15*time.Second))(ctx, tg)
-		return err
-	}))
+	deadline := time.Now().Add(15 * time.Second)
+	var lastErr error
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+js+")"))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		lastErr = err
+		time.Sleep(50 * time.Millisecond)
+	}
+	if lastErr == nil {
+		lastErr = fmt.Errorf("still false: %s", js)
+	}
+	b.fatal(t, lastErr)
 }
 
 // waitText waits until sel's text contains want.
@@ -183,7 +196,11 @@ func (b *browser) waitURL(t *testing.T, prefix string) {
 
 // fill types value into the field sel, replacing what is there.
 func (b *browser) fill(sel, value string) chromedp.Action[chromedp.Void] {
-	return chromedp.Steps(chromedp.SetValue(chromedp.CSS(sel), ""), chromedp.SendKeys(chromedp.CSS(sel), value))
+	clear := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).value = ""`, sel))(ctx, t)
+		return err
+	})
+	return chromedp.Steps(chromedp.WaitVisible(chromedp.CSS(sel)), clear, chromedp.SendKeys(chromedp.CSS(sel), value))
 }
 
 func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }

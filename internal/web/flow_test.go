@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -43,6 +45,11 @@ func TestBrowserFlow(t *testing.T) {
 			b.fill("#f-confirm", "Correct-Horse-9"),
 			click(`form button[type=submit]`),
 		)
+		b.waitURL(t, "/configs")
+		if got := b.text(t, ".who .username"); got != "owner" {
+			t.Errorf("header user = %q, want owner", got)
+		}
+		b.do(t, click(`.who form button`))
 		b.waitURL(t, "/login")
 	})
 
@@ -77,5 +84,81 @@ func TestBrowserFlow(t *testing.T) {
 		)
 		b.waitText(t, "main table", "production")
 		b.shot(t, "03-labels")
+	})
+
+	var configPath string
+	step("create a config with a parameter", func(t *testing.T) {
+		b.open(t, "/configs/new")
+		b.do(t,
+			b.fill("#f-name", "web-servers"),
+			b.fill("#f-description", "Front-end fleet"),
+			click(`input[name=labelIds]`),
+			setTextarea("#f-toml", "[[inputs.cpu]]\n  percpu = true\n\n[[outputs.file]]\n  files = [\"&{out_path}\"]\n"),
+			click(`main form button[type=submit]`),
+		)
+		b.waitJS(t, `/^\/configs\/[0-9a-f-]{36}$/.test(location.pathname) && document.readyState === "complete"`)
+		configPath = b.location(t)
+		b.waitText(t, ".topbar h1", "web-servers")
+		if got := b.count(t, ".code-area .hl-param"); got != 1 {
+			t.Errorf("highlighted parameters = %d, want 1", got)
+		}
+		b.shot(t, "04-config-editor")
+	})
+
+	step("validate a broken config and see the error line", func(t *testing.T) {
+		b.open(t, configPath)
+		b.do(t, setTextarea("#f-toml", "[[inputs.cpu]]\n  percpu = true\n[[outputs.file]\n  files = [\"&{out_path}\"]\n"))
+		b.waitJS(t, `document.querySelector("#problems li.error") !== null`)
+		line := eval[string](t, b, `document.querySelector("#problems li.error").dataset.line`)
+		if line != "3" {
+			t.Errorf("error reported at line %q, want 3 (%s)", line, b.text(t, "#problems"))
+		}
+		if got := eval[string](t, b, `document.querySelector(".gutter div.err") ? document.querySelector(".gutter div.err").textContent : ""`); got != "3" {
+			t.Errorf("gutter marks line %q, want 3", got)
+		}
+		b.shot(t, "05-config-validation-error")
+	})
+
+	step("save a new version and compare versions", func(t *testing.T) {
+		b.open(t, configPath)
+		b.do(t,
+			setTextarea("#f-toml", "[[inputs.cpu]]\n  percpu = false\n  totalcpu = true\n\n[[outputs.file]]\n  files = [\"&{out_path}\"]\n"),
+			b.fill("#f-changeNote", "Only total CPU"),
+			click("#save-toml"),
+		)
+		b.waitText(t, "#editor-form h2", "version 2")
+		b.open(t, configPath+"/versions")
+		b.waitText(t, "main table", "Only total CPU")
+		b.shot(t, "06-config-versions")
+		b.do(t, click("#compare"))
+		b.waitURL(t, configPath+"/compare")
+		b.waitJS(t, `document.querySelectorAll("#diff td.add").length > 0 && document.querySelectorAll("#diff td.del").length > 0`)
+		b.shot(t, "07-config-compare")
+	})
+
+	step("use this configuration builds the agent command", func(t *testing.T) {
+		b.open(t, configPath)
+		b.do(t, click("#use-button"), chromedp.WaitVisible(chromedp.CSS("#use-dialog")))
+		b.waitText(t, "#use-missing", "out_path")
+		b.do(t, b.fill("#p-out_path", "/tmp/metrics.out"))
+		b.waitText(t, "#use-command", "out_path=%2Ftmp%2Fmetrics.out")
+		cmd := b.text(t, "#use-command")
+		for _, want := range []string{"export TELEGRAF_CONTROLLER_TOKEN=", "--config-url-watch-interval '30s'", configPath + "/toml"} {
+			if !strings.Contains(cmd, want) {
+				t.Errorf("command lacks %q:\n%s", want, cmd)
+			}
+		}
+		b.shot(t, "08-config-use")
+		b.do(t, click(`#use-dialog [data-os="windows"]`))
+		b.waitText(t, "#use-command", "$env:TELEGRAF_CONTROLLER_TOKEN")
+		b.do(t, click(`#use-dialog [data-close]`))
+	})
+}
+
+// setTextarea replaces a textarea's text as typing would, firing input.
+func setTextarea(sel, text string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const ta = document.querySelector(%q); ta.value = %q; ta.dispatchEvent(new Event("input", {bubbles: true})); })()`, sel, text))(ctx, t)
+		return err
 	})
 }

@@ -6,24 +6,6 @@ func (h *Handler) todo(w http.ResponseWriter, v *view, title, active string) err
 	return v.show(w, "todo", title, active, nil)
 }
 
-func (h *Handler) configsPage(w http.ResponseWriter, r *http.Request, v *view) error {
-	return h.todo(w, v, "Configurations", "configs")
-}
-func (h *Handler) configNewPage(w http.ResponseWriter, r *http.Request, v *view) error {
-	return h.todo(w, v, "New configuration", "configs")
-}
-func (h *Handler) configPage(w http.ResponseWriter, r *http.Request, v *view) error {
-	return h.todo(w, v, "Configuration", "configs")
-}
-func (h *Handler) configVersionsPage(w http.ResponseWriter, r *http.Request, v *view) error {
-	return h.todo(w, v, "Configuration", "configs")
-}
-func (h *Handler) configVersionPage(w http.ResponseWriter, r *http.Request, v *view) error {
-	return h.todo(w, v, "Configuration", "configs")
-}
-func (h *Handler) configComparePage(w http.ResponseWriter, r *http.Request, v *view) error {
-	return h.todo(w, v, "Configuration", "configs")
-}
 func (h *Handler) constantsPage(w http.ResponseWriter, r *http.Request, v *view) error {
 	return h.todo(w, v, "Constants", "constants")
 }
@@ -42,9 +24,19 @@ func (h *Handler) tokensPage(w http.ResponseWriter, r *http.Request, v *view) er
 func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request, v *view) error {
 	return h.todo(w, v, "Users", "users")
 }
+func (h *Handler) accountPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	return h.todo(w, v, "Account", "account")
+}
 func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, v *view) error {
 	return h.todo(w, v, "Settings", "settings")
 }
-func (h *Handler) accountPage(w http.ResponseWriter, r *http.Request, v *view) error {
-	return h.todo(w, v, "Account", "account")
+
+// Settings is GET /api/settings.
+type Settings struct {
+	PublicUIURL          string `json:"publicUiUrl"`
+	PublicAPIURL         string `json:"publicApiUrl"`
+	PublicHeartbeatURL   string `json:"publicHeartbeatUrl"`
+	LoginLockoutAttempts int    `json:"loginLockoutAttempts"`
+	LoginLockoutMinutes  int    `json:"loginLockoutMinutes"`
+	PasswordComplexity   string `json:"passwordComplexity"`
 }

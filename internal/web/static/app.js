@@ -218,3 +218,23 @@ const TC = (() => {
 
   return {api, toast, copy, confirm: confirmAction, formBody, showError, clearErrors, hooks: {}};
 })();
+
+// File inputs with data-load-into read the chosen file into a textarea.
+document.addEventListener("change", ev => {
+  const input = ev.target;
+  if (!input.matches || !input.matches("input[type=file][data-load-into]") || !input.files.length) return;
+  const target = document.getElementById(input.dataset.loadInto);
+  input.files[0].text().then(t => { target.value = t; target.dispatchEvent(new Event("input")); });
+});
+
+// Bulk selection: data-body-from="selectedIds" sends {ids: [...checked]}.
+TC.hooks.selectedIds = () => ({ids: Array.from(document.querySelectorAll('input[name="ids"]:checked')).map(b => b.value)});
+document.addEventListener("change", ev => {
+  if (!ev.target.matches || !ev.target.matches('input[name="ids"], [data-select-all]')) return;
+  const bar = document.getElementById("bulk");
+  if (!bar) return;
+  const n = document.querySelectorAll('input[name="ids"]:checked').length;
+  bar.hidden = n === 0;
+  const c = bar.querySelector(".bulk-count");
+  if (c) c.textContent = n;
+});
