@@ -22,7 +22,7 @@ func (l *list[T]) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	var obj struct {
-		Items []T `json:"items"`
+		Items []T  `json:"items"`
 		Total *int `json:"total"`
 	}
 	if err := json.Unmarshal(b, &obj); err != nil {
