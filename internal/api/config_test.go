@@ -347,6 +347,13 @@ func TestServeTOML(t *testing.T) {
 			}
 		}
 
+		// A rename changes the download's name, not Last-Modified.
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/configs/" + c.ID, Token: mgr, Body: map[string]any{"name": "Edge-2"}}), 200)
+		r = apptest.MustStatus(t, tomlReq(t, inst, "HEAD", c.ID, query, reader, http.Header{"Accept": {"application/octet-stream"}}), 200)
+		if got := r.Header.Get("Content-Disposition"); got != `attachment; filename="Edge-2.toml"` || r.Header.Get("Last-Modified") != lm {
+			t.Errorf("after rename: Content-Disposition %q, Last-Modified %q (want %q)", got, r.Header.Get("Last-Modified"), lm)
+		}
+
 		// gzip when accepted (the transport then leaves decoding to us).
 		req, _ := http.NewRequest("GET", inst.URL+"/api/configs/"+c.ID+"/toml"+query, nil)
 		req.Header.Set("Authorization", "Token "+reader)

@@ -34,6 +34,7 @@ var (
 	hdrVary        = []string{"Accept, Accept-Encoding"}
 	hdrGzip        = []string{"gzip"}
 	maxCachedItems = 50_000
+	maxCachedBytes = 64 << 20
 )
 
 // rendered is one cached render: the body and everything its headers need.
@@ -79,12 +80,25 @@ type tomlCache struct {
 	mu       sync.RWMutex
 	gen      uint64
 	byConfig map[string]*configRenders
-	items    int
-	max      int
+	items    int // renders kept
+	bytes    int // their body bytes
+	maxItems int
+	maxBytes int
 }
 
-func newTOMLCache(max int) *tomlCache {
-	return &tomlCache{byConfig: map[string]*configRenders{}, max: max}
+func newTOMLCache(maxItems, maxBytes int) *tomlCache {
+	return &tomlCache{byConfig: map[string]*configRenders{}, maxItems: maxItems, maxBytes: maxBytes}
+}
+
+// dropLocked forgets a config's renders; c.mu is held.
+func (c *tomlCache) dropLocked(id string) {
+	if cr := c.byConfig[id]; cr != nil {
+		c.items -= len(cr.items)
+		for _, e := range cr.items {
+			c.bytes -= len(e.body)
+		}
+		delete(c.byConfig, id)
+	}
 }
 
 // invalidate drops every render of the given configs.
@@ -93,10 +107,7 @@ func (c *tomlCache) invalidate(ids []string) {
 	defer c.mu.Unlock()
 	c.gen++
 	for _, id := range ids {
-		if cr := c.byConfig[id]; cr != nil {
-			c.items -= len(cr.items)
-			delete(c.byConfig, id)
-		}
+		c.dropLocked(id)
 	}
 }
 
@@ -113,19 +124,18 @@ func (c *tomlCache) lookup(id, query string) (*rendered, *configRenders, uint64)
 }
 
 // store keeps e under (id, query) unless an invalidation happened since gen.
-// At capacity it drops the renders of an arbitrary config first.
+// At capacity it drops the renders of arbitrary configs first.
 func (c *tomlCache) store(id, query string, cr *configRenders, e *rendered, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen != gen {
 		return
 	}
-	if c.items >= c.max {
-		for other, ocr := range c.byConfig {
-			c.items -= len(ocr.items)
-			delete(c.byConfig, other)
+	for other := range c.byConfig {
+		if c.items < c.maxItems && c.bytes+len(e.body) <= c.maxBytes {
 			break
 		}
+		c.dropLocked(other)
 	}
 	cur := c.byConfig[id]
 	if cur == nil {
@@ -135,6 +145,7 @@ func (c *tomlCache) store(id, query string, cr *configRenders, e *rendered, gen 
 	if _, ok := cur.items[query]; !ok {
 		cur.items[query] = e
 		c.items++
+		c.bytes += len(e.body)
 	}
 }
 

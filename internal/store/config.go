@@ -34,8 +34,9 @@ func scanConfig(row interface{ Scan(...any) error }) (*tc.Config, error) {
 }
 
 // OnConfigChange registers fn to be called after a commit that changed what
-// the named configs render (their TOML, a constant they use) or removed
-// them. Register at start-up, before serving.
+// serving the named configs returns (their TOML, a constant they use, their
+// name, which names downloads) or removed them. Register at start-up,
+// before serving.
 func (s *Store) OnConfigChange(fn func(ids []string)) {
 	s.configListeners = append(s.configListeners, fn)
 }
@@ -260,6 +261,7 @@ func (s *Store) UpdateConfig(ctx context.Context, id string, u tc.ConfigUpdate, 
 		if err != nil {
 			return fmt.Errorf("update config: %w", err)
 		}
+		changed = name != cur.Name
 		if u.TOML != nil && *u.TOML != cur.TOML {
 			if err := setConfigTOML(ctx, tx, id, *u.TOML, u.ChangeNote, actorID); err != nil {
 				return err
