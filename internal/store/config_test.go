@@ -95,8 +95,8 @@ func TestConfigVersionsAndRevisions(t *testing.T) {
 		if err := s.ReadDB().QueryRow(`SELECT note, author_id FROM config_versions WHERE config_id = $1 AND version = 4`, c.ID).Scan(&note, &author); err != nil || note != "rollback" || author != "u3" {
 			t.Errorf("version 4 note %q author %q err %v", note, author, err)
 		}
-		if len(notified) != 4 {
-			t.Errorf("change notifications = %v, want 4 (create, two edits, set)", notified)
+		if len(notified) != 5 {
+			t.Errorf("change notifications = %v, want 5 (create, rename, two edits, set)", notified)
 		}
 	})
 }
