@@ -20,10 +20,9 @@ const (
 
 // SessionStore is what sessions need from storage.
 type SessionStore interface {
-	SessionByHash(ctx context.Context, idHash string) (*tc.Session, error)
+	SessionWithUser(ctx context.Context, idHash string) (*tc.Session, *tc.User, error)
 	TouchSession(ctx context.Context, idHash string, at time.Time) error
 	DeleteSession(ctx context.Context, idHash string) error
-	UserByID(ctx context.Context, id string) (*tc.User, error)
 }
 
 // Sessions resolves session cookies to callers and issues cookies. Session
@@ -50,7 +49,7 @@ func (s *Sessions) CallerBySession(ctx context.Context, sessionID string) (*tc.C
 		return nil, nil
 	}
 	hash := tc.HashSecret(sessionID)
-	sess, err := s.Store.SessionByHash(ctx, hash)
+	sess, user, err := s.Store.SessionWithUser(ctx, hash)
 	if tc.ErrorCode(err) == tc.ENOTFOUND {
 		return nil, nil
 	} else if err != nil {
@@ -60,12 +59,6 @@ func (s *Sessions) CallerBySession(ctx context.Context, sessionID string) (*tc.C
 	if !now.Before(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) >= s.Idle {
 		s.Store.DeleteSession(ctx, hash)
 		return nil, nil
-	}
-	user, err := s.Store.UserByID(ctx, sess.UserID)
-	if tc.ErrorCode(err) == tc.ENOTFOUND {
-		return nil, nil
-	} else if err != nil {
-		return nil, err
 	}
 	if user.Disabled {
 		return nil, nil
