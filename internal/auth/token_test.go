@@ -303,3 +303,43 @@ func BenchmarkAuthenticate(b *testing.B) {
 		b.ReportMetric(float64(src.lookups.Load()-before)/float64(b.N), "db-lookups/op")
 	})
 }
+
+// TestRevocationUnderLoad revokes a token while goroutines authenticate with
+// it: every request that starts after TokenChanged returned must be refused.
+func TestRevocationUnderLoad(t *testing.T) {
+	a, src, _ := newTestAuth()
+	src.addUser("u1", tc.RoleManager)
+	secret := src.addToken("t1", "u1", "heartbeat:write")
+	ctx := context.Background()
+	var revoked atomic.Bool
+	var wg sync.WaitGroup
+	var late atomic.Int64
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 2000 {
+				after := revoked.Load()
+				if _, err := a.AuthenticateToken(ctx, secret); err == nil && after {
+					late.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 500; i++ {
+			a.UserChanged("u1") // churn: drops and refills
+		}
+		src.edit(func() { src.tokens[tc.HashSecret(secret)].Status = tc.TokenRevoked })
+		a.TokenChanged("t1")
+		revoked.Store(true)
+	}()
+	wg.Wait()
+	if n := late.Load(); n != 0 {
+		t.Fatalf("%d requests that started after the revocation were accepted", n)
+	}
+	c, err := a.AuthenticateToken(ctx, secret)
+	wantRefused(t, "after revocation", c, err, MsgInvalid)
+}
