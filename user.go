@@ -28,14 +28,14 @@ type User struct {
 
 // Limits on account fields.
 const (
-	UsernameMinLen    = 3
-	UsernameMaxLen    = 50
-	EmailMaxLen       = 254
-	PasswordMaxLen    = 256
-	LinkMinHours      = 1
-	LinkMaxHours      = 720
-	InviteDefaultHrs  = 72
-	ResetDefaultHours = 24
+	UsernameMinLen     = 3
+	UsernameMaxLen     = 50
+	EmailMaxLen        = 254
+	PasswordMaxLen     = 256
+	LinkMinHours       = 1
+	LinkMaxHours       = 720
+	InviteDefaultHours = 72
+	ResetDefaultHours  = 24
 )
 
 // ValidateUsername checks length and characters: 3–50 printable characters

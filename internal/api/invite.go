@@ -85,7 +85,7 @@ func (s *Server) createInvite(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, tc.Errorf(tc.EFORBIDDEN, "Only the owner can invite administrators"))
 		return
 	}
-	ttl, err := linkHours(in.ExpiresInHours, tc.InviteDefaultHrs)
+	ttl, err := linkHours(in.ExpiresInHours, tc.InviteDefaultHours)
 	if err != nil {
 		s.fail(w, r, err)
 		return
