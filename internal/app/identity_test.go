@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -847,4 +848,51 @@ func TestSessionCookieSecureUnderTLS(t *testing.T) {
 		}
 	}
 	t.Fatalf("no Secure HttpOnly session cookie under TLS: %v", r.Header.Values("Set-Cookie"))
+}
+
+// TestOneTimeUnderConcurrency: racing requests for a one-time action
+// succeed exactly once.
+func TestOneTimeUnderConcurrency(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db)
+		const n = 6
+		race := func(req func(i int) apptest.Req) map[int]int {
+			statuses := make(chan int, n)
+			var wg sync.WaitGroup
+			for i := 0; i < n; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					statuses <- inst.Do(t, req(i)).StatusCode
+				}()
+			}
+			wg.Wait()
+			close(statuses)
+			count := map[int]int{}
+			for s := range statuses {
+				count[s]++
+			}
+			return count
+		}
+		got := race(func(i int) apptest.Req {
+			return apptest.Req{Method: "POST", Path: "/api/auth/setup", Body: map[string]string{"username": fmt.Sprintf("own%d", i), "email": fmt.Sprintf("own%d@example.test", i), "password": goodPassword}}
+		})
+		if got[201] != 1 || got[409] != n-1 {
+			t.Errorf("concurrent setups: statuses %v, want one 201 and %d 409", got, n-1)
+		}
+		_, token := inst.MustInvite(t, tc.RoleViewer, time.Hour)
+		got = race(func(int) apptest.Req {
+			return apptest.Req{Method: "POST", Path: "/api/invites/" + token + "/accept", Body: map[string]string{"password": goodPassword}}
+		})
+		if got[201] != 1 || got[201]+got[410]+got[409] != n {
+			t.Errorf("concurrent acceptances: statuses %v, want one 201, the rest 410 or 409", got)
+		}
+		reset := inst.MustPasswordReset(t, inst.MustUser(t, tc.RoleViewer), time.Hour)
+		got = race(func(int) apptest.Req {
+			return apptest.Req{Method: "POST", Path: "/api/password-resets/" + reset, Body: map[string]string{"password": goodPassword}}
+		})
+		if got[204] != 1 || got[410] != n-1 {
+			t.Errorf("concurrent resets: statuses %v, want one 204 and %d 410", got, n-1)
+		}
+	})
 }
