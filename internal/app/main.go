@@ -134,6 +134,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.OnClose(ingest.Close) // after the heartbeat listener drained: nothing answered 204 is lost
 	ui, err := web.New(web.Handler{
 		API: http.HandlerFunc(m.API.ServeInternal), Auth: m.Auth, Logger: m.Logger, Now: m.Now, Version: Version,
+		FleetHealth: m.Store.FleetHealth,
 	})
 	if err != nil {
 		return err

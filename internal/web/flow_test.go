@@ -153,6 +153,121 @@ func TestBrowserFlow(t *testing.T) {
 		b.waitText(t, "#use-command", "$env:TELEGRAF_CONTROLLER_TOKEN")
 		b.do(t, click(`#use-dialog [data-close]`))
 	})
+
+	var tokenValue string
+	step("create a telegraf-agent token and copy it", func(t *testing.T) {
+		b.open(t, "/tokens")
+		b.do(t,
+			click("#new-token"),
+			chromedp.WaitVisible(chromedp.CSS("#token-new")),
+			b.fill("#token-new #f-description", "web servers"),
+			click(`#token-new input[name=preset][value="telegraf-agent"]`),
+			click(`#token-form button[type=submit]`),
+			chromedp.WaitVisible(chromedp.CSS("#token-created")),
+		)
+		tokenValue = b.text(t, "#token-secret")
+		if !strings.HasPrefix(tokenValue, "tc-apiv1_") {
+			t.Fatalf("shown token = %q", tokenValue)
+		}
+		b.shot(t, "09-token-created")
+		b.do(t, click("#copy-token"))
+		b.waitJS(t, `document.getElementById("copy-token").dataset.copied === "true"`)
+		b.do(t, click(`#token-created [data-reload]`))
+		b.waitText(t, "main table", "web servers")
+		if strings.Contains(eval[string](t, b, `document.body.innerHTML`), tokenValue) {
+			t.Error("the token list shows the secret")
+		}
+		b.shot(t, "10-tokens")
+	})
+
+	step("open the agents page after a heartbeat and see the agent", func(t *testing.T) {
+		hb := fmt.Sprintf(`{"id":"agent-web-1","version":"1.39.3","hostname":"web-1","status":"OK","configurations":[%q]}`, inst.URL+"/api"+configPath+"/toml")
+		r := inst.Do(t, apptest.Req{Method: "POST", Path: inst.HeartbeatURL + "/agents/heartbeat", Body: hb, Token: tokenValue})
+		if r.StatusCode != 204 {
+			t.Fatalf("heartbeat: %d %s", r.StatusCode, r.Body)
+		}
+		b.open(t, "/agents")
+		b.waitText(t, "#agents-table", "agent-web-1") // auto-refresh brings it in once flushed
+		b.waitText(t, "#total-agents", "1")
+		b.shot(t, "11-agents")
+		b.do(t, click(`a[href="/agents/agent-web-1"]`))
+		b.waitText(t, "main", "web-1")
+		b.waitText(t, "main", "web-servers") // the managed config link
+		b.shot(t, "12-agent-detail")
+	})
+
+	step("revoke the token", func(t *testing.T) {
+		b.open(t, "/tokens")
+		b.do(t, click(`button[data-api$="/revoke"]`))
+		b.do(t, chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")), click("#confirm-ok"))
+		b.waitText(t, "main table", "Revoked")
+		hb := `{"id":"agent-web-2","version":"1.39.3"}`
+		r := inst.Do(t, apptest.Req{Method: "POST", Path: inst.HeartbeatURL + "/agents/heartbeat", Body: hb, Token: tokenValue})
+		if r.StatusCode != 401 {
+			t.Errorf("heartbeat with revoked token: %d, want 401", r.StatusCode)
+		}
+	})
+
+	var inviteLink string
+	step("invite a viewer", func(t *testing.T) {
+		b.open(t, "/users")
+		b.do(t,
+			click("#invite-user"),
+			chromedp.WaitVisible(chromedp.CSS("#invite-new")),
+			b.fill("#invite-new #f-username", "vera"),
+			b.fill("#invite-new #f-email", "vera@example.com"),
+			chromedp.SetValue(chromedp.CSS("#invite-new #f-role"), "viewer"),
+			click(`#invite-form button[type=submit]`),
+			chromedp.WaitVisible(chromedp.CSS("#link-dialog")),
+		)
+		inviteLink = b.text(t, "#link-value")
+		if !strings.Contains(inviteLink, "/invite/") {
+			t.Fatalf("invite link = %q", inviteLink)
+		}
+		b.shot(t, "13-invite-link")
+		b.do(t, click(`#link-dialog [data-reload]`))
+		b.waitText(t, "main", "Pending invitations")
+		b.shot(t, "14-users")
+	})
+
+	step("the viewer sees no edit controls", func(t *testing.T) {
+		b.do(t, click(`.who form button`))
+		b.waitURL(t, "/login")
+		b.open(t, strings.TrimPrefix(inviteLink, inst.URL))
+		b.do(t,
+			b.fill("#f-password", "Viewer-Pass-1"),
+			b.fill("#f-confirm", "Viewer-Pass-1"),
+			click(`form button[type=submit]`),
+		)
+		b.waitJS(t, `location.pathname === "/configs" && document.readyState === "complete"`)
+		if got := strings.ToLower(b.text(t, ".who .role")); got != "viewer" {
+			t.Errorf("header role = %q, want viewer", got)
+		}
+		nav := b.text(t, ".sidebar ul")
+		for _, hidden := range []string{"API Tokens", "Users", "Settings"} {
+			if strings.Contains(nav, hidden) {
+				t.Errorf("viewer navigation shows %q: %s", hidden, nav)
+			}
+		}
+		b.shot(t, "15-viewer-configs")
+		for _, page := range []string{"/configs", configPath, configPath + "/versions", "/labels", "/agents", "/agents/agent-web-1", "/reporting-rules", "/constants"} {
+			b.open(t, page)
+			n := eval[int](t, b, `document.querySelectorAll("main [data-api]:not([data-api='/api/configs/validate']), main a[href='/configs/new'], main [data-open]:not([data-open='use-dialog']), #save-toml").length`)
+			if n != 0 {
+				html := eval[string](t, b, `Array.from(document.querySelectorAll("main [data-api], main [data-open]")).map(e => e.outerHTML.slice(0, 120)).join("\n")`)
+				t.Errorf("viewer sees %d edit controls on %s:\n%s", n, page, html)
+			}
+		}
+		b.open(t, configPath)
+		if !eval[bool](t, b, `document.querySelector("#f-toml").readOnly`) {
+			t.Error("viewer's editor is not read-only")
+		}
+		b.open(t, "/users")
+		if got := b.text(t, ".status-code"); got != "403" {
+			t.Errorf("viewer on /users: status %q, want 403", got)
+		}
+		b.shot(t, "16-viewer-forbidden")
+	})
 }
 
 // setTextarea replaces a textarea's text as typing would, firing input.

@@ -41,6 +41,7 @@ func parseTemplates(static *staticFiles, now func() time.Time) (*templates, erro
 		"thousands": thousands,
 		"query":     withQuery,
 		"join":      strings.Join,
+		"strs":      func(s ...string) []string { return s },
 		"title":     titleCase,
 		"contains": func(list []string, s string) bool {
 			for _, v := range list {

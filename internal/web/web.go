@@ -8,6 +8,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,6 +32,9 @@ type Handler struct {
 	Logger  *slog.Logger
 	Now     func() time.Time
 	Version string
+	// FleetHealth reads the status scheduler's samples in [from, to] for the
+	// agents page chart (store.FleetHealth); nil hides the chart.
+	FleetHealth func(ctx context.Context, from, to time.Time) ([]tc.FleetHealthSample, error)
 
 	tmpl   *templates
 	static *staticFiles

@@ -238,3 +238,31 @@ document.addEventListener("change", ev => {
   const c = bar.querySelector(".bulk-count");
   if (c) c.textContent = n;
 });
+
+// Token creation: a preset, or the permissions ticked in the grid; the
+// secret is shown once after creation.
+TC.hooks.tokenCreate = (body, form) => {
+  if (!body.preset) {
+    delete body.preset;
+    body.permissions = Array.from(form.querySelectorAll("[data-perm]:checked")).map(b => b.value);
+  }
+  return body;
+};
+TC.hooks.tokenBulk = btn => {
+  const body = {action: btn.dataset.bulkAction, ids: TC.hooks.selectedIds().ids};
+  if (body.action === "reassign") body.userId = document.getElementById("bulk-user").value;
+  return body;
+};
+document.addEventListener("api:success", ev => {
+  if (ev.target.id !== "token-form") return;
+  ev.target.hidden = true;
+  const box = document.getElementById("token-created");
+  document.getElementById("token-secret").textContent = ev.detail.token;
+  const denied = ev.detail.deniedPermissions || [];
+  document.getElementById("token-denied").textContent = denied.length ? "Not granted (your role lacks them): " + denied.join(", ") : "";
+  box.hidden = false;
+  document.getElementById("copy-token").focus();
+});
+document.addEventListener("click", ev => {
+  if (ev.target.closest("[data-reload]")) location.reload();
+});

@@ -1,0 +1,236 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/telegrafcontroller/tc"
+)
+
+// Agent is an agent as the API returns it.
+type Agent struct {
+	ID              string    `json:"id"`
+	Hostname        string    `json:"hostname"`
+	IP              string    `json:"ip"`
+	Version         string    `json:"version"`
+	Status          string    `json:"status"`
+	ReportedStatus  string    `json:"reportedStatus"`
+	ReportingRuleID string    `json:"reportingRuleId"`
+	FirstSeen       time.Time `json:"firstSeen"`
+	LastSeen        time.Time `json:"lastSeen"`
+	LabelIDs        []string  `json:"labelIds"`
+	ConfigIDs       []string  `json:"configIds"`
+	ExternalConfigs []string  `json:"externalConfigs"`
+	Statistics      struct {
+		LastErrors    int64 `json:"lastErrors"`
+		LastWarnings  int64 `json:"lastWarnings"`
+		LastMetrics   int64 `json:"lastMetrics"`
+		TotalErrors   int64 `json:"totalErrors"`
+		TotalWarnings int64 `json:"totalWarnings"`
+		TotalMetrics  int64 `json:"totalMetrics"`
+	} `json:"statistics"`
+	Logs []struct {
+		Time    string `json:"time"`
+		Level   string `json:"level"`
+		Source  string `json:"source"`
+		Message string `json:"message"`
+	} `json:"logs"`
+	ReportingRule *Rule   `json:"reportingRule"`
+	Labels        []Label `json:"labels"`
+	Configs       []struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"configs"`
+}
+
+// Summary is the fleet's count per status.
+type Summary struct {
+	Total        int `json:"total"`
+	OK           int `json:"ok"`
+	Warn         int `json:"warn"`
+	Fail         int `json:"fail"`
+	Undefined    int `json:"undefined"`
+	NotReporting int `json:"notReporting"`
+}
+
+// Segment is one status's part of the summary bar.
+type Segment struct {
+	Key, Label string
+	Count      int
+	Percent    float64
+}
+
+// Segments lists the summary bar in display order.
+func (s Summary) Segments() []Segment {
+	seg := func(k, l string, n int) Segment { return Segment{k, l, n, percent(n, s.Total)} }
+	return []Segment{
+		seg("ok", "OK", s.OK), seg("warn", "Warn", s.Warn), seg("fail", "Fail", s.Fail),
+		seg("undefined", "Undefined", s.Undefined), seg("not_reporting", "Not reporting", s.NotReporting),
+	}
+}
+
+// statusLabels names the agent statuses for people.
+var statusLabels = map[string]string{"ok": "OK", "warn": "Warn", "fail": "Fail", "undefined": "Undefined", "not_reporting": "Not reporting"}
+
+type agentRow struct {
+	Agent
+	StatusLabel string
+	Labels      []Label
+}
+
+type agentsData struct {
+	Q        listQuery
+	Status   string
+	ConfigID string
+	RuleID   string
+	LabelID  string
+	Summary  Summary
+	Chart    template.HTML
+	Rows     []agentRow
+	Configs  []Config
+	Rules    []Rule
+	Labels   []Label
+	Statuses []Segment
+}
+
+func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	q := r.URL.Query()
+	lq := newListQuery(r, "name", "asc", 25)
+	d := agentsData{Status: q.Get("status"), ConfigID: q.Get("configId"), RuleID: q.Get("reportingRuleId"), LabelID: q.Get("labelId")}
+	var l struct {
+		Items []Agent `json:"items"`
+		Total int     `json:"total"`
+	}
+	apiQ := lq.values(map[string]string{"status": d.Status, "configId": d.ConfigID, "reportingRuleId": d.RuleID, "labelId": d.LabelID})
+	if err := v.get("/api/agents?"+apiQ.Encode(), &l); err != nil {
+		return err
+	}
+	if err := v.get("/api/agents/summary", &d.Summary); err != nil {
+		return err
+	}
+	labels, idx := v.labels()
+	d.Labels = labels
+	for _, a := range l.Items {
+		d.Rows = append(d.Rows, agentRow{Agent: a, StatusLabel: statusLabels[a.Status], Labels: idx.of(a.LabelIDs)})
+	}
+	lq.setTotal(l.Total, len(l.Items))
+	d.Q = lq
+	var rl list[Rule]
+	v.get("/api/reporting-rules", &rl)
+	d.Rules = rl.Items
+	if v.caller.Can(tc.Perm(tc.ResConfigs, tc.ActionRead)) {
+		var cl list[Config]
+		v.get("/api/configs?sortBy=name&sortOrder=asc&limit=200", &cl)
+		d.Configs = cl.Items
+	}
+	d.Statuses = d.Summary.Segments()
+	if h.FleetHealth != nil {
+		now := h.Now()
+		samples, err := h.FleetHealth(r.Context(), now.Add(-24*time.Hour), now)
+		if err != nil {
+			h.Logger.Warn("read fleet health", "error", err)
+		}
+		d.Chart = fleetChart(samples, now)
+	}
+	return v.show(w, "agents", "Agents", "agents", d)
+}
+
+type agentData struct {
+	Agent       Agent
+	StatusLabel string
+	Rules       []Rule
+	Labels      []Label
+}
+
+func (h *Handler) agentPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	var a Agent
+	if err := v.get("/api/agents/"+url.PathEscape(r.PathValue("id")), &a); err != nil {
+		return err
+	}
+	d := agentData{Agent: a, StatusLabel: statusLabels[a.Status]}
+	var rl list[Rule]
+	v.get("/api/reporting-rules", &rl)
+	d.Rules = rl.Items
+	d.Labels, _ = v.labels()
+	return v.show(w, "agent", "Agent "+a.ID, "agents", d)
+}
+
+// FleetSample is one scheduler tick's status counts.
+type FleetSample = tc.FleetHealthSample
+
+// fleetChart draws the last 24 hours of samples as stacked areas, one per
+// status, in an SVG rendered on the server (no JavaScript needed).
+func fleetChart(samples []FleetSample, now time.Time) template.HTML {
+	const w, hgt, left, bottom, top = 900.0, 180.0, 48.0, 22.0, 8.0
+	plotW, plotH := w-left-8, hgt-bottom-top
+	from := now.Add(-24 * time.Hour)
+	maxTotal := int64(0)
+	for _, s := range samples {
+		maxTotal = max(maxTotal, s.OK+s.Warn+s.Fail+s.Undefined+s.NotReporting)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg">`, w, hgt)
+	b.WriteString(`<title id="chart-title">Agents by status over the last 24 hours</title>`)
+	if len(samples) == 0 || maxTotal == 0 {
+		b.WriteString(`<desc id="chart-desc">No samples yet.</desc>`)
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" text-anchor="middle">No samples yet: the status scheduler records one at each tick.</text></svg>`, w/2, hgt/2)
+		return template.HTML(b.String())
+	}
+	last := samples[len(samples)-1]
+	fmt.Fprintf(&b, `<desc id="chart-desc">Latest sample at %s: %d OK, %d warn, %d fail, %d undefined, %d not reporting.</desc>`,
+		last.At.UTC().Format("15:04 UTC"), last.OK, last.Warn, last.Fail, last.Undefined, last.NotReporting)
+	x := func(t time.Time) float64 {
+		return left + plotW*float64(t.Sub(from))/float64(24*time.Hour)
+	}
+	y := func(n int64) float64 { return top + plotH - plotH*float64(n)/float64(maxTotal) }
+	// Grid and axes.
+	for i := 0; i <= 4; i++ {
+		n := maxTotal * int64(i) / 4
+		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#e3e7ed"/>`, left, w-8, y(n), y(n))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end">%s</text>`, left-6, y(n)+4, thousands(int(n)))
+	}
+	for hr := 0; hr <= 24; hr += 6 {
+		t := from.Add(time.Duration(hr) * time.Hour)
+		label := t.UTC().Format("15:04")
+		if hr == 24 {
+			label = "now"
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, x(t), hgt-6, label)
+	}
+	type layer struct {
+		class string
+		get   func(FleetSample) int64
+	}
+	layers := []layer{
+		{"seg-ok", func(s FleetSample) int64 { return s.OK }},
+		{"seg-warn", func(s FleetSample) int64 { return s.Warn }},
+		{"seg-fail", func(s FleetSample) int64 { return s.Fail }},
+		{"seg-undefined", func(s FleetSample) int64 { return s.Undefined }},
+		{"seg-not_reporting", func(s FleetSample) int64 { return s.NotReporting }},
+	}
+	base := make([]int64, len(samples))
+	for _, l := range layers {
+		var pts strings.Builder
+		tops := make([]int64, len(samples))
+		for i, s := range samples {
+			tops[i] = base[i] + l.get(s)
+			fmt.Fprintf(&pts, "%.1f,%.1f ", x(s.At), y(tops[i]))
+		}
+		for i := len(samples) - 1; i >= 0; i-- {
+			fmt.Fprintf(&pts, "%.1f,%.1f ", x(samples[i].At), y(base[i]))
+		}
+		if len(samples) == 1 { // a single sample: a thin bar instead of a zero-width area
+			s := samples[0]
+			fmt.Fprintf(&b, `<rect class="%s" x="%.1f" y="%.1f" width="4" height="%.1f"/>`, l.class, x(s.At)-4, y(tops[0]), y(base[0])-y(tops[0]))
+		} else {
+			fmt.Fprintf(&b, `<polygon class="%s" points="%s"/>`, l.class, strings.TrimSpace(pts.String()))
+		}
+		base = tops
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
