@@ -23,7 +23,8 @@ func (s *Server) authStatus(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"setupRequired": !has, "providers": []string{"local"}, "version": s.Version})
+	WriteJSON(w, http.StatusOK, map[string]any{"setupRequired": !has, "providers": []string{"local"}, "version": s.Version,
+		"passwordComplexity": s.Store.Settings().PasswordComplexity})
 }
 
 type credentialsInput struct {
