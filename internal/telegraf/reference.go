@@ -64,6 +64,9 @@ type Reference struct {
 func References(src string) []Reference {
 	var refs []Reference
 	sc := scanner{src: src, line: 1, lineStart: 0}
+	// Columns are counted incrementally from the previous reference on the
+	// same line, so a long line full of references stays linear.
+	colLine, colAt, col := 0, 0, 1
 	sc.walk(func(i int, inString bool) int {
 		ref, n := referenceAt(src, i)
 		if n == 0 {
@@ -72,8 +75,13 @@ func References(src string) []Reference {
 			}
 			return 0
 		}
+		if colLine != sc.line {
+			colLine, colAt, col = sc.line, sc.lineStart, 1
+		}
+		col += utf8.RuneCountInString(src[colAt:i])
+		colAt = i
 		ref.Start, ref.End = i, i+n
-		ref.Line, ref.Column = sc.line, utf8.RuneCountInString(src[sc.lineStart:i])+1
+		ref.Line, ref.Column = sc.line, col
 		ref.InString = inString
 		refs = append(refs, ref)
 		return n

@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
 )
 
@@ -63,7 +63,9 @@ var topLevel = map[string]bool{
 
 // Validate checks src the way Telegraf reads a configuration:
 //
-//   - TOML syntax (and TOML's own rules such as duplicate keys): errors.
+//   - TOML syntax (and TOML's own rules such as a key or table defined
+//     twice, checked by a tracker that stays linear in the number of
+//     sections): errors.
 //   - TOML 1.0 forms that Telegraf's own, older TOML parser refuses (dotted
 //     keys, 0x/0o/0b integers, inf and nan): errors, checked against a real
 //     Telegraf 1.39.3.
@@ -86,26 +88,19 @@ var topLevel = map[string]bool{
 // stay those of src.
 func Validate(src string) Report {
 	refs := References(src)
-	v := &validator{src: src, refs: refs, cat: Plugins(), seenTop: map[string]bool{}}
+	v := &validator{src: src, lineStarts: lineStarts(src), dropped: map[Severity]int{}, refs: refs, cat: Plugins(), seenTop: map[string]bool{}}
 	v.report.Uses = Summarize(refs)
 	masked := mask(src, refs)
 	v.check(masked)
-	if v.report.Valid() {
-		// The parser checks syntax only; decoding applies TOML's semantic
-		// rules (a key or table defined twice, ...).
-		var m map[string]any
-		if err := toml.Unmarshal(masked, &m); err != nil {
-			var de *toml.DecodeError
-			if errors.As(err, &de) {
-				row, col := de.Position()
-				v.add(Error, v.offsetOfRowCol(row, col), "%s", strings.TrimPrefix(de.Error(), "toml: "))
-			} else {
-				v.add(Error, 0, "%s", strings.TrimPrefix(err.Error(), "toml: "))
-			}
+	v.referenceShapes()
+	sort.SliceStable(v.report.Errors, func(i, j int) bool { return before(v.report.Errors[i], v.report.Errors[j]) })
+	sort.SliceStable(v.report.Warnings, func(i, j int) bool { return before(v.report.Warnings[i], v.report.Warnings[j]) })
+	for _, sev := range []Severity{Error, Warning} {
+		if n := v.dropped[sev]; n > 0 {
+			v.report.Warnings = append(v.report.Warnings, Problem{Severity: Warning, Line: 1, Column: 1,
+				Message: fmt.Sprintf("%d more %ss not listed (at most %d are)", n, sev, MaxProblems)})
 		}
 	}
-	v.referenceShapes()
-	sort.SliceStable(v.report.Warnings, func(i, j int) bool { return before(v.report.Warnings[i], v.report.Warnings[j]) })
 	if v.report.Errors == nil {
 		v.report.Errors = []Problem{}
 	}
@@ -143,62 +138,91 @@ func mask(src string, refs []Reference) []byte {
 }
 
 type validator struct {
-	src     string
-	refs    []Reference
+	src        string
+	lineStarts []int
+	dropped    map[Severity]int
+	refs       []Reference
 	cat     *Catalogue
 	report  Report
 	seenTop map[string]bool
 	p       unstable.Parser
 }
 
+// MaxProblems caps the errors and the warnings a report lists (each); a
+// last warning counts the rest. It bounds the work and the answer for
+// documents with thousands of findings.
+const MaxProblems = 200
+
 // add records a problem at byte offset off of the document.
 func (v *validator) add(sev Severity, off int, format string, args ...any) {
-	line, col := position(v.src, off)
-	p := Problem{Severity: sev, Message: fmt.Sprintf(format, args...), Line: line, Column: col}
+	list := &v.report.Warnings
 	if sev == Error {
-		v.report.Errors = append(v.report.Errors, p)
-	} else {
-		v.report.Warnings = append(v.report.Warnings, p)
+		list = &v.report.Errors
 	}
+	if len(*list) >= MaxProblems {
+		v.dropped[sev]++
+		return
+	}
+	line, col := v.position(off)
+	*list = append(*list, Problem{Severity: sev, Message: fmt.Sprintf(format, args...), Line: line, Column: col})
 }
 
 // position converts a byte offset to a 1-based line and character column.
-func position(src string, off int) (line, col int) {
-	off = min(max(off, 0), len(src))
-	before := src[:off]
-	line = strings.Count(before, "\n") + 1
-	start := strings.LastIndexByte(before, '\n') + 1
-	return line, utf8.RuneCountInString(before[start:]) + 1
+func (v *validator) position(off int) (line, col int) {
+	off = min(max(off, 0), len(v.src))
+	i := sort.SearchInts(v.lineStarts, off+1) - 1 // last line starting at or before off
+	return i + 1, utf8.RuneCountInString(v.src[v.lineStarts[i]:off]) + 1
 }
 
 // offsetOfRowCol converts go-toml's (line, byte column) to a byte offset.
 func (v *validator) offsetOfRowCol(row, col int) int {
-	off := 0
-	for i := 1; i < row; i++ {
-		j := strings.IndexByte(v.src[off:], '\n')
-		if j < 0 {
-			return len(v.src)
-		}
-		off += j + 1
+	if row < 1 || row > len(v.lineStarts) {
+		return len(v.src)
 	}
-	return min(off+max(col-1, 0), len(v.src))
+	return min(v.lineStarts[row-1]+max(col-1, 0), len(v.src))
+}
+
+// lineStarts returns the byte offset of every line of src.
+func lineStarts(src string) []int {
+	starts := []int{0}
+	for i := 0; i < len(src); i++ {
+		if src[i] == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
 }
 
 // check walks the parsed expressions of the masked document.
 func (v *validator) check(masked []byte) {
 	v.p.Reset(masked)
+	tr := newTracker()
 	var table []string // the current table header's key, nil at the root
 	var tableArray bool
 	for v.p.NextExpression() {
 		e := v.p.Expression()
 		switch e.Kind {
 		case unstable.Table, unstable.ArrayTable:
-			key, off := v.key(e.Key())
-			off = headerStart(masked, off)
+			key, keyOff := v.key(e.Key())
+			off := headerStart(masked, keyOff)
 			table, tableArray = key, e.Kind == unstable.ArrayTable
+			var msg string
+			if tableArray {
+				msg = tr.arrayTable(key)
+			} else {
+				msg = tr.table(key)
+			}
+			if msg != "" {
+				v.add(Error, keyOff, "%s", msg)
+			}
 			v.header(key, tableArray, off)
 		case unstable.KeyValue:
 			key, off := v.key(e.Key())
+			if len(key) == 1 {
+				if msg := tr.value(key[0]); msg != "" {
+					v.add(Error, off, "%s", msg)
+				}
+			}
 			v.keyValue(table, tableArray, key, e, off)
 		}
 	}
@@ -313,6 +337,9 @@ func (v *validator) pluginName(typ, name string, off int) {
 
 // suggest proposes the closest known name of typ, if any is close.
 func (v *validator) suggest(typ, name string) string {
+	if len(name) > 64 || len(v.report.Warnings) >= MaxProblems {
+		return ""
+	}
 	best, bestD := "", 3
 	for _, p := range v.cat.Plugins {
 		if p.Type != typ {
@@ -401,6 +428,8 @@ func (v *validator) telegrafSyntax(key []string, value *unstable.Node, off int) 
 			d := strings.TrimLeft(string(n.Data), "+-")
 			if len(d) > 1 && d[0] == '0' && strings.ContainsAny(d[1:2], "xob") {
 				v.add(Error, int(n.Raw.Offset), "integer %s: Telegraf's TOML parser accepts only decimal integers", n.Data)
+			} else if _, err := strconv.ParseInt(strings.ReplaceAll(string(n.Data), "_", ""), 10, 64); err != nil {
+				v.add(Error, int(n.Raw.Offset), "integer %s is out of range (64-bit)", n.Data)
 			}
 		case unstable.Float:
 			if d := strings.TrimLeft(string(n.Data), "+-"); d == "inf" || d == "nan" {
@@ -411,9 +440,15 @@ func (v *validator) telegrafSyntax(key []string, value *unstable.Node, off int) 
 				walk(it.Node())
 			}
 		case unstable.InlineTable:
+			seen := map[string]bool{}
 			for it := n.Children(); it.Next(); {
 				kv := it.Node()
 				k, koff := v.key(kv.Key())
+				if name := strings.Join(k, "."); seen[name] {
+					v.add(Error, koff, "key %s is already defined", name)
+				} else {
+					seen[name] = true
+				}
 				v.telegrafSyntax(k, kv.Value(), koff)
 			}
 		}
@@ -424,12 +459,9 @@ func (v *validator) telegrafSyntax(key []string, value *unstable.Node, off int) 
 // overlapsReference reports whether the byte range [start, end) of the
 // document touches a dynamic value.
 func (v *validator) overlapsReference(start, end int) bool {
-	for _, r := range v.refs {
-		if r.Start < end && start < r.End {
-			return true
-		}
-	}
-	return false
+	// refs are sorted and disjoint: find the first ending after start.
+	i := sort.Search(len(v.refs), func(i int) bool { return v.refs[i].End > start })
+	return i < len(v.refs) && v.refs[i].Start < end
 }
 
 // credentialKeys are option names that hold secrets in Telegraf plugins.

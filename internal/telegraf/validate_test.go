@@ -63,7 +63,15 @@ func TestValidate(t *testing.T) {
 		{"column counts characters", "[[inputs.cpu]]\nx = \"é€\" = 3\n", []string{"E 2:10 expected newline"}},
 		{"unclosed header", "[[inputs.cpu]\n", []string{"E 1:"}},
 		{"duplicate key", "[[inputs.cpu]]\na = 1\na = 2\n", []string{"E 3:1 key a is already defined"}},
-		{"duplicate table", "[agent]\n[agent]\n", []string{"E 2:2 table agent already exists"}},
+		{"duplicate table", "[agent]\n[agent]\n", []string{"E 2:2 table agent is already defined"}},
+		{"table after its sub-table", "[inputs.cpu.tagpass]\n[inputs.cpu]\n", []string{"W 2:1 [inputs.cpu] is a single table"}},
+		{"array then table", "[[inputs.cpu]]\n[inputs.cpu]\n", []string{"E 2:2 inputs.cpu is already an array of tables", "W 2:1 [inputs.cpu] is a single table"}},
+		{"table then array", "[inputs.cpu]\n[[inputs.cpu]]\n", []string{"E 2:3 inputs.cpu is already defined as a table or value", "W 1:1 [inputs.cpu] is a single table"}},
+		{"value then table", "[agent]\nx = 1\n[agent.x]\n", []string{"E 3:2 key agent.x is already defined as a value"}},
+		{"value then deeper table", "[agent]\nx = {a = 1}\n[agent.x.a]\n", []string{"E 3:2 key agent.x is already defined as a value"}},
+		{"same key in two array elements", "[[inputs.cpu]]\na = 1\n[[inputs.cpu]]\na = 1\n[inputs.cpu.tagpass]\n[[inputs.cpu]]\n[inputs.cpu.tagpass]\n", nil},
+		{"duplicate in an inline table", "[agent]\nx = {a = 1, a = 2}\n", []string{"E 2:13 key a is already defined"}},
+		{"integer out of range", "[agent]\nx = 9_223_372_036_854_775_808\ny = -9223372036854775808\n", []string{"E 2:5 integer 9_223_372_036_854_775_808 is out of range"}},
 		{"crlf", "[[inputs.cpu]]\r\npercpu = tru\r\n", []string{`E 2:10 expected keyword "true"`}},
 
 		// Dynamic values do not break parsing, wherever they stand.
