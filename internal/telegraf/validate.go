@@ -142,10 +142,10 @@ type validator struct {
 	lineStarts []int
 	dropped    map[Severity]int
 	refs       []Reference
-	cat     *Catalogue
-	report  Report
-	seenTop map[string]bool
-	p       unstable.Parser
+	cat        *Catalogue
+	report     Report
+	seenTop    map[string]bool
+	p          unstable.Parser
 }
 
 // MaxProblems caps the errors and the warnings a report lists (each); a
