@@ -143,7 +143,10 @@ const TC = (() => {
         return;
       }
     }
-    if (form.dataset.confirm && !(await confirmAction(form.dataset.confirm, form.dataset.confirmOk))) return;
+    if (form.dataset.confirm && !(await confirmAction(form.dataset.confirm, form.dataset.confirmOk))) {
+      form.querySelectorAll("select[data-was]").forEach(s => { s.value = s.dataset.was; });
+      return;
+    }
     const body = formBody(form);
     const hook = form.dataset.body && TC.hooks[form.dataset.body];
     const finalBody = hook ? hook(body, form) : body;
@@ -266,3 +269,11 @@ document.addEventListener("api:success", ev => {
 document.addEventListener("click", ev => {
   if (ev.target.closest("[data-reload]")) location.reload();
 });
+// Closing the token dialog after a creation (Esc included) shows the new row.
+document.addEventListener("DOMContentLoaded", () => {
+  const dlg = document.getElementById("token-new");
+  if (dlg) dlg.addEventListener("close", () => { if (!document.getElementById("token-created").hidden) location.reload(); });
+  // A role change that is cancelled puts the select back.
+  document.querySelectorAll("select[name=role][onchange]").forEach(s => { s.dataset.was = s.value; });
+});
+
