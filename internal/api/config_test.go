@@ -516,3 +516,54 @@ func TestHeadFromCache(t *testing.T) {
 		t.Errorf("an uncached config answered 200 with the database closed")
 	}
 }
+
+// TestTOMLNeverStale changes a config while other clients keep reading it:
+// once a change is answered, every later read shows it, however the reads
+// that began before it raced with the change.
+func TestTOMLNeverStale(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db, apptest.WithArgs("--log-level", "warn"))
+		mgr := inst.MustRoleToken(t, tc.RoleManager)
+		reader := inst.MustToken(t, inst.MustUser(t, tc.RoleViewer), "configs:read")
+		body := func(i int) string { return fmt.Sprintf("[global_tags]\n  n = \"%d-&{x}\"\n", i) }
+		c := mustConfig(t, inst, mgr, map[string]any{"name": "raced", "toml": body(0)})
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		for w := 0; w < 4; w++ {
+			go func() {
+				defer func() { done <- struct{}{} }()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					req, _ := http.NewRequest("GET", inst.URL+"/api/configs/"+c.ID+"/toml?x=1", nil)
+					req.Header.Set("Authorization", "Bearer "+reader)
+					if resp, err := inst.Client.Do(req); err == nil {
+						io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+					}
+				}
+			}()
+		}
+		prevLM := ""
+		for i := 1; i <= 15; i++ {
+			apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/configs/" + c.ID, Token: mgr, Body: map[string]any{"toml": body(i)}}), 200)
+			for _, method := range []string{"GET", "HEAD"} {
+				r := apptest.MustStatus(t, tomlReq(t, inst, method, c.ID, "?x=1", reader, nil), 200)
+				if want := fmt.Sprintf("[global_tags]\n  n = \"%d-1\"\n", i); method == "GET" && string(r.Body) != want {
+					t.Fatalf("after change %d: body %q, want %q", i, r.Body, want)
+				}
+				if lm := r.Header.Get("Last-Modified"); lm == prevLM {
+					t.Fatalf("after change %d: %s Last-Modified %q did not move", i, method, lm)
+				}
+			}
+			prevLM = tomlReq(t, inst, "HEAD", c.ID, "?x=1", reader, nil).Header.Get("Last-Modified")
+		}
+		close(stop)
+		for w := 0; w < 4; w++ {
+			<-done
+		}
+	})
+}
