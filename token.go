@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -169,6 +170,8 @@ func ValidateTokenDescription(d string) (string, error) {
 		return "", FieldErrorf("description", "description must be valid UTF-8")
 	case utf8.RuneCountInString(d) > MaxTokenDescription:
 		return "", FieldErrorf("description", "description must be at most %d characters", MaxTokenDescription)
+	case strings.IndexFunc(d, unicode.IsControl) >= 0:
+		return "", FieldErrorf("description", "description must be one line without control characters")
 	}
 	return d, nil
 }

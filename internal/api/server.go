@@ -110,6 +110,16 @@ func (s *Server) Handler() http.Handler {
 // serve dispatches to the mux, answering unknown /api/ paths and wrong
 // methods with JSON errors instead of the mux's plain text.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	// PostgreSQL refuses a NUL byte in text, so an id or filter carrying one
+	// would surface as a 500 from whatever query it reaches: answer here.
+	if strings.IndexByte(r.URL.Path, 0) >= 0 {
+		WriteError(w, r, s.Logger, tc.Errorf(tc.ENOTFOUND, "no such resource: the path contains a NUL byte"))
+		return
+	}
+	if strings.Contains(r.URL.RawQuery, "%00") {
+		WriteError(w, r, s.Logger, tc.Errorf(tc.EINVALID, "query parameters must not contain NUL bytes"))
+		return
+	}
 	if _, pattern := s.mux.Handler(r); pattern == "" {
 		if strings.HasPrefix(r.URL.Path, "/api/") || !s.uiServes(r) {
 			rec := &headerRecorder{header: http.Header{}}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/auth"
@@ -62,6 +63,16 @@ func tokenCaller(r *http.Request) (*tc.Caller, string, error) {
 	}
 	return c, c.User.ID, nil
 }
+
+// plausibleID reports whether s could be a stored id (token or user). Ids
+// are generated UUIDs; anything with a NUL byte, invalid UTF-8 or far too
+// long is answered without a query (PostgreSQL refuses NUL in text).
+func plausibleID(s string) bool {
+	return s != "" && len(s) <= 64 && utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
+// tokenNotFound is the answer for a token id that names nothing visible.
+var tokenNotFound = tc.Errorf(tc.ENOTFOUND, "token not found")
 
 // requireAllTokens refuses callers who may manage only their own tokens.
 func requireAllTokens(c *tc.Caller) error {
@@ -192,8 +203,12 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, tc.FieldErrorf("status", "status must be active or revoked"))
 		return
 	}
-	if len(f.Search) > maxTokenSearch {
-		s.fail(w, r, tc.FieldErrorf("search", "search must be at most %d bytes", maxTokenSearch))
+	if len(f.Search) > maxTokenSearch || !utf8.ValidString(f.Search) || strings.IndexByte(f.Search, 0) >= 0 {
+		s.fail(w, r, tc.FieldErrorf("search", "search must be UTF-8 text of at most %d bytes", maxTokenSearch))
+		return
+	}
+	if f.UserID != "" && !plausibleID(f.UserID) {
+		WriteJSON(w, http.StatusOK, map[string]any{"tokens": []tokenJSON{}}) // no such user
 		return
 	}
 	out := []tokenJSON{}
@@ -221,7 +236,12 @@ func (s *Server) getToken(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	t, err := s.Store.TokenByID(r.Context(), r.PathValue("id"), scope)
+	id := r.PathValue("id")
+	if !plausibleID(id) {
+		s.fail(w, r, tokenNotFound)
+		return
+	}
+	t, err := s.Store.TokenByID(r.Context(), id, scope)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -290,6 +310,9 @@ func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) {
 // revokeOne, reassignOne and deleteOne change a token and drop it from the
 // token cache before returning, so the next request sees the change.
 func (s *Server) revokeOne(ctx context.Context, id, scope string) (*tc.Token, error) {
+	if !plausibleID(id) {
+		return nil, tokenNotFound
+	}
 	t, err := s.Store.RevokeToken(ctx, id, scope)
 	if err == nil {
 		s.Auth.TokenChanged(id)
@@ -298,6 +321,12 @@ func (s *Server) revokeOne(ctx context.Context, id, scope string) (*tc.Token, er
 }
 
 func (s *Server) reassignOne(ctx context.Context, id, userID string) (*tc.Token, error) {
+	if !plausibleID(id) {
+		return nil, tokenNotFound
+	}
+	if !plausibleID(userID) {
+		return nil, tc.FieldErrorf("userId", "no user with id %q", userID)
+	}
 	t, err := s.Store.ReassignToken(ctx, id, userID)
 	if err == nil {
 		s.Auth.TokenChanged(id)
@@ -306,6 +335,9 @@ func (s *Server) reassignOne(ctx context.Context, id, userID string) (*tc.Token,
 }
 
 func (s *Server) deleteOne(ctx context.Context, id, scope string) error {
+	if !plausibleID(id) {
+		return tokenNotFound
+	}
 	err := s.Store.DeleteToken(ctx, id, scope)
 	if err == nil {
 		s.Auth.TokenChanged(id)
@@ -413,6 +445,9 @@ func (s *Server) checkBulkTokens(ctx context.Context, c *tc.Caller, req *bulkTok
 		}
 		if req.UserID == "" {
 			return tc.FieldErrorf("userId", "userId is required to reassign")
+		}
+		if !plausibleID(req.UserID) {
+			return tc.FieldErrorf("userId", "no user with id %q", req.UserID)
 		}
 		u, err := s.Store.UserByID(ctx, req.UserID)
 		if tc.ErrorCode(err) == tc.ENOTFOUND {

@@ -768,3 +768,43 @@ func TestExemptGroupsIgnoreTokens(t *testing.T) {
 		wantAuthError(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/tokens", Token: agent.Token}), "Invalid token")
 	})
 }
+
+// TestTokenOddInput: NUL bytes, invalid UTF-8 and control characters get a
+// precise 4xx on both databases (PostgreSQL refuses NUL in text).
+func TestTokenOddInput(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db)
+		admin := inst.MustRoleToken(t, tc.RoleAdministrator)
+		for _, c := range []struct {
+			method, path string
+			body         any
+			status       int
+		}{
+			{"GET", "/api/tokens/%00", nil, 404},
+			{"GET", "/api/tokens/%FF", nil, 404},
+			{"POST", "/api/tokens/%00/revoke", nil, 404},
+			{"DELETE", "/api/tokens/%00", nil, 404},
+			{"POST", "/api/tokens/%00/reassign", map[string]string{"userId": "x"}, 404},
+			{"GET", "/api/tokens?search=%00", nil, 400},
+			{"GET", "/api/tokens?search=%FF", nil, 400},
+			{"GET", "/api/tokens?userId=%00", nil, 400},
+			{"GET", "/api/configs/%00", nil, 404},
+			{"POST", "/api/tokens", `{"description":"a\u0000b","preset":"read-only"}`, 400},
+			{"POST", "/api/tokens", `{"description":"two\nlines","preset":"read-only"}`, 400},
+			{"POST", "/api/tokens/bulk", `{"action":"reassign","ids":["x"],"userId":"\u0000"}`, 400},
+		} {
+			r := inst.Do(t, apptest.Req{Method: c.method, Path: c.path, Body: c.body, Token: admin})
+			if r.StatusCode != c.status {
+				t.Errorf("%s %s: status = %d, want %d; body: %s", c.method, c.path, r.StatusCode, c.status, r.Body)
+			}
+		}
+		var out struct {
+			Results []struct{ Error string }
+		}
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/tokens/bulk", Token: admin,
+			Body: `{"action":"revoke","ids":["\u0000"]}`}), 200).JSON(t, &out)
+		if len(out.Results) != 1 || out.Results[0].Error != "not_found" {
+			t.Errorf("bulk with a NUL id: %+v", out)
+		}
+	})
+}

@@ -24,6 +24,7 @@ const (
 	pgForeignKeyViolation      = "23503"
 	pgCheckViolation           = "23514"
 	pgNotNullViolation         = "23502"
+	pgCharacterNotInRepertoire = "22021" // e.g. a NUL byte in text
 )
 
 // translate turns driver errors into domain errors: unique violations into
@@ -62,6 +63,8 @@ func translate(err error) error {
 			return &wrapped{tc.Errorf(tc.EINVALID, "refers to something that does not exist"), err}
 		case pgCheckViolation, pgNotNullViolation:
 			return &wrapped{tc.Errorf(tc.EINVALID, "invalid value"), err}
+		case pgCharacterNotInRepertoire:
+			return &wrapped{tc.Errorf(tc.EINVALID, "text must be valid UTF-8 without NUL bytes"), err}
 		}
 	}
 	return err
