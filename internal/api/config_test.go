@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/base64"
 	"context"
 	"fmt"
 	"io"
@@ -370,6 +371,13 @@ func TestServeTOML(t *testing.T) {
 		resp.Body.Close()
 		if string(plain) != want || resp.Header.Get("Last-Modified") != lm || resp.Header.Get("ETag") == etag {
 			t.Errorf("gzip: body %q, Last-Modified %q, ETag %q (identity ETag %q)", plain, resp.Header.Get("Last-Modified"), resp.Header.Get("ETag"), etag)
+		}
+
+		// Basic with the token as password (a URL with userinfo) works too.
+		basic := http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte("agent:"+reader))}}
+		r = apptest.MustStatus(t, tomlReq(t, inst, "HEAD", c.ID, query, "", basic), 200)
+		if r.Header.Get("Last-Modified") != lm {
+			t.Errorf("Basic: Last-Modified %q, want %q", r.Header.Get("Last-Modified"), lm)
 		}
 
 		// ETag and If-None-Match.
