@@ -487,13 +487,20 @@ func isCredentialKey(name string) bool {
 	return false
 }
 
-// referenceShapes flags constants whose names the controller cannot define,
-// and parameter defaults that would break the string they render into.
+// referenceShapes flags dynamic values the agent will not accept where they
+// stand (a secret outside a string; an environment variable outside a string
+// under Telegraf's strict handling), constants whose names the controller
+// cannot define, and parameter defaults that would break the string they
+// render into.
 func (v *validator) referenceShapes() {
 	for _, r := range v.refs {
 		switch {
 		case r.Kind == Constant && !ValidConstantName(r.Name):
 			v.add(Warning, r.Start, "constant name %q is not a valid name ([a-z0-9_], 1 to 64 characters); it can never be defined", r.Name)
+		case r.Kind == EnvVar && !r.InString:
+			v.add(Warning, r.Start, "${%s} outside a quoted string: Telegraf 1.38 and later substitute environment variables only inside strings (strict handling, their default), so agents fail to parse this line unless they run with --non-strict-env-handling", r.Name)
+		case r.Kind == Secret && !r.InString:
+			v.add(Error, r.Start, "secret @{%s} outside a quoted string: the agent reads secrets only inside strings; write \"@{%s}\"", r.Name, r.Name)
 		case r.Kind == Parameter && r.InString && strings.ContainsAny(r.Default, `"'\`):
 			v.add(Warning, r.Start, "the default of parameter %q contains a quote or backslash, which changes the string it is rendered into", r.Name)
 		}

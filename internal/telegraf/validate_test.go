@@ -76,7 +76,8 @@ func TestValidate(t *testing.T) {
 
 		// Dynamic values do not break parsing, wherever they stand.
 		{"parameter as number", "[[inputs.http]]\n  port = &{port}\n  timeout = &{t:5}\n", nil},
-		{"env as boolean", "[[inputs.cpu]]\n  percpu = ${PERCPU}\n", nil},
+		{"env as boolean", "[[inputs.cpu]]\n  percpu = ${PERCPU}\n", []string{"W 2:12 ${PERCPU} outside a quoted string: Telegraf 1.38 and later"}},
+		{"secret outside a string", "[[inputs.cpu]]\n  password = @{vault:pw}\n", []string{`E 2:14 secret @{vault:pw} outside a quoted string: the agent reads secrets only inside strings; write "@{vault:pw}"`}},
 		{"parameter as key", "[[inputs.cpu]]\n  &{k} = 1\n", nil},
 		{"parameter in array", "[[inputs.http]]\n  urls = [\"&{targets}\"]\n", nil},
 		{"default with colons", "[[outputs.influxdb]]\n  urls = [\"&{db:http://localhost:8086}\"]\n", nil},
