@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/render"
@@ -80,6 +81,7 @@ type tomlCache struct {
 	mu       sync.RWMutex
 	gen      uint64
 	byConfig map[string]*configRenders
+	loading  map[string]*loadCall // config reads in flight
 	items    int // renders kept
 	bytes    int // their body bytes
 	maxItems int
@@ -87,7 +89,42 @@ type tomlCache struct {
 }
 
 func newTOMLCache(maxItems, maxBytes int) *tomlCache {
-	return &tomlCache{byConfig: map[string]*configRenders{}, maxItems: maxItems, maxBytes: maxBytes}
+	return &tomlCache{byConfig: map[string]*configRenders{}, loading: map[string]*loadCall{}, maxItems: maxItems, maxBytes: maxBytes}
+}
+
+// loadCall is one database read of a config that concurrent misses share:
+// after a restart every agent's first request misses at once, and one read
+// per config serves them all.
+type loadCall struct {
+	gen     uint64
+	done    chan struct{}
+	cr      *configRenders
+	err     error
+	waiters int // callers sharing it, under tomlCache.mu
+}
+
+// load returns fn's result for id, joining a read already in flight that
+// began in the same generation (a read from before an invalidation may
+// return what the invalidation replaced, so later callers do not share it).
+func (c *tomlCache) load(id string, gen uint64, fn func() (*configRenders, error)) (*configRenders, error) {
+	c.mu.Lock()
+	if call := c.loading[id]; call != nil && call.gen == gen {
+		call.waiters++
+		c.mu.Unlock()
+		<-call.done
+		return call.cr, call.err
+	}
+	call := &loadCall{gen: gen, done: make(chan struct{})}
+	c.loading[id] = call
+	c.mu.Unlock()
+	call.cr, call.err = fn()
+	c.mu.Lock()
+	if c.loading[id] == call {
+		delete(c.loading, id)
+	}
+	c.mu.Unlock()
+	close(call.done)
+	return call.cr, call.err
 }
 
 // dropLocked forgets a config's renders; c.mu is held.
@@ -201,7 +238,13 @@ func (s *Server) renderFor(ctx context.Context, id, rawQuery string) (*rendered,
 	}
 	if cr == nil {
 		var err error
-		if cr, err = s.loadConfigRenders(ctx, id); err != nil {
+		cr, err = s.tomls.load(id, gen, func() (*configRenders, error) {
+			// Shared by other requests: not bound to this one's cancellation.
+			lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			return s.loadConfigRenders(lctx, id)
+		})
+		if err != nil {
 			return nil, err
 		}
 	}

@@ -1,6 +1,10 @@
 package api
 
-import "testing"
+import (
+	"runtime"
+	"sync/atomic"
+	"testing"
+)
 
 func TestTOMLCacheBoundsAndGenerations(t *testing.T) {
 	c := newTOMLCache(2, 10)
@@ -34,4 +38,53 @@ func TestTOMLCacheBoundsAndGenerations(t *testing.T) {
 	if c.items != 0 || c.bytes != 0 {
 		t.Errorf("after dropping everything: items %d bytes %d", c.items, c.bytes)
 	}
+}
+
+func TestTOMLCacheSharesLoads(t *testing.T) {
+	c := newTOMLCache(10, 1<<20)
+	release := make(chan struct{})
+	var calls atomic.Int32
+	fn := func() (*configRenders, error) {
+		calls.Add(1)
+		<-release
+		return &configRenders{items: map[string]*rendered{}}, nil
+	}
+	results := make(chan *configRenders, 3)
+	go func() { cr, _ := c.load("a", 0, fn); results <- cr }()
+	for c.inFlight("a") == nil {
+		runtime.Gosched()
+	}
+	go func() { cr, _ := c.load("a", 0, fn); results <- cr }()
+	for c.waiters("a") < 1 {
+		runtime.Gosched()
+	}
+	// A caller from a later generation does not join the older read.
+	c.invalidate([]string{"a"})
+	go func() { cr, _ := c.load("a", 1, fn); results <- cr }()
+	for calls.Load() < 2 {
+		runtime.Gosched()
+	}
+	close(release)
+	got := map[*configRenders]int{}
+	for i := 0; i < 3; i++ {
+		got[<-results]++
+	}
+	if calls.Load() != 2 || len(got) != 2 {
+		t.Errorf("reads = %d, distinct results = %d; want 2 and 2 (two callers of generation 0 share one read)", calls.Load(), len(got))
+	}
+}
+
+func (c *tomlCache) waiters(id string) int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if call := c.loading[id]; call != nil {
+		return call.waiters
+	}
+	return 0
+}
+
+func (c *tomlCache) inFlight(id string) *loadCall {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.loading[id]
 }
