@@ -82,8 +82,8 @@ type tomlCache struct {
 	gen      uint64
 	byConfig map[string]*configRenders
 	loading  map[string]*loadCall // config reads in flight
-	items    int // renders kept
-	bytes    int // their body bytes
+	items    int                  // renders kept
+	bytes    int                  // their body bytes
 	maxItems int
 	maxBytes int
 }
