@@ -47,12 +47,15 @@ type ConfigFilter struct {
 
 // ConfigVersion is one recorded TOML of a config.
 type ConfigVersion struct {
-	ConfigID  string    `json:"configId"`
-	Version   int       `json:"version"`
-	TOML      string    `json:"toml"`
-	Note      string    `json:"note"`
-	AuthorID  string    `json:"authorId"`
-	CreatedAt time.Time `json:"createdAt"`
+	ConfigID string `json:"configId"`
+	Version  int    `json:"version"`
+	TOML     string `json:"toml"`
+	Note     string `json:"note"`
+	AuthorID string `json:"authorId"`
+	// AuthorName is the author's username when read back ("" once the user
+	// is deleted).
+	AuthorName string    `json:"authorName"`
+	CreatedAt  time.Time `json:"createdAt"`
 }
 
 // Constant is a named value substituted for ::{name} in every config that

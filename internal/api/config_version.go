@@ -14,12 +14,13 @@ import (
 // configVersionJSON is a version as the API shows it: the TOML only when one
 // version is asked for, and whether it is the config's current one.
 type configVersionJSON struct {
-	Version   int       `json:"version"`
-	Note      string    `json:"note"`
-	AuthorID  string    `json:"authorId"`
-	CreatedAt time.Time `json:"createdAt"`
-	Current   bool      `json:"current"`
-	TOML      *string   `json:"toml,omitempty"`
+	Version    int       `json:"version"`
+	Note       string    `json:"note"`
+	AuthorID   string    `json:"authorId"`
+	AuthorName string    `json:"authorName"`
+	CreatedAt  time.Time `json:"createdAt"`
+	Current    bool      `json:"current"`
+	TOML       *string   `json:"toml,omitempty"`
 }
 
 // versionParam parses a version number from the path or the query.
@@ -40,7 +41,7 @@ func (s *Server) listConfigVersions(w http.ResponseWriter, r *http.Request) {
 	}
 	items := make([]configVersionJSON, len(versions))
 	for i, v := range versions {
-		items[i] = configVersionJSON{Version: v.Version, Note: v.Note, AuthorID: v.AuthorID, CreatedAt: v.CreatedAt, Current: v.Version == current}
+		items[i] = configVersionJSON{Version: v.Version, Note: v.Note, AuthorID: v.AuthorID, AuthorName: v.AuthorName, CreatedAt: v.CreatedAt, Current: v.Version == current}
 	}
 	WriteJSON(w, http.StatusOK, map[string]any{"items": items, "total": len(items), "currentVersion": current})
 }
@@ -63,7 +64,7 @@ func (s *Server) getConfigVersion(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, configVersionJSON{Version: v.Version, Note: v.Note, AuthorID: v.AuthorID,
+	WriteJSON(w, http.StatusOK, configVersionJSON{Version: v.Version, Note: v.Note, AuthorID: v.AuthorID, AuthorName: v.AuthorName,
 		CreatedAt: v.CreatedAt, Current: v.Version == current, TOML: &v.TOML})
 }
 

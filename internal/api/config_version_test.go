@@ -31,12 +31,13 @@ func mustConfigWithVersions(t testing.TB, inst *apptest.Instance, author *tc.Use
 
 type versionList struct {
 	Items []struct {
-		Version   int       `json:"version"`
-		Note      string    `json:"note"`
-		AuthorID  string    `json:"authorId"`
-		CreatedAt time.Time `json:"createdAt"`
-		Current   bool      `json:"current"`
-		TOML      *string   `json:"toml"`
+		Version    int       `json:"version"`
+		Note       string    `json:"note"`
+		AuthorID   string    `json:"authorId"`
+		AuthorName string    `json:"authorName"`
+		CreatedAt  time.Time `json:"createdAt"`
+		Current    bool      `json:"current"`
+		TOML       *string   `json:"toml"`
 	} `json:"items"`
 	Total          int `json:"total"`
 	CurrentVersion int `json:"currentVersion"`
@@ -77,7 +78,7 @@ func TestConfigVersions(t *testing.T) {
 		if got := versionNumbers(l); got != "3* 2 1" || l.CurrentVersion != 3 || l.Total != 3 {
 			t.Fatalf("versions = %q (current %d, total %d), want 3* 2 1", got, l.CurrentVersion, l.Total)
 		}
-		if v := l.Items[2]; v.Note != "Initial version" || v.AuthorID != admin.ID || v.TOML != nil {
+		if v := l.Items[2]; v.Note != "Initial version" || v.AuthorID != admin.ID || v.AuthorName != admin.Username || v.TOML != nil {
 			t.Errorf("version 1 = %+v", v)
 		}
 		if !l.Items[0].CreatedAt.After(l.Items[1].CreatedAt) {

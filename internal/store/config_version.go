@@ -20,8 +20,9 @@ func (s *Store) ConfigVersions(ctx context.Context, configID string) ([]*tc.Conf
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.read.QueryContext(ctx, `SELECT version, note, author_id, created_at FROM config_versions
-		WHERE config_id = $1 ORDER BY version DESC`, configID)
+	rows, err := s.read.QueryContext(ctx, `SELECT v.version, v.note, v.author_id, COALESCE(u.username, ''), v.created_at
+		FROM config_versions v LEFT JOIN users u ON u.id = v.author_id
+		WHERE v.config_id = $1 ORDER BY v.version DESC`, configID)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list config versions: %w", err)
 	}
@@ -30,7 +31,7 @@ func (s *Store) ConfigVersions(ctx context.Context, configID string) ([]*tc.Conf
 	for rows.Next() {
 		v := &tc.ConfigVersion{ConfigID: configID}
 		var created int64
-		if err := rows.Scan(&v.Version, &v.Note, &v.AuthorID, &created); err != nil {
+		if err := rows.Scan(&v.Version, &v.Note, &v.AuthorID, &v.AuthorName, &created); err != nil {
 			return nil, 0, fmt.Errorf("list config versions: %w", err)
 		}
 		v.CreatedAt = fromMS(created)
@@ -50,8 +51,9 @@ func (s *Store) ConfigVersion(ctx context.Context, configID string, version int)
 	}
 	v := &tc.ConfigVersion{ConfigID: configID, Version: version}
 	var created int64
-	err := s.read.QueryRowContext(ctx, `SELECT toml, note, author_id, created_at FROM config_versions
-		WHERE config_id = $1 AND version = $2`, configID, version).Scan(&v.TOML, &v.Note, &v.AuthorID, &created)
+	err := s.read.QueryRowContext(ctx, `SELECT v.toml, v.note, v.author_id, COALESCE(u.username, ''), v.created_at
+		FROM config_versions v LEFT JOIN users u ON u.id = v.author_id
+		WHERE v.config_id = $1 AND v.version = $2`, configID, version).Scan(&v.TOML, &v.Note, &v.AuthorID, &v.AuthorName, &created)
 	if err == sql.ErrNoRows {
 		return nil, tc.Errorf(tc.ENOTFOUND, "config version %d not found", version)
 	}
