@@ -99,6 +99,9 @@ func (a *Authenticator) load(ctx context.Context, d digest) (*tokenEntry, error)
 		e.refusal = errInvalid
 		return e, nil
 	}
+	// The entry lives as long as the token is used: it keeps no password
+	// hash (and needs none; a password check reads the user afresh).
+	user.PasswordHash = ""
 	e.caller = &tc.Caller{User: user, Token: tok, Permissions: tc.EffectivePermissions(user.Role, tok.Permissions)}
 	e.lastUsed.Store(a.lastUsedMS(tok))
 	return e, nil

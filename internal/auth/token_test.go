@@ -112,9 +112,13 @@ func TestTokenCacheHitsAndInvalidation(t *testing.T) {
 	user := src.addUser("u1", tc.RoleManager)
 	secret := src.addToken("t1", "u1", "configs:read", "users:write")
 
+	src.edit(func() { user.PasswordHash = "$argon2id$secret" })
 	c, err := a.AuthenticateToken(ctx, secret)
 	if err != nil || !c.Can("configs:read") || c.Can("users:write") {
 		t.Fatalf("first use: caller = %+v, err = %v; want configs:read only", c, err)
+	}
+	if c.User.PasswordHash != "" {
+		t.Errorf("the cached caller keeps the password hash")
 	}
 	before := src.lookups.Load()
 	for range 10 {
