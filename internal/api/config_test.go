@@ -523,6 +523,16 @@ func TestHeadFromCache(t *testing.T) {
 	if r := tomlReq(t, inst, "HEAD", "00000000-0000-4000-8000-000000000000", "?x=1", "", nil); r.StatusCode == 200 {
 		t.Errorf("an uncached config answered 200 with the database closed")
 	}
+	r = apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/metrics"}), 200)
+	for _, want := range []string{
+		`tc_config_toml_renders_total{result="cache_hit"} 3`,
+		`tc_config_toml_renders_total{result="render"} 1`,
+		`tc_config_toml_renders_total{result="load"} 2`,
+	} {
+		if !bytes.Contains(r.Body, []byte(want)) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 }
 
 // TestTOMLNeverStale changes a config while other clients keep reading it:

@@ -13,7 +13,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/metrics"
 	"github.com/telegrafcontroller/tc/internal/render"
 )
 
@@ -78,6 +81,9 @@ type configRenders struct {
 // tomlCache holds renders. gen counts invalidations: a render computed from
 // reads that began before an invalidation is served but not kept.
 type tomlCache struct {
+	// Counters by how an answer was produced (tc_config_toml_renders_total).
+	hits, renders, loads prometheus.Counter
+
 	mu       sync.RWMutex
 	gen      uint64
 	byConfig map[string]*configRenders
@@ -88,8 +94,15 @@ type tomlCache struct {
 	maxBytes int
 }
 
-func newTOMLCache(maxItems, maxBytes int) *tomlCache {
-	return &tomlCache{byConfig: map[string]*configRenders{}, loading: map[string]*loadCall{}, maxItems: maxItems, maxBytes: maxBytes}
+func newTOMLCache(maxItems, maxBytes int, m *metrics.Metrics) *tomlCache {
+	c := &tomlCache{byConfig: map[string]*configRenders{}, loading: map[string]*loadCall{}, maxItems: maxItems, maxBytes: maxBytes}
+	if m == nil {
+		m = metrics.New()
+	}
+	c.hits = m.ConfigTOMLRenders.WithLabelValues("cache_hit")
+	c.renders = m.ConfigTOMLRenders.WithLabelValues("render")
+	c.loads = m.ConfigTOMLRenders.WithLabelValues("load")
+	return c
 }
 
 // loadCall is one database read of a config that concurrent misses share:
@@ -234,9 +247,13 @@ func contentDisposition(name string) string {
 func (s *Server) renderFor(ctx context.Context, id, rawQuery string) (*rendered, error) {
 	e, cr, gen := s.tomls.lookup(id, rawQuery)
 	if e != nil {
+		s.tomls.hits.Inc()
 		return e, nil
 	}
-	if cr == nil {
+	if cr != nil {
+		s.tomls.renders.Inc()
+	} else {
+		s.tomls.loads.Inc()
 		var err error
 		cr, err = s.tomls.load(id, gen, func() (*configRenders, error) {
 			// Shared by other requests: not bound to this one's cancellation.

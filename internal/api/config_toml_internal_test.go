@@ -7,7 +7,7 @@ import (
 )
 
 func TestTOMLCacheBoundsAndGenerations(t *testing.T) {
-	c := newTOMLCache(2, 10)
+	c := newTOMLCache(2, 10, nil)
 	cr := func() *configRenders { return &configRenders{items: map[string]*rendered{}} }
 	put := func(id, q string, size int) {
 		_, _, gen := c.lookup(id, q)
@@ -41,7 +41,7 @@ func TestTOMLCacheBoundsAndGenerations(t *testing.T) {
 }
 
 func TestTOMLCacheSharesLoads(t *testing.T) {
-	c := newTOMLCache(10, 1<<20)
+	c := newTOMLCache(10, 1<<20, nil)
 	release := make(chan struct{})
 	var calls atomic.Int32
 	fn := func() (*configRenders, error) {

@@ -93,7 +93,7 @@ func (s *Server) Handler() http.Handler {
 		s.MaxBody = 1 << 20
 	}
 	if s.tomls == nil {
-		s.tomls = newTOMLCache(maxCachedItems, maxCachedBytes)
+		s.tomls = newTOMLCache(maxCachedItems, maxCachedBytes, s.Metrics)
 		if s.Store != nil {
 			s.Store.OnConfigChange(s.tomls.invalidate)
 		}

@@ -27,6 +27,12 @@ type Metrics struct {
 	// remembered unknown digest), and db_found, db_not_found, db_error for
 	// the store lookups behind cache misses.
 	TokenLookups *prometheus.CounterVec
+
+	// ConfigTOMLRenders counts answers of GET/HEAD /api/configs/{id}/toml
+	// by how they were produced: cache_hit (no work), render (a new query
+	// of a config whose template is cached) and load (the config had to be
+	// read from the database; concurrent loads of one config share a read).
+	ConfigTOMLRenders *prometheus.CounterVec
 }
 
 // New builds the collectors and registers them with the Go runtime and
@@ -73,13 +79,17 @@ func New() *Metrics {
 			Name: "tc_token_lookups_total",
 			Help: "API token authentications, by where they were decided: bad_format, cache_hit, cache_unknown, db_found, db_not_found, db_error.",
 		}, []string{"result"}),
+		ConfigTOMLRenders: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tc_config_toml_renders_total",
+			Help: "Config TOML answers (GET and HEAD), by how they were produced: cache_hit, render, load.",
+		}, []string{"result"}),
 	}
 	m.Registry.MustRegister(
 		m.Heartbeats, m.HeartbeatPending, m.HeartbeatFlushSize, m.HeartbeatFlushDuration, m.HeartbeatFlushErrors,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.HTTPRequests, m.HTTPDuration, m.TokenLookups,
-		m.AgentsByStatus,
+		m.AgentsByStatus, m.ConfigTOMLRenders,
 	)
 	return m
 }
