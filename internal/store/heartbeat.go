@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/telegrafcontroller/tc"
 )
 
 // beatRowsPerStatement bounds the rows of one multi-row statement: 500 rows
-// of 15 parameters stay far below both SQLite's (32766) and PostgreSQL's
+// of 16 parameters stay far below both SQLite's (32766) and PostgreSQL's
 // (65535) parameter limits, and one statement per 500 agents keeps the
 // per-statement overhead of database/sql out of the per-agent cost.
 const beatRowsPerStatement = 500
@@ -85,44 +86,60 @@ ON CONFLICT (id) DO UPDATE SET
 	total_warnings = agents.total_warnings + excluded.total_warnings,
 	total_metrics = agents.total_metrics + excluded.total_metrics`
 
-// upsertSQL caches the statement text per row count.
-var upsertSQL = map[int]string{}
+// bind returns the placeholder of the n-th (1-based) parameter. Statements
+// here carry thousands of parameters: SQLite looks "$n" up by name in a list
+// (quadratic in the count) while "?" is positional, so SQLite gets "?" and
+// PostgreSQL "$n".
+func bind(d Dialect, n int) string {
+	if d == SQLite {
+		return "?"
+	}
+	return "$" + strconv.Itoa(n)
+}
 
-func upsertStatement(rows int) string {
-	if q, ok := upsertSQL[rows]; ok {
-		return q
+// placeholders returns the list of n placeholders starting at parameter from.
+func placeholders(d Dialect, from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(bind(d, from+i))
+	}
+	return b.String()
+}
+
+// upsertSQL caches the statement text per dialect and row count.
+var upsertSQL sync.Map // upsertKey -> string
+
+type upsertKey struct {
+	d    Dialect
+	rows int
+}
+
+func upsertStatement(d Dialect, rows int) string {
+	key := upsertKey{d, rows}
+	if q, ok := upsertSQL.Load(key); ok {
+		return q.(string)
 	}
 	var b strings.Builder
 	b.WriteString(upsertAgentsHead)
-	n := 2 // $1 is the reporting rule shared by every row
 	for i := range rows {
 		if i > 0 {
 			b.WriteString(",\n")
 		}
-		b.WriteString("(")
-		for c := range 15 {
-			if c == 6 {
-				b.WriteString("$1, ")
-			}
-			b.WriteString("$" + strconv.Itoa(n))
-			n++
-			if c < 14 {
-				b.WriteString(", ")
-			}
-		}
-		b.WriteString(")")
+		b.WriteString("(" + placeholders(d, 1+i*agentColumns, agentColumns) + ")")
 	}
 	b.WriteString(upsertAgentsTail)
-	return b.String()
+	q := b.String()
+	if rows == beatRowsPerStatement {
+		upsertSQL.Store(key, q)
+	}
+	return q
 }
 
-func init() {
-	// Built once so that concurrent flushes of several stores (tests) only
-	// read the map.
-	for _, n := range []int{beatRowsPerStatement} {
-		upsertSQL[n] = upsertStatement(n)
-	}
-}
+// agentColumns is the number of columns upsertAgentsHead names.
+const agentColumns = 16
 
 // upsertAgents writes one chunk. Agents that report config sources are
 // looked up first, so that created holds exactly the ones whose row is new
@@ -136,7 +153,7 @@ func upsertAgents(ctx context.Context, tx *Tx, rule string, chunk []HeartbeatWri
 	}
 	if len(ids) > 0 {
 		existing := make(map[string]bool, len(ids))
-		q := `SELECT id FROM agents WHERE id IN (` + placeholders(1, len(ids)) + `)`
+		q := `SELECT id FROM agents WHERE id IN (` + placeholders(tx.store.dialect, 1, len(ids)) + `)`
 		if tx.store.dialect == Postgres {
 			q += ` FOR UPDATE`
 		}
@@ -163,38 +180,21 @@ func upsertAgents(ctx context.Context, tx *Tx, rule string, chunk []HeartbeatWri
 		}
 	}
 
-	args := make([]any, 0, 1+15*len(chunk))
-	args = append(args, rule)
+	args := make([]any, 0, agentColumns*len(chunk))
 	for _, b := range chunk {
 		external := "[]"
 		if b.HasConfigs {
 			_, ext := tc.ConfigLinks(b.Configs)
 			external = mustJSON(ext)
 		}
-		args = append(args, b.ID, b.Hostname, b.IP, b.Version, b.Status, b.Status,
+		args = append(args, b.ID, b.Hostname, b.IP, b.Version, b.Status, b.Status, rule,
 			ms(b.FirstSeen), ms(b.LastSeen), b.Last.Errors, b.Last.Warnings, b.Last.Metrics,
 			b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics, external)
 	}
-	q, ok := upsertSQL[len(chunk)]
-	if !ok {
-		q = upsertStatement(len(chunk))
-	}
-	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+	if _, err := tx.ExecContext(ctx, upsertStatement(tx.store.dialect, len(chunk)), args...); err != nil {
 		return fmt.Errorf("write heartbeats: upsert agents: %w", err)
 	}
 	return nil
-}
-
-// placeholders returns "$from, $from+1, ..." for n parameters.
-func placeholders(from, n int) string {
-	var b strings.Builder
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("$" + strconv.Itoa(from+i))
-	}
-	return b.String()
 }
 
 // writeLinks replaces the config links of the agents that asked for it or
@@ -212,7 +212,7 @@ func writeLinks(ctx context.Context, tx *Tx, beats []HeartbeatWrite, created map
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(&b, "($%d, $%d)", i+1, i+2)
+			b.WriteString("(" + placeholders(tx.store.dialect, i+1, 2) + ")")
 		}
 		b.WriteString(` ON CONFLICT DO NOTHING`)
 		if _, err := tx.ExecContext(ctx, b.String(), pairs...); err != nil {

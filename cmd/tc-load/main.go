@@ -1,0 +1,577 @@
+// Command tc-load measures heartbeat ingestion. It simulates many Telegraf
+// agents, each with its own id, posting heartbeats shaped like the ones a
+// real Telegraf 1.39.3 sends, over keep-alive connections to a loopback
+// address, and reports throughput and latency percentiles.
+//
+// In the same run it measures a bare net/http handler that only discards the
+// body, so the controller's throughput is reported as a ratio on this
+// machine. It targets a running controller (-url, -token, optionally -db and
+// -pid for the freshness check and peak RSS) or starts one in-process on a
+// temporary SQLite database. See docs/performance.md.
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/bits"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+
+	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/app"
+)
+
+type options struct {
+	url, token, db    string
+	pid               int
+	agents            int
+	rate              float64
+	duration, compare time.Duration
+	conns             int
+	logFraction       float64
+	noAuth            bool
+	serverArgs        string
+	cpuProfile        string
+	freshnessTimeout  time.Duration
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.url, "url", "", "heartbeat URL of a running controller, e.g. http://127.0.0.1:8000/agents/heartbeat (loopback only); empty starts a controller in-process on a temporary SQLite database")
+	flag.StringVar(&o.token, "token", "", "API token with heartbeat:write for -url (empty: send none)")
+	flag.StringVar(&o.db, "db", "", "database of the -url controller (SQLite file or postgres:// URL), read after the load to check every agent's latest state arrived")
+	flag.IntVar(&o.pid, "pid", 0, "process id of the -url controller, to report its peak RSS")
+	flag.IntVar(&o.agents, "agents", 10000, "distinct agent ids; they beat in turn")
+	flag.Float64Var(&o.rate, "rate", 0, "heartbeats per second of the sustained phase (0 skips it)")
+	flag.DurationVar(&o.duration, "duration", 30*time.Second, "length of the sustained phase")
+	flag.DurationVar(&o.compare, "compare", 10*time.Second, "length of each closed-loop throughput phase, bare handler then controller (0 skips them)")
+	flag.IntVar(&o.conns, "conns", 64, "keep-alive connections (each sends one request at a time)")
+	flag.Float64Var(&o.logFraction, "log-fraction", 0.01, "fraction of heartbeats that carry an ERROR log entry and status WARN")
+	flag.BoolVar(&o.noAuth, "no-auth", false, "in-process: start with --disable-auth-endpoints heartbeat and send no token")
+	flag.StringVar(&o.serverArgs, "server-args", "", "in-process: extra controller flags, space separated (e.g. \"--heartbeat-flush-agents 20000\")")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (in-process: controller and load) to the file")
+	flag.DurationVar(&o.freshnessTimeout, "freshness-timeout", 60*time.Second, "how long to wait for the database to hold every acknowledged heartbeat")
+	flag.Parse()
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "tc-load:", err)
+		os.Exit(1)
+	}
+}
+
+func run(o options) error {
+	if o.agents <= o.conns {
+		return fmt.Errorf("-agents (%d) must exceed -conns (%d): one agent never has two beats in flight", o.agents, o.conns)
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	target, token, db, pid := o.url, o.token, o.db, o.pid
+	var stopController func()
+	var flushInterval = time.Second
+	if target == "" {
+		c, err := startController(o)
+		if err != nil {
+			return err
+		}
+		stopController = c.stop
+		target, token, db, pid = c.url, c.token, c.dsn, os.Getpid()
+		flushInterval = c.flushInterval
+		defer func() {
+			if stopController != nil {
+				stopController()
+			}
+		}()
+	}
+	u, err := url.Parse(target)
+	if err != nil || u.Scheme != "http" {
+		return fmt.Errorf("-url %q: want http://127.0.0.1:PORT/agents/heartbeat", target)
+	}
+	if err := requireLoopback(u.Hostname()); err != nil {
+		return err
+	}
+	fmt.Printf("machine: %d CPUs (GOMAXPROCS %d), %s; agents %d, conns %d, log fraction %.3f\n",
+		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), o.agents, o.conns, o.logFraction)
+
+	gen := newGenerator(o.agents, o.logFraction, token)
+	if o.compare > 0 {
+		bare, stopBare, err := startBare()
+		if err != nil {
+			return err
+		}
+		bu, _ := url.Parse(bare)
+		b := gen.phase("bare net/http handler (closed loop)", bu, o.conns, 0, o.compare, false)
+		stopBare()
+		c := gen.phase("controller (closed loop)", u, o.conns, 0, o.compare, true)
+		b.print()
+		c.print()
+		if b.throughput() > 0 {
+			fmt.Printf("ratio controller/bare: %.2f\n", c.throughput()/b.throughput())
+		}
+	}
+	if o.rate > 0 {
+		r := gen.phase(fmt.Sprintf("controller at %.0f/s (open loop)", o.rate), u, o.conns, o.rate, o.duration, true)
+		r.print()
+	}
+	loadEnd := time.Now()
+	if db != "" {
+		if err := checkFreshness(db, gen, loadEnd, flushInterval, o.freshnessTimeout); err != nil {
+			fmt.Println("freshness:", err)
+		}
+	}
+	if pid > 0 {
+		printRSS(pid, pid == os.Getpid())
+	}
+	return nil
+}
+
+// requireLoopback refuses any target but this machine.
+func requireLoopback(host string) error {
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("target host %q is not a loopback address; tc-load only talks to 127.0.0.1 or ::1", host)
+	}
+	return nil
+}
+
+// controller is an in-process controller.
+type controller struct {
+	url, token, dsn string
+	flushInterval   time.Duration
+	stop            func()
+}
+
+func startController(o options) (*controller, error) {
+	dir, err := os.MkdirTemp("", "tc-load-")
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"--port", "0", "--heartbeat-port", "0", "--bind", "127.0.0.1", "--data-dir", dir, "--log-level", "warn"}
+	if o.noAuth {
+		args = append(args, "--disable-auth-endpoints", "heartbeat")
+	}
+	args = append(args, strings.Fields(o.serverArgs)...)
+	m := app.NewMain()
+	m.Getenv = func(string) string { return "" }
+	if m.Config, err = app.ParseConfig(args, m.Getenv, nil, io.Discard); err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		return nil, err
+	}
+	c := &controller{url: "http://" + m.HeartbeatAddr() + "/agents/heartbeat", dsn: dir + "/sqlite.db", flushInterval: m.Config.HeartbeatFlushInterval}
+	c.stop = func() {
+		start := time.Now()
+		if err := m.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "close controller:", err)
+		}
+		fmt.Printf("controller shut down in %s\n", time.Since(start).Round(time.Millisecond))
+		os.RemoveAll(dir)
+	}
+	if !o.noAuth {
+		u := &tc.User{Username: "tc-load", Email: "tc-load@example.test", Role: tc.RoleManager}
+		if err := m.Store.CreateUser(ctx, u); err != nil {
+			c.stop()
+			return nil, err
+		}
+		secret := tc.NewTokenSecret()
+		t := &tc.Token{Description: "tc-load", UserID: u.ID, Permissions: []tc.Permission{tc.Perm(tc.ResHeartbeat, tc.ActionWrite)},
+			Hash: tc.HashSecret(secret), Last4: secret[len(secret)-4:]}
+		if err := m.Store.CreateToken(ctx, t); err != nil {
+			c.stop()
+			return nil, err
+		}
+		c.token = secret
+	}
+	fmt.Printf("in-process controller: %s, SQLite %s, flush every %s or %d agents\n", c.url, c.dsn, c.flushInterval, m.Config.HeartbeatFlushAgents)
+	return c, nil
+}
+
+// startBare serves a handler that reads and discards the body and answers
+// 204: the ceiling for any heartbeat handler on this machine.
+func startBare() (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusNoContent)
+	}), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String() + "/agents/heartbeat", func() { srv.Close() }, nil
+}
+
+// generator builds heartbeat requests and remembers, per agent, the round
+// number of its last acknowledged beat (sent as statistics.metrics), which
+// the freshness check compares with the database.
+type generator struct {
+	agents      int
+	logFraction float64
+	token       string
+	seq         atomic.Uint64 // next beat number across controller phases
+	acked       []atomic.Uint32
+}
+
+func newGenerator(agents int, logFraction float64, token string) *generator {
+	return &generator{agents: agents, logFraction: logFraction, token: token, acked: make([]atomic.Uint32, agents)}
+}
+
+// agentID looks like the UUIDs agents usually get from &{agent_id}.
+func agentID(b []byte, i int) []byte {
+	b = append(b, "5a1e0c3d-0000-4000-8000-"...)
+	s := strconv.FormatInt(int64(i), 16)
+	for range 12 - len(s) {
+		b = append(b, '0')
+	}
+	return append(b, s...)
+}
+
+// body appends the heartbeat of agent i in round r, in the byte form Go's
+// json.Marshal gives it on the agent (compact, & escaped as \u0026).
+func (g *generator) body(b []byte, i int, r uint32) []byte {
+	logged := g.logFraction > 0 && float64((i*7919+int(r))%10000) < g.logFraction*10000
+	b = append(b, `{"id":"`...)
+	b = agentID(b, i)
+	b = append(b, `","version":"Telegraf 1.39.3 (git: HEAD@eb37a442)","schema":1,"hostname":"host-`...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, `","configurations":["http://127.0.0.1:8888/api/configs/`...)
+	b = append(b, "0c0f1a00-0000-4000-8000-0000000000"...)
+	b = strconv.AppendInt(b, int64(10+i%20), 10)
+	b = append(b, `/toml?agent_id=`...)
+	b = agentID(b, i)
+	b = append(b, `\u0026region=eu"],"statistics":{"errors":`...)
+	if logged {
+		b = append(b, '1')
+	} else {
+		b = append(b, '0')
+	}
+	b = append(b, `,"warnings":0,"metrics":`...)
+	b = strconv.AppendUint(b, uint64(r), 10)
+	b = append(b, `},"logs":[`...)
+	if logged {
+		b = append(b, `{"time":"2026-11-27T07:20:43.266545801Z","level":"ERROR","source":"inputs.http::api","attributes":{"alias":"api","category":"inputs","plugin":"http"},"message":"E! [inputs.http::api] received status 503 from http://10.0.0.5/health"}`...)
+		b = append(b, `],"status":"WARN"}`...)
+	} else {
+		b = append(b, `],"status":"OK"}`...)
+	}
+	return b
+}
+
+// request appends a full HTTP/1.1 request with the headers Telegraf sends.
+func (g *generator) request(b []byte, u *url.URL, body []byte) []byte {
+	b = append(b, "POST "...)
+	b = append(b, u.RequestURI()...)
+	b = append(b, " HTTP/1.1\r\nHost: "...)
+	b = append(b, u.Host...)
+	b = append(b, "\r\nUser-Agent: Telegraf/1.39.3 Go/1.26.8\r\nContent-Length: "...)
+	b = strconv.AppendInt(b, int64(len(body)), 10)
+	if g.token != "" {
+		b = append(b, "\r\nAuthorization: Bearer "...)
+		b = append(b, g.token...)
+	}
+	b = append(b, "\r\nContent-Type: application/json\r\nAccept-Encoding: gzip\r\n\r\n"...)
+	return append(b, body...)
+}
+
+// result is one phase's figures.
+type result struct {
+	name               string
+	ok, failed, errors uint64
+	elapsed            time.Duration
+	hist               *histogram
+	firstErr           string
+	behind             time.Duration // open loop: how late the last beat was sent
+}
+
+func (r *result) throughput() float64 { return float64(r.ok) / r.elapsed.Seconds() }
+
+func (r *result) print() {
+	fmt.Printf("%s: %d ok, %d non-2xx, %d transport errors in %s: %.0f/s; latency p50 %s p90 %s p99 %s p99.9 %s max %s\n",
+		r.name, r.ok, r.failed, r.errors, r.elapsed.Round(time.Millisecond), r.throughput(),
+		r.hist.quantile(0.5), r.hist.quantile(0.9), r.hist.quantile(0.99), r.hist.quantile(0.999), r.hist.max())
+	if r.behind > 0 {
+		fmt.Printf("  (open loop: the last beats were sent %s behind schedule)\n", r.behind.Round(time.Millisecond))
+	}
+	if r.firstErr != "" {
+		fmt.Printf("  first error: %s\n", r.firstErr)
+	}
+}
+
+// phase runs conns connections for d. rate 0 is a closed loop (each
+// connection sends its next beat when the previous is answered); otherwise
+// beats are scheduled at rate per second in total and latency is measured
+// from the scheduled time, so a stalled server is not hidden by the
+// generator waiting for it.
+func (g *generator) phase(name string, u *url.URL, conns int, rate float64, d time.Duration, track bool) *result {
+	res := &result{name: name, hist: &histogram{}}
+	var ok, failed, errs atomic.Uint64
+	var firstErr sync.Once
+	var lastBehind atomic.Int64
+	start := time.Now()
+	deadline := start.Add(d)
+	var base uint64
+	if track {
+		base = g.seq.Load()
+	}
+	var next atomic.Uint64 // closed loop: next beat of this phase
+	var wg sync.WaitGroup
+	for w := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var conn net.Conn
+			var br *bufio.Reader
+			var body, req []byte
+			defer func() {
+				if conn != nil {
+					conn.Close()
+				}
+			}()
+			for k := uint64(0); ; k++ {
+				var n uint64
+				var scheduled time.Time
+				if rate > 0 {
+					n = uint64(w) + k*uint64(conns)
+					scheduled = start.Add(time.Duration(float64(n) / rate * float64(time.Second)))
+					if !scheduled.Before(deadline) {
+						return
+					}
+					if wait := time.Until(scheduled); wait > 0 {
+						time.Sleep(wait)
+					} else {
+						lastBehind.Store(int64(-wait))
+					}
+				} else {
+					if time.Now().After(deadline) {
+						return
+					}
+					n = next.Add(1) - 1
+					scheduled = time.Now()
+				}
+				seq := base + n
+				agent := int(seq % uint64(g.agents))
+				round := uint32(seq/uint64(g.agents)) + 1
+				body = g.body(body[:0], agent, round)
+				req = g.request(req[:0], u, body)
+				if conn == nil {
+					c, err := net.DialTimeout("tcp", u.Host, 5*time.Second)
+					if err != nil {
+						errs.Add(1)
+						firstErr.Do(func() { res.firstErr = err.Error() })
+						time.Sleep(10 * time.Millisecond)
+						continue
+					}
+					conn, br = c, bufio.NewReaderSize(c, 4096)
+				}
+				status, err := roundTrip(conn, br, req)
+				if err != nil {
+					errs.Add(1)
+					firstErr.Do(func() { res.firstErr = err.Error() })
+					conn.Close()
+					conn = nil
+					continue
+				}
+				res.hist.record(time.Since(scheduled))
+				if status/100 != 2 {
+					failed.Add(1)
+					firstErr.Do(func() { res.firstErr = "status " + strconv.Itoa(status) })
+					continue
+				}
+				ok.Add(1)
+				if track {
+					markAcked(&g.acked[agent], round)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	if rate == 0 {
+		res.elapsed = max(res.elapsed, d)
+	}
+	if track {
+		if rate > 0 {
+			g.seq.Store(base + uint64(math.Ceil(d.Seconds()*rate)))
+		} else {
+			g.seq.Store(base + next.Load())
+		}
+	}
+	res.ok, res.failed, res.errors = ok.Load(), failed.Load(), errs.Load()
+	res.behind = time.Duration(lastBehind.Load())
+	return res
+}
+
+func markAcked(a *atomic.Uint32, round uint32) {
+	for {
+		old := a.Load()
+		if old >= round || a.CompareAndSwap(old, round) {
+			return
+		}
+	}
+}
+
+// roundTrip writes req and reads one response, discarding its body.
+func roundTrip(conn net.Conn, br *bufio.Reader, req []byte) (int, error) {
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := conn.Write(req); err != nil {
+		return 0, err
+	}
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.Close {
+		return resp.StatusCode, errors.New("server closed the connection")
+	}
+	return resp.StatusCode, nil
+}
+
+// histogram records durations in microseconds with about 0.2% precision:
+// exact below 1024 µs, then 512 sub-buckets per power of two.
+type histogram struct {
+	counts [1024 + 40*512]atomic.Uint64
+	maxUS  atomic.Uint64
+}
+
+func bucketOf(v uint64) int {
+	if v < 1024 {
+		return int(v)
+	}
+	e := bits.Len64(v) - 10
+	return 1024 + (e-1)*512 + int(v>>e) - 512
+}
+
+func valueOf(b int) uint64 {
+	if b < 1024 {
+		return uint64(b)
+	}
+	e := (b-1024)/512 + 1
+	return uint64((b-1024)%512+512) << e
+}
+
+func (h *histogram) record(d time.Duration) {
+	v := uint64(max(d.Microseconds(), 0))
+	b := min(bucketOf(v), len(h.counts)-1)
+	h.counts[b].Add(1)
+	for {
+		m := h.maxUS.Load()
+		if v <= m || h.maxUS.CompareAndSwap(m, v) {
+			break
+		}
+	}
+}
+
+func (h *histogram) quantile(q float64) time.Duration {
+	var total uint64
+	for i := range h.counts {
+		total += h.counts[i].Load()
+	}
+	if total == 0 {
+		return 0
+	}
+	rank := uint64(math.Ceil(q * float64(total)))
+	var seen uint64
+	for i := range h.counts {
+		seen += h.counts[i].Load()
+		if seen >= rank {
+			return time.Duration(valueOf(i)) * time.Microsecond
+		}
+	}
+	return h.max()
+}
+
+func (h *histogram) max() time.Duration { return time.Duration(h.maxUS.Load()) * time.Microsecond }
+
+// checkFreshness waits until the database holds, for every agent, the last
+// beat that was acknowledged, and reports how long after the load that took.
+func checkFreshness(dsn string, g *generator, loadEnd time.Time, flushInterval, timeout time.Duration) error {
+	var wantCount, wantSum uint64
+	for i := range g.acked {
+		if r := g.acked[i].Load(); r > 0 {
+			wantCount++
+			wantSum += uint64(r)
+		}
+	}
+	driver, source := "sqlite", "file:"+strings.TrimPrefix(dsn, "file:")+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)"
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		driver, source = "pgx", dsn
+	}
+	db, err := sql.Open(driver, source)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var count, sum uint64
+	for {
+		err := db.QueryRow(`SELECT count(*), COALESCE(sum(last_metrics), 0) FROM agents WHERE id LIKE '5a1e0c3d-%'`).Scan(&count, &sum)
+		if err != nil {
+			return err
+		}
+		if count == wantCount && sum == wantSum {
+			took := time.Since(loadEnd)
+			fmt.Printf("freshness: all %d agents' latest acknowledged beat in the database %s after the load stopped (%.1f flush intervals of %s; includes the %s check query)\n",
+				count, took.Round(time.Millisecond), took.Seconds()/flushInterval.Seconds(), flushInterval, "count/sum")
+			return nil
+		}
+		if time.Since(loadEnd) > timeout {
+			return fmt.Errorf("after %s the database has %d agents (want %d), metrics sum %d (want %d)", timeout, count, wantCount, sum, wantSum)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// printRSS reports the current and peak resident set of pid.
+func printRSS(pid int, self bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		fmt.Println("rss:", err)
+		return
+	}
+	var rss, hwm string
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			rss = strings.TrimSpace(v)
+		}
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			hwm = strings.TrimSpace(v)
+		}
+	}
+	who := fmt.Sprintf("controller pid %d", pid)
+	if self {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		who = fmt.Sprintf("this process (controller and load generator; Go heap in use %d MiB)", ms.HeapInuse>>20)
+	}
+	fmt.Printf("rss of %s: now %s, peak %s\n", who, rss, hwm)
+}
