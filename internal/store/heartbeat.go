@@ -18,6 +18,39 @@ import (
 // per-statement overhead of database/sql out of the per-agent cost.
 const beatRowsPerStatement = 500
 
+// chunkSizes are the row counts of the prepared batch statements: a batch
+// is cut into the largest that fit, so a handful of statements serve every
+// batch size.
+var chunkSizes = []int{beatRowsPerStatement, 100, 20, 1}
+
+func chunkSize(remaining int) int {
+	for _, n := range chunkSizes {
+		if n <= remaining {
+			return n
+		}
+	}
+	return remaining
+}
+
+// execPrepared runs q as a statement prepared once per store.
+func (tx *Tx) execPrepared(ctx context.Context, q string, args ...any) error {
+	st, err := tx.store.prepared(ctx, q)
+	if err != nil {
+		return err
+	}
+	_, err = tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	return err
+}
+
+// queryPrepared is execPrepared for a query.
+func (tx *Tx) queryPrepared(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := tx.store.prepared(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+}
+
 // HeartbeatWrite is one agent's part of a WriteHeartbeats call.
 type HeartbeatWrite struct {
 	*tc.AgentBeat
@@ -36,6 +69,18 @@ func (s *Store) WriteHeartbeats(ctx context.Context, beats []HeartbeatWrite) err
 	if len(beats) == 0 {
 		return nil
 	}
+	// Prepare before the transaction: on SQLite the transaction holds the
+	// only write connection, which a prepare on the pool would wait for.
+	for start := 0; start < len(beats); {
+		n := chunkSize(len(beats) - start)
+		if _, err := s.prepared(ctx, upsertStatement(s.dialect, n)); err != nil {
+			return fmt.Errorf("write heartbeats: prepare: %w", err)
+		}
+		if _, err := s.prepared(ctx, findAgentsStatement(s.dialect, n)); err != nil {
+			return fmt.Errorf("write heartbeats: prepare: %w", err)
+		}
+		start += n
+	}
 	return s.withTx(ctx, func(tx *Tx) error {
 		rule := tc.DefaultReportingRuleID
 		err := tx.QueryRowContext(ctx, `SELECT id FROM reporting_rules WHERE is_default`).Scan(&rule)
@@ -43,11 +88,12 @@ func (s *Store) WriteHeartbeats(ctx context.Context, beats []HeartbeatWrite) err
 			return fmt.Errorf("write heartbeats: default rule: %w", err)
 		}
 		created := make(map[string]bool)
-		for start := 0; start < len(beats); start += beatRowsPerStatement {
-			chunk := beats[start:min(start+beatRowsPerStatement, len(beats))]
-			if err := upsertAgents(ctx, tx, rule, chunk, created); err != nil {
+		for start := 0; start < len(beats); {
+			n := chunkSize(len(beats) - start)
+			if err := upsertAgents(ctx, tx, rule, beats[start:start+n], created); err != nil {
 				return err
 			}
+			start += n
 		}
 		if err := writeLinks(ctx, tx, beats, created); err != nil {
 			return err
@@ -97,6 +143,16 @@ func bind(d Dialect, n int) string {
 	return "$" + strconv.Itoa(n)
 }
 
+// findAgentsStatement selects which of n agent ids exist, locking them on
+// PostgreSQL.
+func findAgentsStatement(d Dialect, n int) string {
+	q := `SELECT id FROM agents WHERE id IN (` + placeholders(d, 1, n) + `)`
+	if d == Postgres {
+		q += ` FOR UPDATE`
+	}
+	return q
+}
+
 // placeholders returns the list of n placeholders starting at parameter from.
 func placeholders(d Dialect, from, n int) string {
 	var b strings.Builder
@@ -128,7 +184,7 @@ func upsertStatement(d Dialect, rows int) string {
 		if i > 0 {
 			b.WriteString(",\n")
 		}
-		b.WriteString("(" + placeholders(d, 1+i*agentColumns, agentColumns) + ")")
+		b.WriteString("(" + placeholders(d, 1+i*beatColumns, beatColumns) + ")")
 	}
 	b.WriteString(upsertAgentsTail)
 	q := b.String()
@@ -138,26 +194,22 @@ func upsertStatement(d Dialect, rows int) string {
 	return q
 }
 
-// agentColumns is the number of columns upsertAgentsHead names.
-const agentColumns = 16
+// beatColumns is the number of columns upsertAgentsHead names.
+const beatColumns = 16
 
 // upsertAgents writes one chunk. Agents that report config sources are
 // looked up first, so that created holds exactly the ones whose row is new
 // (on PostgreSQL the rows are locked, so a concurrent delete waits).
 func upsertAgents(ctx context.Context, tx *Tx, rule string, chunk []HeartbeatWrite, created map[string]bool) error {
-	var ids []any
-	for _, b := range chunk {
-		if b.HasConfigs {
-			ids = append(ids, b.ID)
-		}
+	ids := make([]any, len(chunk))
+	anyConfigs := false
+	for i, b := range chunk {
+		ids[i] = b.ID
+		anyConfigs = anyConfigs || b.HasConfigs
 	}
-	if len(ids) > 0 {
+	if anyConfigs {
 		existing := make(map[string]bool, len(ids))
-		q := `SELECT id FROM agents WHERE id IN (` + placeholders(tx.store.dialect, 1, len(ids)) + `)`
-		if tx.store.dialect == Postgres {
-			q += ` FOR UPDATE`
-		}
-		rows, err := tx.QueryContext(ctx, q, ids...)
+		rows, err := tx.queryPrepared(ctx, findAgentsStatement(tx.store.dialect, len(ids)), ids...)
 		if err != nil {
 			return fmt.Errorf("write heartbeats: find agents: %w", err)
 		}
@@ -173,14 +225,14 @@ func upsertAgents(ctx context.Context, tx *Tx, rule string, chunk []HeartbeatWri
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("write heartbeats: find agents: %w", err)
 		}
-		for _, id := range ids {
-			if !existing[id.(string)] {
-				created[id.(string)] = true
+		for _, b := range chunk {
+			if b.HasConfigs && !existing[b.ID] {
+				created[b.ID] = true
 			}
 		}
 	}
 
-	args := make([]any, 0, agentColumns*len(chunk))
+	args := make([]any, 0, beatColumns*len(chunk))
 	for _, b := range chunk {
 		external := "[]"
 		if b.HasConfigs {
@@ -191,7 +243,7 @@ func upsertAgents(ctx context.Context, tx *Tx, rule string, chunk []HeartbeatWri
 			ms(b.FirstSeen), ms(b.LastSeen), b.Last.Errors, b.Last.Warnings, b.Last.Metrics,
 			b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics, external)
 	}
-	if _, err := tx.ExecContext(ctx, upsertStatement(tx.store.dialect, len(chunk)), args...); err != nil {
+	if err := tx.execPrepared(ctx, upsertStatement(tx.store.dialect, len(chunk)), args...); err != nil {
 		return fmt.Errorf("write heartbeats: upsert agents: %w", err)
 	}
 	return nil

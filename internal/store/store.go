@@ -61,6 +61,10 @@ type Store struct {
 	settingsMu     sync.RWMutex
 	settings       tc.Settings
 	settingsLoaded bool
+
+	// stmts holds statements of hot paths prepared once on the write pool,
+	// by query text (prepared; heartbeat.go).
+	stmts sync.Map
 }
 
 // IsPostgresURL reports whether dsn selects PostgreSQL.
@@ -233,6 +237,24 @@ func (s *Store) Now() time.Time { return s.now() }
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
 	return s.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// prepared returns q prepared on the write pool, preparing it on first use.
+// Parsing a statement with thousands of parameters costs more than running
+// it, so batch statements are prepared once and reused.
+func (s *Store) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.write.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
 }
 
 // Close closes both pools.
