@@ -102,8 +102,9 @@ func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) er
 	lq := newListQuery(r, "name", "asc", 25)
 	d := agentsData{Status: q.Get("status"), ConfigID: q.Get("configId"), RuleID: q.Get("reportingRuleId"), LabelID: q.Get("labelId")}
 	var l struct {
-		Items []Agent `json:"items"`
-		Total int     `json:"total"`
+		Items      []Agent `json:"items"`
+		Total      int     `json:"total"`
+		TotalExact *bool   `json:"totalExact"`
 	}
 	apiQ := lq.values(map[string]string{"status": d.Status, "configId": d.ConfigID, "reportingRuleId": d.RuleID, "labelId": d.LabelID})
 	if err := v.get("/api/agents?"+apiQ.Encode(), &l); err != nil {
@@ -118,6 +119,7 @@ func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) er
 		d.Rows = append(d.Rows, agentRow{Agent: a, StatusLabel: statusLabels[a.Status], Labels: idx.of(a.LabelIDs)})
 	}
 	lq.setTotal(l.Total, len(l.Items))
+	lq.Inexact = l.TotalExact != nil && !*l.TotalExact
 	d.Q = lq
 	var rl list[Rule]
 	v.get("/api/reporting-rules", &rl)

@@ -95,7 +95,8 @@ type listQuery struct {
 	Total     int
 	From, To  int
 	Pages     int
-	TotalNote string
+	// Inexact totals are lower bounds (the API stops counting at a cap).
+	Inexact bool
 }
 
 func newListQuery(r *http.Request, defSort, defOrder string, limit int) listQuery {
@@ -169,7 +170,8 @@ func (lq listQuery) AriaSort(col string) string {
 
 // Pager is the data of the pager partial.
 func (lq listQuery) Pager() map[string]any {
-	return map[string]any{"page": lq.Page, "pages": lq.Pages, "total": lq.Total, "from": lq.From, "to": lq.To, "url": lq.URL}
+	more := lq.Page < lq.Pages || (lq.Inexact && lq.To-lq.From+1 == lq.Limit)
+	return map[string]any{"page": lq.Page, "pages": lq.Pages, "total": lq.Total, "from": lq.From, "to": lq.To, "url": lq.URL, "more": more, "inexact": lq.Inexact}
 }
 
 type configRow struct {

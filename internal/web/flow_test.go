@@ -136,6 +136,15 @@ func TestBrowserFlow(t *testing.T) {
 		b.shot(t, "07-config-compare")
 	})
 
+	step("the plugin library inserts a plugin's sample", func(t *testing.T) {
+		b.open(t, configPath)
+		b.do(t, b.fill("#plugin-q", "mem"))
+		b.waitText(t, "#plugin-list", "inputs.mem")
+		b.do(t, click(`#plugin-list button[aria-label="Insert inputs.mem"]`))
+		b.waitJS(t, `document.querySelector("#f-toml").value.includes("[[inputs.mem]]")`)
+		b.shot(t, "08-config-plugin-library")
+	})
+
 	step("use this configuration builds the agent command", func(t *testing.T) {
 		b.open(t, configPath)
 		b.do(t, click("#use-button"), chromedp.WaitVisible(chromedp.CSS("#use-dialog")))
@@ -189,6 +198,13 @@ func TestBrowserFlow(t *testing.T) {
 		b.open(t, "/agents")
 		b.waitText(t, "#agents-table", "agent-web-1") // auto-refresh brings it in once flushed
 		b.waitText(t, "#total-agents", "1")
+		// A ticked row stays ticked across auto-refreshes.
+		b.do(t, click(`input[name=ids][value="agent-web-1"]`))
+		before := eval[string](t, b, `document.body.dataset.refreshed || "0"`)
+		b.waitJS(t, fmt.Sprintf(`(document.body.dataset.refreshed || "0") !== %q`, before))
+		if !eval[bool](t, b, `document.querySelector('input[name=ids][value="agent-web-1"]').checked && !document.getElementById("bulk").hidden`) {
+			t.Error("the selection was lost on refresh")
+		}
 		b.shot(t, "11-agents")
 		b.do(t, click(`a[href="/agents/agent-web-1"]`))
 		b.waitText(t, "main", "web-1")

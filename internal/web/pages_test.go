@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"io"
+	"time"
 	"net/http"
 	"strings"
 	"testing"
@@ -139,5 +140,18 @@ func TestStaticAssets(t *testing.T) {
 	r = apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/login?next=//evil.example/x"}), 200)
 	if strings.Contains(string(r.Body), "evil.example") {
 		t.Error("sign-in page keeps an off-site next URL")
+	}
+
+	// One-time links that cannot be used say so before asking for a password.
+	for _, path := range []string{"/invite/not-a-token", "/reset-password/not-a-token"} {
+		r := inst.Do(t, apptest.Req{Method: "GET", Path: path})
+		if r.StatusCode != 404 || !strings.Contains(string(r.Body), "cannot be used") || strings.Contains(string(r.Body), `type="password"`) {
+			t.Errorf("GET %s = %d, want the 404 page explaining the link", path, r.StatusCode)
+		}
+	}
+	_, token := inst.MustInvite(t, tc.RoleViewer, time.Hour)
+	r = apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/invite/" + token}), 200)
+	if !strings.Contains(string(r.Body), `type="password"`) {
+		t.Errorf("a valid invitation shows no password field")
 	}
 }

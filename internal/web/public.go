@@ -104,6 +104,8 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 type passwordData struct {
 	Token        string
 	PasswordHelp string
+	// Who the link is for, as the API describes it.
+	Username, Email, Role string
 }
 
 func (h *Handler) passwordHelp(r *http.Request) string {
@@ -130,18 +132,22 @@ func (h *Handler) setupPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) invitePage(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
-	if tok == "" {
-		tok = r.URL.Query().Get("token")
+	d := passwordData{Token: url.PathEscape(tok), PasswordHelp: h.passwordHelp(r)}
+	if err := h.call(r, http.MethodGet, "/api/invites/"+url.PathEscape(tok), nil, &d, nil); err != nil {
+		h.linkFailed(w, r, err, "This invitation link cannot be used", "Ask an administrator for a new invitation.")
+		return
 	}
-	h.renderPublic(w, r, http.StatusOK, "invite", "Accept invitation", passwordData{Token: url.PathEscape(tok), PasswordHelp: h.passwordHelp(r)})
+	h.renderPublic(w, r, http.StatusOK, "invite", "Accept invitation", d)
 }
 
 func (h *Handler) resetPage(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
-	if tok == "" {
-		tok = r.URL.Query().Get("token")
+	d := passwordData{Token: url.PathEscape(tok), PasswordHelp: h.passwordHelp(r)}
+	if err := h.call(r, http.MethodGet, "/api/password-resets/"+url.PathEscape(tok), nil, &d, nil); err != nil {
+		h.linkFailed(w, r, err, "This password reset link cannot be used", "Ask an administrator for a new link.")
+		return
 	}
-	h.renderPublic(w, r, http.StatusOK, "reset", "Reset password", passwordData{Token: url.PathEscape(tok), PasswordHelp: h.passwordHelp(r)})
+	h.renderPublic(w, r, http.StatusOK, "reset", "Reset password", d)
 }
 
 func (h *Handler) renderPublic(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
@@ -156,4 +162,18 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
 		caller = nil
 	}
 	h.errorPage(w, r, caller, http.StatusNotFound, "Page not found", "There is no page at "+r.URL.Path+".")
+}
+
+// linkFailed explains a one-time link that is unknown, used or expired.
+func (h *Handler) linkFailed(w http.ResponseWriter, r *http.Request, err error, heading, advice string) {
+	status, msg := http.StatusNotFound, advice
+	if ae, ok := err.(*apiError); ok {
+		if ae.Status == http.StatusGone || ae.Status == http.StatusNotFound {
+			status = ae.Status
+		}
+		if ae.Message != "" {
+			msg = ae.Message + ". " + advice
+		}
+	}
+	h.errorPage(w, r, nil, status, heading, msg)
 }

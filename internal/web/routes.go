@@ -19,11 +19,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /logout", h.logout)
 	m.HandleFunc("GET /setup", h.setupPage)
 	m.HandleFunc("GET /invite/{token}", h.invitePage)
-	m.HandleFunc("GET /invites/{token}", h.invitePage)
-	m.HandleFunc("GET /accept-invite", h.invitePage)
 	m.HandleFunc("GET /reset-password/{token}", h.resetPage)
-	m.HandleFunc("GET /password-reset/{token}", h.resetPage)
-	m.HandleFunc("GET /reset-password", h.resetPage)
 
 	// Signed-in pages, in navigation order.
 	m.HandleFunc("GET /configs", h.signedIn(read(tc.ResConfigs), h.configsPage))

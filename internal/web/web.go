@@ -168,7 +168,7 @@ func (h *Handler) call(r *http.Request, method, path string, body any, out any, 
 	req.RemoteAddr = r.RemoteAddr
 	req.Host = r.Host
 	req.TLS = r.TLS
-	for _, k := range []string{"Cookie", "User-Agent", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host"} {
+	for _, k := range []string{"Authorization", "Cookie", "User-Agent", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host"} {
 		if v := r.Header.Values(k); len(v) > 0 {
 			req.Header[k] = v
 		}

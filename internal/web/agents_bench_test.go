@@ -1,0 +1,78 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/apptest"
+)
+
+// BenchmarkAgentsPage renders the agents page (summary, chart, one page of
+// rows, filters) over a large fleet, next to the bare JSON list call the page
+// makes, in the same run. TC_BENCH_AGENTS sets the fleet size (default
+// 100,000; the figures in docs/ui.md use 1,000,000).
+//
+//	TC_BENCH_AGENTS=1000000 go test ./internal/web -run '^$' -bench AgentsPage -benchtime 50x
+func BenchmarkAgentsPage(b *testing.B) {
+	n := 100_000
+	if v, err := strconv.Atoi(os.Getenv("TC_BENCH_AGENTS")); err == nil && v > 0 {
+		n = v
+	}
+	inst := apptest.MustStart(b, apptest.DB{Name: "sqlite"})
+	ctx := context.Background()
+	statuses := []string{tc.AgentOK, tc.AgentOK, tc.AgentOK, tc.AgentWarn, tc.AgentFail, tc.AgentUndefined, tc.AgentNotReporting}
+	start := time.Now()
+	now := inst.Clock.Now()
+	for i := 0; i < n; {
+		batch := make([]*tc.Agent, 0, 10_000)
+		for ; i < n && len(batch) < cap(batch); i++ {
+			batch = append(batch, &tc.Agent{ID: fmt.Sprintf("agent-%07d", i), Hostname: fmt.Sprintf("host-%07d", i),
+				IP: "10.0.0.1", Version: "1.39.3", Status: statuses[i%len(statuses)], LastSeen: now.Add(-time.Duration(i%3600) * time.Second)})
+		}
+		if err := inst.Store.InsertAgents(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("seeded %d agents in %s", n, time.Since(start).Round(time.Millisecond))
+	client := inst.MustSession(b, inst.MustOwner(b))
+	get := func(b *testing.B, path string) {
+		resp, err := client.Get(inst.URL + path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("GET %s: %d", path, resp.StatusCode)
+		}
+	}
+	// Each page next to the API list call it makes (the floor it adds to).
+	cases := []struct{ name, query string }{
+		{"default", "sortBy=name&sortOrder=asc&page=1"},
+		{"page-2000-by-lastSeen", "sortBy=lastSeen&sortOrder=desc&page=2000"},
+		{"status-fail-by-hostname", "status=fail&sortBy=hostname&sortOrder=asc&page=1"},
+		{"search", "search=host-00042&sortBy=name&sortOrder=asc&page=1"},
+	}
+	type run struct{ name, path string }
+	var runs []run
+	for _, c := range cases {
+		runs = append(runs, run{"api/" + c.name, "/api/agents?limit=25&" + c.query}, run{"page/" + c.name, "/agents?" + c.query})
+	}
+	runs = append(runs, run{"api/summary", "/api/agents/summary"})
+	for _, bc := range runs {
+		b.Run(bc.name, func(b *testing.B) {
+			get(b, bc.path) // warm
+			b.ResetTimer()
+			for b.Loop() {
+				get(b, bc.path)
+			}
+		})
+	}
+}
