@@ -86,15 +86,15 @@ func (idx labelIndex) of(ids []string) []Label {
 
 // listQuery carries a list page's search, filter, sort and page.
 type listQuery struct {
-	URL       *url.URL
-	Search    string
-	Sort      string
-	Order     string
-	Page      int
-	Limit     int
-	Total     int
-	From, To  int
-	Pages     int
+	URL      *url.URL
+	Search   string
+	Sort     string
+	Order    string
+	Page     int
+	Limit    int
+	Total    int
+	From, To int
+	Pages    int
 	// Inexact totals are lower bounds (the API stops counting at a cap).
 	Inexact bool
 }

@@ -2,10 +2,10 @@ package web_test
 
 import (
 	"io"
-	"time"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/apptest"
