@@ -4,7 +4,9 @@ import "context"
 
 // Caller is the authenticated identity behind a request: a user signed in
 // with a session, or a user's API token. Permissions are the effective ones
-// (for a token, its requested permissions ∩ its owner's role).
+// (for a token, its requested permissions ∩ its owner's role). A Caller is
+// shared by every request of the same token (internal/auth caches it):
+// never modify one.
 type Caller struct {
 	User        *User
 	Token       *Token // nil for a session
