@@ -32,13 +32,17 @@ import (
 
 // Prebuilt header values, shared by every response (never mutated).
 var (
-	hdrTOML        = []string{"text/x-toml; charset=utf-8"}
-	hdrOctet       = []string{"application/octet-stream"}
-	hdrNoCache     = []string{"no-cache"}
-	hdrVary        = []string{"Accept, Accept-Encoding"}
-	hdrGzip        = []string{"gzip"}
+	hdrTOML    = []string{"text/x-toml; charset=utf-8"}
+	hdrOctet   = []string{"application/octet-stream"}
+	hdrNoCache = []string{"no-cache"}
+	hdrVary    = []string{"Accept, Accept-Encoding"}
+	hdrGzip    = []string{"gzip"}
+)
+
+// Bounds of the render cache; past them it forgets whole configs at random.
+const (
 	maxCachedItems = 50_000
-	maxCachedBytes = 64 << 20
+	maxCachedBytes = 64 << 20 // rendered bodies; gzip copies come on top
 )
 
 // rendered is one cached render: the body and everything its headers need.
