@@ -224,6 +224,42 @@ func TestBrowserFlow(t *testing.T) {
 		}
 	})
 
+	step("field errors from the API show next to the field", func(t *testing.T) {
+		b.open(t, "/constants")
+		b.do(t,
+			click(`[data-open="const-new"]`),
+			chromedp.WaitVisible(chromedp.CSS("#const-new")),
+			b.fill("#const-new #f-name", "Bad Name"),
+			b.fill("#const-new #f-value", "eu-west-1"),
+			click(`#const-new button[type=submit]`),
+		)
+		b.waitJS(t, `document.querySelector('#const-new [data-error-for="name"]').textContent.length > 0`)
+		if !eval[bool](t, b, `document.querySelector("#const-new #f-name").getAttribute("aria-invalid") === "true"`) {
+			t.Error("the name field is not marked invalid")
+		}
+		b.shot(t, "17-constant-field-error")
+		b.do(t,
+			b.fill("#const-new #f-name", "region"),
+			click(`#const-new button[type=submit]`),
+		)
+		b.waitText(t, "main table", "eu-west-1")
+		b.shot(t, "18-constants")
+		b.open(t, "/reporting-rules")
+		b.do(t,
+			click(`[data-open="rule-new"]`),
+			chromedp.WaitVisible(chromedp.CSS("#rule-new")),
+			b.fill("#rule-new input[name=name]", "batch hosts"),
+			b.fill("#rule-new input[name=notReportingAfterSeconds]", "3600"),
+			click(`#rule-new button[type=submit]`),
+		)
+		b.waitText(t, "main table", "batch hosts")
+		b.shot(t, "19-reporting-rules")
+		for _, p := range []struct{ path, name string }{{"/settings", "20-settings"}, {"/account", "21-account"}, {"/configs", "22-configs"}} {
+			b.open(t, p.path)
+			b.shot(t, p.name)
+		}
+	})
+
 	var inviteLink string
 	step("invite a viewer", func(t *testing.T) {
 		b.open(t, "/users")
