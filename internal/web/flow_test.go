@@ -14,9 +14,17 @@ import (
 // TestBrowserFlow drives real headless Chromium through the main journey of
 // an operator. Each step is a subtest: a failing step names itself, and the
 // steps before it still pass.
+// It runs on both databases; the SQLite run saves the screenshots.
 func TestBrowserFlow(t *testing.T) {
-	inst := apptest.MustStart(t, apptest.DB{Name: "sqlite"})
+	apptest.ForEachDB(t, browserFlow)
+}
+
+func browserFlow(t *testing.T, db apptest.DB) {
+	inst := apptest.MustStart(t, db)
 	b := newBrowser(t, inst.URL)
+	if db.Name != "sqlite" {
+		b.shotDir = ""
+	}
 	ok := true
 	step := func(name string, fn func(t *testing.T)) {
 		if !ok {
