@@ -129,6 +129,44 @@ func (s *Server) rollbackConfigVersion(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, c)
 }
 
+// patchConfigVersion edits a version's change note (the only mutable part
+// of a version).
+func (s *Server) patchConfigVersion(w http.ResponseWriter, r *http.Request) {
+	n, err := versionParam("version", r.PathValue("version"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var req struct {
+		Note *string `json:"note"`
+	}
+	if err := s.decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if req.Note == nil {
+		s.fail(w, r, tc.FieldErrorf("note", "note is required"))
+		return
+	}
+	if len([]rune(*req.Note)) > tc.MaxChangeNoteLen {
+		s.fail(w, r, tc.FieldErrorf("note", "note must be at most %d characters", tc.MaxChangeNoteLen))
+		return
+	}
+	id := r.PathValue("id")
+	v, err := s.Store.SetConfigVersionNote(r.Context(), id, n, *req.Note)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	current, err := s.Store.ConfigCurrentVersion(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, configVersionJSON{Version: v.Version, Note: v.Note, AuthorID: v.AuthorID, AuthorName: v.AuthorName,
+		CreatedAt: v.CreatedAt, Current: v.Version == current, TOML: &v.TOML})
+}
+
 // deleteConfigVersion removes one version; the current one and the last
 // remaining one are refused with 409.
 func (s *Server) deleteConfigVersion(w http.ResponseWriter, r *http.Request) {

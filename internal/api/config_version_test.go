@@ -98,6 +98,16 @@ func TestConfigVersions(t *testing.T) {
 			t.Errorf("version 2 = %+v", v2)
 		}
 
+		// The note of a version can be edited; nothing else changes.
+		r = apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: base + "/2", Token: token, Body: map[string]string{"note": "percpu off"}}), 200)
+		r.JSON(t, &v2)
+		if v2.Note != "percpu off" || v2.TOML != "[[inputs.cpu]]\n  percpu = false\n" || v2.Version != 2 {
+			t.Errorf("after note edit: %+v", v2)
+		}
+		if l := list(); l.Items[1].Note != "percpu off" || l.CurrentVersion != 3 {
+			t.Errorf("after note edit: list %+v", l)
+		}
+
 		// Diff from 1 to 3.
 		r = apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: base + "/diff?from=1&to=3", Token: token}), 200)
 		var d struct {
@@ -226,6 +236,10 @@ func TestConfigVersionsRejects(t *testing.T) {
 			{"POST", base + "/1/rollback", map[string]any{"nope": 1}, 400, "nope"},
 			{"POST", "/api/configs/no-such-config/versions/1/rollback", nil, 404, ""},
 			{"DELETE", base + "/9", nil, 404, ""},
+			{"PATCH", base + "/9", map[string]any{"note": "x"}, 404, ""},
+			{"PATCH", base + "/1", map[string]any{}, 400, "note"},
+			{"PATCH", base + "/1", map[string]any{"note": strings.Repeat("é", 1001)}, 400, "note"},
+			{"PATCH", "/api/configs/no-such-config/versions/1", map[string]any{"note": "x"}, 404, ""},
 			{"DELETE", "/api/configs/no-such-config/versions/1", nil, 404, ""},
 			{"POST", base + "/prune", map[string]any{}, 400, ""},
 			{"POST", base + "/prune", map[string]any{"beforeVersion": 2, "beforeTime": "2026-01-01T00:00:00Z"}, 400, ""},
@@ -313,6 +327,7 @@ func TestConfigAuthoringRoles(t *testing.T) {
 			{Method: "GET", Path: base, Want: read},
 			{Method: "GET", Path: base + "/1", Want: read},
 			{Method: "GET", Path: base + "/diff?from=1&to=2", Want: read},
+			{Method: "PATCH", Path: base + "/1", Body: map[string]string{"note": "n"}, Want: apptest.Statuses(200, 200, 200, 403, 401)},
 			{Method: "POST", Path: base + "/1/rollback", Fresh: fresh("/1/rollback", nil), Want: apptest.Statuses(200, 200, 200, 403, 401)},
 			{Method: "DELETE", Path: base + "/1", Fresh: fresh("/1", nil), Want: apptest.Statuses(204, 204, 204, 403, 401)},
 			{Method: "POST", Path: base + "/prune", Fresh: fresh("/prune", map[string]int{"beforeVersion": 3}), Want: apptest.Statuses(200, 200, 200, 403, 401)},

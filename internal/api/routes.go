@@ -36,6 +36,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/configs/{id}/versions", tc.Perm(tc.ResConfigs, tc.ActionRead), s.listConfigVersions)
 	s.handle("GET /api/configs/{id}/versions/diff", tc.Perm(tc.ResConfigs, tc.ActionRead), s.diffConfigVersions)
 	s.handle("GET /api/configs/{id}/versions/{version}", tc.Perm(tc.ResConfigs, tc.ActionRead), s.getConfigVersion)
+	s.handle("PATCH /api/configs/{id}/versions/{version}", tc.Perm(tc.ResConfigs, tc.ActionWrite), s.patchConfigVersion)
 	s.handle("POST /api/configs/{id}/versions/{version}/rollback", tc.Perm(tc.ResConfigs, tc.ActionWrite), s.rollbackConfigVersion)
 	s.handle("DELETE /api/configs/{id}/versions/{version}", tc.Perm(tc.ResConfigs, tc.ActionDelete), s.deleteConfigVersion)
 	s.handle("POST /api/configs/{id}/versions/prune", tc.Perm(tc.ResConfigs, tc.ActionDelete), s.pruneConfigVersions)

@@ -171,3 +171,27 @@ func (s *Store) RollbackConfig(ctx context.Context, configID string, version int
 	s.configsChanged([]string{configID})
 	return out, nil
 }
+
+// SetConfigVersionNote replaces a version's change note; the TOML, author
+// and time stay. Errors: ENOTFOUND (config or version).
+func (s *Store) SetConfigVersionNote(ctx context.Context, configID string, version int, note string) (*tc.ConfigVersion, error) {
+	err := s.withTx(ctx, func(tx *Tx) error {
+		if _, err := currentVersion(ctx, tx, configID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE config_versions SET note = $1 WHERE config_id = $2 AND version = $3`, note, configID, version)
+		if err != nil {
+			return fmt.Errorf("set config version note: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("set config version note: %w", err)
+		} else if n == 0 {
+			return tc.Errorf(tc.ENOTFOUND, "config version %d not found", version)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.ConfigVersion(ctx, configID, version)
+}
