@@ -168,6 +168,7 @@ type FleetSample = tc.FleetHealthSample
 // status, in an SVG rendered on the server (no JavaScript needed).
 func fleetChart(samples []FleetSample, now time.Time) template.HTML {
 	const w, hgt, left, bottom, top = 900.0, 180.0, 48.0, 22.0, 8.0
+	samples = thin(samples, 288)
 	plotW, plotH := w-left-8, hgt-bottom-top
 	from := now.Add(-24 * time.Hour)
 	maxTotal := int64(0)
@@ -235,4 +236,21 @@ func fleetChart(samples []FleetSample, now time.Time) template.HTML {
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// thin keeps at most n samples, evenly spread and always the latest, so a
+// day of one-minute ticks draws as a few hundred points.
+func thin(samples []FleetSample, n int) []FleetSample {
+	if len(samples) <= n {
+		return samples
+	}
+	step := (len(samples) + n - 1) / n
+	out := make([]FleetSample, 0, n+1)
+	for i := 0; i < len(samples); i += step {
+		out = append(out, samples[i])
+	}
+	if last := samples[len(samples)-1]; out[len(out)-1].At != last.At {
+		out = append(out, last)
+	}
+	return out
 }

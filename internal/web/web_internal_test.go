@@ -98,3 +98,18 @@ func TestFleetChart(t *testing.T) {
 		}
 	}
 }
+
+func TestFleetChartThinsADay(t *testing.T) {
+	now := time.Date(2026, 1, 2, 12, 0, 0, 0, time.UTC)
+	var samples []FleetSample
+	for i := 0; i < 1440; i++ {
+		samples = append(samples, FleetSample{At: now.Add(time.Duration(i-1439) * time.Minute), AgentSummary: tc.AgentSummary{Total: 10, OK: 10}})
+	}
+	got := thin(samples, 288)
+	if len(got) > 289 || got[len(got)-1].At != now || got[0].At != samples[0].At {
+		t.Errorf("thin kept %d samples from %s to %s", len(got), got[0].At, got[len(got)-1].At)
+	}
+	if size := len(fleetChart(samples, now)); size > 40_000 {
+		t.Errorf("a day of samples draws %d bytes of SVG, want under 40 kB", size)
+	}
+}
