@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/telegrafcontroller/tc"
 )
@@ -44,14 +46,52 @@ var agentSortColumns = map[string]string{
 	tc.AgentSortHostname: "a.hostname",
 }
 
-// TotalCountCap is where a counted (not maintained) list total stops: beyond
+// totalCountCap is where a counted (not maintained) list total stops: beyond
 // it, counting a search or a config or label filter over a large fleet would
 // cost more than the page itself.
-const TotalCountCap = 10000
+var totalCountCap = 10000
+
+// driveLimitOverride, when not negative, replaces the computed drive limit
+// (tests force each plan with it).
+var driveLimitOverride int64 = -1
+
+// driveLimit is the number of matching agents up to which a filter drives
+// the list query (its rows are fetched through its index, then sorted).
+// With more matches the query walks the sort order's index and checks the
+// filters row by row, finding `rows` matches after about rows×total/matches
+// rows. The two costs meet at sqrt(rows×total): a page never reads more than
+// that (5,000 rows for the first page of a million agents).
+func driveLimit(rows int, total int64) int64 {
+	if driveLimitOverride >= 0 {
+		return driveLimitOverride
+	}
+	return max(100, int64(math.Sqrt(float64(rows)*float64(total))))
+}
+
+// agentCond is one filter of the agent list in its SQL forms. The database
+// planners cannot see, for a given value, whether a filter matches ten
+// agents or half the fleet (SQLite keeps no per-value statistics), so
+// ListAgents estimates each filter cheaply and picks the form itself.
+type agentCond struct {
+	// indexed finds the matching rows through an index (nil if it cannot).
+	indexed func(arg func(any) string) string
+	// probe checks one row and never drives the query.
+	probe func(arg func(any) string) string
+	// from, join and link drive a count: the rows of the driver's own
+	// tables (from, filtered by join) are read in index order and joined to
+	// agents by link, so that the count's LIMIT stops the reading. An empty
+	// from means agents itself, filtered by join.
+	from string
+	join func(arg func(any) string) string
+	link string
+	// recheck: the driver's rows are candidates; probe decides.
+	recheck bool
+	est     int64 // matches, capped at the drive limit + 1; -1 unknown
+}
 
 // ListAgents returns one page of agents matching f and how many match.
 // Totals for filters on status and reporting rule alone come from the
-// maintained counters; others are counted up to TotalCountCap.
+// maintained counters; others are counted up to totalCountCap.
 func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList, error) {
 	col, ok := agentSortColumns[f.SortBy]
 	if f.SortBy == "" {
@@ -60,7 +100,42 @@ func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList
 	if !ok {
 		return nil, tc.FieldErrorf("sortBy", "sortBy must be one of name, status, lastSeen, hostname")
 	}
-	where, args := agentWhere(f)
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 25
+	}
+	offset := max(f.Offset, 0)
+	fleet, err := s.countAgents(ctx, "", "")
+	if err != nil {
+		return nil, err
+	}
+	drive := driveLimit(offset+limit, fleet)
+	conds, err := s.agentConds(ctx, f, drive)
+	if err != nil {
+		return nil, err
+	}
+	// The driver is the most selective filter when it is selective enough;
+	// a status filter under a status sort always drives, as its index
+	// yields the rows already in order.
+	driver := -1
+	for i, c := range conds {
+		if c.indexed != nil && c.est >= 0 && c.est <= drive && (driver < 0 || c.est < conds[driver].est) {
+			driver = i
+		}
+	}
+	if f.SortBy == tc.AgentSortStatus && f.Status != "" {
+		driver = 0 // agentConds puts the status filter first
+	}
+	var where []string
+	var args []any
+	arg := placeholder(&args)
+	for i, c := range conds {
+		if i == driver {
+			where = append(where, c.indexed(arg))
+		} else {
+			where = append(where, c.probe(arg))
+		}
+	}
 	dir := "ASC"
 	if f.Desc {
 		dir = "DESC"
@@ -69,12 +144,8 @@ func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList
 	if col != "a.id" {
 		order += ", a.id " + dir
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 25
-	}
-	q := `SELECT ` + agentColumns + ` FROM agents a` + where + ` ORDER BY ` + order +
-		` LIMIT ` + strconv.Itoa(limit) + ` OFFSET ` + strconv.Itoa(max(f.Offset, 0))
+	q := `SELECT ` + agentColumns + ` FROM agents a` + whereClause(where) + ` ORDER BY ` + order +
+		` LIMIT ` + strconv.Itoa(limit) + ` OFFSET ` + strconv.Itoa(offset)
 	rows, err := s.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list agents: %w", err)
@@ -103,49 +174,202 @@ func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList
 		list.Total, list.TotalExact = n, true
 		return list, nil
 	}
-	// Counting stops at the cap: the inner LIMIT lets the database stop
-	// scanning.
-	var n int64
-	err = s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM agents a`+where+
-		` LIMIT `+strconv.Itoa(TotalCountCap+1)+`) t`, args...).Scan(&n)
+	n, err := s.countMatches(ctx, conds)
 	if err != nil {
-		return nil, fmt.Errorf("count agents: %w", err)
+		return nil, err
 	}
-	list.Total, list.TotalExact = min(n, TotalCountCap), n <= TotalCountCap
+	list.Total, list.TotalExact = min(n, int64(totalCountCap)), n <= int64(totalCountCap)
 	return list, nil
 }
 
-// agentWhere builds the WHERE clause of f's filters with $n placeholders.
-func agentWhere(f tc.AgentFilter) (string, []any) {
-	var conds []string
+// countMatches counts agents matching conds up to totalCountCap+1, reading
+// from the most selective filter's index so that the LIMIT stops the
+// reading. The join order is forced: CROSS JOIN on SQLite; on PostgreSQL a
+// LATERAL lookup, as its planner would otherwise hash-join the whole fleet.
+func (s *Store) countMatches(ctx context.Context, conds []agentCond) (int64, error) {
+	driver := -1
+	for i, c := range conds {
+		if c.join != nil && c.est >= 0 && (driver < 0 || c.est < conds[driver].est) {
+			driver = i
+		}
+	}
 	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
+	arg := placeholder(&args)
+	var onAgents []string
+	for i, c := range conds {
+		if i != driver || c.recheck {
+			onAgents = append(onAgents, c.probe(arg))
+		}
 	}
-	if f.Status != "" {
-		conds = append(conds, "a.status = "+arg(f.Status))
+	inner := "SELECT 1 FROM agents a" + whereClause(onAgents)
+	if driver >= 0 {
+		c := conds[driver]
+		switch {
+		case c.from != "" && len(onAgents) == 0:
+			// A label or config alone: its rows name existing agents (the
+			// foreign key cascades), so the index alone counts them.
+			inner = "SELECT 1 FROM " + c.from + " WHERE " + c.join(arg)
+		case c.from == "":
+			inner = "SELECT 1 FROM agents a" + whereClause(append([]string{c.join(arg)}, onAgents...))
+		case s.dialect == Postgres:
+			inner = "SELECT 1 FROM " + c.from + " CROSS JOIN LATERAL (SELECT 1 FROM agents a" +
+				whereClause(append([]string{c.link}, onAgents...)) + " LIMIT 1) m WHERE " + c.join(arg)
+		default:
+			inner = "SELECT 1 FROM " + c.from + " CROSS JOIN agents a" +
+				whereClause(append([]string{c.join(arg), c.link}, onAgents...))
+		}
 	}
-	if f.ReportingRuleID != "" {
-		conds = append(conds, "a.reporting_rule_id = "+arg(f.ReportingRuleID))
+	var n int64
+	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+inner+` LIMIT `+strconv.Itoa(totalCountCap+1)+`) t`, args...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count agents: %w", err)
 	}
-	if f.ConfigID != "" {
-		conds = append(conds, "a.id IN (SELECT agent_id FROM agent_configs WHERE config_id = "+arg(f.ConfigID)+")")
-	}
-	if f.LabelID != "" {
-		conds = append(conds, "a.id IN (SELECT agent_id FROM agent_labels WHERE label_id = "+arg(f.LabelID)+")")
-	}
-	if f.Search != "" {
-		p := arg("%" + likeEscape(strings.ToLower(f.Search)) + "%")
-		conds = append(conds, "(lower(a.id) LIKE "+p+" ESCAPE '\\' OR lower(a.hostname) LIKE "+p+" ESCAPE '\\' OR a.ip LIKE "+p+" ESCAPE '\\')")
-	}
-	if len(conds) == 0 {
-		return "", nil
-	}
-	return " WHERE " + strings.Join(conds, " AND "), args
+	return n, nil
 }
 
-// likeEscape escapes LIKE wildcards so that a search is a plain substring.
+// agentConds turns f's filters into conditions with their estimates: status
+// and rule from the maintained counters, labels, configs and searches by
+// counting their index entries up to drive+1. The status filter, when there
+// is one, comes first.
+func (s *Store) agentConds(ctx context.Context, f tc.AgentFilter, drive int64) ([]agentCond, error) {
+	var conds []agentCond
+	capped := strconv.FormatInt(drive+1, 10)
+	equal := func(column, value string) agentCond {
+		indexed := func(arg func(any) string) string { return column + " = " + arg(value) }
+		return agentCond{
+			indexed: indexed,
+			// The concatenation hides the column from the planner.
+			probe: func(arg func(any) string) string { return "(" + column + " || '') = " + arg(value) },
+			join:  indexed,
+		}
+	}
+	for _, e := range []struct{ column, value, rule, status string }{
+		{"a.status", f.Status, "", f.Status},
+		{"a.reporting_rule_id", f.ReportingRuleID, f.ReportingRuleID, ""},
+	} {
+		if e.value == "" {
+			continue
+		}
+		c := equal(e.column, e.value)
+		n, err := s.countAgents(ctx, e.rule, e.status)
+		if err != nil {
+			return nil, err
+		}
+		c.est = min(n, drive+1)
+		conds = append(conds, c)
+	}
+	link := func(table, column, value string) (agentCond, error) {
+		c := agentCond{
+			indexed: func(arg func(any) string) string {
+				return "a.id IN (SELECT agent_id FROM " + table + " WHERE " + column + " = " + arg(value) + ")"
+			},
+			probe: func(arg func(any) string) string {
+				return "EXISTS (SELECT 1 FROM " + table + " l WHERE l.agent_id = a.id AND l." + column + " = " + arg(value) + ")"
+			},
+			from: table + " d",
+			join: func(arg func(any) string) string { return "d." + column + " = " + arg(value) },
+			link: "a.id = d.agent_id",
+		}
+		err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+table+` WHERE `+column+` = $1 LIMIT `+
+			capped+`) t`, value).Scan(&c.est)
+		if err != nil {
+			return c, fmt.Errorf("estimate agent filter: %w", err)
+		}
+		return c, nil
+	}
+	if f.ConfigID != "" {
+		c, err := link("agent_configs", "config_id", f.ConfigID)
+		if err != nil {
+			return nil, err
+		}
+		conds = append(conds, c)
+	}
+	if f.LabelID != "" {
+		c, err := link("agent_labels", "label_id", f.LabelID)
+		if err != nil {
+			return nil, err
+		}
+		conds = append(conds, c)
+	}
+	if f.Search != "" {
+		c, err := s.searchCond(ctx, strings.ToLower(f.Search), capped)
+		if err != nil {
+			return nil, err
+		}
+		conds = append(conds, c)
+	}
+	return conds, nil
+}
+
+// searchCond matches term as a substring of the id, hostname or IP. The
+// trigram index (migration 0061) finds candidates for terms of three
+// characters or more; the exact check on the agent row decides, so LIKE
+// wildcards in the term never widen the match.
+func (s *Store) searchCond(ctx context.Context, term, capped string) (agentCond, error) {
+	pos := "instr(lower(a.id), %[1]s) > 0 OR instr(lower(a.hostname), %[1]s) > 0 OR instr(a.ip, %[1]s) > 0"
+	candidates := `SELECT k.agent_id FROM agent_search x JOIN agent_search_keys k ON k.key = x.rowid WHERE agent_search MATCH %s`
+	from, join, link := "agent_search x CROSS JOIN agent_search_keys k", "agent_search MATCH %s AND k.key = x.rowid", "a.id = k.agent_id"
+	pattern := trigramQuery(term)
+	if s.dialect == Postgres {
+		pos = "strpos(lower(a.id), %[1]s) > 0 OR strpos(lower(a.hostname), %[1]s) > 0 OR strpos(a.ip, %[1]s) > 0"
+		candidates = `SELECT agent_id FROM agent_search WHERE terms LIKE %s`
+		from, join, link = "agent_search x", "x.terms LIKE %s", "a.id = x.agent_id"
+		pattern = "%" + likeEscape(term) + "%"
+	}
+	c := agentCond{
+		probe: func(arg func(any) string) string { return "(" + fmt.Sprintf(pos, arg(term)) + ")" },
+		est:   -1,
+	}
+	if utf8.RuneCountInString(term) < 3 || strings.ContainsRune(term, '\n') {
+		return c, nil // no trigram to look up: walk and check
+	}
+	c.indexed = func(arg func(any) string) string {
+		return "a.id IN (" + fmt.Sprintf(candidates, arg(pattern)) + ") AND " + c.probe(arg)
+	}
+	c.from, c.link, c.recheck = from, link, true
+	c.join = func(arg func(any) string) string { return fmt.Sprintf(join, arg(pattern)) }
+	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+fmt.Sprintf(candidates, "$1")+` LIMIT `+capped+`) t`, pattern).Scan(&c.est)
+	if err != nil {
+		return c, fmt.Errorf("estimate agent search: %w", err)
+	}
+	return c, nil
+}
+
+// trigramQuery is an FTS5 query matching rows that hold every trigram of
+// term. FTS5 reads such an AND incrementally, seeking in long doclists, where
+// a LIKE or a phrase reads every doclist whole; positions do not matter as
+// the exact check follows.
+func trigramQuery(term string) string {
+	r := []rune(term)
+	seen := map[string]bool{}
+	var parts []string
+	for i := 0; i+3 <= len(r); i++ {
+		t := string(r[i : i+3])
+		if !seen[t] {
+			seen[t] = true
+			parts = append(parts, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
+		}
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// placeholder returns a function that appends a query argument to args and
+// returns its $n placeholder.
+func placeholder(args *[]any) func(any) string {
+	return func(v any) string {
+		*args = append(*args, v)
+		return "$" + strconv.Itoa(len(*args))
+	}
+}
+
+func whereClause(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(conds, " AND ")
+}
+
+// likeEscape escapes LIKE wildcards with PostgreSQL's default escape, a backslash.
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

@@ -81,6 +81,12 @@ func (s *Store) SweepAgentStatus(ctx context.Context, startedAt time.Time) (Swee
 	return sw, err
 }
 
+// CompactAgentCounts folds the agent counters now (the scheduler does it at
+// every tick; the agents benchmark after seeding).
+func (s *Store) CompactAgentCounts(ctx context.Context) error {
+	return s.withTx(ctx, func(tx *Tx) error { return tx.compactAgentCounts(ctx) })
+}
+
 // compactAgentCounts folds the counter rows into one per key and drops
 // zeros. On PostgreSQL the triggers append rows; the data-modifying CTE runs
 // on one snapshot, so rows appended by transactions that commit meanwhile

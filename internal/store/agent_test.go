@@ -1,0 +1,113 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/apptest"
+	"github.com/telegrafcontroller/tc/internal/store"
+)
+
+// TestListAgentsPlansAgree runs every filter and sort with each filter
+// driving the query (fetched by index, then sorted) and with none driving
+// (walking the sort order): the plan choice must never change the answer.
+func TestListAgentsPlansAgree(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		s := MustOpen(t, db)
+		ctx := context.Background()
+		for _, q := range []string{
+			`INSERT INTO labels (id, name, color, created_at, updated_at) VALUES ('l1', 'one', '#000000', 0, 0)`,
+			`INSERT INTO reporting_rules (id, name, not_reporting_after_seconds, created_at, updated_at) VALUES ('r2', 'two', 60, 0, 0)`,
+		} {
+			if _, err := s.WithTxExec(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		statuses := tc.AgentStatuses
+		base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		var agents []*tc.Agent
+		for i := range 200 {
+			a := &tc.Agent{
+				ID:       fmt.Sprintf("Agent_%03d", i),
+				Hostname: fmt.Sprintf("web-%03d.EXAMPLE", (i*37)%200),
+				IP:       fmt.Sprintf("10.%d.0.%d", i%4, i),
+				Status:   statuses[i%len(statuses)],
+				LastSeen: base.Add(time.Duration((i*53)%200) * time.Second),
+			}
+			if i%3 == 0 {
+				a.ReportingRuleID = "r2"
+			}
+			if i%4 == 1 {
+				a.LabelIDs = []string{"l1"}
+			}
+			if i%5 == 2 {
+				a.ConfigIDs = []string{"c1"}
+			}
+			agents = append(agents, a)
+		}
+		if err := s.InsertAgents(ctx, agents); err != nil {
+			t.Fatal(err)
+		}
+		filters := []tc.AgentFilter{
+			{}, {Status: "warn"}, {ReportingRuleID: "r2"}, {LabelID: "l1"}, {ConfigID: "c1"},
+			{Search: "web-01"}, {Search: "AGENT_1"}, {Search: "_1"}, {Search: "10.2.0."}, {Search: "x"}, {Search: "nothing"}, {Search: `"a*-^`}, {Search: "01.ex"},
+			{Status: "ok", ReportingRuleID: "r2", LabelID: "l1"},
+			{Status: "fail", ConfigID: "c1", Search: "example"},
+			{ReportingRuleID: "r2", LabelID: "l1", ConfigID: "c1", Search: "agent"},
+		}
+		sorts := []string{tc.AgentSortName, tc.AgentSortStatus, tc.AgentSortLastSeen, tc.AgentSortHostname}
+		run := func(f tc.AgentFilter) ([]string, int64, bool) {
+			t.Helper()
+			l, err := s.ListAgents(ctx, f)
+			if err != nil {
+				t.Fatalf("%+v: %v", f, err)
+			}
+			var ids []string
+			for _, a := range l.Items {
+				ids = append(ids, a.ID)
+			}
+			return ids, l.Total, l.TotalExact
+		}
+		for _, f := range filters {
+			for _, sort := range sorts {
+				for _, desc := range []bool{false, true} {
+					for _, offset := range []int{0, 7} {
+						f.SortBy, f.Desc, f.Offset, f.Limit = sort, desc, offset, 10
+						wantIDs, wantTotal, _ := run(f)
+						for _, drive := range []int64{0, 1_000_000} {
+							restore := store.SetListTuning(drive, 10000)
+							ids, total, exact := run(f)
+							restore()
+							if !slices.Equal(ids, wantIDs) || total != wantTotal || !exact {
+								t.Errorf("%+v with drive limit %d: %v total %d exact %v, want %v total %d",
+									f, drive, ids, total, exact, wantIDs, wantTotal)
+							}
+						}
+					}
+				}
+			}
+		}
+		// Counted totals stop at the cap and say so; maintained ones do not.
+		restore := store.SetListTuning(5000, 20)
+		defer restore()
+		for _, c := range []struct {
+			f     tc.AgentFilter
+			total int64
+			exact bool
+		}{
+			{tc.AgentFilter{LabelID: "l1"}, 20, false},
+			{tc.AgentFilter{Search: "agent"}, 20, false},
+			{tc.AgentFilter{Search: "agent_19"}, 10, true}, // Agent_190 to Agent_199
+			{tc.AgentFilter{Status: "ok"}, 40, true},
+			{tc.AgentFilter{}, 200, true},
+		} {
+			if _, total, exact := run(c.f); total != c.total || exact != c.exact {
+				t.Errorf("%+v: total %d exact %v, want %d %v", c.f, total, exact, c.total, c.exact)
+			}
+		}
+	})
+}
