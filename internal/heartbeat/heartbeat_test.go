@@ -364,6 +364,23 @@ func TestHeartbeatStatusAndCoalescing(t *testing.T) {
 		if a := mustAgent(t, inst, "c"); a.Status != "warn" || a.Reported != "warn" {
 			t.Errorf("status, reported = %q, %q; want warn, warn", a.Status, a.Reported)
 		}
+		// The same again: nothing but liveness changed, and still the status
+		// comes back at once.
+		if _, err := inst.Store.WithTxExec(ctx, `UPDATE agents SET status = 'not_reporting' WHERE id = $1`, "c"); err != nil {
+			t.Fatal(err)
+		}
+		inst.Clock.Advance(time.Second)
+		mustBeat(t, inst, tok, `{"id":"c","version":"v2","status":"WARN","statistics":{"errors":0,"warnings":0,"metrics":7}}`)
+		flush(t, inst)
+		if a := mustAgent(t, inst, "c"); a.Status != "warn" || a.Last.Metrics != 7 || a.Total.Metrics != 40 || a.LastSeen != inst.Clock.Now().UnixMilli() {
+			t.Errorf("status %q, last metrics %d, total %d, last_seen %d; want warn, 7, 40, %d", a.Status, a.Last.Metrics, a.Total.Metrics, a.LastSeen, inst.Clock.Now().UnixMilli())
+		}
+		inst.Clock.Advance(time.Second)
+		mustBeat(t, inst, tok, `{"id":"c","version":"v2","status":"WARN","statistics":{"errors":1,"warnings":0,"metrics":2}}`)
+		flush(t, inst)
+		if a := mustAgent(t, inst, "c"); a.Status != "warn" || a.Last != (tc.HeartbeatStats{Errors: 1, Metrics: 2}) || a.Total.Metrics != 42 || a.LastSeen != inst.Clock.Now().UnixMilli() {
+			t.Errorf("liveness update: status %q, last %+v, total metrics %d, last_seen %d; want warn, {1 0 2}, 42, %d", a.Status, a.Last, a.Total.Metrics, a.LastSeen, inst.Clock.Now().UnixMilli())
+		}
 
 		// At most 200 log entries are kept, newest first, across beats.
 		var entries []string

@@ -21,8 +21,10 @@ import (
 // agents are pending, whichever comes first.
 //
 // Between flushes memory holds only the agents that beat since the last
-// flush. The one thing kept per known agent is a 64-bit digest of its last
-// written config sources (links), so that unchanged links cost nothing.
+// flush. What is kept per known agent is two 64-bit digests of what was last
+// written (hostname, ip, version, status; config sources), about 40 bytes
+// with the map's overhead: an agent whose digests match gets a narrow
+// liveness update, and unchanged links cost nothing.
 type Ingester struct {
 	Store     *store.Store
 	Metrics   *metrics.Metrics
@@ -40,7 +42,7 @@ type Ingester struct {
 
 	// flushMu serializes flushes; links and seed belong to the flusher.
 	flushMu sync.Mutex
-	links   map[uint64]uint64 // hash(agent id) -> digest of written config sources
+	written map[uint64]digests // hash(agent id) -> what was last written
 	seed    maphash.Seed
 }
 
@@ -56,7 +58,7 @@ func (g *Ingester) Start() {
 		g.Logger = slog.New(slog.DiscardHandler)
 	}
 	g.pending = make(map[string]*tc.AgentBeat)
-	g.links = make(map[uint64]uint64)
+	g.written = make(map[uint64]digests)
 	g.seed = maphash.MakeSeed()
 	g.kick = make(chan struct{}, 1)
 	g.stop = make(chan struct{})
@@ -128,16 +130,22 @@ func (g *Ingester) Flush(ctx context.Context) error {
 	}
 	start := time.Now()
 	writes := make([]store.HeartbeatWrite, 0, len(batch))
-	digests := make([]uint64, 0, len(batch))
+	keys := make([]uint64, 0, len(batch))
+	digs := make([]digests, 0, len(batch))
 	for _, b := range batch {
 		w := store.HeartbeatWrite{AgentBeat: b}
-		var d uint64
+		key := maphash.String(g.seed, b.ID)
+		d := g.digest(b)
+		old, known := g.written[key]
 		if b.HasConfigs {
-			d = maphash.String(g.seed, strings.Join(b.Configs, "\n"))
-			w.WriteLinks = g.links[maphash.String(g.seed, b.ID)] != d
+			w.WriteLinks = !known || old.links != d.links
+		} else {
+			d.links = old.links
 		}
+		w.LivenessOnly = known && old == d
 		writes = append(writes, w)
-		digests = append(digests, d)
+		keys = append(keys, key)
+		digs = append(digs, d)
 	}
 	// Sorted by id: rows go into the B-trees in key order, and concurrent
 	// writers on PostgreSQL lock rows in one order.
@@ -168,10 +176,8 @@ func (g *Ingester) Flush(ctx context.Context) error {
 		}
 		return err
 	}
-	for i, w := range writes {
-		if w.HasConfigs {
-			g.links[maphash.String(g.seed, w.ID)] = digests[i]
-		}
+	for i, key := range keys {
+		g.written[key] = digs[i]
 	}
 	if g.Metrics != nil {
 		g.Metrics.HeartbeatFlushSize.Observe(float64(len(batch)))
@@ -179,6 +185,33 @@ func (g *Ingester) Flush(ctx context.Context) error {
 		g.Metrics.HeartbeatPending.Set(float64(g.Pending()))
 	}
 	return nil
+}
+
+// digests identify what a full write stores for an agent, apart from
+// last_seen and the statistics.
+type digests struct {
+	meta  uint64 // hostname, ip, version, status
+	links uint64 // config sources; 0 when never reported
+}
+
+func (g *Ingester) digest(b *tc.AgentBeat) digests {
+	var h maphash.Hash
+	h.SetSeed(g.seed)
+	for _, s := range []string{b.Hostname, b.IP, b.Version, b.Status} {
+		h.WriteString(s)
+		h.WriteByte(0)
+	}
+	d := digests{meta: h.Sum64()}
+	if b.HasConfigs {
+		h.Reset()
+		h.WriteByte(1) // so that an empty list differs from none
+		for _, s := range b.Configs {
+			h.WriteString(s)
+			h.WriteByte(0)
+		}
+		d.links = h.Sum64()
+	}
+	return d
 }
 
 // Close refuses further beats, stops the loop and flushes what is pending:

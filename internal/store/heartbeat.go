@@ -58,6 +58,12 @@ type HeartbeatWrite struct {
 	// to be replaced from Configs. They are written anyway when the agent
 	// row is new, so a deleted agent that keeps beating gets them back.
 	WriteLinks bool
+	// LivenessOnly says hostname, ip, version, status and config sources
+	// are those last written for this agent, so only last_seen and the
+	// statistics change: a narrower update that leaves the indexes on
+	// status and hostname alone. An agent whose row is gone or marked
+	// not_reporting gets the full write anyway.
+	LivenessOnly bool
 }
 
 // WriteHeartbeats writes a batch of heartbeats in one transaction: agents
@@ -71,31 +77,49 @@ func (s *Store) WriteHeartbeats(ctx context.Context, beats []HeartbeatWrite) err
 	}
 	// Prepare before the transaction: on SQLite the transaction holds the
 	// only write connection, which a prepare on the pool would wait for.
-	for start := 0; start < len(beats); {
-		n := chunkSize(len(beats) - start)
-		if _, err := s.prepared(ctx, upsertStatement(s.dialect, n)); err != nil {
-			return fmt.Errorf("write heartbeats: prepare: %w", err)
+	for _, n := range chunkSizes {
+		for _, q := range []string{upsertStatement(s.dialect, n), findAgentsStatement(s.dialect, n), livenessStatement(s.dialect, n)} {
+			if _, err := s.prepared(ctx, q); err != nil {
+				return fmt.Errorf("write heartbeats: prepare: %w", err)
+			}
 		}
-		if _, err := s.prepared(ctx, findAgentsStatement(s.dialect, n)); err != nil {
-			return fmt.Errorf("write heartbeats: prepare: %w", err)
+	}
+	var live, full []HeartbeatWrite
+	for _, b := range beats {
+		if b.LivenessOnly {
+			live = append(live, b)
+		} else {
+			full = append(full, b)
 		}
-		start += n
 	}
 	return s.withTx(ctx, func(tx *Tx) error {
+		updated := make(map[string]bool, len(live))
+		for start := 0; start < len(live); {
+			n := chunkSize(len(live) - start)
+			if err := updateLiveness(ctx, tx, live[start:start+n], updated); err != nil {
+				return err
+			}
+			start += n
+		}
+		for _, b := range live {
+			if !updated[b.ID] {
+				full = append(full, b)
+			}
+		}
 		rule := tc.DefaultReportingRuleID
 		err := tx.QueryRowContext(ctx, `SELECT id FROM reporting_rules WHERE is_default`).Scan(&rule)
 		if err != nil && err != sql.ErrNoRows {
 			return fmt.Errorf("write heartbeats: default rule: %w", err)
 		}
 		created := make(map[string]bool)
-		for start := 0; start < len(beats); {
-			n := chunkSize(len(beats) - start)
-			if err := upsertAgents(ctx, tx, rule, beats[start:start+n], created); err != nil {
+		for start := 0; start < len(full); {
+			n := chunkSize(len(full) - start)
+			if err := upsertAgents(ctx, tx, rule, full[start:start+n], created); err != nil {
 				return err
 			}
 			start += n
 		}
-		if err := writeLinks(ctx, tx, beats, created); err != nil {
+		if err := writeLinks(ctx, tx, full, created); err != nil {
 			return err
 		}
 		for _, b := range beats {
@@ -107,6 +131,70 @@ func (s *Store) WriteHeartbeats(ctx context.Context, beats []HeartbeatWrite) err
 		}
 		return nil
 	})
+}
+
+// livenessColumns is the number of values per row of livenessStatement.
+const livenessColumns = 8
+
+// livenessStatement updates last_seen and the statistics of n agents that
+// exist and are not marked not_reporting, returning the ids it updated.
+// VALUES columns are column1..column8 on both databases; the casts give
+// PostgreSQL the parameter types.
+func livenessStatement(d Dialect, n int) string {
+	key := upsertKey{d, -n}
+	if q, ok := upsertSQL.Load(key); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	b.WriteString(`UPDATE agents SET
+	last_seen = CASE WHEN v.column2 > agents.last_seen THEN v.column2 ELSE agents.last_seen END,
+	last_errors = v.column3, last_warnings = v.column4, last_metrics = v.column5,
+	total_errors = agents.total_errors + v.column6,
+	total_warnings = agents.total_warnings + v.column7,
+	total_metrics = agents.total_metrics + v.column8
+FROM (VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		p := 1 + i*livenessColumns
+		b.WriteString("(CAST(" + bind(d, p) + " AS TEXT)")
+		for c := 1; c < livenessColumns; c++ {
+			b.WriteString(", CAST(" + bind(d, p+c) + " AS BIGINT)")
+		}
+		b.WriteString(")")
+	}
+	b.WriteString(`) AS v
+WHERE agents.id = v.column1 AND agents.status <> 'not_reporting'
+RETURNING agents.id`)
+	upsertSQL.Store(key, b.String())
+	return b.String()
+}
+
+// updateLiveness runs livenessStatement for chunk and records the agents it
+// updated.
+func updateLiveness(ctx context.Context, tx *Tx, chunk []HeartbeatWrite, updated map[string]bool) error {
+	args := make([]any, 0, livenessColumns*len(chunk))
+	for _, b := range chunk {
+		args = append(args, b.ID, ms(b.LastSeen), b.Last.Errors, b.Last.Warnings, b.Last.Metrics,
+			b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics)
+	}
+	rows, err := tx.queryPrepared(ctx, livenessStatement(tx.store.dialect, len(chunk)), args...)
+	if err != nil {
+		return fmt.Errorf("write heartbeats: update liveness: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("write heartbeats: update liveness: %w", err)
+		}
+		updated[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("write heartbeats: update liveness: %w", err)
+	}
+	return nil
 }
 
 const upsertAgentsHead = `INSERT INTO agents (id, hostname, ip, version, reported_status, status, reporting_rule_id,
@@ -165,7 +253,8 @@ func placeholders(d Dialect, from, n int) string {
 	return b.String()
 }
 
-// upsertSQL caches the statement text per dialect and row count.
+// upsertSQL caches statement texts by dialect and row count (negative
+// counts for livenessStatement).
 var upsertSQL sync.Map // upsertKey -> string
 
 type upsertKey struct {
@@ -188,9 +277,7 @@ func upsertStatement(d Dialect, rows int) string {
 	}
 	b.WriteString(upsertAgentsTail)
 	q := b.String()
-	if rows == beatRowsPerStatement {
-		upsertSQL.Store(key, q)
-	}
+	upsertSQL.Store(key, q)
 	return q
 }
 
