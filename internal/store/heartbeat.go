@@ -77,6 +77,11 @@ func (s *Store) WriteHeartbeats(ctx context.Context, beats []HeartbeatWrite) err
 	}
 	// Prepare before the transaction: on SQLite the transaction holds the
 	// only write connection, which a prepare on the pool would wait for.
+	if s.dialect == SQLite {
+		if _, err := s.prepared(ctx, livenessRowSQL); err != nil {
+			return fmt.Errorf("write heartbeats: prepare: %w", err)
+		}
+	}
 	for _, n := range chunkSizes {
 		for _, q := range []string{upsertStatement(s.dialect, n), findAgentsStatement(s.dialect, n), livenessStatement(s.dialect, n)} {
 			if _, err := s.prepared(ctx, q); err != nil {
@@ -171,9 +176,36 @@ RETURNING agents.id`)
 	return b.String()
 }
 
+// livenessRowSQL is the SQLite form of livenessStatement, one agent at a
+// time: SQLite plans UPDATE ... FROM (VALUES ...) as a scan of agents, while
+// a prepared single-row update is a primary-key lookup with no round trip.
+const livenessRowSQL = `UPDATE agents SET
+	last_seen = CASE WHEN $2 > last_seen THEN $2 ELSE last_seen END,
+	last_errors = $3, last_warnings = $4, last_metrics = $5,
+	total_errors = total_errors + $6, total_warnings = total_warnings + $7, total_metrics = total_metrics + $8
+WHERE id = $1 AND status <> 'not_reporting'`
+
 // updateLiveness runs livenessStatement for chunk and records the agents it
 // updated.
 func updateLiveness(ctx context.Context, tx *Tx, chunk []HeartbeatWrite, updated map[string]bool) error {
+	if tx.store.dialect == SQLite {
+		st, err := tx.store.prepared(ctx, livenessRowSQL)
+		if err != nil {
+			return fmt.Errorf("write heartbeats: update liveness: %w", err)
+		}
+		txst := tx.StmtContext(ctx, st)
+		for _, b := range chunk {
+			res, err := txst.ExecContext(ctx, b.ID, ms(b.LastSeen), b.Last.Errors, b.Last.Warnings, b.Last.Metrics,
+				b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics)
+			if err != nil {
+				return fmt.Errorf("write heartbeats: update liveness: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				updated[b.ID] = true
+			}
+		}
+		return nil
+	}
 	args := make([]any, 0, livenessColumns*len(chunk))
 	for _, b := range chunk {
 		args = append(args, b.ID, ms(b.LastSeen), b.Last.Errors, b.Last.Warnings, b.Last.Metrics,
