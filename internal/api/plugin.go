@@ -18,6 +18,8 @@ type pluginSummary struct {
 	Description string   `json:"description"`
 	Since       string   `json:"since,omitempty"`
 	Tags        []string `json:"tags,omitempty"`
+
+	Deprecation *telegraf.Deprecation `json:"deprecation,omitempty"`
 }
 
 func checkPluginType(typ string) error {
@@ -42,7 +44,7 @@ func (s *Server) listPlugins(w http.ResponseWriter, r *http.Request) {
 	items := make([]pluginSummary, len(found))
 	counts := map[string]int{}
 	for i, p := range found {
-		items[i] = pluginSummary{Type: p.Type, Name: p.Name, Title: p.Title, Description: p.Description, Since: p.Since, Tags: p.Tags}
+		items[i] = pluginSummary{Type: p.Type, Name: p.Name, Title: p.Title, Description: p.Description, Since: p.Since, Tags: p.Tags, Deprecation: p.Deprecation}
 		counts[p.Type]++
 	}
 	WriteJSON(w, http.StatusOK, map[string]any{

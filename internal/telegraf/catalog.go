@@ -33,6 +33,15 @@ type Plugin struct {
 	Tags        []string `json:"tags,omitempty"`
 	// Sample is the plugin's sample configuration, as Telegraf ships it.
 	Sample string `json:"sample,omitempty"`
+	// Deprecation is set when Telegraf deprecated the plugin.
+	Deprecation *Deprecation `json:"deprecation,omitempty"`
+}
+
+// Deprecation is what Telegraf says about a deprecated or removed plugin.
+type Deprecation struct {
+	Since     string `json:"since"`
+	RemovalIn string `json:"removalIn,omitempty"`
+	Notice    string `json:"notice"`
 }
 
 // Catalogue is the plugin catalogue of one Telegraf version.
@@ -42,8 +51,11 @@ type Catalogue struct {
 	License   string   `json:"license"`
 	Copyright string   `json:"copyright"`
 	Plugins   []Plugin `json:"plugins"`
+	// Removed lists plugins Telegraf dropped (it refuses to load them).
+	Removed []Plugin `json:"removed"`
 
-	byKey map[string]int // "type.name" -> index
+	byKey     map[string]int // "type.name" -> index in Plugins
+	removedBy map[string]int // "type.name" -> index in Removed
 }
 
 // PluginTypes lists the catalogue's plugin types in display order.
@@ -69,6 +81,10 @@ var loadCatalogue = sync.OnceValue(func() *Catalogue {
 	for i, p := range c.Plugins {
 		c.byKey[p.Type+"."+p.Name] = i
 	}
+	c.removedBy = make(map[string]int, len(c.Removed))
+	for i, p := range c.Removed {
+		c.removedBy[p.Type+"."+p.Name] = i
+	}
 	return c
 })
 
@@ -83,6 +99,15 @@ func (c *Catalogue) Lookup(typ, name string) (Plugin, bool) {
 		return Plugin{}, false
 	}
 	return c.Plugins[i], true
+}
+
+// LookupRemoved finds a plugin Telegraf removed.
+func (c *Catalogue) LookupRemoved(typ, name string) (Plugin, bool) {
+	i, ok := c.removedBy[typ+"."+name]
+	if !ok {
+		return Plugin{}, false
+	}
+	return c.Removed[i], true
 }
 
 // Search lists the plugins of typ ("" for all) whose name, title,

@@ -324,14 +324,21 @@ func (v *validator) pluginName(typ, name string, off int) {
 	if v.overlapsReference(off, off+len(name)+len(typ)+4) {
 		return // the name is (partly) a dynamic value
 	}
-	if _, ok := v.cat.Lookup(typ, name); ok {
-		return
-	}
 	key := typ + "." + name
 	if v.seenTop[key] {
 		return
 	}
 	v.seenTop[key] = true
+	if p, ok := v.cat.Lookup(typ, name); ok {
+		if d := p.Deprecation; d != nil {
+			v.add(Warning, off, "plugin %s is deprecated since Telegraf %s and goes away in %s: %s", key, d.Since, d.RemovalIn, d.Notice)
+		}
+		return
+	}
+	if p, ok := v.cat.LookupRemoved(typ, name); ok && p.Deprecation != nil {
+		v.add(Warning, off, "plugin %s was removed in Telegraf %s (agents of that version or later refuse this config): %s", key, p.Deprecation.RemovalIn, p.Deprecation.Notice)
+		return
+	}
 	v.add(Warning, off, "unknown plugin %s: not in Telegraf %s%s; fine if your agents run a custom build", key, v.cat.Version, v.suggest(typ, name))
 }
 

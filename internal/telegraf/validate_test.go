@@ -112,6 +112,8 @@ func TestValidate(t *testing.T) {
 		// Names unknown to Telegraf are warnings, with a suggestion when close.
 		{"unknown input", "[[inputs.cpux]]\n", []string{"W 1:1 unknown plugin inputs.cpux: not in Telegraf v1.39.3 (did you mean cpu?)"}},
 		{"unknown output far from any", "[[outputs.zzzzzzzzzz]]\n", []string{"W 1:1 unknown plugin outputs.zzzzzzzzzz: not in Telegraf v1.39.3; fine if"}},
+		{"deprecated plugin", "[[inputs.sflow]]\n", []string{"W 1:1 plugin inputs.sflow is deprecated since Telegraf 1.31.0 and goes away in 1.40.0: use 'inputs.netflow' instead"}},
+		{"removed plugin", "[[inputs.httpjson]]\n", []string{"W 1:1 plugin inputs.httpjson was removed in Telegraf 1.30.0 (agents of that version or later refuse this config): use 'inputs.http' instead"}},
 		{"unknown reported once", "[[inputs.custom]]\n[[inputs.custom]]\n", []string{"W 1:1 unknown plugin inputs.custom"}},
 		{"unknown data format", "[[inputs.file]]\n  data_format = \"jsn\"\n[[outputs.file]]\n  data_format = \"xml\"\n", []string{
 			`W 2:3 unknown data_format "jsn" for inputs.file: not a parser`, `W 4:3 unknown data_format "xml" for outputs.file: not a serializer`}},

@@ -17,14 +17,20 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"log"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -36,6 +42,8 @@ type Catalogue struct {
 	Copyright string   `json:"copyright"`
 	Generator string   `json:"generator"`
 	Plugins   []Plugin `json:"plugins"`
+	// Removed lists plugins Telegraf dropped, which it now refuses to load.
+	Removed []Plugin `json:"removed"`
 }
 
 // Plugin is one entry of the catalogue.
@@ -47,6 +55,16 @@ type Plugin struct {
 	Since       string   `json:"since,omitempty"`
 	Tags        []string `json:"tags,omitempty"`
 	Sample      string   `json:"sample,omitempty"`
+	// Deprecation, from the type's deprecations.go, when the plugin is
+	// deprecated or removed.
+	Deprecation *Deprecation `json:"deprecation,omitempty"`
+}
+
+// Deprecation mirrors Telegraf's DeprecationInfo.
+type Deprecation struct {
+	Since     string `json:"since"`
+	RemovalIn string `json:"removalIn,omitempty"`
+	Notice    string `json:"notice"`
 }
 
 // types are Telegraf's plugin folders, in the order the catalogue lists them.
@@ -74,7 +92,26 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
+		deps, err := deprecations(filepath.Join(dir, "plugins", typ, "deprecations.go"))
+		if err != nil {
+			log.Fatal(err)
+		}
+		for i := range plugins {
+			if d, ok := deps[plugins[i].Name]; ok {
+				plugins[i].Deprecation = &d
+				delete(deps, plugins[i].Name)
+			}
+		}
 		cat.Plugins = append(cat.Plugins, plugins...)
+		var removed []string
+		for name := range deps {
+			removed = append(removed, name)
+		}
+		sort.Strings(removed)
+		for _, name := range removed {
+			d := deps[name]
+			cat.Removed = append(cat.Removed, Plugin{Type: typ, Name: name, Description: d.Notice, Deprecation: &d})
+		}
 	}
 
 	var raw bytes.Buffer
@@ -275,4 +312,53 @@ func tomlBlock(readme string) string {
 	_, rest, _ = strings.Cut(rest, "\n") // the fence line may name included files
 	block, _, _ := strings.Cut(rest, "```")
 	return strings.TrimRight(block, "\n")
+}
+
+// deprecations reads a type's deprecations.go: a map literal from plugin
+// name to {Since, RemovalIn, Notice}. It is read as Go syntax, not run.
+func deprecations(path string) (map[string]Deprecation, error) {
+	out := map[string]Deprecation{}
+	f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+	if err != nil {
+		if os.IsNotExist(errors.Unwrap(err)) || errors.Is(err, fs.ErrNotExist) {
+			return out, nil
+		}
+		return nil, err
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		kv, ok := n.(*ast.KeyValueExpr)
+		if !ok {
+			return true
+		}
+		key, ok := kv.Key.(*ast.BasicLit)
+		val, ok2 := kv.Value.(*ast.CompositeLit)
+		if !ok || !ok2 || key.Kind != token.STRING {
+			return true
+		}
+		name, _ := strconv.Unquote(key.Value)
+		var d Deprecation
+		for _, e := range val.Elts {
+			field, ok := e.(*ast.KeyValueExpr)
+			if !ok {
+				continue
+			}
+			id, _ := field.Key.(*ast.Ident)
+			lit, _ := field.Value.(*ast.BasicLit)
+			if id == nil || lit == nil {
+				continue
+			}
+			v, _ := strconv.Unquote(lit.Value)
+			switch id.Name {
+			case "Since":
+				d.Since = v
+			case "RemovalIn":
+				d.RemovalIn = v
+			case "Notice":
+				d.Notice = v
+			}
+		}
+		out[name] = d
+		return false
+	})
+	return out, nil
 }
