@@ -65,6 +65,13 @@ func StartTelegraf(tb testing.TB, args []string, env ...string) *Telegraf {
 	return a
 }
 
+// Stop kills the agent and waits for it to end. Telegraf sends no heartbeat
+// on shutdown, so a killed agent simply falls silent.
+func (a *Telegraf) Stop() {
+	a.cmd.Process.Kill()
+	<-a.done
+}
+
 // Exited reports whether the agent process has ended.
 func (a *Telegraf) Exited() bool {
 	select {
