@@ -167,7 +167,7 @@ type FleetSample = tc.FleetHealthSample
 // fleetChart draws the last 24 hours of samples as stacked areas, one per
 // status, in an SVG rendered on the server (no JavaScript needed).
 func fleetChart(samples []FleetSample, now time.Time) template.HTML {
-	const w, hgt, left, bottom, top = 900.0, 180.0, 48.0, 22.0, 8.0
+	const w, hgt, left, bottom, top = 900.0, 250.0, 56.0, 26.0, 10.0
 	samples = thin(samples, 288)
 	plotW, plotH := w-left-8, hgt-bottom-top
 	from := now.Add(-24 * time.Hour)
@@ -191,18 +191,23 @@ func fleetChart(samples []FleetSample, now time.Time) template.HTML {
 	}
 	y := func(n int64) float64 { return top + plotH - plotH*float64(n)/float64(maxTotal) }
 	// Grid and axes.
+	lastTick := int64(-1)
 	for i := 0; i <= 4; i++ {
 		n := maxTotal * int64(i) / 4
+		if n == lastTick {
+			continue
+		}
+		lastTick = n
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#e3e7ed"/>`, left, w-8, y(n), y(n))
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end">%s</text>`, left-6, y(n)+4, thousands(int(n)))
 	}
 	for hr := 0; hr <= 24; hr += 6 {
 		t := from.Add(time.Duration(hr) * time.Hour)
-		label := t.UTC().Format("15:04")
+		label, anchor := t.UTC().Format("15:04"), "middle"
 		if hr == 24 {
-			label = "now"
+			label, anchor = "now", "end"
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, x(t), hgt-6, label)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="%s">%s</text>`, x(t), hgt-6, anchor, label)
 	}
 	type layer struct {
 		class string

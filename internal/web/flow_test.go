@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -218,6 +219,22 @@ func browserFlow(t *testing.T, db apptest.DB) {
 		b.waitText(t, "main", "web-1")
 		b.waitText(t, "main", "web-servers") // the managed config link
 		b.shot(t, "12-agent-detail")
+
+		// Two silent hours, swept every ten minutes: the chart shows the
+		// agent going from OK to not reporting.
+		started := inst.Clock.Now().Add(-time.Hour)
+		for range 12 {
+			if _, err := inst.Store.SweepAgentStatus(context.Background(), started); err != nil {
+				t.Fatal(err)
+			}
+			inst.Clock.Advance(10 * time.Minute)
+		}
+		b.open(t, "/agents")
+		b.waitText(t, "#agents-table", "Not reporting")
+		if got := b.count(t, ".chart polygon"); got != 5 {
+			t.Errorf("fleet chart areas = %d, want 5", got)
+		}
+		b.shot(t, "11b-agents-chart")
 	})
 
 	step("revoke the token", func(t *testing.T) {
