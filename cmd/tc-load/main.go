@@ -30,6 +30,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -51,6 +52,7 @@ type options struct {
 	serverArgs        string
 	cpuProfile        string
 	freshnessTimeout  time.Duration
+	warmup            bool
 }
 
 func main() {
@@ -68,6 +70,7 @@ func main() {
 	flag.BoolVar(&o.noAuth, "no-auth", false, "in-process: start with --disable-auth-endpoints heartbeat and send no token")
 	flag.StringVar(&o.serverArgs, "server-args", "", "in-process: extra controller flags, space separated (e.g. \"--heartbeat-flush-agents 20000\")")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (in-process: controller and load) to the file")
+	flag.BoolVar(&o.warmup, "warmup", false, "before measuring, send every agent one heartbeat (closed loop, not measured) so that the phases see a known fleet")
 	flag.DurationVar(&o.freshnessTimeout, "freshness-timeout", 60*time.Second, "how long to wait for the database to hold every acknowledged heartbeat")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -117,23 +120,38 @@ func run(o options) error {
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), o.agents, o.conns, o.logFraction)
 
 	gen := newGenerator(o.agents, o.logFraction, token)
+	if pid != os.Getpid() {
+		gen.pid = pid
+	}
+	if o.warmup {
+		w := gen.phase("warm-up: one beat per agent", u, o.conns, 0, time.Hour, true, uint64(o.agents))
+		w.print()
+		time.Sleep(2 * flushInterval)
+	}
 	if o.compare > 0 {
 		bare, stopBare, err := startBare()
 		if err != nil {
 			return err
 		}
 		bu, _ := url.Parse(bare)
-		b := gen.phase("bare net/http handler (closed loop)", bu, o.conns, 0, o.compare, false)
+		b := gen.phase("bare net/http handler (closed loop)", bu, o.conns, 0, o.compare, false, 0)
 		stopBare()
-		c := gen.phase("controller (closed loop)", u, o.conns, 0, o.compare, true)
+		c := gen.phase("controller (closed loop)", u, o.conns, 0, o.compare, true, 0)
 		b.print()
 		c.print()
 		if b.throughput() > 0 {
-			fmt.Printf("ratio controller/bare: %.2f\n", c.throughput()/b.throughput())
+			fmt.Printf("ratio controller/bare: %.2f by throughput", c.throughput()/b.throughput())
+			if b.cpu > 0 && c.cpu > 0 && b.ok > 0 && c.ok > 0 {
+				// On a shared machine the wall-clock ratio measures the
+				// neighbours too; CPU per beat does not.
+				per := func(r *result) float64 { return float64(r.cpu) / float64(r.ok) }
+				fmt.Printf(", %.2f by CPU per beat (what a dedicated CPU-bound machine would show)", per(b)/per(c))
+			}
+			fmt.Println()
 		}
 	}
 	if o.rate > 0 {
-		r := gen.phase(fmt.Sprintf("controller at %.0f/s (open loop)", o.rate), u, o.conns, o.rate, o.duration, true)
+		r := gen.phase(fmt.Sprintf("controller at %.0f/s (open loop)", o.rate), u, o.conns, o.rate, o.duration, true, 0)
 		r.print()
 	}
 	loadEnd := time.Now()
@@ -234,6 +252,7 @@ func startBare() (string, func(), error) {
 // number of its last acknowledged beat (sent as statistics.metrics), which
 // the freshness check compares with the database.
 type generator struct {
+	pid         int // the controller's process when it is not this one (0: none or this)
 	agents      int
 	logFraction float64
 	token       string
@@ -311,6 +330,7 @@ type result struct {
 	firstErr           string
 	behind             time.Duration // open loop: how late the last beat was sent
 	missed             uint64        // open loop: beats not sent by 10 s after the end
+	cpu                time.Duration // CPU time of load generator and controller during the phase
 }
 
 func (r *result) throughput() float64 { return float64(r.ok) / r.elapsed.Seconds() }
@@ -319,6 +339,10 @@ func (r *result) print() {
 	fmt.Printf("%s: %d ok, %d non-2xx, %d transport errors in %s: %.0f/s; latency p50 %s p90 %s p99 %s p99.9 %s max %s\n",
 		r.name, r.ok, r.failed, r.errors, r.elapsed.Round(time.Millisecond), r.throughput(),
 		r.hist.quantile(0.5), r.hist.quantile(0.9), r.hist.quantile(0.99), r.hist.quantile(0.999), r.hist.max())
+	if r.ok > 0 && r.cpu > 0 {
+		fmt.Printf("  CPU: %s for %d beats = %.1f µs per beat (load generator and server together)\n",
+			r.cpu.Round(time.Millisecond), r.ok, float64(r.cpu.Microseconds())/float64(r.ok))
+	}
 	if r.behind > 0 {
 		fmt.Printf("  (open loop: the last beats were sent %s behind schedule)\n", r.behind.Round(time.Millisecond))
 	}
@@ -335,8 +359,9 @@ func (r *result) print() {
 // beats are scheduled at rate per second in total and latency is measured
 // from the scheduled time, so a stalled server is not hidden by the
 // generator waiting for it.
-func (g *generator) phase(name string, u *url.URL, conns int, rate float64, d time.Duration, track bool) *result {
+func (g *generator) phase(name string, u *url.URL, conns int, rate float64, d time.Duration, track bool, limit uint64) *result {
 	res := &result{name: name, hist: &histogram{}}
+	cpu0 := g.cpuTime()
 	var ok, failed, errs atomic.Uint64
 	var firstErr sync.Once
 	var lastBehind atomic.Int64
@@ -387,6 +412,10 @@ func (g *generator) phase(name string, u *url.URL, conns int, rate float64, d ti
 						return
 					}
 					n = next.Add(1) - 1
+					if limit > 0 && n >= limit {
+						next.Add(^uint64(0))
+						return
+					}
 					scheduled = time.Now()
 				}
 				seq := base + n
@@ -427,7 +456,7 @@ func (g *generator) phase(name string, u *url.URL, conns int, rate float64, d ti
 	}
 	wg.Wait()
 	res.elapsed = time.Since(start)
-	if rate == 0 {
+	if rate == 0 && limit == 0 {
 		res.elapsed = max(res.elapsed, d)
 	}
 	if track {
@@ -440,6 +469,7 @@ func (g *generator) phase(name string, u *url.URL, conns int, rate float64, d ti
 		}
 	}
 	res.ok, res.failed, res.errors = ok.Load(), failed.Load(), errs.Load()
+	res.cpu = g.cpuTime() - cpu0
 	res.behind = time.Duration(lastBehind.Load())
 	res.missed = missed.Load()
 	return res
@@ -564,6 +594,29 @@ func checkFreshness(dsn string, g *generator, loadEnd time.Time, flushInterval, 
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// cpuTime is the user and system CPU time used so far by this process and,
+// when it runs elsewhere, the controller's process.
+func (g *generator) cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	t := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	if g.pid > 0 {
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", g.pid)); err == nil {
+			// Fields after the parenthesised command: state is field 3,
+			// utime and stime are fields 14 and 15, in clock ticks (100/s).
+			if i := strings.LastIndexByte(string(b), ')'); i > 0 {
+				f := strings.Fields(string(b)[i+1:])
+				if len(f) > 13 {
+					u, _ := strconv.ParseInt(f[11], 10, 64)
+					s, _ := strconv.ParseInt(f[12], 10, 64)
+					t += time.Duration(u+s) * 10 * time.Millisecond
+				}
+			}
+		}
+	}
+	return t
 }
 
 // printRSS reports the current and peak resident set of pid.
