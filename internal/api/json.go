@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,29 +9,69 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/telegrafcontroller/tc"
 )
 
 // DecodeJSON reads r's body (capped at limit bytes) into v. Unknown fields,
 // trailing data, wrong types and oversized bodies are precise 4xx errors.
+// Invalid UTF-8 and NUL characters are refused whole: the decoder would
+// replace the one silently, and PostgreSQL refuses the other where SQLite
+// stores it, so both databases see the same text.
 func DecodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return tc.Errorf(tc.EINVALID, "Content-Type must be application/json")
 	}
-	body := http.MaxBytesReader(w, r.Body, limit)
-	dec := json.NewDecoder(body)
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		return jsonError(err)
+	}
+	if err := CheckJSONText(data); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		if maxErr, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return tc.Errorf(tc.ETOOLARGE, "request body exceeds %d bytes", maxErr.Limit)
-		}
 		return tc.Errorf(tc.EINVALID, "request body must hold a single JSON value")
 	}
 	return nil
+}
+
+// CheckJSONText refuses a JSON document that is not valid UTF-8 or that
+// escapes a NUL character (\u0000) anywhere.
+func CheckJSONText(data []byte) error {
+	if !utf8.Valid(data) {
+		return tc.Errorf(tc.EINVALID, "request body must be valid UTF-8")
+	}
+	if EscapesNUL(data) {
+		return tc.Errorf(tc.EINVALID, "text must not contain NUL characters (\\u0000)")
+	}
+	return nil
+}
+
+// EscapesNUL reports whether the JSON document data holds a \u0000 escape
+// (raw control characters are already invalid JSON).
+func EscapesNUL(data []byte) bool {
+	for rest := data; ; {
+		i := bytes.Index(rest, []byte(`\u0000`))
+		if i < 0 {
+			return false
+		}
+		// An escape only when preceded by an even number of backslashes
+		// (\\u0000 is a backslash and the text u0000).
+		n := 0
+		for j := i - 1; j >= 0 && rest[j] == '\\'; j-- {
+			n++
+		}
+		if n%2 == 0 {
+			return true
+		}
+		rest = rest[i+1:]
+	}
 }
 
 // jsonError turns a decoding error into a caller-facing EINVALID or ETOOLARGE.

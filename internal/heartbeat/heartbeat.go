@@ -136,6 +136,11 @@ func parse(body []byte, at time.Time) (*tc.AgentBeat, error) {
 	if err := json.Unmarshal(body, &m); err != nil {
 		return nil, decodeError(err)
 	}
+	// PostgreSQL refuses NUL in text: one such beat would fail the whole
+	// batch it is written with.
+	if api.EscapesNUL(body) {
+		return nil, tc.Errorf(tc.EINVALID, "heartbeat must not contain NUL characters (\\u0000)")
+	}
 	switch {
 	case m.ID == "":
 		return nil, tc.FieldErrorf("id", "id is required")

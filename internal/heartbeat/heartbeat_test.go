@@ -268,6 +268,8 @@ func TestHeartbeatRejects(t *testing.T) {
 			{"logs a string", `{"id":"a","version":"v","logs":"x"}`, 400, "logs", "logs must be an array"},
 			{"log message a number", `{"id":"a","version":"v","logs":[{"time":"t","level":"ERROR","source":"","message":5}]}`, 400, "logs.message", "must be a string"},
 			{"bad status", `{"id":"a","version":"v","status":"GREEN"}`, 400, "status", "status must be one of OK, WARN, FAIL, UNDEFINED"},
+			{"NUL in hostname", `{"id":"a","version":"v","hostname":"h\u0000"}`, 400, "", "NUL"},
+			{"NUL in a log attribute", `{"id":"a","version":"v","logs":[{"message":"m","attributes":{"k":"\u0000"}}]}`, 400, "", "NUL"},
 			{"too large", `{"id":"a","version":"v","hostname":"` + strings.Repeat("x", 2100) + `"}`, 413, "", "exceeds 2048 bytes"},
 			{"id of 255", `{"id":"` + long[:255*2] + `","version":"v"}`, 204, "", ""},
 			{"unknown fields", `{"id":"u","version":"v","schema":2,"future":{"x":[1]},"status":"undefined"}`, 204, "", ""},
