@@ -226,7 +226,7 @@ func TestConfigSaveValidates(t *testing.T) {
 		// Warnings do not block; they come back with the config.
 		var c saved
 		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/configs", Token: token,
-			Body: map[string]string{"name": "warned", "toml": "[[outputs.influxdb]]\n  password = \"hunter2\"\n  port = &{port:8086}\n"}}), 201).JSON(t, &c)
+			Body: map[string]string{"name": "warned", "toml": "[[outputs.influxdb]]\n  password = \"hunter2\"\n  metric_batch_size = &{batch:1000}\n"}}), 201).JSON(t, &c)
 		if len(c.Warnings) != 1 || c.Warnings[0].Line != 2 || !strings.Contains(c.Warnings[0].Message, "literal credential") {
 			t.Errorf("create warnings = %+v", c.Warnings)
 		}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,5 +72,47 @@ func TestValidateAgreesWithTelegraf(t *testing.T) {
 				t.Errorf("Validate valid = %v, want %v; errors %+v", rep.Valid(), tt.valid, rep.Errors)
 			}
 		})
+	}
+}
+
+// TestUnknownOptionWarningMatchesTelegraf: an option the plugin does not
+// have makes the agent refuse the config, and Validate warns about exactly
+// that option (a warning, since the catalogue knows options only from the
+// plugin's sample).
+func TestUnknownOptionWarningMatchesTelegraf(t *testing.T) {
+	bin := apptest.RequireTelegraf(t)
+	dir := t.TempDir()
+	for i, tt := range []struct {
+		src    string
+		option string
+	}{
+		{"[[inputs.cpu]]\n  percpu = true\n", ""},
+		{"[[inputs.cpu]]\n  percpuu = true\n", "percpuu"},
+		{"[[inputs.mem]]\n  interval = \"5s\"\n  [inputs.mem.tagpass]\n    x = [\"y\"]\n", ""},
+		{"[[inputs.mem]]\n  [inputs.mem.tagz]\n", "tagz"},
+	} {
+		path := filepath.Join(dir, fmt.Sprintf("case%d.toml", i))
+		if err := os.WriteFile(path, []byte(tt.src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		cmd := exec.CommandContext(ctx, bin, "--config", path, "--test")
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
+		out, err := cmd.CombinedOutput()
+		cancel()
+		if refused := err != nil; refused != (tt.option != "") {
+			t.Errorf("case %d: Telegraf refused = %v, want %v; output:\n%s", i, refused, tt.option != "", out)
+		}
+		var warned []string
+		for _, w := range telegraf.Validate(tt.src).Warnings {
+			warned = append(warned, w.Message)
+		}
+		want := ""
+		if tt.option != "" {
+			want = fmt.Sprintf("option %q is not in the sample configuration", tt.option)
+		}
+		if got := fmt.Sprint(warned); (want == "") != (len(warned) == 0) || want != "" && !strings.Contains(got, want) {
+			t.Errorf("case %d: warnings %v, want one about %q", i, warned, tt.option)
+		}
 	}
 }

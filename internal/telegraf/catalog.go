@@ -35,6 +35,8 @@ type Plugin struct {
 	Sample string `json:"sample,omitempty"`
 	// Deprecation is set when Telegraf deprecated the plugin.
 	Deprecation *Deprecation `json:"deprecation,omitempty"`
+	// Options are the keys and sub-table names its sample mentions.
+	Options []string `json:"options,omitempty"`
 }
 
 // Deprecation is what Telegraf says about a deprecated or removed plugin.
@@ -53,9 +55,13 @@ type Catalogue struct {
 	Plugins   []Plugin `json:"plugins"`
 	// Removed lists plugins Telegraf dropped (it refuses to load them).
 	Removed []Plugin `json:"removed"`
+	// CommonOptions are accepted in every plugin section.
+	CommonOptions []string `json:"commonOptions"`
 
 	byKey     map[string]int // "type.name" -> index in Plugins
 	removedBy map[string]int // "type.name" -> index in Removed
+	common    map[string]bool
+	options   map[string]map[string]bool // "type.name" -> its Options
 }
 
 // PluginTypes lists the catalogue's plugin types in display order.
@@ -81,6 +87,18 @@ var loadCatalogue = sync.OnceValue(func() *Catalogue {
 	for i, p := range c.Plugins {
 		c.byKey[p.Type+"."+p.Name] = i
 	}
+	c.common = map[string]bool{}
+	for _, o := range c.CommonOptions {
+		c.common[o] = true
+	}
+	c.options = make(map[string]map[string]bool, len(c.Plugins))
+	for _, p := range c.Plugins {
+		set := make(map[string]bool, len(p.Options))
+		for _, o := range p.Options {
+			set[o] = true
+		}
+		c.options[p.Type+"."+p.Name] = set
+	}
 	c.removedBy = make(map[string]int, len(c.Removed))
 	for i, p := range c.Removed {
 		c.removedBy[p.Type+"."+p.Name] = i
@@ -99,6 +117,19 @@ func (c *Catalogue) Lookup(typ, name string) (Plugin, bool) {
 		return Plugin{}, false
 	}
 	return c.Plugins[i], true
+}
+
+// checksOptions reports whether unknown options of the plugin can be
+// flagged: it has a sample listing options and takes no data_format (whose
+// parser or serializer would bring options of its own).
+func (c *Catalogue) checksOptions(typ, name string) bool {
+	set := c.options[typ+"."+name]
+	return len(set) > 0 && !set["data_format"]
+}
+
+// knowsOption reports whether a plugin section may hold option.
+func (c *Catalogue) knowsOption(typ, name, option string) bool {
+	return c.common[option] || c.options[typ+"."+name][option]
 }
 
 // LookupRemoved finds a plugin Telegraf removed.

@@ -137,7 +137,21 @@ func mask(src string, refs []Reference) []byte {
 	return b
 }
 
+// section is the plugin section being read, whose options are checked
+// against the plugin's sample.
+type section struct {
+	typ, name  string
+	dataFormat bool
+	unknown    []pendingOption
+}
+
+type pendingOption struct {
+	name string
+	off  int
+}
+
 type validator struct {
+	sec        *section
 	src        string
 	lineStarts []int
 	dropped    map[Severity]int
@@ -216,6 +230,7 @@ func (v *validator) check(masked []byte) {
 				v.add(Error, keyOff, "%s", msg)
 			}
 			v.header(key, tableArray, off)
+			v.enterTable(key, keyOff)
 		case unstable.KeyValue:
 			key, off := v.key(e.Key())
 			if len(key) == 1 {
@@ -226,6 +241,7 @@ func (v *validator) check(masked []byte) {
 			v.keyValue(table, tableArray, key, e, off)
 		}
 	}
+	v.leaveSection()
 	if err := v.p.Error(); err != nil {
 		var pe *unstable.ParserError
 		if errors.As(err, &pe) {
@@ -397,6 +413,9 @@ func (v *validator) keyValue(table []string, tableArray bool, key []string, e *u
 		}
 		return
 	}
+	if len(table) == 2 && len(key) == 1 && v.sec != nil {
+		v.sec.option(v.cat, key[0], off)
+	}
 	if len(table) < 2 || !sectionTypes[typ] || value.Kind != unstable.String {
 		return
 	}
@@ -404,6 +423,9 @@ func (v *validator) keyValue(table []string, tableArray bool, key []string, e *u
 	raw := e.Raw
 	if v.overlapsReference(int(raw.Offset), int(raw.Offset+raw.Length)) {
 		return // the value is dynamic: a parameter, variable, secret or constant
+	}
+	if len(key) == 1 && name == "data_format" && len(table) == 2 && v.sec != nil {
+		v.sec.dataFormat = true
 	}
 	if len(key) == 1 && name == "data_format" && len(table) == 2 {
 		formats := map[string]string{"inputs": "parsers", "outputs": "serializers"}
@@ -461,6 +483,51 @@ func (v *validator) telegrafSyntax(key []string, value *unstable.Node, off int) 
 		}
 	}
 	walk(value)
+}
+
+// enterTable follows headers for the option check: [[inputs.cpu]] opens a
+// section, [inputs.cpu.tagpass] names a sub-table of it, anything else
+// closes it.
+func (v *validator) enterTable(key []string, off int) {
+	typ := key[0]
+	if typ == "plugins" {
+		typ = "inputs"
+	}
+	switch {
+	case len(key) == 2 && sectionTypes[typ]:
+		v.leaveSection()
+		if v.cat.checksOptions(typ, key[1]) && !v.overlapsReference(off, off+len(strings.Join(key, "."))) {
+			v.sec = &section{typ: typ, name: key[1]}
+		}
+	case len(key) == 3 && v.sec != nil && typ == v.sec.typ && key[1] == v.sec.name:
+		v.sec.option(v.cat, key[2], off)
+	default:
+		v.leaveSection()
+	}
+}
+
+// option notes an option of the current section that its plugin's sample
+// does not mention.
+func (s *section) option(cat *Catalogue, name string, off int) {
+	if !cat.knowsOption(s.typ, s.name, name) {
+		s.unknown = append(s.unknown, pendingOption{name, off})
+	}
+}
+
+// leaveSection reports the unknown options of the section just read, unless
+// it set a data_format (whose parser or serializer has options of its own).
+func (v *validator) leaveSection() {
+	s := v.sec
+	v.sec = nil
+	if s == nil || s.dataFormat {
+		return
+	}
+	for _, o := range s.unknown {
+		if v.overlapsReference(o.off, o.off+len(o.name)) {
+			continue
+		}
+		v.add(Warning, o.off, "option %q is not in the sample configuration of %s.%s; Telegraf refuses a config with options the plugin does not have (check the spelling)", o.name, s.typ, s.name)
+	}
 }
 
 // overlapsReference reports whether the byte range [start, end) of the

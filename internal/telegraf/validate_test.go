@@ -62,14 +62,14 @@ func TestValidate(t *testing.T) {
 		{"unterminated string", "[[inputs.cpu]]\ns = \"open\n", []string{"E 2:10 basic strings cannot have new lines"}},
 		{"column counts characters", "[[inputs.cpu]]\nx = \"é€\" = 3\n", []string{"E 2:10 expected newline"}},
 		{"unclosed header", "[[inputs.cpu]\n", []string{"E 1:"}},
-		{"duplicate key", "[[inputs.cpu]]\na = 1\na = 2\n", []string{"E 3:1 key a is already defined"}},
+		{"duplicate key", "[[inputs.exec]]\na = 1\na = 2\n", []string{"E 3:1 key a is already defined"}},
 		{"duplicate table", "[agent]\n[agent]\n", []string{"E 2:2 table agent is already defined"}},
 		{"table after its sub-table", "[inputs.cpu.tagpass]\n[inputs.cpu]\n", []string{"W 2:1 [inputs.cpu] is a single table"}},
 		{"array then table", "[[inputs.cpu]]\n[inputs.cpu]\n", []string{"E 2:2 inputs.cpu is already an array of tables", "W 2:1 [inputs.cpu] is a single table"}},
 		{"table then array", "[inputs.cpu]\n[[inputs.cpu]]\n", []string{"E 2:3 inputs.cpu is already defined as a table or value", "W 1:1 [inputs.cpu] is a single table"}},
 		{"value then table", "[agent]\nx = 1\n[agent.x]\n", []string{"E 3:2 key agent.x is already defined as a value"}},
 		{"value then deeper table", "[agent]\nx = {a = 1}\n[agent.x.a]\n", []string{"E 3:2 key agent.x is already defined as a value"}},
-		{"same key in two array elements", "[[inputs.cpu]]\na = 1\n[[inputs.cpu]]\na = 1\n[inputs.cpu.tagpass]\n[[inputs.cpu]]\n[inputs.cpu.tagpass]\n", nil},
+		{"same key in two array elements", "[[inputs.exec]]\na = 1\n[[inputs.exec]]\na = 1\n[inputs.exec.tagpass]\n[[inputs.exec]]\n[inputs.exec.tagpass]\n", nil},
 		{"duplicate in an inline table", "[agent]\nx = {a = 1, a = 2}\n", []string{"E 2:13 key a is already defined"}},
 		{"integer out of range", "[agent]\nx = 9_223_372_036_854_775_808\ny = -9223372036854775808\n", []string{"E 2:5 integer 9_223_372_036_854_775_808 is out of range"}},
 		{"crlf", "[[inputs.cpu]]\r\npercpu = tru\r\n", []string{`E 2:10 expected keyword "true"`}},
@@ -77,11 +77,11 @@ func TestValidate(t *testing.T) {
 		// Dynamic values do not break parsing, wherever they stand.
 		{"parameter as number", "[[inputs.http]]\n  port = &{port}\n  timeout = &{t:5}\n", nil},
 		{"env as boolean", "[[inputs.cpu]]\n  percpu = ${PERCPU}\n", []string{"W 2:12 ${PERCPU} outside a quoted string: Telegraf 1.38 and later"}},
-		{"secret outside a string", "[[inputs.cpu]]\n  password = @{vault:pw}\n", []string{`E 2:14 secret @{vault:pw} outside a quoted string: the agent reads secrets only inside strings; write "@{vault:pw}"`}},
+		{"secret outside a string", "[[inputs.exec]]\n  password = @{vault:pw}\n", []string{`E 2:14 secret @{vault:pw} outside a quoted string: the agent reads secrets only inside strings; write "@{vault:pw}"`}},
 		{"parameter as key", "[[inputs.cpu]]\n  &{k} = 1\n", nil},
 		{"parameter in array", "[[inputs.http]]\n  urls = [\"&{targets}\"]\n", nil},
 		{"default with colons", "[[outputs.influxdb]]\n  urls = [\"&{db:http://localhost:8086}\"]\n", nil},
-		{"quote inside default", "[[inputs.cpu]]\n  x = \"&{a:say \"hi\"}\"\n", []string{`W 2:8 the default of parameter "a" contains a quote`}},
+		{"quote inside default", "[[inputs.exec]]\n  x = \"&{a:say \"hi\"}\"\n", []string{`W 2:8 the default of parameter "a" contains a quote`}},
 		{"multiline strings", "[[inputs.exec]]\n  commands = [\"\"\"\n&{cmd}\n\"\"\"]\n  s = '''\n# not a comment ${X}\n'''\n", nil},
 		{"error after a reference keeps its column", "[[inputs.cpu]]\nx = \"&{abc}\" = 1\n", []string{"E 2:14 expected newline"}},
 		{"bad constant name", "[agent]\n  x = \"::{Region}\"\n", []string{`W 2:8 constant name "Region"`}},
@@ -103,15 +103,21 @@ func TestValidate(t *testing.T) {
 		// TOML 1.0 forms Telegraf's older TOML dialect refuses.
 		{"dotted key", "[[inputs.cpu]]\n  tagpass.cpu = [\"a\"]\n", []string{"E 2:3 dotted key tagpass.cpu: Telegraf's TOML parser does not accept dotted keys"}},
 		{"dotted key at the root", "inputs.cpu.percpu = true\n", []string{"E 1:1 dotted key inputs.cpu.percpu"}},
-		{"dotted key in an inline table", "[[inputs.cpu]]\n  x = {a.b = 1}\n", []string{"E 2:8 dotted key a.b"}},
-		{"hex integer", "[[inputs.cpu]]\n  x = 0x10\n  y = [1, 0o7, 0b1]\n", []string{
+		{"dotted key in an inline table", "[[inputs.exec]]\n  x = {a.b = 1}\n", []string{"E 2:8 dotted key a.b"}},
+		{"hex integer", "[[inputs.exec]]\n  x = 0x10\n  y = [1, 0o7, 0b1]\n", []string{
 			"E 2:7 integer 0x10", "E 3:11 integer 0o7", "E 3:16 integer 0b1"}},
-		{"inf and nan", "[[inputs.cpu]]\n  x = -inf\n  y = {z = nan}\n", []string{"E 2:7 float -inf", "E 3:12 float nan"}},
-		{"forms Telegraf accepts", "[[inputs.cpu]]\n  \"quoted key\" = 1_000\n  d = 1979-05-27\n  f = 1e3\n  x = {a = 1, b = {c = 2}}\n  m = '''\na\n'''\n", nil},
+		{"inf and nan", "[[inputs.exec]]\n  x = -inf\n  y = {z = nan}\n", []string{"E 2:7 float -inf", "E 3:12 float nan"}},
+		{"forms Telegraf accepts", "[[inputs.exec]]\n  \"quoted key\" = 1_000\n  d = 1979-05-27\n  f = 1e3\n  x = {a = 1, b = {c = 2}}\n  m = '''\na\n'''\n", nil},
 
 		// Names unknown to Telegraf are warnings, with a suggestion when close.
 		{"unknown input", "[[inputs.cpux]]\n", []string{"W 1:1 unknown plugin inputs.cpux: not in Telegraf v1.39.3 (did you mean cpu?)"}},
 		{"unknown output far from any", "[[outputs.zzzzzzzzzz]]\n", []string{"W 1:1 unknown plugin outputs.zzzzzzzzzz: not in Telegraf v1.39.3; fine if"}},
+		// Options a plugin does not have (Telegraf refuses them).
+		{"unknown option", "[[inputs.cpu]]\n  percpu = true\n  percpuu = true\n  interval = \"10s\"\n  [inputs.cpu.tagpass]\n    cpu = [\"a\"]\n  [inputs.cpu.tagz]\n", []string{
+			`W 3:3 option "percpuu" is not in the sample configuration of inputs.cpu`, `W 7:4 option "tagz" is not in the sample configuration of inputs.cpu`}},
+		{"options of a data_format are not checked", "[[inputs.file]]\n  files = [\"x\"]\n  data_format = \"json\"\n  json_query = \"a\"\n", nil},
+		{"commented sample options count", "[[outputs.file]]\n  rotation_max_size = \"10MB\"\n", nil},
+		{"dynamic option name", "[[inputs.cpu]]\n  \"&{opt}\" = true\n", nil},
 		{"deprecated plugin", "[[inputs.sflow]]\n", []string{"W 1:1 plugin inputs.sflow is deprecated since Telegraf 1.31.0 and goes away in 1.40.0: use 'inputs.netflow' instead"}},
 		{"removed plugin", "[[inputs.httpjson]]\n", []string{"W 1:1 plugin inputs.httpjson was removed in Telegraf 1.30.0 (agents of that version or later refuse this config): use 'inputs.http' instead"}},
 		{"unknown reported once", "[[inputs.custom]]\n[[inputs.custom]]\n", []string{"W 1:1 unknown plugin inputs.custom"}},
@@ -122,8 +128,8 @@ func TestValidate(t *testing.T) {
 		{"literal password", "[[outputs.influxdb]]\n  password = \"hunter2\"\n", []string{`W 2:3 password holds a literal credential; use an environment variable ("${INFLUXDB_PASSWORD}") or a secret store`}},
 		{"literal token and api key", "[[outputs.x]]\n  token = \"t\"\n  api_key = 'k'\n  sasl_password = \"p\"\n", []string{
 			"W 1:1 unknown plugin", "W 2:3 token holds", "W 3:3 api_key holds", "W 4:3 sasl_password holds"}},
-		{"credentials by reference are fine", "[[outputs.influxdb]]\n  password = \"${PW}\"\n  token = \"@{vault:tok}\"\n  api_key = \"&{key}\"\n  secret = \"Bearer ::{c}\"\n", nil},
-		{"empty credential and paths", "[[inputs.prometheus]]\n  password = \"\"\n  bearer_token = \"/run/token\"\n  token_file = \"/x\"\n", nil},
+		{"credentials by reference are fine", "[[outputs.http]]\n  password = \"${PW}\"\n  token = \"@{vault:tok}\"\n  api_key = \"&{key}\"\n  secret = \"Bearer ::{c}\"\n", nil},
+		{"empty credential and paths", "[[inputs.prometheus]]\n  password = \"\"\n  bearer_token = \"/run/token\"\n", nil},
 		{"credential outside plugins", "[agent]\n  password = \"x\"\n", nil},
 	}
 	for _, tt := range tests {
@@ -187,8 +193,14 @@ func TestCatalogue(t *testing.T) {
 		if !sectionTypes[p.Type] || !strings.Contains(p.Sample, "[["+p.Type+"."+p.Name+"]]") {
 			continue
 		}
-		if r := Validate(p.Sample); !r.Valid() {
+		r := Validate(p.Sample)
+		if !r.Valid() {
 			t.Errorf("sample of %s.%s does not validate: %v", p.Type, p.Name, r.Err())
+		}
+		for _, w := range r.Warnings {
+			if strings.Contains(w.Message, "not in the sample configuration") {
+				t.Errorf("sample of %s.%s: %s (line %d)", p.Type, p.Name, w.Message, w.Line)
+			}
 		}
 	}
 

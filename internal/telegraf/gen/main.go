@@ -44,6 +44,9 @@ type Catalogue struct {
 	Plugins   []Plugin `json:"plugins"`
 	// Removed lists plugins Telegraf dropped, which it now refuses to load.
 	Removed []Plugin `json:"removed"`
+	// CommonOptions are accepted in every plugin section (Telegraf's
+	// missingTomlField list: alias, interval, namepass, tags, ...).
+	CommonOptions []string `json:"commonOptions"`
 }
 
 // Plugin is one entry of the catalogue.
@@ -58,6 +61,9 @@ type Plugin struct {
 	// Deprecation, from the type's deprecations.go, when the plugin is
 	// deprecated or removed.
 	Deprecation *Deprecation `json:"deprecation,omitempty"`
+	// Options are the keys and sub-table names the sample mentions,
+	// commented out or not.
+	Options []string `json:"options,omitempty"`
 }
 
 // Deprecation mirrors Telegraf's DeprecationInfo.
@@ -86,6 +92,9 @@ func main() {
 		License:   "MIT",
 		Copyright: copyright(dir),
 		Generator: "internal/telegraf/gen; do not edit",
+	}
+	if cat.CommonOptions, err = commonOptions(filepath.Join(dir, "config", "config.go")); err != nil {
+		log.Fatal(err)
 	}
 	for _, typ := range types {
 		plugins, err := readType(filepath.Join(dir, "plugins", typ), typ)
@@ -283,7 +292,87 @@ func describe(typ, readme, sample string) Plugin {
 	if p.Sample == "" {
 		p.Sample = tomlBlock(readme)
 	}
+	p.Options = sampleOptions(p.Sample)
 	return p
+}
+
+var (
+	sampleKey    = regexp.MustCompile(`^[#\s]*([A-Za-z0-9_-]+)\s*=`)
+	sampleHeader = regexp.MustCompile(`^[#\s]*\[\[?\s*([A-Za-z0-9_.-]+)\s*\]`)
+)
+
+// sampleOptions lists the keys and the last parts of table headers found in
+// a sample, commented out or not.
+func sampleOptions(sample string) []string {
+	seen := map[string]bool{}
+	for line := range strings.SplitSeq(sample, "\n") {
+		if m := sampleKey.FindStringSubmatch(line); m != nil {
+			seen[m[1]] = true
+		} else if m := sampleHeader.FindStringSubmatch(line); m != nil {
+			parts := strings.Split(m[1], ".")
+			if len(parts) > 2 {
+				seen[parts[len(parts)-1]] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// commonOptions reads the options every plugin section accepts: the string
+// cases of Telegraf's missingTomlField and the names its getField* helpers
+// take out of a plugin's table.
+func commonOptions(path string) ([]string, error) {
+	f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	// Options read by the c.getField*(tbl, "name", ...) helpers, which take
+	// them out of the table before the plugin sees it.
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || len(call.Args) < 2 {
+			return true
+		}
+		if sel, ok := call.Fun.(*ast.SelectorExpr); ok && strings.HasPrefix(sel.Sel.Name, "getField") {
+			if lit, ok := call.Args[1].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				v, _ := strconv.Unquote(lit.Value)
+				seen[v] = true
+			}
+		}
+		return true
+	})
+	var out []string
+	for _, d := range f.Decls {
+		fn, ok := d.(*ast.FuncDecl)
+		if !ok || fn.Name.Name != "missingTomlField" {
+			continue
+		}
+		ast.Inspect(fn, func(n ast.Node) bool {
+			if cc, ok := n.(*ast.CaseClause); ok {
+				for _, e := range cc.List {
+					if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						v, _ := strconv.Unquote(lit.Value)
+						seen[v] = true
+					}
+				}
+			}
+			return true
+		})
+	}
+	for k := range seen {
+		out = append(out, k)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no missingTomlField cases or getField calls found", path)
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 func firstSentence(s string) string {
