@@ -331,7 +331,7 @@ func bumpRevisions(ctx context.Context, tx *Tx, ids []string) error {
 	return nil
 }
 
-// ActiveAgentCount is how many agents not marked not_reporting link to the config.
+// activeAgentCount is how many agents not marked not_reporting link to the config.
 func activeAgentCount(ctx context.Context, q queryer, configID string) (int, error) {
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM agent_configs ac JOIN agents a ON a.id = ac.agent_id
