@@ -91,12 +91,22 @@ func TestConfigVersionsAndRevisions(t *testing.T) {
 		if want := clock.Now().Truncate(time.Second); !got.RevisionAt.Equal(want) || got.CurrentVersion != 4 {
 			t.Errorf("after a minute: revision %v version %d, want %v and 4", got.RevisionAt, got.CurrentVersion, want)
 		}
+		// A clock set back never moves the revision backwards.
+		clock.Advance(-time.Hour)
+		back, err := s.SetConfigTOML(ctx, c.ID, "a = 5\n", "", "u3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := back.RevisionAt.Sub(got.RevisionAt); d != time.Second {
+			t.Errorf("revision after the clock went back moved by %v, want 1s", d)
+		}
+		clock.Advance(time.Hour)
 		var note, author string
 		if err := s.ReadDB().QueryRow(`SELECT note, author_id FROM config_versions WHERE config_id = $1 AND version = 4`, c.ID).Scan(&note, &author); err != nil || note != "rollback" || author != "u3" {
 			t.Errorf("version 4 note %q author %q err %v", note, author, err)
 		}
-		if len(notified) != 5 {
-			t.Errorf("change notifications = %v, want 5 (create, rename, two edits, set)", notified)
+		if len(notified) != 6 {
+			t.Errorf("change notifications = %v, want 6 (create, rename, two edits, two sets)", notified)
 		}
 	})
 }
