@@ -79,8 +79,15 @@ var topLevel = map[string]bool{
 //     has such an input (possibly in a custom build).
 //   - Plugin and data_format names unknown to the catalogue's Telegraf
 //     version: warnings, since custom builds and newer versions exist.
+//   - Deprecated and removed plugins, and options a plugin's sample does not
+//     mention (Telegraf refuses unknown options): warnings.
 //   - Literal values in credential keys (password, token, api_key, ...): a
 //     warning suggesting ${VAR} or a secret store.
+//   - A secret outside a quoted string: an error (the agent reads secrets
+//     only in strings); an environment variable there: a warning (Telegraf
+//     1.38+ substitutes only in strings unless run non-strict).
+//
+// At most MaxProblems errors and MaxProblems warnings are listed.
 //
 // Dynamic values (&{p}, ${V}, @{s:k}, ::{c}) do not break parsing: a copy is
 // checked where each is replaced by a placeholder of the same length and of
