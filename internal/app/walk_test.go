@@ -243,3 +243,40 @@ func TestAgentsRulesHealthRoleWalk(t *testing.T) {
 		inst.WalkRoles(t, rows)
 	})
 }
+
+// TestTokenScopeWalkEveryRoute calls every route with tokens of the owner
+// that each hold exactly one permission: the route's own permission gets
+// past the check (whatever the handler then answers on an unknown id or an
+// empty body), every other one is 403. Routes for anyone signed in take
+// every token; public ones are left to the role walks.
+func TestTokenScopeWalkEveryRoute(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db)
+		owner := inst.MustOwner(t)
+		secrets := map[tc.Permission]string{}
+		for _, p := range tc.AllPermissions {
+			secrets[p] = inst.MustToken(t, owner, p)
+		}
+		for _, rt := range inst.API.Routes() {
+			if rt.Method == http.MethodHead || rt.Permission == api.Public {
+				continue
+			}
+			path := strings.NewReplacer("{type}", "inputs", "{name}", "cpu", "{version}", "1").Replace(rt.Path)
+			path = fillPath(path, "00000000-0000-4000-8000-000000000000")
+			var body any
+			if rt.Method == http.MethodPost || rt.Method == http.MethodPatch {
+				body = map[string]any{}
+			}
+			for _, p := range tc.AllPermissions {
+				r := inst.Do(t, apptest.Req{Method: rt.Method, Path: path, Body: body, Token: secrets[p]})
+				allowed := p == rt.Permission || rt.Permission == api.SignedIn
+				switch {
+				case allowed && (r.StatusCode == http.StatusForbidden || r.StatusCode == http.StatusUnauthorized):
+					t.Errorf("%s %s with only %s: status = %d, want past the permission check; body: %s", rt.Method, path, p, r.StatusCode, r.Body)
+				case !allowed && r.StatusCode != http.StatusForbidden:
+					t.Errorf("%s %s with only %s (needs %s): status = %d, want 403; body: %s", rt.Method, path, p, rt.Permission, r.StatusCode, r.Body)
+				}
+			}
+		}
+	})
+}
