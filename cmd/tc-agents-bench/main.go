@@ -40,6 +40,7 @@ func main() {
 	n := flag.Int("agents", 100000, "fleet size")
 	iters := flag.Int("iterations", 30, "runs per query shape")
 	reseed := flag.Bool("reseed", false, "delete the fleet and seed it again")
+	sweep := flag.Bool("sweep", false, "after the queries, time two status sweeps (this changes statuses: reseed afterwards)")
 	flag.Parse()
 	if *dsn == "" {
 		flag.Usage()
@@ -67,6 +68,19 @@ func main() {
 	}
 	fmt.Printf("load average before: %s", loadavg())
 	measure(ctx, s, *iters)
+	if *sweep {
+		// The first sweep finds most of the seeded fleet (seen up to an
+		// hour ago) silent and marks it: the worst case, as after an outage.
+		// The second finds nothing to change: the steady state.
+		for _, name := range []string{"mass transition", "steady state"} {
+			start := time.Now()
+			sw, err := s.SweepAgentStatus(ctx, time.Now().Add(-24*time.Hour))
+			if err != nil {
+				log.Fatal(err)
+			}
+			fmt.Printf("sweep (%s): %v, %d marked not_reporting, %d restored\n", name, time.Since(start).Round(time.Millisecond), sw.NotReporting, sw.Restored)
+		}
+	}
 	fmt.Printf("load average after: %s", loadavg())
 }
 

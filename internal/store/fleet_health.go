@@ -37,8 +37,11 @@ func (s *Store) SweepAgentStatus(ctx context.Context, startedAt time.Time) (Swee
 		now := ms(tx.now)
 		for _, r := range rules {
 			cutoff := now - r.NotReportingAfterSeconds*1000
+			// The concatenations keep the planners on the status and
+			// last_seen indexes, which hold few rows here, rather than the
+			// rule's, which may hold the whole fleet.
 			res, err := tx.ExecContext(ctx, `UPDATE agents SET status = reported_status
-				WHERE reporting_rule_id = $1 AND status = 'not_reporting' AND last_seen >= $2`, r.ID, cutoff)
+				WHERE status = 'not_reporting' AND (reporting_rule_id || '') = $1 AND last_seen >= $2`, r.ID, cutoff)
 			if err != nil {
 				return fmt.Errorf("restore reporting agents: %w", err)
 			}
@@ -47,13 +50,13 @@ func (s *Store) SweepAgentStatus(ctx context.Context, startedAt time.Time) (Swee
 				continue
 			}
 			res, err = tx.ExecContext(ctx, `UPDATE agents SET status = 'not_reporting'
-				WHERE reporting_rule_id = $1 AND status <> 'not_reporting' AND last_seen < $2`, r.ID, cutoff)
+				WHERE last_seen < $2 AND (reporting_rule_id || '') = $1 AND status <> 'not_reporting'`, r.ID, cutoff)
 			if err != nil {
 				return fmt.Errorf("mark agents not reporting: %w", err)
 			}
 			sw.NotReporting += affected(res)
 			if r.AutoDeleteAfterSeconds != nil {
-				res, err = tx.ExecContext(ctx, `DELETE FROM agents WHERE reporting_rule_id = $1 AND last_seen < $2`,
+				res, err = tx.ExecContext(ctx, `DELETE FROM agents WHERE last_seen < $2 AND (reporting_rule_id || '') = $1`,
 					r.ID, now-*r.AutoDeleteAfterSeconds*1000)
 				if err != nil {
 					return fmt.Errorf("auto-delete agents: %w", err)
