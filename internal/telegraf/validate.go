@@ -44,13 +44,21 @@ type Report struct {
 func (r Report) Valid() bool { return len(r.Errors) == 0 }
 
 // Err returns nil for a valid report, or the first error as a message with
-// its position ("line 3, column 7: ..."), for callers that reject.
+// its position ("line 3, column 7: ...", then how many more there are), for
+// callers that reject.
 func (r Report) Err() error {
 	if r.Valid() {
 		return nil
 	}
 	e := r.Errors[0]
-	return fmt.Errorf("line %d, column %d: %s", e.Line, e.Column, e.Message)
+	more := ""
+	switch n := len(r.Errors) - 1; {
+	case n == 1:
+		more = " (and 1 more error)"
+	case n > 1:
+		more = fmt.Sprintf(" (and %d more errors)", n)
+	}
+	return fmt.Errorf("line %d, column %d: %s%s", e.Line, e.Column, e.Message, more)
 }
 
 // topLevel are the top-level tables Telegraf knows. "plugins" is a legacy

@@ -164,6 +164,9 @@ func TestValidateReportsUses(t *testing.T) {
 	if err := Validate("[[inputs.cpu]]\nx = tru\n").Err(); err == nil || !strings.HasPrefix(err.Error(), "line 2, column 5: ") {
 		t.Errorf("Err() = %v, want a message starting with the position", err)
 	}
+	if err := Validate("a = 1\nb = 2\nc = 3\n").Err(); err == nil || !strings.HasSuffix(err.Error(), " (and 2 more errors)") {
+		t.Errorf("Err() = %v, want the count of the other errors", err)
+	}
 }
 
 func TestCatalogue(t *testing.T) {
