@@ -15,7 +15,8 @@ import (
 // TestTelegrafLoadsAndReloads runs a real Telegraf agent against the served
 // TOML: it loads the rendered config (its outputs.file path and a tag come
 // from parameters, another tag from a constant), and reloads it through the
-// URL watcher after the config changes through the API. Once authenticated
+// URL watcher after the config changes through the API, then after the
+// constant's value changes. Once authenticated
 // with INFLUX_TOKEN (Authorization: Token) and once with
 // TELEGRAF_CONTROLLER_TOKEN (Authorization: Bearer).
 func TestTelegrafLoadsAndReloads(t *testing.T) {
@@ -81,4 +82,14 @@ func telegrafLoadsAndReloads(t *testing.T, db apptest.DB, tokenVar string) {
 	if n := strings.Count(agent.Output.String(), "Remote config modified"); n != 1 {
 		t.Errorf("agent reloaded %d times for one change:\n%s", n, agent.Output)
 	}
+
+	// A constant's new value is a change of the config: the agent reloads.
+	apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/constants/site", Token: mgr,
+		Body: map[string]any{"value": "lab2"}}), 200)
+	apptest.Eventually(t, 30*time.Second, "metrics with the constant's new value", func() bool {
+		if agent.Exited() {
+			t.Fatalf("telegraf exited:\n%s", agent.Output)
+		}
+		return contains("marker=m-" + tokenVar + ",site=lab2,stage=two")()
+	})
 }
