@@ -132,15 +132,23 @@ func parse(body []byte, at time.Time) (*tc.AgentBeat, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, tc.Errorf(tc.EINVALID, "request body is empty; a JSON heartbeat is required")
 	}
-	var m message
-	if err := json.Unmarshal(body, &m); err != nil {
-		return nil, decodeError(err)
+	m, ok := decodeFast(body)
+	if !ok {
+		m = message{}
+		if err := json.Unmarshal(body, &m); err != nil {
+			return nil, decodeError(err)
+		}
 	}
 	// PostgreSQL refuses NUL in text: one such beat would fail the whole
 	// batch it is written with.
 	if api.EscapesNUL(body) {
 		return nil, tc.Errorf(tc.EINVALID, "heartbeat must not contain NUL characters (\\u0000)")
 	}
+	return fromMessage(&m, at)
+}
+
+// fromMessage checks a decoded heartbeat and turns it into an AgentBeat.
+func fromMessage(m *message, at time.Time) (*tc.AgentBeat, error) {
 	switch {
 	case m.ID == "":
 		return nil, tc.FieldErrorf("id", "id is required")
