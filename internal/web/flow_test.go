@@ -345,6 +345,31 @@ func browserFlow(t *testing.T, db apptest.DB) {
 		}
 		b.shot(t, "16-viewer-forbidden")
 	})
+
+	step("the owner changes a role and makes a reset link", func(t *testing.T) {
+		b.do(t, click(`.who form button`))
+		b.waitURL(t, "/login")
+		b.open(t, "/login?next=/users")
+		b.do(t,
+			b.fill("#f-username", "owner@example.com"),
+			b.fill("#f-password", "Correct-Horse-9"),
+			click(`form button[type=submit]`),
+		)
+		b.waitURL(t, "/users")
+		id := eval[string](t, b, `Array.from(document.querySelectorAll("main tbody tr")).find(r => r.textContent.includes("vera")).querySelector("select[name=role]").id`)
+		b.do(t, chromedp.SetValue(chromedp.CSS("#"+id), "manager"), chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.getElementById(%q).dispatchEvent(new Event("change"))`, id))(ctx, tg)
+			return err
+		}))
+		b.do(t, chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")), click("#confirm-ok"))
+		b.waitJS(t, fmt.Sprintf(`document.readyState === "complete" && document.getElementById(%q) && document.getElementById(%q).value === "manager" && !document.getElementById("confirm-dialog").open`, id, id))
+		b.do(t, click(`button[data-api$="/password-reset"]`))
+		b.do(t, chromedp.WaitVisible(chromedp.CSS("#link-dialog")))
+		if link := b.text(t, "#link-value"); !strings.Contains(link, "/reset-password/") {
+			t.Errorf("reset link = %q", link)
+		}
+		b.shot(t, "23-reset-link")
+	})
 }
 
 // setTextarea replaces a textarea's text as typing would, firing input.

@@ -169,7 +169,7 @@ const TC = (() => {
     btn.disabled = false;
     if (!res.ok) { toast((res.body && res.body.message) || "Request failed", true); return; }
     btn.dispatchEvent(new CustomEvent("api:success", {detail: res.body, bubbles: true}));
-    then(btn, btn.dataset.then || "reload", res.body);
+    then(btn, btn.dataset.then !== undefined ? btn.dataset.then : "reload", res.body);
   }
 
   document.addEventListener("submit", ev => {
