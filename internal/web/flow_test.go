@@ -215,6 +215,9 @@ func browserFlow(t *testing.T, db apptest.DB) {
 			t.Error("the selection was lost on refresh")
 		}
 		b.shot(t, "11-agents")
+		// Bulk: add the label to the ticked agent.
+		b.do(t, click(`#bulk button[data-bulk-action="add-label"]`))
+		b.waitText(t, "#agents-table", "production")
 		b.do(t, click(`a[href="/agents/agent-web-1"]`))
 		b.waitText(t, "main", "web-1")
 		b.waitText(t, "main", "web-servers") // the managed config link
