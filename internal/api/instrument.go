@@ -4,7 +4,10 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/metrics"
@@ -13,6 +16,7 @@ import (
 // Instrument wraps h with panic recovery, request metrics by route pattern
 // and debug-level request logs. It is shared by both listeners.
 func Instrument(m *metrics.Metrics, listener string, logger *slog.Logger, h http.Handler) http.Handler {
+	series := &routeSeries{m: m, listener: listener}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
@@ -31,9 +35,10 @@ func Instrument(m *metrics.Metrics, listener string, logger *slog.Logger, h http
 				route = "unmatched"
 			}
 			d := time.Since(start)
-			m.HTTPRequests.WithLabelValues(listener, route, strconv.Itoa(sw.status)).Inc()
-			m.HTTPDuration.WithLabelValues(listener, route).Observe(d.Seconds())
-			logger.Debug("request", "listener", listener, "method", r.Method, "route", route, "status", sw.status, "duration", d)
+			series.observe(route, sw.status, d)
+			if logger.Enabled(r.Context(), slog.LevelDebug) {
+				logger.Debug("request", "listener", listener, "method", r.Method, "route", route, "status", sw.status, "duration", d)
+			}
 		}()
 		h.ServeHTTP(sw, r)
 	})
@@ -60,3 +65,32 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// routeSeries caches the per-route counter and histogram children, so the
+// hot paths (heartbeats, config serving) skip hashing label values and
+// formatting the status code on every request.
+type routeSeries struct {
+	m        *metrics.Metrics
+	listener string
+	counters sync.Map // routeCode → prometheus.Counter
+	timers   sync.Map // route → prometheus.Observer
+}
+
+type routeCode struct {
+	route string
+	code  int
+}
+
+func (s *routeSeries) observe(route string, code int, d time.Duration) {
+	key := routeCode{route, code}
+	c, ok := s.counters.Load(key)
+	if !ok {
+		c, _ = s.counters.LoadOrStore(key, s.m.HTTPRequests.WithLabelValues(s.listener, route, strconv.Itoa(code)))
+	}
+	c.(prometheus.Counter).Inc()
+	o, ok := s.timers.Load(route)
+	if !ok {
+		o, _ = s.timers.LoadOrStore(route, s.m.HTTPDuration.WithLabelValues(s.listener, route))
+	}
+	o.(prometheus.Observer).Observe(d.Seconds())
+}
