@@ -103,7 +103,9 @@ func (s *Server) Handler() http.Handler {
 	s.registerRoutes()
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}))
 	var h http.Handler = http.HandlerFunc(s.serve)
-	h = http.NewCrossOriginProtection().Handler(h)
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginRefused))
+	h = cop.Handler(h)
 	return Instrument(s.Metrics, "main", s.Logger, h)
 }
 
@@ -137,6 +139,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// crossOriginRefused answers a cross-origin browser write: in the API's
+// error shape under /api/, as plain text for the UI's pages.
+func (s *Server) crossOriginRefused(w http.ResponseWriter, r *http.Request) {
+	const msg = "cross-origin request refused: a browser may only write from this site"
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		WriteError(w, r, s.Logger, tc.Errorf(tc.EFORBIDDEN, msg))
+		return
+	}
+	http.Error(w, msg, http.StatusForbidden)
 }
 
 // ServeInternal answers an /api/ request in-process, without the listener's

@@ -346,7 +346,8 @@ func TestBadInput(t *testing.T) {
 			}
 		}
 		// Every path with methods no route has, and every route with broken
-		// credentials or conditional headers.
+		// credentials, conditional headers, or a cross-site browser write.
+		session := inst.MustSession(t, inst.MustOwner(t))
 		i := 0
 		for _, rt := range inst.API.Routes() {
 			p := fillPath(rt.Path, badPathValues[0])
@@ -364,6 +365,14 @@ func TestBadInput(t *testing.T) {
 			checkBadAnswer(t, name+": "+rt.Method+" "+p, resp)
 			if rt.Permission != api.Public && resp.StatusCode != http.StatusUnauthorized {
 				t.Errorf("%s: %s %s: status = %d, want 401", name, rt.Method, p, resp.StatusCode)
+			}
+			if rt.Method != http.MethodGet && rt.Method != http.MethodHead {
+				resp := inst.Do(t, apptest.Req{Method: rt.Method, Path: p, Client: session, Body: map[string]any{},
+					Header: http.Header{"Sec-Fetch-Site": {"cross-site"}}})
+				checkBadAnswer(t, "cross-site: "+rt.Method+" "+p, resp)
+				if resp.StatusCode != http.StatusForbidden {
+					t.Errorf("cross-site %s %s: status = %d, want 403", rt.Method, p, resp.StatusCode)
+				}
 			}
 			name = conditionalNames[k%len(conditionalNames)]
 			h := conditionalHeaders[name].Clone()
