@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -51,6 +52,10 @@ var agentSortColumns = map[string]string{
 // cost more than the page itself.
 var totalCountCap = 10000
 
+// searchCountCap is the same for a search, whose matches cost a row check
+// each: a search matching more than a thousand agents is one to refine.
+var searchCountCap = 1000
+
 // driveLimitOverride, when not negative, replaces the computed drive limit
 // (tests force each plan with it).
 var driveLimitOverride int64 = -1
@@ -91,7 +96,8 @@ type agentCond struct {
 
 // ListAgents returns one page of agents matching f and how many match.
 // Totals for filters on status and reporting rule alone come from the
-// maintained counters; others are counted up to totalCountCap.
+// maintained counters; others are counted up to totalCountCap (searches up
+// to searchCountCap).
 func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList, error) {
 	col, ok := agentSortColumns[f.SortBy]
 	if f.SortBy == "" {
@@ -174,19 +180,23 @@ func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList
 		list.Total, list.TotalExact = n, true
 		return list, nil
 	}
-	n, err := s.countMatches(ctx, conds)
+	countCap := int64(totalCountCap)
+	if f.Search != "" {
+		countCap = int64(searchCountCap)
+	}
+	n, err := s.countMatches(ctx, conds, countCap)
 	if err != nil {
 		return nil, err
 	}
-	list.Total, list.TotalExact = min(n, int64(totalCountCap)), n <= int64(totalCountCap)
+	list.Total, list.TotalExact = min(n, countCap), n <= countCap
 	return list, nil
 }
 
-// countMatches counts agents matching conds up to totalCountCap+1, reading
+// countMatches counts agents matching conds up to countCap+1, reading
 // from the most selective filter's index so that the LIMIT stops the
 // reading. The join order is forced: CROSS JOIN on SQLite; on PostgreSQL a
 // LATERAL lookup, as its planner would otherwise hash-join the whole fleet.
-func (s *Store) countMatches(ctx context.Context, conds []agentCond) (int64, error) {
+func (s *Store) countMatches(ctx context.Context, conds []agentCond, countCap int64) (int64, error) {
 	driver := -1
 	for i, c := range conds {
 		if c.join != nil && c.est >= 0 && (driver < 0 || c.est < conds[driver].est) {
@@ -220,7 +230,7 @@ func (s *Store) countMatches(ctx context.Context, conds []agentCond) (int64, err
 		}
 	}
 	var n int64
-	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+inner+` LIMIT `+strconv.Itoa(totalCountCap+1)+`) t`, args...).Scan(&n)
+	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+inner+` LIMIT `+strconv.FormatInt(countCap+1, 10)+`) t`, args...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count agents: %w", err)
 	}
@@ -309,7 +319,7 @@ func (s *Store) searchCond(ctx context.Context, term, capped string) (agentCond,
 	pos := "instr(lower(a.id), %[1]s) > 0 OR instr(lower(a.hostname), %[1]s) > 0 OR instr(a.ip, %[1]s) > 0"
 	candidates := `SELECT k.agent_id FROM agent_search x JOIN agent_search_keys k ON k.key = x.rowid WHERE agent_search MATCH %s`
 	from, join, link := "agent_search x CROSS JOIN agent_search_keys k", "agent_search MATCH %s AND k.key = x.rowid", "a.id = k.agent_id"
-	pattern := trigramQuery(term)
+	var pattern string
 	if s.dialect == Postgres {
 		pos = "strpos(lower(a.id), %[1]s) > 0 OR strpos(lower(a.hostname), %[1]s) > 0 OR strpos(a.ip, %[1]s) > 0"
 		candidates = `SELECT agent_id FROM agent_search WHERE terms LIKE %s`
@@ -323,6 +333,12 @@ func (s *Store) searchCond(ctx context.Context, term, capped string) (agentCond,
 	if utf8.RuneCountInString(term) < 3 || strings.ContainsRune(term, '\n') {
 		return c, nil // no trigram to look up: walk and check
 	}
+	if s.dialect == SQLite {
+		var err error
+		if pattern, err = s.trigramQuery(ctx, term, capped); err != nil {
+			return c, err
+		}
+	}
 	c.indexed = func(arg func(any) string) string {
 		return "a.id IN (" + fmt.Sprintf(candidates, arg(pattern)) + ") AND " + c.probe(arg)
 	}
@@ -335,22 +351,51 @@ func (s *Store) searchCond(ctx context.Context, term, capped string) (agentCond,
 	return c, nil
 }
 
-// trigramQuery is an FTS5 query matching rows that hold every trigram of
-// term. FTS5 reads such an AND incrementally, seeking in long doclists, where
-// a LIKE or a phrase reads every doclist whole; positions do not matter as
-// the exact check follows.
-func trigramQuery(term string) string {
+// maxTrigramProbes bounds the trigrams of a long search term that are
+// counted; any subset of them still finds every match.
+const maxTrigramProbes = 12
+
+// trigramQuery is an FTS5 query for rows holding the two rarest trigrams of
+// term. FTS5 reads every listed trigram's doclist, so a trigram most agents
+// share (the "age" of "agent-0054321") costs a read of the whole fleet and
+// narrows nothing. Each trigram is first counted, up to four times the drive
+// limit; when all reach that, the term is common and every trigram is kept.
+// The candidates are a superset of the matches: the exact check follows.
+func (s *Store) trigramQuery(ctx context.Context, term, capped string) (string, error) {
+	drive, _ := strconv.ParseInt(capped, 10, 64)
+	limit := 4 * drive
 	r := []rune(term)
-	seen := map[string]bool{}
-	var parts []string
-	for i := 0; i+3 <= len(r); i++ {
-		t := string(r[i : i+3])
-		if !seen[t] {
-			seen[t] = true
-			parts = append(parts, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
-		}
+	type trigram struct {
+		q string
+		n int64
 	}
-	return strings.Join(parts, " AND ")
+	var all []trigram
+	seen := map[string]bool{}
+	step := max(1, (len(r)-2)/maxTrigramProbes)
+	for i := 0; i+3 <= len(r) && len(all) < maxTrigramProbes; i += step {
+		t := string(r[i : i+3])
+		if seen[t] {
+			continue
+		}
+		seen[t] = true
+		tg := trigram{q: `"` + strings.ReplaceAll(t, `"`, `""`) + `"`}
+		err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT rowid FROM agent_search WHERE agent_search MATCH $1 LIMIT `+
+			strconv.FormatInt(limit, 10)+`) t`, tg.q).Scan(&tg.n)
+		if err != nil {
+			return "", fmt.Errorf("estimate agent search: %w", err)
+		}
+		all = append(all, tg)
+	}
+	slices.SortStableFunc(all, func(a, b trigram) int { return cmp.Compare(a.n, b.n) })
+	keep := all
+	if len(all) > 2 && all[1].n < limit {
+		keep = all[:2]
+	}
+	qs := make([]string, len(keep))
+	for i, t := range keep {
+		qs[i] = t.q
+	}
+	return strings.Join(qs, " AND "), nil
 }
 
 // placeholder returns a function that appends a query argument to args and
