@@ -361,11 +361,12 @@ func browserFlow(t *testing.T, db apptest.DB) {
 		b.waitURL(t, "/users")
 		id := eval[string](t, b, `Array.from(document.querySelectorAll("main tbody tr")).find(r => r.textContent.includes("vera")).querySelector("select[name=role]").id`)
 		b.do(t, chromedp.SetValue(chromedp.CSS("#"+id), "manager"), chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.getElementById(%q).dispatchEvent(new Event("change"))`, id))(ctx, tg)
+			_, err := chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.stalePage = true; document.getElementById(%q).dispatchEvent(new Event("change"))`, id))(ctx, tg)
 			return err
 		}))
 		b.do(t, chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")), click("#confirm-ok"))
-		b.waitJS(t, fmt.Sprintf(`document.readyState === "complete" && document.getElementById(%q) && document.getElementById(%q).value === "manager" && !document.getElementById("confirm-dialog").open`, id, id))
+		// The page reloads after the change: wait for the new one.
+		b.waitJS(t, fmt.Sprintf(`!window.stalePage && document.readyState === "complete" && document.getElementById(%q).value === "manager"`, id))
 		b.do(t, click(`button[data-api$="/password-reset"]`))
 		b.do(t, chromedp.WaitVisible(chromedp.CSS("#link-dialog")))
 		if link := b.text(t, "#link-value"); !strings.Contains(link, "/reset-password/") {
