@@ -95,7 +95,7 @@ func screenshotDir(t *testing.T) string {
 // the step instead of hanging the test.
 func (b *browser) do(t *testing.T, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 40*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		b.fatal(t, err)
@@ -114,7 +114,7 @@ func (b *browser) fatal(t *testing.T, err error) {
 // get runs one action that returns a value.
 func get[T any](t *testing.T, b *browser, a chromedp.Action[T]) T {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 40*time.Second)
 	defer cancel()
 	v, err := chromedp.Run(ctx, a)
 	if err != nil {
@@ -167,7 +167,7 @@ func eval[T any](t *testing.T, b *browser, js string) T {
 // (an evaluation fails while a page is replaced).
 func (b *browser) waitJS(t *testing.T, js string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	var lastErr error
 	for time.Now().Before(deadline) {
 		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
