@@ -36,7 +36,6 @@ func parseTemplates(static *staticFiles, now func() time.Time) (*templates, erro
 		},
 		"add":       func(a, b int) int { return a + b },
 		"sub":       func(a, b int) int { return a - b },
-		"mul":       func(a, b float64) float64 { return a * b },
 		"pct":       percent,
 		"thousands": thousands,
 		"query":     withQuery,
@@ -57,13 +56,6 @@ func parseTemplates(static *staticFiles, now func() time.Time) (*templates, erro
 				m[fmt.Sprint(kv[i])] = kv[i+1]
 			}
 			return m
-		},
-		"seq": func(n int) []int {
-			out := make([]int, n)
-			for i := range out {
-				out[i] = i + 1
-			}
-			return out
 		},
 	}
 	shared, err := fs.Glob(templateFS, "templates/partials/*.html")
