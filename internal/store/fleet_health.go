@@ -37,9 +37,9 @@ func (s *Store) SweepAgentStatus(ctx context.Context, startedAt time.Time) (Swee
 		now := ms(tx.now)
 		for _, r := range rules {
 			cutoff := now - r.NotReportingAfterSeconds*1000
-			// The concatenations keep the planners on the status and
-			// last_seen indexes, which hold few rows here, rather than the
-			// rule's, which may hold the whole fleet.
+			// The concatenations keep the planners on (status, last_seen)
+			// (migration 0062), which yields just the agents to change,
+			// rather than the rule's index, which may hold the whole fleet.
 			res, err := tx.ExecContext(ctx, `UPDATE agents SET status = reported_status
 				WHERE status = 'not_reporting' AND (reporting_rule_id || '') = $1 AND last_seen >= $2`, r.ID, cutoff)
 			if err != nil {
@@ -50,7 +50,7 @@ func (s *Store) SweepAgentStatus(ctx context.Context, startedAt time.Time) (Swee
 				continue
 			}
 			res, err = tx.ExecContext(ctx, `UPDATE agents SET status = 'not_reporting'
-				WHERE last_seen < $2 AND (reporting_rule_id || '') = $1 AND status <> 'not_reporting'`, r.ID, cutoff)
+				WHERE status IN ('ok', 'warn', 'fail', 'undefined') AND last_seen < $2 AND (reporting_rule_id || '') = $1`, r.ID, cutoff)
 			if err != nil {
 				return fmt.Errorf("mark agents not reporting: %w", err)
 			}
