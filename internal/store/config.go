@@ -346,6 +346,10 @@ func activeAgentCount(ctx context.Context, q queryer, configID string) (int, err
 // nothing. Errors: ENOTFOUND naming a missing id, ECONFLICT when actively
 // reporting agents use one of them.
 func (s *Store) DeleteConfigs(ctx context.Context, ids []string) error {
+	// One order for every caller: two deletes naming the same configs in
+	// different orders would otherwise each hold a row the other waits for
+	// (a deadlock on PostgreSQL).
+	ids = slices.Sorted(slices.Values(ids))
 	err := s.withTx(ctx, func(tx *Tx) error {
 		for _, id := range ids {
 			var name string

@@ -25,6 +25,8 @@ const (
 	pgCheckViolation           = "23514"
 	pgNotNullViolation         = "23502"
 	pgCharacterNotInRepertoire = "22021" // e.g. a NUL byte in text
+	pgSerializationFailure     = "40001"
+	pgDeadlockDetected         = "40P01"
 )
 
 // translate turns driver errors into domain errors: unique violations into
@@ -65,6 +67,10 @@ func translate(err error) error {
 			return &wrapped{tc.Errorf(tc.EINVALID, "invalid value"), err}
 		case pgCharacterNotInRepertoire:
 			return &wrapped{tc.Errorf(tc.EINVALID, "text must be valid UTF-8 without NUL bytes"), err}
+		case pgSerializationFailure, pgDeadlockDetected:
+			// Like SQLite's busy: the transaction lost to a concurrent one
+			// and changed nothing; the same request can be sent again.
+			return &wrapped{tc.Errorf(tc.EUNAVAILABLE, "database busy, try again"), err}
 		}
 	}
 	return err
