@@ -42,6 +42,7 @@ type Config struct {
 	TrustedProxies         []netip.Prefix
 	HeartbeatFlushInterval time.Duration
 	HeartbeatFlushAgents   int
+	HeartbeatMaxPending    int
 	// Identity: owner bootstrap, first-start seeds of the login settings,
 	// and session lifetimes.
 	OwnerUsername        string
@@ -96,6 +97,7 @@ func options() []option {
 		{"trusted-proxies", "TRUSTED_PROXIES", "", "comma list of CIDRs (or addresses) of reverse proxies whose X-Forwarded-For names an agent's IP", prefixesSetter(func(c *Config, p []netip.Prefix) { c.TrustedProxies = p })},
 		{"heartbeat-flush-interval", "HEARTBEAT_FLUSH_INTERVAL", "1s", "how often pending heartbeats are written to the database (one transaction per flush)", durationSetter(func(c *Config, d time.Duration) { c.HeartbeatFlushInterval = d })},
 		{"heartbeat-flush-agents", "HEARTBEAT_FLUSH_AGENTS", "10000", "flush earlier once this many agents have pending heartbeats", int64Setter(func(c *Config, n int64) { c.HeartbeatFlushAgents = int(min(n, 1<<30)) })},
+		{"heartbeat-max-pending", "HEARTBEAT_MAX_PENDING", "200000", "agents whose heartbeats may wait for the database; beyond, new agents' heartbeats get 503 until a flush catches up", int64Setter(func(c *Config, n int64) { c.HeartbeatMaxPending = int(min(n, 1<<30)) })},
 		// Identity.
 		{"owner-username", "OWNER_USERNAME", "", "username of the owner account created at first start (with --owner-email and --owner-password)", func(c *Config, v string) error { c.OwnerUsername = v; return nil }},
 		{"owner-email", "OWNER_EMAIL", "", "email of the owner account created at first start", func(c *Config, v string) error { c.OwnerEmail = v; return nil }},

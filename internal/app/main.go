@@ -128,7 +128,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	ingest := &heartbeat.Ingester{
 		Store: m.Store, Metrics: m.Metrics, Logger: m.Logger,
-		Interval: m.Config.HeartbeatFlushInterval, BatchSize: m.Config.HeartbeatFlushAgents,
+		Interval: m.Config.HeartbeatFlushInterval, BatchSize: m.Config.HeartbeatFlushAgents, MaxPending: m.Config.HeartbeatMaxPending,
 	}
 	ingest.Start()
 	m.OnClose(ingest.Close) // after the heartbeat listener drained: nothing answered 204 is lost

@@ -76,8 +76,8 @@ func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	beat.IP = s.clientIP(r)
-	if !s.Ingest.Add(beat) {
-		s.fail(w, r, tc.Errorf(tc.EUNAVAILABLE, "shutting down, try again"))
+	if err := s.Ingest.Add(beat); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	s.results[resultAccepted].Inc()

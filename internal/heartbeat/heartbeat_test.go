@@ -523,6 +523,24 @@ func waitFor(t *testing.T, cond func() bool) {
 	t.Fatal("condition not met within 20s")
 }
 
+// TestHeartbeatBacklog: past --heartbeat-max-pending agents waiting for the
+// database, new agents get 503 (Telegraf resends their data), pending ones
+// still coalesce, and a flush makes room.
+func TestHeartbeatBacklog(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db, apptest.WithArgs("--heartbeat-max-pending", "2", "--heartbeat-flush-interval", "1h", "--disable-auth-endpoints", "heartbeat"))
+		mustBeat(t, inst, "", `{"id":"a","version":"v"}`)
+		mustBeat(t, inst, "", `{"id":"b","version":"v"}`)
+		r := apptest.MustStatus(t, beat(t, inst, "/agents/heartbeat", "", `{"id":"c","version":"v"}`), 503)
+		if m := r.Map(t); !strings.Contains(m["message"].(string), "backlog") {
+			t.Errorf("message = %q, want it to name the backlog", m["message"])
+		}
+		mustBeat(t, inst, "", `{"id":"a","version":"v"}`)
+		flush(t, inst)
+		mustBeat(t, inst, "", `{"id":"c","version":"v"}`)
+	})
+}
+
 // TestHeartbeatShutdownFlush: everything answered 204 is in the database
 // after a clean shutdown, with the periodic flush far away.
 func TestHeartbeatShutdownFlush(t *testing.T) {

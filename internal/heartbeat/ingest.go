@@ -31,6 +31,11 @@ type Ingester struct {
 	Logger    *slog.Logger
 	Interval  time.Duration
 	BatchSize int
+	// MaxPending bounds the agents waiting for a flush. Beyond it a new
+	// agent's heartbeat is refused (503): Telegraf keeps its statistics and
+	// logs and sends them with its next heartbeat, so nothing is lost, and a
+	// database that falls behind cannot grow memory without bound.
+	MaxPending int
 
 	mu      sync.Mutex
 	pending map[string]*tc.AgentBeat
@@ -66,16 +71,19 @@ func (g *Ingester) Start() {
 	go g.loop()
 }
 
-// Add records a heartbeat. It reports false when the ingester is closed
-// (shutting down) and the beat was not taken.
-func (g *Ingester) Add(b *tc.AgentBeat) bool {
+// Add records a heartbeat. Errors: EUNAVAILABLE when shutting down or when
+// MaxPending agents already wait for the database.
+func (g *Ingester) Add(b *tc.AgentBeat) error {
 	g.mu.Lock()
 	if g.closed {
 		g.mu.Unlock()
-		return false
+		return tc.Errorf(tc.EUNAVAILABLE, "shutting down, try again")
 	}
 	if old, ok := g.pending[b.ID]; ok {
 		b.Merge(old)
+	} else if g.MaxPending > 0 && len(g.pending) >= g.MaxPending {
+		g.mu.Unlock()
+		return tc.Errorf(tc.EUNAVAILABLE, "heartbeat backlog full (%d agents wait for the database), try again", g.MaxPending)
 	}
 	g.pending[b.ID] = b
 	n := len(g.pending)
@@ -89,7 +97,7 @@ func (g *Ingester) Add(b *tc.AgentBeat) bool {
 		default:
 		}
 	}
-	return true
+	return nil
 }
 
 // Pending returns how many agents wait for the next flush.
