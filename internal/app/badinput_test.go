@@ -48,6 +48,7 @@ var badQueries = []string{
 	"status=bogus&labelId=%FF&reportingRuleId=nope&configId=-1&userId=%27&type=nope",
 	"from=abc&to=xyz", "from=-1&to=99999999999999999999",
 	"page=1&page=2&limit=1&limit=x", "%zz=1&=&&=",
+	"host=%FF", "host=%22%0A%5B%5Boutputs.exec%5D%5D", "host=" + strings.Repeat("h", 3000), "host=a&host=%5C",
 }
 
 // badHeaders are broken credentials: every protected route answers 401.
@@ -173,7 +174,7 @@ func newBadInputFixture(t *testing.T, inst *apptest.Instance) *badInputFixture {
 	create := func(path string, body any) map[string]any {
 		return apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: path, Token: f.token, Body: body}), 201).Map(t)
 	}
-	f.ids["config"] = create("/api/configs", map[string]any{"name": "keep", "toml": "[agent]\n  interval = \"10s\" # keep me\n\n[[inputs.cpu]]\n"})["id"].(string)
+	f.ids["config"] = create("/api/configs", map[string]any{"name": "keep", "toml": "[agent]\n  interval = \"10s\" # keep me\n  hostname = \"&{host:h1}\"\n\n[[inputs.cpu]]\n"})["id"].(string)
 	f.ids["label"] = create("/api/labels", map[string]any{"name": "keep", "color": "#123456"})["id"].(string)
 	create("/api/constants", map[string]any{"name": "keep_me", "value": "v"})
 	f.ids["constant"] = "keep_me"

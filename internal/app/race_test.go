@@ -124,6 +124,35 @@ func TestConflictingWritesNever500(t *testing.T) {
 				return do("POST", "/api/tokens/bulk", map[string]any{"action": action, "ids": pair})
 			})...)
 
+			// Deletes racing the links that point at what they delete.
+			lnk := create("/api/labels", map[string]any{"name": uniq("lnk-"), "color": "#123456"})
+			rl := create("/api/reporting-rules", map[string]any{"name": uniq("lnk-rule-"), "notReportingAfterSeconds": 60})
+			linkCfg := create("/api/configs", map[string]any{"name": uniq("lnk-cfg-"), "toml": "[agent]\n"})
+			linkAgent := &tc.Agent{ID: uniq("lnk-agent-"), Hostname: "h", Status: tc.AgentOK, LastSeen: inst.Clock.Now()}
+			if err := inst.Store.InsertAgents(context.Background(), []*tc.Agent{linkAgent}); err != nil {
+				t.Fatal(err)
+			}
+			race("deletes against links", times(2*n, func(i int) *apptest.Response {
+				switch i % 8 {
+				case 0:
+					return do("DELETE", "/api/labels/"+lnk, nil)
+				case 1:
+					return do("PATCH", "/api/configs/"+linkCfg, map[string]any{"labelIds": []string{lnk}})
+				case 2:
+					return do("POST", "/api/agents/bulk", map[string]any{"action": "add-label", "ids": []string{linkAgent.ID}, "labelId": lnk})
+				case 3:
+					return do("PATCH", "/api/agents/"+linkAgent.ID, map[string]any{"labelIds": []string{lnk}, "reportingRuleId": rl})
+				case 4:
+					return do("DELETE", "/api/reporting-rules/"+rl, nil)
+				case 5:
+					return do("POST", "/api/agents/bulk", map[string]any{"action": "assign-rule", "ids": []string{linkAgent.ID}, "reportingRuleId": rl})
+				case 6:
+					return do("DELETE", "/api/agents/"+linkAgent.ID, nil)
+				default:
+					return do("DELETE", "/api/configs/"+linkCfg, nil)
+				}
+			})...)
+
 			label := create("/api/labels", map[string]any{"name": uniq("lab-"), "color": "#123456"})
 			race("one label", times(n, func(i int) *apptest.Response {
 				if i%2 == 0 {

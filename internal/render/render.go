@@ -8,6 +8,7 @@ package render
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/telegraf"
@@ -141,7 +142,7 @@ func (t *Template) Render(dst []byte, query map[string][]string, constants map[s
 			msgs = append(msgs, "missing required parameters: "+strings.Join(missing, ", "))
 		}
 		if unsafe != nil {
-			msgs = append(msgs, "parameter values must not contain a double quote, a backslash, a newline or another control character: "+strings.Join(unsafe, ", "))
+			msgs = append(msgs, "parameter values must be UTF-8 without a double quote, a backslash, a newline or another control character: "+strings.Join(unsafe, ", "))
 		}
 		if undefined != nil {
 			msgs = append(msgs, "undefined constants: "+strings.Join(undefined, ", "))
@@ -179,8 +180,12 @@ func (t *Template) Render(dst []byte, query map[string][]string, constants map[s
 	return dst, nil
 }
 
-// safeValue refuses what could end a TOML string or line early.
+// safeValue refuses what could end a TOML string or line early, and bytes
+// that are not UTF-8 (a TOML document must be, or the agent refuses it).
 func safeValue(v string) bool {
+	if !utf8.ValidString(v) {
+		return false
+	}
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if c == '"' || c == '\\' || c == 0x7f || (c < 0x20 && c != '\t') {

@@ -34,6 +34,8 @@ func TestTemplateRender(t *testing.T) {
 		{name: "quote refused", toml: `a = "&{x}"`, query: map[string][]string{"x": {`a"b`}}, wantErr: []string{"x"}},
 		{name: "backslash refused", toml: `a = "&{x}"`, query: map[string][]string{"x": {`a\b`}}, wantErr: []string{"backslash"}},
 		{name: "newline refused", toml: `a = "&{x}"`, query: map[string][]string{"x": {"ok", "a\nb"}}, wantErr: []string{"newline"}},
+		{name: "invalid UTF-8 refused", toml: `a = "&{x}"`, query: map[string][]string{"x": {"caf\xe9"}}, wantErr: []string{"UTF-8", "x"}},
+		{name: "UTF-8 kept", toml: `a = "&{x}"`, query: map[string][]string{"x": {"café ☕"}}, want: `a = "café ☕"`},
 		{name: "undefined constants listed", toml: `a = "::{nope}" b = "::{gone}" c = "::{region}"`, wantErr: []string{"undefined constants: nope, gone"}},
 		{name: "everything at once", toml: `a = "&{m}" b = "::{nope}"`, wantErr: []string{"missing required parameters: m", "undefined constants: nope"}},
 	}
