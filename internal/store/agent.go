@@ -246,12 +246,14 @@ func (s *Store) agentConds(ctx context.Context, f tc.AgentFilter, drive int64) (
 	capped := strconv.FormatInt(drive+1, 10)
 	equal := func(column, value string) agentCond {
 		indexed := func(arg func(any) string) string { return column + " = " + arg(value) }
-		return agentCond{
-			indexed: indexed,
-			// The concatenation hides the column from the planner.
-			probe: func(arg func(any) string) string { return "(" + column + " || '') = " + arg(value) },
-			join:  indexed,
+		// The concatenation hides the column from SQLite's planner, which
+		// knows nothing of the value's frequency. PostgreSQL's does (its
+		// statistics list the common values), so it gets the plain form.
+		probe := func(arg func(any) string) string { return "(" + column + " || '') = " + arg(value) }
+		if s.dialect == Postgres {
+			probe = indexed
 		}
+		return agentCond{indexed: indexed, probe: probe, join: indexed}
 	}
 	for _, e := range []struct{ column, value, rule, status string }{
 		{"a.status", f.Status, "", f.Status},
