@@ -275,7 +275,7 @@ func TestBadInput(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
 		inst := apptest.MustStart(t, db, apptest.WithArgs("--max-body-bytes", fmt.Sprint(badMaxBody)))
 		f := newBadInputFixture(t, inst)
-		send := func(what, method, path string, body []byte, header http.Header) {
+		send := func(t *testing.T, what, method, path string, body []byte, header http.Header) {
 			t.Helper()
 			h := http.Header{"Authorization": {"Bearer " + f.token}}
 			if body != nil {
@@ -292,60 +292,66 @@ func TestBadInput(t *testing.T) {
 			checkBadAnswer(t, what+": "+method+" "+path, resp)
 		}
 		oversized := []byte(`{"name": "` + strings.Repeat("x", badMaxBody) + `"}`)
-		for _, rt := range inst.API.Routes() {
-			if rt.Method == http.MethodHead {
-				continue
-			}
-			m := rt.Method
-			unknown := fillPath(rt.Path, badPathValues[0])
-			// Malformed wildcards, with and without a broken body.
-			if strings.Contains(rt.Path, "{") {
-				for _, v := range badPathValues {
-					p := fillPath(rt.Path, v)
-					send("bad id", m, p, nil, nil)
-					if m != http.MethodGet {
-						send("bad id, invalid JSON", m, p, []byte(`{"`), nil)
-					}
+		// Each route in its own parallel subtest; the checks after wait for all.
+		t.Run("routes", func(t *testing.T) {
+			for _, rt := range inst.API.Routes() {
+				if rt.Method == http.MethodHead {
+					continue
 				}
-			}
-			// Destructive routes only ever see unknown ids; reads and patches
-			// also see the real objects, which must survive.
-			targets := []string{unknown}
-			if real := f.realPath(rt.Path); real != "" && (m == http.MethodGet || m == http.MethodPatch) && real != unknown {
-				targets = append(targets, real)
-			}
-			var fields []string // the route's request fields, probed once
-			for _, p := range targets {
-				for name, body := range badBodies {
-					if m != http.MethodGet || name == "invalid JSON" { // reads ignore bodies
-						send(name, m, p, []byte(body), nil)
-					}
-				}
-				if m != http.MethodGet && m != http.MethodDelete {
-					values := badFieldValues
-					if p == unknown && strings.Contains(rt.Path, "{") {
-						values = append(slices.Clip(values), oddFieldValues...)
-					}
-					if fields == nil {
-						fields = acceptedFields(t, inst, f.token, m, p)
-					}
-					for _, field := range fields {
-						for _, v := range values {
-							send("field "+field+"="+v, m, p, []byte(`{"`+field+`": `+v+`}`), nil)
+				t.Run(rt.Method+" "+rt.Path, func(t *testing.T) {
+					t.Parallel()
+					m := rt.Method
+					unknown := fillPath(rt.Path, badPathValues[0])
+					// Malformed wildcards, with and without a broken body.
+					if strings.Contains(rt.Path, "{") {
+						for _, v := range badPathValues {
+							p := fillPath(rt.Path, v)
+							send(t, "bad id", m, p, nil, nil)
+							if m != http.MethodGet {
+								send(t, "bad id, invalid JSON", m, p, []byte(`{"`), nil)
+							}
 						}
 					}
-				}
-				send("oversized", m, p, oversized, nil)
-				send("text/plain", m, p, []byte(`{}`), http.Header{"Content-Type": {"text/plain"}})
-				send("form", m, p, []byte(`name=x`), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
-				send("no body with Content-Type", m, p, nil, http.Header{"Content-Type": {"application/json"}})
-				if m == http.MethodGet {
-					for _, q := range badQueries {
-						send("query", m, p+"?"+q, nil, nil)
+					// Destructive routes only ever see unknown ids; reads and patches
+					// also see the real objects, which must survive.
+					targets := []string{unknown}
+					if real := f.realPath(rt.Path); real != "" && (m == http.MethodGet || m == http.MethodPatch) && real != unknown {
+						targets = append(targets, real)
 					}
-				}
+					var fields []string // the route's request fields, probed once
+					for _, p := range targets {
+						for name, body := range badBodies {
+							if m != http.MethodGet || name == "invalid JSON" { // reads ignore bodies
+								send(t, name, m, p, []byte(body), nil)
+							}
+						}
+						if m != http.MethodGet && m != http.MethodDelete {
+							values := badFieldValues
+							if p == unknown && strings.Contains(rt.Path, "{") {
+								values = append(slices.Clip(values), oddFieldValues...)
+							}
+							if fields == nil {
+								fields = acceptedFields(t, inst, f.token, m, p)
+							}
+							for _, field := range fields {
+								for _, v := range values {
+									send(t, "field "+field+"="+v, m, p, []byte(`{"`+field+`": `+v+`}`), nil)
+								}
+							}
+						}
+						send(t, "oversized", m, p, oversized, nil)
+						send(t, "text/plain", m, p, []byte(`{}`), http.Header{"Content-Type": {"text/plain"}})
+						send(t, "form", m, p, []byte(`name=x`), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+						send(t, "no body with Content-Type", m, p, nil, http.Header{"Content-Type": {"application/json"}})
+						if m == http.MethodGet {
+							for _, q := range badQueries {
+								send(t, "query", m, p+"?"+q, nil, nil)
+							}
+						}
+					}
+				})
 			}
-		}
+		})
 		// Every path with methods no route has, and every route with broken
 		// credentials, conditional headers, or a cross-site browser write.
 		session := inst.MustSession(t, inst.MustOwner(t))
