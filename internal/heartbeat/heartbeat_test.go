@@ -545,27 +545,46 @@ func TestHeartbeatBacklog(t *testing.T) {
 // after a clean shutdown, with the periodic flush far away.
 func TestHeartbeatShutdownFlush(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
-		inst := apptest.MustStart(t, db, apptest.WithArgs("--heartbeat-flush-interval", "1h", "--disable-auth-endpoints", "heartbeat"))
-		for i := range 50 {
-			mustBeat(t, inst, "", fmt.Sprintf(`{"id":"s%d","version":"v","statistics":{"errors":0,"warnings":0,"metrics":%d}}`, i, i))
-		}
-		if got := inst.HB.Ingest.Pending(); got != 50 {
-			t.Fatalf("pending before shutdown = %d, want 50", got)
-		}
-		if err := inst.Close(); err != nil {
-			t.Fatalf("close: %v", err)
-		}
-		s, err := store.Open(context.Background(), inst.DSN, store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		var n, sum int
-		if err := s.ReadDB().QueryRow(`SELECT count(*), sum(last_metrics) FROM agents`).Scan(&n, &sum); err != nil {
-			t.Fatal(err)
-		}
-		if n != 50 || sum != 49*50/2 {
-			t.Errorf("after shutdown: %d agents with metrics sum %d, want 50 and %d", n, sum, 49*50/2)
+		for _, tt := range []struct {
+			name     string
+			deadline bool
+		}{
+			{"clean", false},
+			// The shutdown timeout bounds draining requests, not the final flush.
+			{"shutdown timeout already over", true},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				inst := apptest.MustStart(t, db, apptest.WithArgs("--heartbeat-flush-interval", "1h", "--disable-auth-endpoints", "heartbeat"))
+				for i := range 50 {
+					mustBeat(t, inst, "", fmt.Sprintf(`{"id":"s%d","version":"v","statistics":{"errors":0,"warnings":0,"metrics":%d}}`, i, i))
+				}
+				if got := inst.HB.Ingest.Pending(); got != 50 {
+					t.Fatalf("pending before shutdown = %d, want 50", got)
+				}
+				if tt.deadline {
+					ctx, cancel := context.WithTimeout(context.Background(), time.Nanosecond)
+					defer cancel()
+					<-ctx.Done()
+					if err := inst.HB.Ingest.Close(ctx); err != nil {
+						t.Fatalf("close ingester past its deadline: %v", err)
+					}
+				}
+				if err := inst.Close(); err != nil {
+					t.Fatalf("close: %v", err)
+				}
+				s, err := store.Open(context.Background(), inst.DSN, store.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer s.Close()
+				var n, sum int
+				if err := s.ReadDB().QueryRow(`SELECT count(*), sum(last_metrics) FROM agents`).Scan(&n, &sum); err != nil {
+					t.Fatal(err)
+				}
+				if n != 50 || sum != 49*50/2 {
+					t.Errorf("after shutdown: %d agents with metrics sum %d, want 50 and %d", n, sum, 49*50/2)
+				}
+			})
 		}
 	})
 }

@@ -2,6 +2,7 @@ package heartbeat
 
 import (
 	"context"
+	"fmt"
 	"hash/maphash"
 	"log/slog"
 	"slices"
@@ -223,7 +224,10 @@ func (g *Ingester) digest(b *tc.AgentBeat) digests {
 }
 
 // Close refuses further beats, stops the loop and flushes what is pending:
-// every heartbeat answered 204 before Close reaches the database.
+// every heartbeat answered 204 before Close reaches the database. The final
+// flush is not cut short by ctx's deadline (the shutdown timeout bounds the
+// draining of requests, not the writing of what they were promised);
+// --heartbeat-max-pending bounds how long it can take.
 func (g *Ingester) Close(ctx context.Context) error {
 	g.mu.Lock()
 	already := g.closed
@@ -234,5 +238,13 @@ func (g *Ingester) Close(ctx context.Context) error {
 	}
 	close(g.stop)
 	<-g.done
-	return g.Flush(ctx)
+	start := time.Now()
+	n := g.Pending()
+	if err := g.Flush(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("flush heartbeats at shutdown: %w", err)
+	}
+	if n > 0 {
+		g.Logger.Info("flushed pending heartbeats at shutdown", "agents", n, "duration", time.Since(start))
+	}
+	return nil
 }
