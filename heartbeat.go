@@ -13,6 +13,10 @@ const (
 	MaxAgentIDLength = 255
 	// MaxAgentLogs is how many reported log entries are kept per agent.
 	MaxAgentLogs = 200
+	// MaxAgentConfigs is the most config sources one heartbeat may list: an
+	// agent loads a handful; tens of thousands would overflow the batch
+	// statement that links them and fail every heartbeat written with it.
+	MaxAgentConfigs = 1000
 )
 
 // HeartbeatStats are the counters one heartbeat reports: deltas since the

@@ -437,7 +437,15 @@ func TestBadHeartbeats(t *testing.T) {
 				checkBadAnswer(t, "heartbeat "+m+" "+path, resp)
 			}
 		}
-		resp := inst.Do(t, apptest.Req{Method: "POST", Path: inst.HeartbeatURL + "/agents/heartbeat", Body: []byte(`{"id":"x"}`)})
+		// One beat listing more config sources than a batch statement can
+		// link is refused, not accepted to fail the batch it is written in.
+		many := `{"id":"many","version":"v","configurations":[` + strings.Repeat(`"http://a/api/configs/c/toml",`, tc.MaxAgentConfigs) + `"x"]}`
+		resp := inst.Do(t, apptest.Req{Method: "POST", Path: inst.HeartbeatURL + "/agents/heartbeat", Body: []byte(many), Header: http.Header{"Authorization": {"Bearer " + token}}})
+		checkBadAnswer(t, "heartbeat with too many configurations", resp)
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("heartbeat with %d configurations: status = %d, want 400", tc.MaxAgentConfigs+1, resp.StatusCode)
+		}
+		resp = inst.Do(t, apptest.Req{Method: "POST", Path: inst.HeartbeatURL + "/agents/heartbeat", Body: []byte(`{"id":"x"}`)})
 		checkBadAnswer(t, "heartbeat without token", resp)
 		if logs := inst.Logs.String(); strings.Contains(logs, "panic serving request") || strings.Contains(logs, "request failed") {
 			t.Errorf("heartbeat listener logged failures:\n%s", grepLines(logs, "panic serving request", "request failed"))

@@ -156,6 +156,8 @@ func fromMessage(m *message, at time.Time) (*tc.AgentBeat, error) {
 		return nil, tc.FieldErrorf("id", "id must be at most %d characters", tc.MaxAgentIDLength)
 	case m.Version == "":
 		return nil, tc.FieldErrorf("version", "version is required")
+	case len(m.Configurations) > tc.MaxAgentConfigs:
+		return nil, tc.FieldErrorf("configurations", "configurations must list at most %d sources", tc.MaxAgentConfigs)
 	}
 	b := &tc.AgentBeat{
 		ID: m.ID, Hostname: m.Hostname, Version: m.Version,
