@@ -102,10 +102,21 @@ func (s *Server) Handler() http.Handler {
 	s.routes = nil
 	s.registerRoutes()
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}))
-	var h http.Handler = http.HandlerFunc(s.serve)
+	serve := http.HandlerFunc(s.serve)
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginRefused))
-	h = cop.Handler(h)
+	protected := cop.Handler(serve)
+	// Cross-origin protection guards the ambient credential, the session
+	// cookie. A request with an Authorization header is authenticated by
+	// that header alone (the cookie is then ignored, see auth.Authenticate),
+	// so it carries nothing a foreign page could borrow and passes unchanged.
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.Header["Authorization"]) > 0 {
+			serve(w, r)
+			return
+		}
+		protected.ServeHTTP(w, r)
+	})
 	return Instrument(s.Metrics, "main", s.Logger, h)
 }
 
