@@ -85,5 +85,12 @@ type wrapped struct {
 func (w *wrapped) Error() string   { return w.domain.Error() + ": " + w.cause.Error() }
 func (w *wrapped) Unwrap() []error { return []error{w.domain, w.cause} }
 
+// retryable reports whether err is a PostgreSQL deadlock or serialization
+// failure: the whole transaction was rolled back and may simply run again.
+func retryable(err error) bool {
+	e, ok := errors.AsType[*pgconn.PgError](err)
+	return ok && (e.Code == pgDeadlockDetected || e.Code == pgSerializationFailure)
+}
+
 // IsConflict reports whether err is a uniqueness conflict.
 func IsConflict(err error) bool { return tc.ErrorCode(translate(err)) == tc.ECONFLICT }

@@ -290,7 +290,25 @@ func (tx *Tx) Now() time.Time { return tx.now }
 
 // withTx runs fn in a write transaction, committing on nil and rolling back
 // otherwise, and translates driver errors.
+//
+// On PostgreSQL a transaction chosen as a deadlock victim, or failing
+// serialization, has been rolled back whole and changed nothing, so it is
+// run again (up to txAttempts times) before the caller sees "busy".
 func (s *Store) withTx(ctx context.Context, fn func(tx *Tx) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = s.tryTx(ctx, fn)
+		if attempt == txAttempts || !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
+	}
+}
+
+// txAttempts bounds withTx's retries of deadlock victims.
+const txAttempts = 4
+
+func (s *Store) tryTx(ctx context.Context, fn func(tx *Tx) error) error {
 	tx, err := s.BeginTx(ctx)
 	if err != nil {
 		return err
