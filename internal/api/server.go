@@ -6,8 +6,10 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -125,13 +127,16 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	// PostgreSQL refuses a NUL byte in text, so an id or filter carrying one
 	// would surface as a 500 from whatever query it reaches: answer here.
-	if strings.IndexByte(r.URL.Path, 0) >= 0 {
-		WriteError(w, r, s.Logger, tc.Errorf(tc.ENOTFOUND, "no such resource: the path contains a NUL byte"))
+	// Likewise bytes that are not UTF-8: no id or name can contain them.
+	if !plainText(r.URL.Path) {
+		WriteError(w, r, s.Logger, tc.Errorf(tc.ENOTFOUND, "no such resource: the path is not valid UTF-8 text or contains a NUL byte"))
 		return
 	}
-	if strings.Contains(r.URL.RawQuery, "%00") {
-		WriteError(w, r, s.Logger, tc.Errorf(tc.EINVALID, "query parameters must not contain NUL bytes"))
-		return
+	if q := r.URL.RawQuery; q != "" {
+		if u, err := url.QueryUnescape(q); err == nil && !plainText(u) {
+			WriteError(w, r, s.Logger, tc.Errorf(tc.EINVALID, "query parameters must be valid UTF-8 text without NUL bytes"))
+			return
+		}
 	}
 	if _, pattern := s.mux.Handler(r); pattern == "" {
 		if strings.HasPrefix(r.URL.Path, "/api/") || !s.uiServes(r) {
@@ -162,6 +167,9 @@ func (s *Server) crossOriginRefused(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Error(w, msg, http.StatusForbidden)
 }
+
+// plainText reports whether s is valid UTF-8 without NUL bytes.
+func plainText(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
 
 // ServeInternal answers an /api/ request in-process, without the listener's
 // instrumentation and cross-origin check: the web UI renders its pages from
