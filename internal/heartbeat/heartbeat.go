@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -98,7 +99,31 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		result = resultForbidden
 	}
 	s.results[result].Inc()
+	if result == resultUnavailable {
+		// A full backlog refuses every beat until the database catches up:
+		// one warning per interval, not one error line per agent, which
+		// would only add load while the server is overloaded. The counter
+		// tc_heartbeats_received_total{result="unavailable"} has them all.
+		if s.overloadLog.Allow() {
+			s.Logger.Warn("refusing heartbeats while the database catches up", "reason", tc.ErrorMessage(err))
+		}
+		api.WriteError(w, r, nil, err)
+		return
+	}
 	api.WriteError(w, r, s.Logger, err)
+}
+
+// overloadLogInterval spaces the overload warnings.
+const overloadLogInterval = 10 * time.Second
+
+// everyInterval lets one event through per overloadLogInterval (lock-free).
+type everyInterval struct{ last atomic.Int64 }
+
+// Allow reports whether the interval has passed since the last allowed event.
+func (e *everyInterval) Allow() bool {
+	now := time.Now().UnixNano()
+	last := e.last.Load()
+	return now-last >= int64(overloadLogInterval) && e.last.CompareAndSwap(last, now)
 }
 
 // decode reads and checks the body and turns it into an AgentBeat.

@@ -34,7 +34,8 @@ type Server struct {
 	// TrustedProxies are the peers whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
 
-	results map[string]prometheus.Counter
+	results     map[string]prometheus.Counter
+	overloadLog everyInterval
 }
 
 // Heartbeat results counted in tc_heartbeats_received_total.
