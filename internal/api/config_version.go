@@ -23,6 +23,25 @@ type configVersionJSON struct {
 	TOML       *string   `json:"toml,omitempty"`
 }
 
+// newVersionJSON is v as the API shows it, without its TOML.
+func newVersionJSON(v *tc.ConfigVersion, current int) configVersionJSON {
+	return configVersionJSON{Version: v.Version, Note: v.Note, AuthorID: v.AuthorID, AuthorName: v.AuthorName,
+		CreatedAt: v.CreatedAt, Current: v.Version == current}
+}
+
+// writeVersion answers one version of config id with its TOML, marking
+// whether it is the current one.
+func (s *Server) writeVersion(w http.ResponseWriter, r *http.Request, id string, v *tc.ConfigVersion) {
+	current, err := s.Store.ConfigCurrentVersion(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := newVersionJSON(v, current)
+	out.TOML = &v.TOML
+	WriteJSON(w, http.StatusOK, out)
+}
+
 // versionParam parses a version number from the path or the query.
 func versionParam(field, v string) (int, error) {
 	n, err := strconv.Atoi(v)
@@ -41,7 +60,7 @@ func (s *Server) listConfigVersions(w http.ResponseWriter, r *http.Request) {
 	}
 	items := make([]configVersionJSON, len(versions))
 	for i, v := range versions {
-		items[i] = configVersionJSON{Version: v.Version, Note: v.Note, AuthorID: v.AuthorID, AuthorName: v.AuthorName, CreatedAt: v.CreatedAt, Current: v.Version == current}
+		items[i] = newVersionJSON(v, current)
 	}
 	WriteJSON(w, http.StatusOK, map[string]any{"items": items, "total": len(items), "currentVersion": current})
 }
@@ -59,13 +78,7 @@ func (s *Server) getConfigVersion(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	current, err := s.Store.ConfigCurrentVersion(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, configVersionJSON{Version: v.Version, Note: v.Note, AuthorID: v.AuthorID, AuthorName: v.AuthorName,
-		CreatedAt: v.CreatedAt, Current: v.Version == current, TOML: &v.TOML})
+	s.writeVersion(w, r, id, v)
 }
 
 // diffConfigVersions answers a unified diff from version ?from= to ?to=.
@@ -158,13 +171,7 @@ func (s *Server) patchConfigVersion(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	current, err := s.Store.ConfigCurrentVersion(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, configVersionJSON{Version: v.Version, Note: v.Note, AuthorID: v.AuthorID, AuthorName: v.AuthorName,
-		CreatedAt: v.CreatedAt, Current: v.Version == current, TOML: &v.TOML})
+	s.writeVersion(w, r, id, v)
 }
 
 // deleteConfigVersion removes one version; the current one and the last
