@@ -18,8 +18,11 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"math/rand/v2"
 	"os"
+	"runtime/pprof"
 	"slices"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -42,6 +45,10 @@ func main() {
 	iters := flag.Int("iterations", 30, "runs per query shape")
 	reseed := flag.Bool("reseed", false, "delete the fleet and seed it again")
 	sweep := flag.Bool("sweep", false, "after the queries, time two status sweeps (this changes statuses: reseed afterwards)")
+	flushes := flag.Int("flushes", 0, "instead of the queries, time this many heartbeat flushes of -flush-agents random known agents each")
+	flushAgents := flag.Int("flush-agents", 16700, "agents per timed flush")
+	flushOrder := flag.String("flush-order", "random", "which agents each flush writes: random (agents whose beats are spread over the fleet) or periodic (consecutive agents, a second pass over the agents of a first: beats of a fleet that keeps its phase)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed part to this file")
 	flag.Parse()
 	if *dsn == "" {
 		flag.Usage()
@@ -68,6 +75,21 @@ func main() {
 		fmt.Printf("reusing %d agents on %s\n", sum.Total, s.Dialect())
 	}
 	fmt.Printf("load average before: %s", loadavg())
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if *flushes > 0 {
+		measureFlushes(ctx, s, *n, *flushes, *flushAgents, *flushOrder == "periodic")
+		fmt.Printf("load average after: %s", loadavg())
+		return
+	}
 	measure(ctx, s, *iters)
 	if *sweep {
 		// The first sweep finds most of the seeded fleet (seen up to an
@@ -269,4 +291,71 @@ func measure(ctx context.Context, s *store.Store, iters int) {
 		})
 	}
 	w.Flush()
+}
+
+// measureFlushes times what the heartbeat flusher does every second in a
+// steady fleet: one WriteHeartbeats of `per` known agents, chosen at random,
+// whose metadata did not change (the narrow liveness update). Random agents
+// are the worst case: every row and index entry on its own page. A periodic
+// fleet (each agent beating once a minute at its own phase) writes the same
+// agents together every minute: the second pass over consecutive agents
+// measures that.
+func measureFlushes(ctx context.Context, s *store.Store, fleet, flushes, per int, periodic bool) {
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 2))
+	now := time.Now()
+	var times []time.Duration
+	var cpu time.Duration
+	passes := 1
+	if periodic {
+		passes = 2
+	}
+	for pass := range passes {
+		times = times[:0]
+		cpu = cpuTime()
+		for f := range flushes {
+			beats := flushBeats(rng, fleet, per, f, periodic, now.Add(time.Duration(pass*60+f)*time.Second))
+			start := time.Now()
+			if err := s.WriteHeartbeats(ctx, beats); err != nil {
+				log.Fatal(err)
+			}
+			times = append(times, time.Since(start))
+		}
+	}
+	used := cpuTime() - cpu
+	slices.Sort(times)
+	var sum time.Duration
+	for _, t := range times {
+		sum += t
+	}
+	n := flushes * per
+	fmt.Printf("%d flushes of %d agents: mean %v, p50 %v, max %v; %.1f µs wall and %.1f µs CPU per agent; %.0f agents/s\n",
+		flushes, per, (sum / time.Duration(flushes)).Round(time.Millisecond), times[len(times)/2].Round(time.Millisecond),
+		times[len(times)-1].Round(time.Millisecond), float64(sum.Microseconds())/float64(n), float64(used.Microseconds())/float64(n),
+		float64(n)/sum.Seconds())
+}
+
+// flushBeats returns the f-th flush's beats, sorted by id as the ingester
+// sorts them.
+func flushBeats(rng *rand.Rand, fleet, per, f int, periodic bool, at time.Time) []store.HeartbeatWrite {
+	seen := make(map[int]bool, per)
+	beats := make([]store.HeartbeatWrite, 0, per)
+	next := f*per*100/97 + 1
+	for len(beats) < per {
+		i := next
+		if periodic {
+			next++
+		} else {
+			i = rng.IntN(fleet) + 1
+		}
+		if seen[i] || i%100 >= 97 || i > fleet { // not_reporting agents take the full path
+			continue
+		}
+		seen[i] = true
+		beats = append(beats, store.HeartbeatWrite{LivenessOnly: true, AgentBeat: &tc.AgentBeat{
+			ID: fmt.Sprintf("agent-%07d", i), FirstSeen: at, LastSeen: at,
+			Last: tc.HeartbeatStats{Metrics: 120}, Sum: tc.HeartbeatStats{Metrics: 120},
+		}})
+	}
+	slices.SortFunc(beats, func(a, b store.HeartbeatWrite) int { return strings.Compare(a.ID, b.ID) })
+	return beats
 }

@@ -53,6 +53,7 @@ type options struct {
 	cpuProfile        string
 	freshnessTimeout  time.Duration
 	warmup            bool
+	rateBaseline      time.Duration
 }
 
 func main() {
@@ -70,7 +71,8 @@ func main() {
 	flag.BoolVar(&o.noAuth, "no-auth", false, "in-process: start with --disable-auth-endpoints heartbeat and send no token")
 	flag.StringVar(&o.serverArgs, "server-args", "", "in-process: extra controller flags, space separated (e.g. \"--heartbeat-flush-agents 20000\")")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (in-process: controller and load) to the file")
-	flag.BoolVar(&o.warmup, "warmup", false, "before measuring, send every agent one heartbeat (closed loop, not measured) so that the phases see a known fleet")
+	flag.BoolVar(&o.warmup, "warmup", false, "before measuring, send every agent one heartbeat (closed loop, not measured; a refused beat is sent again, as Telegraf would with its next one) and wait until the database holds them all, so that the phases see a known fleet")
+	flag.DurationVar(&o.rateBaseline, "rate-baseline", 30*time.Second, "length of the open-loop phase against the bare handler at -rate, run before the controller's (0 skips it): the latency the machine itself allows at that rate")
 	flag.DurationVar(&o.freshnessTimeout, "freshness-timeout", 60*time.Second, "how long to wait for the database to hold every acknowledged heartbeat")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -125,9 +127,19 @@ func run(o options) error {
 		gen.pid = pid
 	}
 	if o.warmup {
+		gen.resendRefused = true
 		w := gen.phase("warm-up: one beat per agent", u, o.conns, 0, time.Hour, true, uint64(o.agents))
+		gen.resendRefused = false
 		w.print()
-		time.Sleep(2 * flushInterval)
+		if db != "" {
+			// The fleet must be in the database before measuring, or the
+			// phases would measure its creation.
+			if err := checkFreshness("warm-up", db, gen, time.Now(), flushInterval, 30*time.Minute); err != nil {
+				return fmt.Errorf("warm-up: %w", err)
+			}
+		} else {
+			time.Sleep(2 * flushInterval)
+		}
 	}
 	if o.compare > 0 {
 		bare, stopBare, err := startBare()
@@ -151,13 +163,23 @@ func run(o options) error {
 			fmt.Println()
 		}
 	}
+	if o.rate > 0 && o.rateBaseline > 0 {
+		bare, stopBare, err := startBare()
+		if err != nil {
+			return err
+		}
+		bu, _ := url.Parse(bare)
+		b := gen.phase(fmt.Sprintf("bare net/http handler at %.0f/s (open loop)", o.rate), bu, o.conns, o.rate, o.rateBaseline, false, 0)
+		stopBare()
+		b.print()
+	}
 	if o.rate > 0 {
 		r := gen.phase(fmt.Sprintf("controller at %.0f/s (open loop)", o.rate), u, o.conns, o.rate, o.duration, true, 0)
 		r.print()
 	}
 	loadEnd := time.Now()
 	if db != "" {
-		if err := checkFreshness(db, gen, loadEnd, flushInterval, o.freshnessTimeout); err != nil {
+		if err := checkFreshness("freshness", db, gen, loadEnd, flushInterval, o.freshnessTimeout); err != nil {
 			fmt.Println("freshness:", err)
 		}
 	}
@@ -286,8 +308,11 @@ type generator struct {
 	agents      int
 	logFraction float64
 	token       string
-	seq         atomic.Uint64 // next beat number across controller phases
-	acked       []atomic.Uint32
+	// resendRefused sends a beat answered 503 again after a pause instead
+	// of counting it as failed (the warm-up).
+	resendRefused bool
+	seq           atomic.Uint64 // next beat number across controller phases
+	acked         []atomic.Uint32
 }
 
 func newGenerator(agents int, logFraction float64, token string) *generator {
@@ -464,6 +489,10 @@ func (g *generator) phase(name string, u *url.URL, conns int, rate float64, d ti
 					conn, br = c, bufio.NewReaderSize(c, 4096)
 				}
 				status, err := roundTrip(conn, br, req)
+				for err == nil && status == http.StatusServiceUnavailable && g.resendRefused {
+					time.Sleep(100 * time.Millisecond)
+					status, err = roundTrip(conn, br, req)
+				}
 				if err != nil {
 					errs.Add(1)
 					firstErr.Do(func() { res.firstErr = err.Error() })
@@ -590,7 +619,7 @@ func (h *histogram) max() time.Duration { return time.Duration(h.maxUS.Load()) *
 
 // checkFreshness waits until the database holds, for every agent, the last
 // beat that was acknowledged, and reports how long after the load that took.
-func checkFreshness(dsn string, g *generator, loadEnd time.Time, flushInterval, timeout time.Duration) error {
+func checkFreshness(label, dsn string, g *generator, loadEnd time.Time, flushInterval, timeout time.Duration) error {
 	var wantCount, wantSum uint64
 	for i := range g.acked {
 		if r := g.acked[i].Load(); r > 0 {
@@ -617,8 +646,8 @@ func checkFreshness(dsn string, g *generator, loadEnd time.Time, flushInterval, 
 		queryTook := time.Since(q0)
 		if count == wantCount && sum == wantSum {
 			took := q0.Sub(loadEnd)
-			fmt.Printf("freshness: all %d agents' latest acknowledged beat in the database %s after the load stopped (%.1f flush intervals of %s; the check query itself took %s)\n",
-				count, took.Round(time.Millisecond), took.Seconds()/flushInterval.Seconds(), flushInterval, queryTook.Round(time.Millisecond))
+			fmt.Printf("%s: all %d agents' latest acknowledged beat in the database %s after the load stopped (%.1f flush intervals of %s; the check query itself took %s)\n",
+				label, count, took.Round(time.Millisecond), took.Seconds()/flushInterval.Seconds(), flushInterval, queryTook.Round(time.Millisecond))
 			return nil
 		}
 		if time.Since(loadEnd) > timeout {
