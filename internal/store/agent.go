@@ -1,16 +1,18 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/telegrafcontroller/tc"
 )
@@ -57,20 +59,34 @@ var totalCountCap = 10000
 var searchCountCap = 1000
 
 // driveLimitOverride, when not negative, replaces the computed drive limit
-// (tests force each plan with it).
+// (tests force each plan with it: 0 walks the sort order's index, a large
+// value lets the most selective filter drive).
 var driveLimitOverride int64 = -1
+
+// walkRowCost is how many index entries a walk checks in the time it takes
+// to fetch one agent row by id, when the walk's checks need no agent row (a
+// label or config looked up by the agent id its index entries carry). On
+// SQLite at a million agents, walking 5,000 entries of agents_last_seen
+// against agent_configs took 4 ms; fetching and sorting the rows of 5,000
+// agents by id, 30–40 ms.
+const walkRowCost = 9
 
 // driveLimit is the number of matching agents up to which a filter drives
 // the list query (its rows are fetched through its index, then sorted).
-// With more matches the query walks the sort order's index and checks the
-// filters row by row, finding `rows` matches after about rows×total/matches
-// rows. The two costs meet at sqrt(rows×total): a page never reads more than
-// that (5,000 rows for the first page of a million agents).
-func driveLimit(rows int, total int64) int64 {
+// With more matches the query walks the sort order's index over `scope`
+// agents and checks the filters on the way, finding `rows` matches after
+// about rows×scope/matches entries. The two costs meet at sqrt(rows×scope)
+// (5,000 for the first page of a million), or walkRowCost times fewer
+// matches when the walk's checks read no agent row.
+func driveLimit(rows int, scope int64, cheapWalk bool) int64 {
 	if driveLimitOverride >= 0 {
 		return driveLimitOverride
 	}
-	return max(100, int64(math.Sqrt(float64(rows)*float64(total))))
+	n := float64(rows) * float64(scope)
+	if cheapWalk {
+		n /= walkRowCost
+	}
+	return max(100, int64(math.Sqrt(n)))
 }
 
 // agentCond is one filter of the agent list in its SQL forms. The database
@@ -82,6 +98,9 @@ type agentCond struct {
 	indexed func(arg func(any) string) string
 	// probe checks one row and never drives the query.
 	probe func(arg func(any) string) string
+	// onRow: probe reads the agent row; a label or config probe needs only
+	// the agent id, which every sort index carries.
+	onRow bool
 	// from, join and link drive a count: the rows of the driver's own
 	// tables (from, filtered by join) are read in index order and joined to
 	// agents by link, so that the count's LIMIT stops the reading. An empty
@@ -91,7 +110,8 @@ type agentCond struct {
 	link string
 	// recheck: the driver's rows are candidates; probe decides.
 	recheck bool
-	est     int64 // matches, capped at the drive limit + 1; -1 unknown
+	est     int64 // matches (candidates for a search), capped at the estimate limit + 1; -1 unknown
+	exact   bool  // est is not capped
 }
 
 // ListAgents returns one page of agents matching f and how many match.
@@ -115,22 +135,36 @@ func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList
 	if err != nil {
 		return nil, err
 	}
-	drive := driveLimit(offset+limit, fleet)
-	conds, err := s.agentConds(ctx, f, drive)
+	conds, err := s.agentConds(ctx, f, offset+limit, fleet)
 	if err != nil {
 		return nil, err
 	}
-	// The driver is the most selective filter when it is selective enough;
-	// a status filter under a status sort always drives, as its index
-	// yields the rows already in order.
+	// The status indexes come in the order of a sort by name, status or
+	// last heard (agents_status on (status, id), agents_status_last_seen on
+	// (status, last_seen, id)): walking the status's entries there is the
+	// walk of the sort order over those agents alone, which the filter
+	// drives. Another filter drives instead when it is selective enough
+	// against that smaller walk.
+	ordered := f.Status != "" && col != "a.hostname" && driveLimitOverride != 0
+	scope := fleet
+	if ordered {
+		scope = conds[0].est // agentConds puts the status filter first
+	}
+	cheapWalk := true
+	for i, c := range conds {
+		if c.onRow && !(ordered && i == 0) {
+			cheapWalk = false
+		}
+	}
+	drive := driveLimit(offset+limit, scope, cheapWalk)
 	driver := -1
+	if ordered {
+		driver = 0
+	}
 	for i, c := range conds {
 		if c.indexed != nil && c.est >= 0 && c.est <= drive && (driver < 0 || c.est < conds[driver].est) {
 			driver = i
 		}
-	}
-	if f.SortBy == tc.AgentSortStatus && f.Status != "" {
-		driver = 0 // agentConds puts the status filter first
 	}
 	var where []string
 	var args []any
@@ -152,7 +186,7 @@ func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList
 	}
 	q := `SELECT ` + agentColumns + ` FROM agents a` + whereClause(where) + ` ORDER BY ` + order +
 		` LIMIT ` + strconv.Itoa(limit) + ` OFFSET ` + strconv.Itoa(offset)
-	rows, err := s.read.QueryContext(ctx, q, args...)
+	rows, err := s.read.QueryContext(ctx, q, s.planArgs(args)...)
 	if err != nil {
 		return nil, fmt.Errorf("list agents: %w", err)
 	}
@@ -184,7 +218,7 @@ func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList
 	if f.Search != "" {
 		countCap = int64(searchCountCap)
 	}
-	n, err := s.countMatches(ctx, conds, countCap)
+	n, err := s.countMatches(ctx, conds, countCap, fleet)
 	if err != nil {
 		return nil, err
 	}
@@ -192,15 +226,49 @@ func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList
 	return list, nil
 }
 
+// planArgs returns the arguments of a list or count query. On PostgreSQL
+// they start with the pgx option that sends the query without a named
+// prepared statement, so that the server plans it for these values: a
+// prepared statement switches to a generic plan after five runs, and a
+// generic plan cannot tell that a label matches a thousand agents rather
+// than half the fleet (it walked the whole hostname index for one, 450 ms).
+func (s *Store) planArgs(args []any) []any {
+	if s.dialect != Postgres {
+		return args
+	}
+	return append([]any{pgx.QueryExecModeExec}, args...)
+}
+
 // countMatches counts agents matching conds up to countCap+1, reading
-// from the most selective filter's index so that the LIMIT stops the
-// reading. The join order is forced: CROSS JOIN on SQLite; on PostgreSQL a
-// LATERAL lookup, as its planner would otherwise hash-join the whole fleet.
-func (s *Store) countMatches(ctx context.Context, conds []agentCond, countCap int64) (int64, error) {
-	driver := -1
+// from the filter whose index reaches the cap or the end soonest, so that
+// the LIMIT stops the reading. The join order is forced: CROSS JOIN on
+// SQLite; on PostgreSQL a LATERAL lookup, as its planner would otherwise
+// hash-join the whole fleet.
+func (s *Store) countMatches(ctx context.Context, conds []agentCond, countCap, fleet int64) (int64, error) {
+	driver, best := -1, math.Inf(1)
 	for i, c := range conds {
-		if c.join != nil && c.est >= 0 && (driver < 0 || c.est < conds[driver].est) {
-			driver = i
+		if c.join == nil || c.est < 0 {
+			continue
+		}
+		// Reading c's entries finds a match every fleet/others entries
+		// (filters taken as independent), so it stops after the lesser of
+		// its own size and countCap+1 matches' worth. A capped estimate
+		// says only "more than the limit": its geometric mean with the
+		// fleet stands for it. Checking the others costs an agent row per
+		// entry unless they are all label or config lookups.
+		size, others, cost := effEst(c, fleet), 1.0, 1.0
+		for j, o := range conds {
+			if j == i {
+				continue
+			}
+			others *= effEst(o, fleet) / float64(max(fleet, 1))
+			if o.onRow || c.from != "" {
+				cost = walkRowCost
+			}
+		}
+		cost *= min(size, float64(countCap+1)/max(others, 1e-9))
+		if cost < best {
+			driver, best = i, cost
 		}
 	}
 	var args []any
@@ -230,20 +298,33 @@ func (s *Store) countMatches(ctx context.Context, conds []agentCond, countCap in
 		}
 	}
 	var n int64
-	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+inner+` LIMIT `+strconv.FormatInt(countCap+1, 10)+`) t`, args...).Scan(&n)
+	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+inner+` LIMIT `+strconv.FormatInt(countCap+1, 10)+`) t`,
+		s.planArgs(args)...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count agents: %w", err)
 	}
 	return n, nil
 }
 
+// effEst is the number of agents c is taken to match when choosing plans.
+func effEst(c agentCond, fleet int64) float64 {
+	switch {
+	case c.est < 0:
+		return float64(fleet)
+	case c.exact:
+		return float64(c.est)
+	}
+	return math.Sqrt(float64(c.est) * float64(fleet))
+}
+
 // agentConds turns f's filters into conditions with their estimates: status
-// and rule from the maintained counters, labels, configs and searches by
-// counting their index entries up to drive+1. The status filter, when there
-// is one, comes first.
-func (s *Store) agentConds(ctx context.Context, f tc.AgentFilter, drive int64) ([]agentCond, error) {
+// and rule from the maintained counters (exact), labels, configs and
+// searches by counting their index entries up to the largest drive limit
+// + 1. The status filter, when there is one, comes first.
+func (s *Store) agentConds(ctx context.Context, f tc.AgentFilter, rows int, fleet int64) ([]agentCond, error) {
 	var conds []agentCond
-	capped := strconv.FormatInt(drive+1, 10)
+	estLimit := driveLimit(rows, fleet, false)
+	capped := strconv.FormatInt(estLimit+1, 10)
 	equal := func(column, value string) agentCond {
 		indexed := func(arg func(any) string) string { return column + " = " + arg(value) }
 		// The concatenation hides the column from SQLite's planner, which
@@ -253,7 +334,7 @@ func (s *Store) agentConds(ctx context.Context, f tc.AgentFilter, drive int64) (
 		if s.dialect == Postgres {
 			probe = indexed
 		}
-		return agentCond{indexed: indexed, probe: probe, join: indexed}
+		return agentCond{indexed: indexed, probe: probe, join: indexed, onRow: true, exact: true}
 	}
 	for _, e := range []struct{ column, value, rule, status string }{
 		{"a.status", f.Status, "", f.Status},
@@ -263,11 +344,10 @@ func (s *Store) agentConds(ctx context.Context, f tc.AgentFilter, drive int64) (
 			continue
 		}
 		c := equal(e.column, e.value)
-		n, err := s.countAgents(ctx, e.rule, e.status)
-		if err != nil {
+		var err error
+		if c.est, err = s.countAgents(ctx, e.rule, e.status); err != nil {
 			return nil, err
 		}
-		c.est = min(n, drive+1)
 		conds = append(conds, c)
 	}
 	link := func(table, column, value string) (agentCond, error) {
@@ -283,10 +363,11 @@ func (s *Store) agentConds(ctx context.Context, f tc.AgentFilter, drive int64) (
 			link: "a.id = d.agent_id",
 		}
 		err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+table+` WHERE `+column+` = $1 LIMIT `+
-			capped+`) t`, value).Scan(&c.est)
+			capped+`) t`, s.planArgs([]any{value})...).Scan(&c.est)
 		if err != nil {
 			return c, fmt.Errorf("estimate agent filter: %w", err)
 		}
+		c.exact = c.est <= estLimit
 		return c, nil
 	}
 	if f.ConfigID != "" {
@@ -304,7 +385,7 @@ func (s *Store) agentConds(ctx context.Context, f tc.AgentFilter, drive int64) (
 		conds = append(conds, c)
 	}
 	if f.Search != "" {
-		c, err := s.searchCond(ctx, strings.ToLower(f.Search), capped)
+		c, err := s.searchCond(ctx, strings.ToLower(f.Search), rows, fleet, estLimit)
 		if err != nil {
 			return nil, err
 		}
@@ -314,90 +395,178 @@ func (s *Store) agentConds(ctx context.Context, f tc.AgentFilter, drive int64) (
 }
 
 // searchCond matches term as a substring of the id, hostname or IP. The
-// trigram index (migration 0061) finds candidates for terms of three
-// characters or more; the exact check on the agent row decides, so LIKE
-// wildcards in the term never widen the match.
-func (s *Store) searchCond(ctx context.Context, term, capped string) (agentCond, error) {
+// trigram index (migration 0061) finds candidates, the agents holding a
+// part of the term (searchPart); the exact check on the agent row decides,
+// so LIKE wildcards in the term never widen the match. Terms under three
+// characters have no trigram to look up: the list walks and checks.
+func (s *Store) searchCond(ctx context.Context, term string, rows int, fleet, estLimit int64) (agentCond, error) {
 	pos := "instr(lower(a.id), %[1]s) > 0 OR instr(lower(a.hostname), %[1]s) > 0 OR instr(a.ip, %[1]s) > 0"
 	candidates := `SELECT k.agent_id FROM agent_search x JOIN agent_search_keys k ON k.key = x.rowid WHERE agent_search MATCH %s`
 	from, join, link := "agent_search x CROSS JOIN agent_search_keys k", "agent_search MATCH %s AND k.key = x.rowid", "a.id = k.agent_id"
-	var pattern string
 	if s.dialect == Postgres {
 		pos = "strpos(lower(a.id), %[1]s) > 0 OR strpos(lower(a.hostname), %[1]s) > 0 OR strpos(a.ip, %[1]s) > 0"
 		candidates = `SELECT agent_id FROM agent_search WHERE terms LIKE %s`
 		from, join, link = "agent_search x", "x.terms LIKE %s", "a.id = x.agent_id"
-		pattern = "%" + likeEscape(term) + "%"
 	}
 	c := agentCond{
 		probe: func(arg func(any) string) string { return "(" + fmt.Sprintf(pos, arg(term)) + ")" },
+		onRow: true,
 		est:   -1,
 	}
 	if utf8.RuneCountInString(term) < 3 || strings.ContainsRune(term, '\n') {
-		return c, nil // no trigram to look up: walk and check
+		return c, nil
 	}
-	if s.dialect == SQLite {
-		var err error
-		if pattern, err = s.trigramQuery(ctx, term, capped); err != nil {
-			return c, err
-		}
+	sample, err := s.searchSample(ctx, fleet)
+	if err != nil {
+		return c, err
+	}
+	part := searchPart(term, sample, rows, fleet, estLimit)
+	// An FTS5 string of three characters or more is the phrase of its
+	// trigrams: the rows holding part as a substring, whatever its case.
+	pattern := `"` + strings.ReplaceAll(part, `"`, `""`) + `"`
+	if s.dialect == Postgres {
+		pattern = "%" + likeEscape(part) + "%"
 	}
 	c.indexed = func(arg func(any) string) string {
 		return "a.id IN (" + fmt.Sprintf(candidates, arg(pattern)) + ") AND " + c.probe(arg)
 	}
 	c.from, c.link, c.recheck = from, link, true
 	c.join = func(arg func(any) string) string { return fmt.Sprintf(join, arg(pattern)) }
-	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+fmt.Sprintf(candidates, "$1")+` LIMIT `+capped+`) t`, pattern).Scan(&c.est)
+	err = s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+fmt.Sprintf(candidates, "$1")+` LIMIT `+
+		strconv.FormatInt(estLimit+1, 10)+`) t`, s.planArgs([]any{pattern})...).Scan(&c.est)
 	if err != nil {
 		return c, fmt.Errorf("estimate agent search: %w", err)
 	}
+	c.exact = c.est <= estLimit
 	return c, nil
 }
 
-// maxTrigramProbes bounds the trigrams of a long search term that are
-// counted; any subset of them still finds every match.
-const maxTrigramProbes = 12
+// searchSampleSize is about how many agents' search terms searchSample reads.
+const searchSampleSize = 1024
 
-// trigramQuery is an FTS5 query for rows holding the two rarest trigrams of
-// term. FTS5 reads every listed trigram's doclist, so a trigram most agents
-// share (the "age" of "agent-0054321") costs a read of the whole fleet and
-// narrows nothing. Each trigram is first counted, up to four times the drive
-// limit; when all reach that, the term is common and every trigram is kept.
-// The candidates are a superset of the matches: the exact check follows.
-func (s *Store) trigramQuery(ctx context.Context, term, capped string) (string, error) {
-	drive, _ := strconv.ParseInt(capped, 10, 64)
-	limit := 4 * drive
+// searchSample returns the lower-cased search terms (id, hostname and IP)
+// of about searchSampleSize agents spread over the fleet, or of all of
+// them in a smaller fleet: 16 runs of consecutive keys on SQLite, pages
+// picked by TABLESAMPLE on PostgreSQL (the same ones each time).
+func (s *Store) searchSample(ctx context.Context, fleet int64) ([]string, error) {
+	var q string
+	var args []any
+	if s.dialect == Postgres {
+		q = `SELECT terms FROM agent_search TABLESAMPLE SYSTEM ($1) REPEATABLE (0)`
+		args = []any{min(100, 100*float64(searchSampleSize)/float64(max(fleet, 1)))}
+	} else {
+		var top sql.NullInt64
+		if err := s.read.QueryRowContext(ctx, `SELECT MAX(key) FROM agent_search_keys`).Scan(&top); err != nil {
+			return nil, fmt.Errorf("sample agent search: %w", err)
+		}
+		const runs = 16
+		var parts []string
+		for i := range runs {
+			args = append(args, top.Int64*int64(i)/runs)
+			parts = append(parts, `SELECT * FROM (SELECT terms FROM agent_search WHERE rowid > $`+strconv.Itoa(i+1)+
+				` ORDER BY rowid LIMIT `+strconv.Itoa(searchSampleSize/runs)+`)`)
+		}
+		q = strings.Join(parts, " UNION ALL ")
+	}
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sample agent search: %w", err)
+	}
+	defer rows.Close()
+	var sample []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, fmt.Errorf("sample agent search: %w", err)
+		}
+		sample = append(sample, strings.ToLower(t))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sample agent search: %w", err)
+	}
+	return sample, nil
+}
+
+// searchCandidateCost is what checking one candidate of the trigram index
+// against its agent row costs, in index entries read.
+const searchCandidateCost = 8
+
+// searchPart picks the substring of term whose trigram lookup is cheapest,
+// from how often each substring occurs in the sample. The index reads
+// every entry of each trigram of the part (a trigram most agents share,
+// such as the "age" of "agent-0054321", costs a read of the whole fleet),
+// and each candidate it yields costs a check of the agent row. A longer
+// part yields fewer candidates for more entries read. When the term is
+// rare and the part's candidates too many for it to drive the list, the
+// list walks its sort order for matches: that cost counts too.
+func searchPart(term string, sample []string, rows int, fleet, estLimit int64) string {
 	r := []rune(term)
-	type trigram struct {
-		q string
-		n int64
+	if len(r) > 40 {
+		r = r[:40] // any part of the term finds all its matches
 	}
-	var all []trigram
-	seen := map[string]bool{}
-	step := max(1, (len(r)-2)/maxTrigramProbes)
-	for i := 0; i+3 <= len(r) && len(all) < maxTrigramProbes; i += step {
+	nt := len(r) - 2
+	words := (len(sample) + 63) / 64
+	holds := make([][]uint64, nt) // per trigram, the sample rows holding it
+	for i := range nt {
+		holds[i] = make([]uint64, words)
 		t := string(r[i : i+3])
-		if seen[t] {
-			continue
+		for j, row := range sample {
+			if strings.Contains(row, t) {
+				holds[i][j/64] |= 1 << (j % 64)
+			}
 		}
-		seen[t] = true
-		tg := trigram{q: `"` + strings.ReplaceAll(t, `"`, `""`) + `"`}
-		err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT rowid FROM agent_search WHERE agent_search MATCH $1 LIMIT `+
-			strconv.FormatInt(limit, 10)+`) t`, tg.q).Scan(&tg.n)
-		if err != nil {
-			return "", fmt.Errorf("estimate agent search: %w", err)
+	}
+	n, m := float64(fleet), float64(len(sample))
+	// agents estimates how many agents hold a substring found in hits
+	// sample rows, never zero: an unseen one may still be there.
+	agents := func(hits int) float64 { return (float64(hits) + 0.5) / (m + 1) * n }
+	count := func(set []uint64, sub string) int {
+		hits := 0
+		for w, word := range set {
+			for word != 0 {
+				b := bits.TrailingZeros64(word)
+				word &= word - 1
+				if strings.Contains(sample[w*64+b], sub) {
+					hits++
+				}
+			}
 		}
-		all = append(all, tg)
+		return hits
 	}
-	slices.SortStableFunc(all, func(a, b trigram) int { return cmp.Compare(a.n, b.n) })
-	keep := all
-	if len(all) > 2 && all[1].n < limit {
-		keep = all[:2]
+	all := make([]uint64, words)
+	for j := range sample {
+		all[j/64] |= 1 << (j % 64)
 	}
-	qs := make([]string, len(keep))
-	for i, t := range keep {
-		qs[i] = t.q
+	matches := agents(count(all, term))
+	best, bestCost := term, math.Inf(1)
+	for i := range nt {
+		set := slices.Clone(holds[i])
+		read := 0.0
+		for j := i; j < nt && j < i+12; j++ {
+			for w := range set {
+				set[w] &= holds[j][w]
+			}
+			read += agents(ones(holds[j]))
+			part := string(r[i : j+3])
+			cand := agents(count(set, part))
+			cost := read + searchCandidateCost*cand
+			if cand > float64(estLimit) && matches < float64(estLimit) {
+				cost += searchCandidateCost * float64(rows) * n / matches
+			}
+			if cost < bestCost {
+				best, bestCost = part, cost
+			}
+		}
 	}
-	return strings.Join(qs, " AND "), nil
+	return best
+}
+
+func ones(set []uint64) int {
+	n := 0
+	for _, w := range set {
+		n += bits.OnesCount64(w)
+	}
+	return n
 }
 
 // placeholder returns a function that appends a query argument to args and
