@@ -446,20 +446,24 @@ const searchSampleSize = 1024
 
 // searchSample returns the lower-cased search terms (id, hostname and IP)
 // of about searchSampleSize agents spread over the fleet, or of all of
-// them in a smaller fleet: 16 runs of consecutive keys on SQLite, pages
-// picked by TABLESAMPLE on PostgreSQL (the same ones each time).
+// them in a smaller fleet. Agents next to each other share IP prefixes and
+// id digits, so the sample takes many short runs: 32 runs of consecutive
+// keys on SQLite; on PostgreSQL every step-th row of the pages TABLESAMPLE
+// picks (the same ones each time), step×searchSampleSize rows in all.
 func (s *Store) searchSample(ctx context.Context, fleet int64) ([]string, error) {
 	var q string
 	var args []any
 	if s.dialect == Postgres {
-		q = `SELECT terms FROM agent_search TABLESAMPLE SYSTEM ($1) REPEATABLE (0)`
-		args = []any{min(100, 100*float64(searchSampleSize)/float64(max(fleet, 1)))}
+		step := max(1, min(16, fleet/searchSampleSize))
+		q = `SELECT terms FROM (SELECT terms, row_number() OVER () AS n
+			FROM agent_search TABLESAMPLE SYSTEM ($1) REPEATABLE (0)) t WHERE n % $2 = 0`
+		args = []any{min(100, 100*float64(step*searchSampleSize)/float64(max(fleet, 1))), step}
 	} else {
 		var top sql.NullInt64
 		if err := s.read.QueryRowContext(ctx, `SELECT MAX(key) FROM agent_search_keys`).Scan(&top); err != nil {
 			return nil, fmt.Errorf("sample agent search: %w", err)
 		}
-		const runs = 16
+		const runs = 32
 		var parts []string
 		for i := range runs {
 			args = append(args, top.Int64*int64(i)/runs)

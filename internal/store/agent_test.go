@@ -1,9 +1,11 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,7 +16,8 @@ import (
 
 // TestListAgentsPlansAgree runs every filter and sort with each filter
 // driving the query (fetched by index, then sorted) and with none driving
-// (walking the sort order): the plan choice must never change the answer.
+// (walking the sort order): the plan choice must never change the answer,
+// which must be the one computed here from the agents inserted.
 func TestListAgentsPlansAgree(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
 		s := MustOpen(t, db)
@@ -78,6 +81,9 @@ func TestListAgentsPlansAgree(t *testing.T) {
 					for _, offset := range []int{0, 7} {
 						f.SortBy, f.Desc, f.Offset, f.Limit = sort, desc, offset, 10
 						wantIDs, wantTotal, _ := run(f)
+						if ids, total := reference(agents, f); !slices.Equal(ids, wantIDs) || total != wantTotal {
+							t.Errorf("%+v: %v total %d, want %v total %d", f, wantIDs, wantTotal, ids, total)
+						}
 						for _, drive := range []int64{0, 1_000_000} {
 							restore := store.SetListTuning(drive, 10000)
 							ids, total, exact := run(f)
@@ -110,4 +116,43 @@ func TestListAgentsPlansAgree(t *testing.T) {
 			}
 		}
 	})
+}
+
+// reference filters and orders agents as ListAgents documents it.
+func reference(agents []*tc.Agent, f tc.AgentFilter) ([]string, int64) {
+	term := strings.ToLower(f.Search)
+	var match []*tc.Agent
+	for _, a := range agents {
+		if (f.Status == "" || a.Status == f.Status) &&
+			(f.ReportingRuleID == "" || a.ReportingRuleID == f.ReportingRuleID) &&
+			(f.LabelID == "" || slices.Contains(a.LabelIDs, f.LabelID)) &&
+			(f.ConfigID == "" || slices.Contains(a.ConfigIDs, f.ConfigID)) &&
+			(term == "" || strings.Contains(strings.ToLower(a.ID), term) ||
+				strings.Contains(strings.ToLower(a.Hostname), term) || strings.Contains(a.IP, term)) {
+			match = append(match, a)
+		}
+	}
+	key := func(a *tc.Agent) string {
+		switch f.SortBy {
+		case tc.AgentSortStatus:
+			return a.Status
+		case tc.AgentSortHostname:
+			return a.Hostname
+		case tc.AgentSortLastSeen:
+			return a.LastSeen.UTC().Format(time.RFC3339Nano)
+		}
+		return ""
+	}
+	slices.SortFunc(match, func(a, b *tc.Agent) int {
+		c := cmp.Or(strings.Compare(key(a), key(b)), strings.Compare(a.ID, b.ID))
+		if f.Desc {
+			return -c
+		}
+		return c
+	})
+	var ids []string
+	for _, a := range match[min(f.Offset, len(match)):min(f.Offset+f.Limit, len(match))] {
+		ids = append(ids, a.ID)
+	}
+	return ids, int64(len(match))
 }
