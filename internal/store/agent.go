@@ -447,9 +447,10 @@ const searchSampleSize = 1024
 // searchSample returns the lower-cased search terms (id, hostname and IP)
 // of about searchSampleSize agents spread over the fleet, or of all of
 // them in a smaller fleet. Agents next to each other share IP prefixes and
-// id digits, so the sample takes many short runs: 32 runs of consecutive
-// keys on SQLite; on PostgreSQL every step-th row of the pages TABLESAMPLE
-// picks (the same ones each time), step×searchSampleSize rows in all.
+// id digits, so the sample takes many short runs: 16 runs of consecutive
+// keys on SQLite (more runs cost more to prepare than they improve the
+// choice); on PostgreSQL every step-th row of the pages TABLESAMPLE picks
+// (the same ones each time), step×searchSampleSize rows in all.
 func (s *Store) searchSample(ctx context.Context, fleet int64) ([]string, error) {
 	var q string
 	var args []any
@@ -463,7 +464,7 @@ func (s *Store) searchSample(ctx context.Context, fleet int64) ([]string, error)
 		if err := s.read.QueryRowContext(ctx, `SELECT MAX(key) FROM agent_search_keys`).Scan(&top); err != nil {
 			return nil, fmt.Errorf("sample agent search: %w", err)
 		}
-		const runs = 32
+		const runs = 16
 		var parts []string
 		for i := range runs {
 			args = append(args, top.Int64*int64(i)/runs)
