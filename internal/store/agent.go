@@ -54,9 +54,12 @@ var agentSortColumns = map[string]string{
 // cost more than the page itself.
 var totalCountCap = 10000
 
-// searchCountCap is the same for a search, whose matches cost a row check
-// each: a search matching more than a thousand agents is one to refine.
-var searchCountCap = 1000
+// checkedCountCap is the same for a search or for a config or label filter
+// combined with another filter, whose matches cost a check of each candidate
+// row (a config on half the fleet and a failing status cost 20,000 lookups
+// on PostgreSQL to reach 10,000): more than a thousand such matches is a
+// selection to refine.
+var checkedCountCap = 1000
 
 // driveLimitOverride, when not negative, replaces the computed drive limit
 // (tests force each plan with it: 0 walks the sort order's index, a large
@@ -116,8 +119,8 @@ type agentCond struct {
 
 // ListAgents returns one page of agents matching f and how many match.
 // Totals for filters on status and reporting rule alone come from the
-// maintained counters; others are counted up to totalCountCap (searches up
-// to searchCountCap).
+// maintained counters; a config or label filter alone is counted up to
+// totalCountCap, a search or a combination of filters up to checkedCountCap.
 func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList, error) {
 	col, ok := agentSortColumns[f.SortBy]
 	if f.SortBy == "" {
@@ -215,8 +218,8 @@ func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList
 		return list, nil
 	}
 	countCap := int64(totalCountCap)
-	if f.Search != "" {
-		countCap = int64(searchCountCap)
+	if f.Search != "" || len(conds) > 1 {
+		countCap = int64(checkedCountCap)
 	}
 	n, err := s.countMatches(ctx, conds, countCap, fleet)
 	if err != nil {

@@ -98,6 +98,8 @@ func TestListAgentsPlansAgree(t *testing.T) {
 			}
 		}
 		// Counted totals stop at the cap and say so; maintained ones do not.
+		// A search or a combination of filters stops at the lower cap (10
+		// here).
 		restore := store.SetListTuning(5000, 20)
 		defer restore()
 		for _, c := range []struct {
@@ -106,7 +108,10 @@ func TestListAgentsPlansAgree(t *testing.T) {
 			exact bool
 		}{
 			{tc.AgentFilter{LabelID: "l1"}, 20, false},
-			{tc.AgentFilter{Search: "agent"}, 20, false},
+			{tc.AgentFilter{ConfigID: "c1"}, 20, false},
+			{tc.AgentFilter{ConfigID: "c1", ReportingRuleID: "r2"}, 10, false}, // 13 match
+			{tc.AgentFilter{ConfigID: "c1", LabelID: "l1"}, 10, true},          // i ≡ 17 (mod 20)
+			{tc.AgentFilter{Search: "agent"}, 10, false},
 			{tc.AgentFilter{Search: "agent_19"}, 10, true}, // Agent_190 to Agent_199
 			{tc.AgentFilter{Status: "ok"}, 40, true},
 			{tc.AgentFilter{}, 200, true},
