@@ -121,9 +121,16 @@ func (s *Store) openSQLite(ctx context.Context, dsn string) error {
 	// except for the last transactions on power loss.
 	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
 	var err error
+	// The writer's page cache is 64 MiB instead of SQLite's 2 MiB: a
+	// heartbeat flush dirties a page or more per agent, and a transaction
+	// whose dirty pages outgrow the cache spills them to the WAL before the
+	// commit and reads them back. Over a million agents it cut the CPU per
+	// agent written by 8% (agents beating in a steady order) to 23% (spread
+	// over the fleet) in `tc-agents-bench -flushes`. Only the single writer
+	// gets it: eight readers at that size would cost half a gigabyte.
 	// _txlock=immediate takes the write lock at BEGIN, so a transaction that
 	// reads then writes never fails half-way with SQLITE_BUSY.
-	if s.write, err = sql.Open("sqlite", base+"&_txlock=immediate"); err != nil {
+	if s.write, err = sql.Open("sqlite", base+"&_txlock=immediate&_pragma=cache_size(-65536)"); err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
 	s.write.SetMaxOpenConns(1)
