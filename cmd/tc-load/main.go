@@ -70,7 +70,7 @@ func main() {
 	flag.Float64Var(&o.logFraction, "log-fraction", 0.01, "fraction of heartbeats that carry an ERROR log entry and status WARN")
 	flag.BoolVar(&o.noAuth, "no-auth", false, "in-process: start with --disable-auth-endpoints heartbeat and send no token")
 	flag.StringVar(&o.serverArgs, "server-args", "", "in-process: extra controller flags, space separated (e.g. \"--heartbeat-flush-agents 20000\")")
-	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (in-process: controller and load) to the file")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (in-process: controller and load) to the file, from the end of the warm-up (the steady state) to the end of the load")
 	flag.BoolVar(&o.warmup, "warmup", false, "before measuring, send every agent one heartbeat (closed loop, not measured; a refused beat is sent again, as Telegraf would with its next one) and wait until the database holds them all, so that the phases see a known fleet")
 	flag.DurationVar(&o.rateBaseline, "rate-baseline", 30*time.Second, "length of the open-loop phase against the bare handler at -rate, run before the controller's (0 skips it): the latency the machine itself allows at that rate")
 	flag.DurationVar(&o.freshnessTimeout, "freshness-timeout", 60*time.Second, "how long to wait for the database to hold every acknowledged heartbeat")
@@ -84,15 +84,6 @@ func main() {
 func run(o options) error {
 	if o.agents <= o.conns {
 		return fmt.Errorf("-agents (%d) must exceed -conns (%d): one agent never has two beats in flight", o.agents, o.conns)
-	}
-	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
 	}
 	target, token, db, pid := o.url, o.token, o.db, o.pid
 	var stopController func()
@@ -140,6 +131,15 @@ func run(o options) error {
 		} else {
 			time.Sleep(2 * flushInterval)
 		}
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
 	}
 	if o.compare > 0 {
 		bare, stopBare, err := startBare()
