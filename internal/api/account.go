@@ -79,7 +79,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, tc.FieldErrorf("currentPassword", "Current password is required"))
 		return
 	}
-	addr := clientAddr(r)
+	addr := s.clientAddr(r)
 	if ok, _ := s.Limiter.Allow(addr); !ok {
 		s.fail(w, r, tc.Errorf(tc.ETOOMANYREQUESTS, "Too many failed password attempts from your address; try again later"))
 		return

@@ -6,7 +6,10 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/telegrafcontroller/tc"
@@ -104,7 +107,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, tc.FieldErrorf("password", "Password is required"))
 		return
 	}
-	addr := clientAddr(r)
+	addr := s.clientAddr(r)
 	if ok, wait := s.Limiter.Allow(addr); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		s.fail(w, r, tc.Errorf(tc.ETOOMANYREQUESTS, "Too many failed sign-in attempts from your address; try again in %s", roundUp(wait)))
@@ -236,13 +239,36 @@ func (s *Server) meBody(u *tc.User, perms tc.PermissionSet, method string) map[s
 	return map[string]any{"user": u, "role": u.Role, "permissions": perms.List(), "authMethod": method}
 }
 
-// clientAddr is the peer's IP address (proxies are not trusted).
-func clientAddr(r *http.Request) string {
+// ClientIP is the client's address: the TCP peer's, or the first
+// X-Forwarded-For hop when the peer is one of the trusted proxies (the
+// header is ignored otherwise: any client can send one). Both listeners use
+// it: for an agent's recorded IP and for the sign-in limiter's buckets.
+func ClientIP(r *http.Request, trusted []netip.Prefix) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	if len(trusted) == 0 {
+		return host
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	peer = peer.Unmap()
+	if !slices.ContainsFunc(trusted, func(p netip.Prefix) bool { return p.Contains(peer) }) {
+		return host
+	}
+	first, _, _ := strings.Cut(r.Header.Get("X-Forwarded-For"), ",")
+	if a, err := netip.ParseAddr(strings.TrimSpace(first)); err == nil {
+		return a.Unmap().String()
 	}
 	return host
+}
+
+// clientAddr is the address the sign-in limiter counts failures by.
+func (s *Server) clientAddr(r *http.Request) string {
+	return ClientIP(r, s.TrustedProxies)
 }
 
 // caller returns the authenticated caller or an EUNAUTHORIZED error.

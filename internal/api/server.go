@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -37,6 +38,9 @@ type Server struct {
 	TLS bool
 	// UI, when set, serves every non-API path (the web UI).
 	UI http.Handler
+	// TrustedProxies are the peers whose X-Forwarded-For names the client
+	// (the sign-in limiter counts by client address).
+	TrustedProxies []netip.Prefix
 	// HeartbeatPort is the heartbeat listener's port, for the heartbeat URL
 	// of new configs when no public heartbeat URL is set.
 	HeartbeatPort int

@@ -281,6 +281,40 @@ func TestLockoutAndLimiter(t *testing.T) {
 	})
 }
 
+// TestLimiterBehindProxy: behind a trusted reverse proxy the sign-in limiter
+// counts each client (the first X-Forwarded-For hop) apart, so one client's
+// failures do not lock out the others; from any other peer the header is
+// ignored, so a client cannot pick a fresh bucket by sending one.
+func TestLimiterBehindProxy(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		fail := func(inst *apptest.Instance, xff string) *apptest.Response {
+			return inst.Do(t, apptest.Req{Method: "POST", Path: "/api/auth/login/local", Header: http.Header{"X-Forwarded-For": {xff}},
+				Body: map[string]string{"username": uniq("spray"), "password": "Wrong-Password-1"}})
+		}
+		exhaust := func(inst *apptest.Instance, xff string) {
+			t.Helper()
+			for i := 0; i < 30; i++ {
+				if fail(inst, xff).StatusCode == 429 {
+					return
+				}
+			}
+			t.Fatalf("no 429 after 30 failures from %s", xff)
+		}
+		for _, c := range []struct {
+			proxies    string
+			otherLimit int // status of another client's next attempt
+		}{
+			{"127.0.0.1/32", 401}, // loopback (the test client) is the trusted proxy
+			{"10.9.0.0/16", 429},  // the peer is not a proxy: the header is ignored
+		} {
+			inst := apptest.MustStart(t, db, apptest.WithArgs("--trusted-proxies", c.proxies))
+			exhaust(inst, "203.0.113.7")
+			apptest.MustStatus(t, fail(inst, "203.0.113.7, 10.0.0.1"), 429)
+			apptest.MustStatus(t, fail(inst, "198.51.100.20"), c.otherLimit)
+		}
+	})
+}
+
 func TestSessionExpiry(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
 		inst := apptest.MustStart(t, db, apptest.WithArgs("--session-idle-timeout", "2h", "--session-lifetime", "5h"))

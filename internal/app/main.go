@@ -123,7 +123,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.API = &api.Server{
 		Store: m.Store, Auth: m.Auth, Metrics: m.Metrics, Logger: m.Logger, Now: m.Now,
 		Version: Version, MaxBody: m.Config.MaxBodyBytes, Exempt: exempt, TLS: tlsConfig != nil,
-		Passwords: m.Passwords, Sessions: m.Sessions, Limiter: m.Limiter,
+		Passwords: m.Passwords, Sessions: m.Sessions, Limiter: m.Limiter, TrustedProxies: m.Config.TrustedProxies,
 		PublicHeartbeatURL: func(context.Context) string { return m.Store.Settings().PublicHeartbeatURL },
 	}
 	ingest := &heartbeat.Ingester{

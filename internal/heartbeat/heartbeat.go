@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
-	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -76,7 +74,7 @@ func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	beat.IP = s.clientIP(r)
+	beat.IP = api.ClientIP(r, s.TrustedProxies)
 	if err := s.Ingest.Add(beat); err != nil {
 		s.fail(w, r, err)
 		return
@@ -288,37 +286,4 @@ func kind(te *json.UnmarshalTypeError) string {
 		return "an object"
 	}
 	return fmt.Sprintf("of type %s", te.Type)
-}
-
-// clientIP is the peer's address, or the first X-Forwarded-For hop when the
-// peer is a trusted proxy.
-func (s *Server) clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	if len(s.TrustedProxies) == 0 {
-		return host
-	}
-	peer, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	peer = peer.Unmap()
-	trusted := false
-	for _, p := range s.TrustedProxies {
-		if p.Contains(peer) {
-			trusted = true
-			break
-		}
-	}
-	if !trusted {
-		return host
-	}
-	xff := r.Header.Get("X-Forwarded-For")
-	first, _, _ := strings.Cut(xff, ",")
-	if a, err := netip.ParseAddr(strings.TrimSpace(first)); err == nil {
-		return a.Unmap().String()
-	}
-	return host
 }
