@@ -116,7 +116,7 @@ func (s *Server) listInvites(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteInvite(w http.ResponseWriter, r *http.Request) {
-	if err := s.Store.DeleteInvite(r.Context(), r.PathValue("id")); err != nil {
+	if err := s.Store.DeleteInvite(r.Context(), r.PathValue("invite")); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -125,7 +125,7 @@ func (s *Server) deleteInvite(w http.ResponseWriter, r *http.Request) {
 
 // showInvite is public: what the acceptance page displays.
 func (s *Server) showInvite(w http.ResponseWriter, r *http.Request) {
-	inv, err := s.Store.InviteByToken(r.Context(), tc.HashSecret(r.PathValue("token")))
+	inv, err := s.Store.InviteByToken(r.Context(), tc.HashSecret(r.PathValue("invite")))
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -90,6 +91,16 @@ func TestOpenAPIComplete(t *testing.T) {
 		if _, ok := doc.Paths[rt.Path][strings.ToLower(rt.Method)]; !ok {
 			t.Errorf("route %s %s is missing from docs/openapi", rt.Method, rt.Path)
 		}
+	}
+	// OpenAPI treats paths that differ only in their parameter names as one
+	// path, which a document must not list twice.
+	shapes := map[string]string{}
+	for path := range doc.Paths {
+		shape := regexp.MustCompile(`\{[^}]*\}`).ReplaceAllString(path, "{}")
+		if other, ok := shapes[shape]; ok {
+			t.Errorf("docs/openapi lists %s and %s: the same path to OpenAPI", other, path)
+		}
+		shapes[shape] = path
 	}
 	for path, ops := range doc.Paths {
 		for method := range ops {

@@ -93,11 +93,11 @@ func identityRows() []apptest.RoleRow {
 			n := uniq("inva")
 			return "/api/invites", map[string]any{"username": n, "email": n + "@example.test", "role": "administrator", "expiresInHours": 1}
 		}, Want: S(201, 403, 403, 403, 401)},
-		{Method: "DELETE", Path: "/api/invites/{id}", Fresh: func(tb testing.TB, inst *apptest.Instance, _ *tc.User) (string, any) {
+		{Method: "DELETE", Path: "/api/invites/{invite}", Fresh: func(tb testing.TB, inst *apptest.Instance, _ *tc.User) (string, any) {
 			inv, _ := inst.MustInvite(tb, tc.RoleViewer, time.Hour)
 			return "/api/invites/" + inv.ID, nil
 		}, Want: S(204, 204, 403, 403, 401)},
-		{Method: "GET", Path: "/api/invites/{token}", Fresh: func(tb testing.TB, inst *apptest.Instance, _ *tc.User) (string, any) {
+		{Method: "GET", Path: "/api/invites/{invite}", Fresh: func(tb testing.TB, inst *apptest.Instance, _ *tc.User) (string, any) {
 			_, token := inst.MustInvite(tb, tc.RoleViewer, time.Hour)
 			return "/api/invites/" + token, nil
 		}, Want: S(200, 200, 200, 200, 200)},
