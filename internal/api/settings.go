@@ -26,16 +26,17 @@ func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v := s.Store.Settings()
-	set(&v.PublicUIURL, in.PublicUIURL)
-	set(&v.PublicAPIURL, in.PublicAPIURL)
-	set(&v.PublicHeartbeatURL, in.PublicHeartbeatURL)
-	set(&v.LoginLockoutAttempts, in.LoginLockoutAttempts)
-	set(&v.LoginLockoutMinutes, in.LoginLockoutMinutes)
-	if in.PasswordComplexity != nil {
-		v.PasswordComplexity = tc.PasswordComplexity(*in.PasswordComplexity)
-	}
-	if err := s.Store.UpdateSettings(r.Context(), v); err != nil {
+	v, err := s.Store.UpdateSettings(r.Context(), func(v *tc.Settings) {
+		set(&v.PublicUIURL, in.PublicUIURL)
+		set(&v.PublicAPIURL, in.PublicAPIURL)
+		set(&v.PublicHeartbeatURL, in.PublicHeartbeatURL)
+		set(&v.LoginLockoutAttempts, in.LoginLockoutAttempts)
+		set(&v.LoginLockoutMinutes, in.LoginLockoutMinutes)
+		if in.PasswordComplexity != nil {
+			v.PasswordComplexity = tc.PasswordComplexity(*in.PasswordComplexity)
+		}
+	})
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -102,14 +102,23 @@ func (s *Store) Settings() tc.Settings {
 	return s.Settings()
 }
 
-// UpdateSettings validates v, stores every field and refreshes the cache.
-// Errors: EINVALID naming the field.
-func (s *Store) UpdateSettings(ctx context.Context, v tc.Settings) error {
-	if err := v.Validate(); err != nil {
-		return err
-	}
-	s.settingsMu.Lock() // writers serialise so the cache matches the last commit
+// UpdateSettings applies change to the current settings, validates the
+// result, stores every field and refreshes the cache, and returns the
+// settings now in force. Writers are serialised and each change applies to
+// what the previous one committed, so two concurrent updates of different
+// fields both stay. Errors: EINVALID naming the field.
+func (s *Store) UpdateSettings(ctx context.Context, change func(*tc.Settings)) (tc.Settings, error) {
+	current := s.Settings() // loads them once if needed, before taking the lock
+	s.settingsMu.Lock()
 	defer s.settingsMu.Unlock()
+	if s.settingsLoaded {
+		current = s.settings
+	}
+	v := current
+	change(&v)
+	if err := v.Validate(); err != nil {
+		return current, err
+	}
 	err := s.withTx(ctx, func(tx *Tx) error {
 		for k, val := range settingsRows(v) {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, k, val); err != nil {
@@ -119,8 +128,8 @@ func (s *Store) UpdateSettings(ctx context.Context, v tc.Settings) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("update settings: %w", err)
+		return current, fmt.Errorf("update settings: %w", err)
 	}
 	s.settings, s.settingsLoaded = v, true
-	return nil
+	return v, nil
 }

@@ -1,0 +1,72 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/apptest"
+	"github.com/telegrafcontroller/tc/internal/store"
+)
+
+// TestUpdateSettingsSerialises: an update that starts while another is
+// being applied works on what the first committed, so two updates of
+// different fields both stay (a read-then-write from outside the lock would
+// put the first field back).
+func TestUpdateSettingsSerialises(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		ctx := context.Background()
+		dsn := apptest.NewDSN(t, db)
+		open := func() *store.Store {
+			s, err := store.Open(ctx, dsn, store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}
+		s := open()
+		if err := s.InitSettings(ctx, tc.DefaultSettings); err != nil {
+			t.Fatal(err)
+		}
+		inFirst, release := make(chan struct{}), make(chan struct{})
+		firstDone := make(chan error, 1)
+		go func() {
+			_, err := s.UpdateSettings(ctx, func(v *tc.Settings) {
+				close(inFirst)
+				<-release
+				v.PublicUIURL = "https://ui.example.com"
+			})
+			firstDone <- err
+		}()
+		<-inFirst
+		secondDone := make(chan tc.Settings, 1)
+		go func() {
+			v, err := s.UpdateSettings(ctx, func(v *tc.Settings) { v.LoginLockoutAttempts = 9 })
+			if err != nil {
+				t.Error(err)
+			}
+			secondDone <- v
+		}()
+		// Give the second update time to reach the lock; if it has not, it
+		// runs after the first anyway and the test passes for the wrong
+		// reason, never fails for one.
+		time.Sleep(50 * time.Millisecond)
+		close(release)
+		if err := <-firstDone; err != nil {
+			t.Fatal(err)
+		}
+		got := <-secondDone
+		if got.PublicUIURL != "https://ui.example.com" || got.LoginLockoutAttempts != 9 {
+			t.Fatalf("after both updates: %+v", got)
+		}
+		if c := s.Settings(); c != got {
+			t.Fatalf("cached %+v, want %+v", c, got)
+		}
+		// What is stored is what is cached.
+		if stored := open().Settings(); stored != got {
+			t.Fatalf("stored %+v, want %+v", stored, got)
+		}
+	})
+}
