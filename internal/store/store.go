@@ -63,8 +63,10 @@ type Store struct {
 	settingsLoaded bool
 
 	// stmts holds statements of hot paths prepared once on the write pool,
-	// by query text (prepared; heartbeat.go).
-	stmts sync.Map
+	// by query text (prepared; heartbeat.go); readStmts the same on the
+	// read pool (readPrepared; session.go).
+	stmts     sync.Map
+	readStmts sync.Map
 }
 
 // IsPostgresURL reports whether dsn selects PostgreSQL.
@@ -258,6 +260,25 @@ func (s *Store) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
 		return nil, err
 	}
 	if prev, loaded := s.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// readPrepared is prepared for a query of a hot read path: SQLite parses a
+// statement text anew at every call, which for the session lookup (a join
+// of two tables) was most of its cost. database/sql prepares it again on
+// each pool connection as needed.
+func (s *Store) readPrepared(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := s.readStmts.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.read.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.readStmts.LoadOrStore(q, st); loaded {
 		st.Close()
 		return prev.(*sql.Stmt), nil
 	}
