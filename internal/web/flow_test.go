@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/apptest"
 )
 
@@ -373,6 +374,42 @@ func browserFlow(t *testing.T, db apptest.DB) {
 			t.Errorf("reset link = %q", link)
 		}
 		b.shot(t, "23-reset-link")
+	})
+
+	step("the owner hands ownership to an administrator", func(t *testing.T) {
+		admin := inst.MustPasswordUser(t, tc.RoleAdministrator, "Admin-Pass-77")
+		b.do(t, click(`#link-dialog [data-reload]`))
+		b.waitJS(t, fmt.Sprintf(`document.readyState === "complete" && !!document.querySelector('[data-transfer=%q]')`, admin.ID))
+		b.do(t, click(fmt.Sprintf(`[data-transfer=%q]`, admin.ID)), chromedp.WaitVisible(chromedp.CSS("#transfer-dialog")))
+		if got := b.text(t, "#transfer-name"); got != admin.Username {
+			t.Errorf("dialog names %q, want %q", got, admin.Username)
+		}
+		// The button stays disabled until the username is typed exactly.
+		b.do(t, b.fill("#transfer-confirm", admin.Username+"x"))
+		if !eval[bool](t, b, `document.getElementById("transfer-ok").disabled`) {
+			t.Fatal("transfer enabled with a wrong username typed")
+		}
+		b.do(t, b.fill("#transfer-confirm", admin.Username))
+		b.waitJS(t, `!document.getElementById("transfer-ok").disabled`)
+		b.shot(t, "24-transfer-ownership")
+		b.do(t, click("#transfer-ok"))
+		b.waitURL(t, "/login")
+		// Both were signed out: the old owner's session no longer opens pages.
+		b.open(t, "/users")
+		b.waitURL(t, "/login?next=")
+		owner, err := inst.Store.Owner(context.Background())
+		if err != nil || owner.ID != admin.ID {
+			t.Fatalf("owner after transfer = %+v (%v), want %s", owner, err, admin.Username)
+		}
+		b.do(t,
+			b.fill("#f-username", admin.Username),
+			b.fill("#f-password", "Admin-Pass-77"),
+			click(`form button[type=submit]`),
+		)
+		b.waitURL(t, "/users")
+		if got := strings.ToLower(b.text(t, ".who .role")); got != "owner" {
+			t.Errorf("new owner's header role = %q, want owner", got)
+		}
 	})
 }
 
