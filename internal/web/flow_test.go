@@ -146,6 +146,41 @@ func browserFlow(t *testing.T, db apptest.DB) {
 		b.shot(t, "07-config-compare")
 	})
 
+	step("delete one old version and prune the rest", func(t *testing.T) {
+		for _, v := range []string{"3", "4"} {
+			b.open(t, configPath)
+			b.do(t,
+				setTextarea("#f-toml", "[[inputs.cpu]]\n  percpu = false\n  # v"+v+"\n\n[[outputs.file]]\n  files = [\"&{out_path}\"]\n"),
+				b.fill("#f-changeNote", "Note "+v),
+				click("#save-toml"),
+			)
+			b.waitText(t, "#editor-form h2", "version "+v)
+		}
+		versions := func() string {
+			return eval[string](t, b, `Array.from(document.querySelectorAll("main tbody tr td:nth-child(3) a")).map(a => a.textContent).join(",")`)
+		}
+		b.open(t, configPath+"/versions")
+		if got := versions(); got != "Version 4,Version 3,Version 2,Version 1" {
+			t.Fatalf("versions = %q", got)
+		}
+		// The current version has no delete button.
+		if n := b.count(t, `button[data-method=DELETE][data-api$="/versions/4"]`); n != 0 {
+			t.Errorf("the current version offers %d delete buttons", n)
+		}
+		b.do(t, click(`button[data-method=DELETE][data-api$="/versions/2"]`), chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")), click("#confirm-ok"))
+		b.waitJS(t, `document.readyState === "complete" && document.querySelectorAll('button[data-api$="/versions/2"]').length === 0`)
+		if got := versions(); got != "Version 4,Version 3,Version 1" {
+			t.Fatalf("after deleting version 2: %q", got)
+		}
+		b.do(t, chromedp.SetValue(chromedp.CSS("#f-beforeVersion"), "4"), click(`form[data-api$="/versions/prune"] button[type=submit]`),
+			chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")), click("#confirm-ok"))
+		b.waitJS(t, `document.readyState === "complete" && document.querySelectorAll("main tbody tr").length === 1`)
+		if got := versions(); got != "Version 4" {
+			t.Fatalf("after pruning before version 4: %q", got)
+		}
+		b.shot(t, "07b-config-versions-pruned")
+	})
+
 	step("the plugin library inserts a plugin's sample", func(t *testing.T) {
 		b.open(t, configPath)
 		b.do(t, b.fill("#plugin-q", "mem"))
