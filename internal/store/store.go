@@ -252,18 +252,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // Parsing a statement with thousands of parameters costs more than running
 // it, so batch statements are prepared once and reused.
 func (s *Store) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
-	if st, ok := s.stmts.Load(q); ok {
-		return st.(*sql.Stmt), nil
-	}
-	st, err := s.write.PrepareContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	if prev, loaded := s.stmts.LoadOrStore(q, st); loaded {
-		st.Close()
-		return prev.(*sql.Stmt), nil
-	}
-	return st, nil
+	return prepareOnce(ctx, s.write, &s.stmts, q)
 }
 
 // readPrepared is prepared for a query of a hot read path: SQLite parses a
@@ -271,14 +260,19 @@ func (s *Store) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
 // of two tables) was most of its cost. database/sql prepares it again on
 // each pool connection as needed.
 func (s *Store) readPrepared(ctx context.Context, q string) (*sql.Stmt, error) {
-	if st, ok := s.readStmts.Load(q); ok {
+	return prepareOnce(ctx, s.read, &s.readStmts, q)
+}
+
+// prepareOnce returns q prepared on db, from cache after the first call.
+func prepareOnce(ctx context.Context, db *sql.DB, cache *sync.Map, q string) (*sql.Stmt, error) {
+	if st, ok := cache.Load(q); ok {
 		return st.(*sql.Stmt), nil
 	}
-	st, err := s.read.PrepareContext(ctx, q)
+	st, err := db.PrepareContext(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	if prev, loaded := s.readStmts.LoadOrStore(q, st); loaded {
+	if prev, loaded := cache.LoadOrStore(q, st); loaded {
 		st.Close()
 		return prev.(*sql.Stmt), nil
 	}
