@@ -74,15 +74,12 @@ func (s *Server) createInvite(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	role := tc.Role(in.Role)
-	switch {
-	case in.Role == "":
+	if in.Role == "" {
 		s.fail(w, r, tc.FieldErrorf("role", "Role is required"))
 		return
-	case role == tc.RoleOwner || !role.Valid():
-		s.fail(w, r, tc.FieldErrorf("role", "Role must be administrator, manager or viewer"))
-		return
-	case role == tc.RoleAdministrator && c.User.Role != tc.RoleOwner:
-		s.fail(w, r, tc.Errorf(tc.EFORBIDDEN, "Only the owner can invite administrators"))
+	}
+	if err := tc.CanGrantRole(c.User, role); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	ttl, err := linkHours(in.ExpiresInHours, tc.InviteDefaultHours)

@@ -11,7 +11,7 @@ type resetInput struct {
 }
 
 // createPasswordReset returns a one-time link that lets the user set a new
-// password. Administrators cannot reset the owner's or an administrator's.
+// password, if tc.CanManage allows the caller to reset the target's.
 func (s *Server) createPasswordReset(w http.ResponseWriter, r *http.Request) {
 	c, err := caller(r)
 	if err != nil {
@@ -33,10 +33,7 @@ func (s *Server) createPasswordReset(w http.ResponseWriter, r *http.Request) {
 	token := tc.NewSecret(linkTokenBytes)
 	pr := &tc.PasswordReset{UserID: r.PathValue("id"), CreatedBy: c.User.ID, ExpiresAt: s.Now().Add(ttl).UTC(), TokenHash: tc.HashSecret(token)}
 	err = s.Store.CreatePasswordReset(r.Context(), pr, func(target *tc.User) error {
-		if c.User.Role != tc.RoleOwner && (target.Role == tc.RoleOwner || target.Role == tc.RoleAdministrator) {
-			return tc.Errorf(tc.EFORBIDDEN, "Only the owner can reset the password of the owner or an administrator")
-		}
-		return nil
+		return tc.CanManage(c.User, target, tc.ActResetPassword)
 	})
 	if err != nil {
 		s.fail(w, r, err)

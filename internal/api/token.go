@@ -286,7 +286,7 @@ func (s *Server) reassignToken(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, tc.FieldErrorf("userId", "userId is required"))
 		return
 	}
-	t, err := s.reassignOne(r.Context(), r.PathValue("id"), req.UserID)
+	t, err := s.reassignOne(r.Context(), c, r.PathValue("id"), req.UserID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -320,14 +320,16 @@ func (s *Server) revokeOne(ctx context.Context, id, scope string) (*tc.Token, er
 	return t, err
 }
 
-func (s *Server) reassignOne(ctx context.Context, id, userID string) (*tc.Token, error) {
+func (s *Server) reassignOne(ctx context.Context, c *tc.Caller, id, userID string) (*tc.Token, error) {
 	if !plausibleID(id) {
 		return nil, tokenNotFound
 	}
 	if !plausibleID(userID) {
 		return nil, tc.FieldErrorf("userId", "no user with id %q", userID)
 	}
-	t, err := s.Store.ReassignToken(ctx, id, userID)
+	t, err := s.Store.ReassignToken(ctx, id, userID, func(t *tc.Token, from, to *tc.User) error {
+		return tc.CanReassignToken(c, t.Permissions, from, to)
+	})
 	if err == nil {
 		s.Auth.TokenChanged(id)
 	}
@@ -388,7 +390,7 @@ func (s *Server) bulkTokens(w http.ResponseWriter, r *http.Request) {
 		case "delete":
 			err = s.deleteOne(r.Context(), id, scope)
 		case "reassign":
-			_, err = s.reassignOne(r.Context(), id, req.UserID)
+			_, err = s.reassignOne(r.Context(), c, id, req.UserID)
 		}
 		res := bulkTokenResult{ID: id, OK: err == nil}
 		if err != nil {

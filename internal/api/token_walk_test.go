@@ -70,7 +70,8 @@ func TestTokenRoleWalk(t *testing.T) {
 			{Method: "POST", Path: "/api/tokens/{id}/revoke", Fresh: path("/api/tokens/{id}/revoke", own, nil), Want: S(200, 200, 200, 403, 401)},
 			{Method: "POST", Path: "/api/tokens/{id}/revoke", Fresh: path("/api/tokens/{id}/revoke", ofOthers, nil), Want: S(200, 200, 404, 403, 401)},
 			{Method: "POST", Path: "/api/tokens/{id}/reassign", Fresh: path("/api/tokens/{id}/reassign", own, reassignTo), Want: S(200, 200, 403, 403, 401)},
-			{Method: "POST", Path: "/api/tokens/{id}/reassign", Fresh: path("/api/tokens/{id}/reassign", ofOthers, reassignTo), Want: S(200, 200, 403, 403, 401)},
+			// Only the owner takes a token from an administrator (tc.CanReassignToken).
+			{Method: "POST", Path: "/api/tokens/{id}/reassign", Fresh: path("/api/tokens/{id}/reassign", ofOthers, reassignTo), Want: S(200, 403, 403, 403, 401)},
 			{Method: "DELETE", Path: "/api/tokens/{id}", Fresh: path("/api/tokens/{id}", own, nil), Want: S(204, 204, 204, 403, 401)},
 			{Method: "DELETE", Path: "/api/tokens/{id}", Fresh: path("/api/tokens/{id}", ofOthers, nil), Want: S(204, 204, 404, 403, 401)},
 			{Method: "POST", Path: "/api/tokens/bulk", Fresh: bulk("revoke", own), Want: S(200, 200, 200, 403, 401)},
@@ -105,8 +106,9 @@ func TestTokenScopeWalk(t *testing.T) {
 			"POST /api/tokens/{id}/revoke": func() (string, any) {
 				return "/api/tokens/" + mustTokenID(t, inst, owner) + "/revoke", nil
 			},
+			// A token may hand over only what it holds itself: tokens:write.
 			"POST /api/tokens/{id}/reassign": func() (string, any) {
-				return "/api/tokens/" + mustTokenID(t, inst, owner) + "/reassign", map[string]string{"userId": target.ID}
+				return "/api/tokens/" + mustTokenID(t, inst, owner, tc.Perm(tc.ResTokens, tc.ActionWrite)) + "/reassign", map[string]string{"userId": target.ID}
 			},
 			"DELETE /api/tokens/{id}": func() (string, any) { return "/api/tokens/" + mustTokenID(t, inst, owner), nil },
 		}

@@ -39,30 +39,6 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, s.viewUser(u))
 }
 
-// mayManage applies the rules on targets: nobody changes the owner or
-// themselves here, and only the owner manages administrators.
-func mayManage(actor, target *tc.User, what string) error {
-	switch {
-	case target.Role == tc.RoleOwner:
-		return tc.Errorf(tc.EFORBIDDEN, "The owner account cannot be %s", what)
-	case target.ID == actor.ID:
-		return tc.Errorf(tc.EFORBIDDEN, "You cannot %s your own account here", verbOf(what))
-	case target.Role == tc.RoleAdministrator && actor.Role != tc.RoleOwner:
-		return tc.Errorf(tc.EFORBIDDEN, "Only the owner can manage administrators")
-	}
-	return nil
-}
-
-func verbOf(what string) string {
-	switch what {
-	case "deleted":
-		return "delete"
-	case "disabled":
-		return "disable"
-	}
-	return "change the role of"
-}
-
 type userPatchInput struct {
 	Role     *string `json:"role"`
 	Disabled *bool   `json:"disabled"`
@@ -82,15 +58,8 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 	var p store.UserPatch
 	if in.Role != nil {
 		role := tc.Role(*in.Role)
-		switch {
-		case role == tc.RoleOwner:
-			s.fail(w, r, tc.FieldErrorf("role", "The owner role changes hands only by transferring ownership"))
-			return
-		case !role.Valid():
-			s.fail(w, r, tc.FieldErrorf("role", "Role must be administrator, manager or viewer"))
-			return
-		case role == tc.RoleAdministrator && c.User.Role != tc.RoleOwner:
-			s.fail(w, r, tc.Errorf(tc.EFORBIDDEN, "Only the owner can assign the administrator role"))
+		if err := tc.CanGrantRole(c.User, role); err != nil {
+			s.fail(w, r, err)
 			return
 		}
 		p.Role = &role
@@ -98,12 +67,12 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 	p.Disabled = in.Disabled
 	u, changed, err := s.Store.UpdateUser(r.Context(), r.PathValue("id"), p, func(target *tc.User) error {
 		if p.Role != nil && *p.Role != target.Role {
-			if err := mayManage(c.User, target, "changed"); err != nil {
+			if err := tc.CanManage(c.User, target, tc.ActChangeRole); err != nil {
 				return err
 			}
 		}
 		if p.Disabled != nil && *p.Disabled != target.Disabled {
-			if err := mayManage(c.User, target, "disabled"); err != nil {
+			if err := tc.CanManage(c.User, target, tc.ActDisable); err != nil {
 				return err
 			}
 		}
@@ -127,7 +96,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	err = s.Store.DeleteUser(r.Context(), id, func(target *tc.User) error { return mayManage(c.User, target, "deleted") })
+	err = s.Store.DeleteUser(r.Context(), id, func(target *tc.User) error { return tc.CanManage(c.User, target, tc.ActDelete) })
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -145,12 +114,10 @@ func (s *Server) transferOwnership(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if c.User.Role != tc.RoleOwner {
-		s.fail(w, r, tc.Errorf(tc.EFORBIDDEN, "Only the owner can transfer ownership"))
-		return
-	}
 	id := r.PathValue("id")
-	if err := s.Store.TransferOwnership(r.Context(), c.User.ID, id); err != nil {
+	if err := s.Store.TransferOwnership(r.Context(), c.User.ID, id, func(from, to *tc.User) error {
+		return tc.CanManage(from, to, tc.ActTransferOwnership)
+	}); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -162,8 +162,8 @@ func (i *Instance) MustPasswordUser(tb testing.TB, role tc.Role, password string
 	return u
 }
 
-// MustInvite creates a pending invite for a new user of role, valid for
-// ttl, and returns it with its link token.
+// MustInvite creates a pending invite, made by the owner (created if none),
+// for a new user of role, valid for ttl, and returns it with its link token.
 func (i *Instance) MustInvite(tb testing.TB, role tc.Role, ttl time.Duration) (*tc.Invite, string) {
 	tb.Helper()
 	userSeq.Lock()
@@ -172,19 +172,19 @@ func (i *Instance) MustInvite(tb testing.TB, role tc.Role, ttl time.Duration) (*
 	userSeq.Unlock()
 	token := tc.NewSecret(32)
 	inv := &tc.Invite{Username: fmt.Sprintf("invited%d", n), Email: fmt.Sprintf("invited%d@example.test", n), Role: role,
-		CreatedBy: "test", ExpiresAt: i.Clock.Now().Add(ttl), TokenHash: tc.HashSecret(token)}
+		CreatedBy: i.MustOwner(tb).ID, ExpiresAt: i.Clock.Now().Add(ttl), TokenHash: tc.HashSecret(token)}
 	if err := i.Store.CreateInvite(context.Background(), inv); err != nil {
 		tb.Fatalf("create invite: %v", err)
 	}
 	return inv, token
 }
 
-// MustPasswordReset creates a reset link for user valid for ttl and
-// returns its token.
+// MustPasswordReset creates a reset link for user, made by the owner
+// (created if none), valid for ttl, and returns its token.
 func (i *Instance) MustPasswordReset(tb testing.TB, user *tc.User, ttl time.Duration) string {
 	tb.Helper()
 	token := tc.NewSecret(32)
-	pr := &tc.PasswordReset{UserID: user.ID, CreatedBy: "test", ExpiresAt: i.Clock.Now().Add(ttl), TokenHash: tc.HashSecret(token)}
+	pr := &tc.PasswordReset{UserID: user.ID, CreatedBy: i.MustOwner(tb).ID, ExpiresAt: i.Clock.Now().Add(ttl), TokenHash: tc.HashSecret(token)}
 	if err := i.Store.CreatePasswordReset(context.Background(), pr, nil); err != nil {
 		tb.Fatalf("create password reset: %v", err)
 	}

@@ -111,7 +111,26 @@ func (s *Store) InviteByToken(ctx context.Context, tokenHash string) (*tc.Invite
 	if err := inviteUsable(status, inv, s.now()); err != nil {
 		return nil, err
 	}
+	if err := inviteAllowed(ctx, s.read, inv); err != nil {
+		return nil, err
+	}
 	return inv, nil
+}
+
+// inviteAllowed re-applies the policy when an invite is read or accepted:
+// its creator must still exist and still be allowed to grant its role
+// (tc.CanGrantRole), so an invite never outlives its creator's authority.
+func inviteAllowed(ctx context.Context, q queryRower, inv *tc.Invite) error {
+	creator, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, inv.CreatedBy))
+	if err == sql.ErrNoRows {
+		return tc.Errorf(tc.EGONE, "This invite is no longer valid: the user who created it is gone; ask for a new one")
+	} else if err != nil {
+		return fmt.Errorf("get invite creator: %w", err)
+	}
+	if tc.CanGrantRole(creator, inv.Role) != nil {
+		return tc.Errorf(tc.EGONE, "This invite is no longer valid: its creator may no longer grant the %s role; ask for a new one", inv.Role)
+	}
+	return nil
 }
 
 func inviteUsable(status string, inv *tc.Invite, now time.Time) error {
@@ -128,7 +147,8 @@ func inviteUsable(status string, inv *tc.Invite, now time.Time) error {
 
 // AcceptInvite consumes the invite under tokenHash and creates its user
 // with passwordHash, and a session for them (idHash, ending sessionExpires),
-// all in one transaction. Errors: ENOTFOUND, EGONE, ECONFLICT.
+// all in one transaction. Errors: ENOTFOUND, EGONE (also when
+// inviteAllowed refuses), ECONFLICT.
 func (s *Store) AcceptInvite(ctx context.Context, tokenHash, passwordHash, idHash string, sessionExpires time.Time) (*tc.User, error) {
 	var u *tc.User
 	err := s.withTx(ctx, func(tx *Tx) error {
@@ -140,6 +160,9 @@ func (s *Store) AcceptInvite(ctx context.Context, tokenHash, passwordHash, idHas
 			return err
 		}
 		if err := inviteUsable(status, inv, tx.now); err != nil {
+			return err
+		}
+		if err := inviteAllowed(ctx, tx, inv); err != nil {
 			return err
 		}
 		// The status condition makes a concurrent second acceptance lose.

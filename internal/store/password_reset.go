@@ -37,7 +37,8 @@ func (s *Store) CreatePasswordReset(ctx context.Context, pr *tc.PasswordReset, c
 }
 
 // PasswordResetByToken returns a usable reset link and its user.
-// Errors: ENOTFOUND, EGONE when used, superseded or expired.
+// Errors: ENOTFOUND, EGONE when used, superseded, expired or beyond its
+// creator's authority (resetAllowed).
 func (s *Store) PasswordResetByToken(ctx context.Context, tokenHash string) (*tc.PasswordReset, *tc.User, error) {
 	pr, used, err := scanReset(s.read.QueryRowContext(ctx, `SELECT id, user_id, created_by, created_at, expires_at, used_at FROM password_resets WHERE token_hash = $1`, tokenHash))
 	if err != nil {
@@ -47,7 +48,32 @@ func (s *Store) PasswordResetByToken(ctx context.Context, tokenHash string) (*tc
 		return nil, nil, err
 	}
 	u, err := s.UserByID(ctx, pr.UserID)
-	return pr, u, err
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := resetAllowed(ctx, s.read, pr, u); err != nil {
+		return nil, nil, err
+	}
+	return pr, u, nil
+}
+
+// resetAllowed re-applies the policy when a link is read or used: its
+// creator must still exist and still be allowed to reset the target's
+// password (tc.ActResetPassword). A link made by an administrator for a
+// manager therefore dies when the manager becomes an administrator or the
+// administrator is demoted, disabled or deleted: whoever holds the link
+// never gains more than its creator may do now.
+func resetAllowed(ctx context.Context, q queryRower, pr *tc.PasswordReset, target *tc.User) error {
+	creator, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, pr.CreatedBy))
+	if err == sql.ErrNoRows {
+		return tc.Errorf(tc.EGONE, "This password reset link is no longer valid: the user who created it is gone; ask for a new one")
+	} else if err != nil {
+		return fmt.Errorf("get password reset creator: %w", err)
+	}
+	if tc.CanManage(creator, target, tc.ActResetPassword) != nil {
+		return tc.Errorf(tc.EGONE, "This password reset link is no longer valid: its creator may no longer reset this password; ask for a new one")
+	}
+	return nil
 }
 
 func scanReset(row *sql.Row) (*tc.PasswordReset, bool, error) {
@@ -77,7 +103,8 @@ func resetUsable(pr *tc.PasswordReset, used bool, now time.Time) error {
 
 // UsePasswordReset consumes the link under tokenHash and sets the user's
 // password to passwordHash, clearing any lockout and ending every session,
-// in one transaction. It returns the user's id. Errors: ENOTFOUND, EGONE.
+// in one transaction. It returns the user's id. Errors: ENOTFOUND, EGONE
+// (also when resetAllowed refuses).
 func (s *Store) UsePasswordReset(ctx context.Context, tokenHash, passwordHash string) (string, error) {
 	var userID string
 	err := s.withTx(ctx, func(tx *Tx) error {
@@ -86,6 +113,13 @@ func (s *Store) UsePasswordReset(ctx context.Context, tokenHash, passwordHash st
 			return err
 		}
 		if err := resetUsable(pr, used, tx.now); err != nil {
+			return err
+		}
+		target, err := userForUpdate(ctx, tx, pr.UserID)
+		if err != nil {
+			return err
+		}
+		if err := resetAllowed(ctx, tx, pr, target); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE password_resets SET used_at = $2 WHERE id = $1 AND used_at IS NULL`, pr.ID, ms(tx.now))

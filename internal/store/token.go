@@ -211,8 +211,9 @@ func (s *Store) RevokeToken(ctx context.Context, id, ownerID string) (*tc.Token,
 
 // ReassignToken moves a token to another user, narrowing its permissions to
 // the new owner's role. The new owner must exist and not be disabled.
-// Errors: ENOTFOUND (token), EINVALID (userId).
-func (s *Store) ReassignToken(ctx context.Context, id, userID string) (*tc.Token, error) {
+// check, when set, sees the token and both users first and may refuse.
+// Errors: ENOTFOUND (token), EINVALID (userId), and whatever check returns.
+func (s *Store) ReassignToken(ctx context.Context, id, userID string, check func(t *tc.Token, from, to *tc.User) error) (*tc.Token, error) {
 	var t *tc.Token
 	err := s.withTx(ctx, func(tx *Tx) error {
 		var err error
@@ -227,6 +228,15 @@ func (s *Store) ReassignToken(ctx context.Context, id, userID string) (*tc.Token
 		}
 		if u.Disabled {
 			return tc.FieldErrorf("userId", "user %s is disabled; tokens can only be reassigned to an active user", u.Username)
+		}
+		if check != nil {
+			from := &tc.User{ID: t.UserID}
+			if o := t.Owner; o != nil {
+				from = &tc.User{ID: o.ID, Username: o.Username, Email: o.Email, Role: o.Role, Disabled: o.Disabled}
+			}
+			if err := check(t, from, u); err != nil {
+				return err
+			}
 		}
 		t.Permissions = tc.EffectivePermissions(u.Role, t.Permissions).List()
 		if _, err := tx.ExecContext(ctx, `UPDATE tokens SET user_id = $1, permissions = $2 WHERE id = $3`,

@@ -60,14 +60,14 @@ func TestTokenStore(t *testing.T) {
 		}
 
 		// Reassigning narrows to the new owner's role; a disabled user is refused.
-		moved, err := s.ReassignToken(ctx, tok.ID, viewer.ID)
+		moved, err := s.ReassignToken(ctx, tok.ID, viewer.ID, nil)
 		if err != nil || moved.UserID != viewer.ID || !slices.Equal(moved.Permissions, []tc.Permission{"configs:read"}) {
 			t.Fatalf("reassign to viewer = %+v, %v", moved, err)
 		}
 		if _, err := s.WithTxExec(ctx, `UPDATE users SET disabled = TRUE WHERE id = $1`, admin.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.ReassignToken(ctx, tok.ID, admin.ID); tc.ErrorCode(err) != tc.EINVALID {
+		if _, err := s.ReassignToken(ctx, tok.ID, admin.ID, nil); tc.ErrorCode(err) != tc.EINVALID {
 			t.Fatalf("reassign to a disabled user: %v, want invalid", err)
 		}
 

@@ -315,9 +315,10 @@ func (s *Store) DeleteUser(ctx context.Context, id string, check func(*tc.User) 
 
 // TransferOwnership makes the administrator targetID the owner and the
 // current owner fromID an administrator, in one transaction, ending both
-// users' sessions. Errors: ENOTFOUND, EFORBIDDEN when fromID is not the
-// owner, EINVALID when the target is not an active administrator.
-func (s *Store) TransferOwnership(ctx context.Context, fromID, targetID string) error {
+// users' sessions. check sees both users first and may refuse.
+// Errors: ENOTFOUND, EFORBIDDEN when fromID is not the owner, EINVALID when
+// the target is not an active administrator, and whatever check returns.
+func (s *Store) TransferOwnership(ctx context.Context, fromID, targetID string, check func(from, to *tc.User) error) error {
 	return s.withTx(ctx, func(tx *Tx) error {
 		target, err := userForUpdate(ctx, tx, targetID)
 		if err != nil {
@@ -326,6 +327,11 @@ func (s *Store) TransferOwnership(ctx context.Context, fromID, targetID string) 
 		from, err := userForUpdate(ctx, tx, fromID)
 		if err != nil {
 			return err
+		}
+		if check != nil {
+			if err := check(from, target); err != nil {
+				return err
+			}
 		}
 		if from.Role != tc.RoleOwner {
 			return tc.Errorf(tc.EFORBIDDEN, "Only the owner can transfer ownership")
