@@ -101,7 +101,10 @@ func (c PasswordComplexity) MinLength() int {
 // Low: at least 8 characters. Medium: at least 10 with an upper-case and a
 // lower-case letter and a digit. High: at least 12 with all of those and a
 // character that is neither letter nor digit. At most 256 characters, never
-// truncated. Length counts characters, not bytes.
+// truncated. Length counts characters, not bytes. At every level a password
+// on the list of common passwords (IsCommonPassword) is refused, as NIST SP
+// 800-63B asks; that is checked before the composition rules, so that adding
+// a capital and a digit to "password" is not the way out they suggest.
 func (c PasswordComplexity) CheckPassword(field, password string) error {
 	n := utf8.RuneCountInString(password)
 	if n > PasswordMaxLen {
@@ -112,6 +115,9 @@ func (c PasswordComplexity) CheckPassword(field, password string) error {
 	}
 	if n < c.MinLength() {
 		return FieldErrorf(field, "Password must be at least %d characters", c.MinLength())
+	}
+	if IsCommonPassword(password) {
+		return FieldErrorf(field, "This password is too common; choose another")
 	}
 	if c == ComplexityLow || !c.Valid() {
 		return nil
@@ -159,7 +165,7 @@ type Settings struct {
 }
 
 // DefaultSettings are used when nothing is stored or seeded.
-var DefaultSettings = Settings{LoginLockoutAttempts: 5, LoginLockoutMinutes: 15, PasswordComplexity: ComplexityMedium}
+var DefaultSettings = Settings{LoginLockoutAttempts: 5, LoginLockoutMinutes: 15, PasswordComplexity: ComplexityLow}
 
 // Settings limits.
 const (

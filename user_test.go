@@ -1,8 +1,10 @@
 package tc_test
 
 import (
+	"os"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/telegrafcontroller/tc"
 )
@@ -13,7 +15,7 @@ func TestPasswordComplexity(t *testing.T) {
 		password string
 		ok       bool
 	}{
-		{tc.ComplexityLow, "12345678", true},
+		{tc.ComplexityLow, "83615209", true},
 		{tc.ComplexityLow, "1234567", false},
 		{tc.ComplexityLow, "ééééééé", false}, // 7 characters, 14 bytes
 		{tc.ComplexityLow, "éééééééé", true},
@@ -42,6 +44,89 @@ func TestPasswordComplexity(t *testing.T) {
 	}
 	if err := tc.ComplexityMedium.CheckPassword("newPassword", "abc"); !strings.Contains(tc.ErrorMessage(err), "at least 10") {
 		t.Errorf("short medium password message = %q", tc.ErrorMessage(err))
+	}
+}
+
+// TestCommonPasswords: a password on the common-password list is refused at
+// every level, whatever its case, with one message that never repeats it;
+// the documentation's bootstrap passwords are not on the list.
+func TestCommonPasswords(t *testing.T) {
+	cases := []struct {
+		level    tc.PasswordComplexity
+		password string
+		common   bool
+	}{
+		{tc.ComplexityLow, "password", true},
+		{tc.ComplexityLow, "PassWord", true},
+		{tc.ComplexityLow, "12345678", true},
+		{tc.ComplexityLow, "baseball", true},
+		{tc.ComplexityMedium, "Q1w2e3r4t5", true},
+		{tc.ComplexityMedium, "Password123", true},
+		{tc.ComplexityMedium, "Ktlr9Wqp2z", false},
+		{tc.ComplexityHigh, "P030710p$e4o", true},
+		{tc.ComplexityHigh, "Nick1234-rem936", true},
+		// The bootstrap examples of README.md and docs/.
+		{tc.ComplexityLow, "ChangeMeOnFirstLogin!", false},
+		{tc.ComplexityLow, "secure-password-here", false},
+		{tc.ComplexityLow, "correct horse battery", false},
+	}
+	for _, c := range cases {
+		if got := tc.IsCommonPassword(c.password); got != c.common {
+			t.Errorf("IsCommonPassword(%q) = %v, want %v", c.password, got, c.common)
+		}
+		err := c.level.CheckPassword("newPassword", c.password)
+		if !c.common {
+			if err != nil {
+				t.Errorf("%s %q: err = %v, want accepted", c.level, c.password, err)
+			}
+			continue
+		}
+		// One fixed message: it never repeats the password.
+		if e, _ := err.(*tc.Error); e == nil || e.Code != tc.EINVALID || e.Field != "newPassword" || e.Message != "This password is too common; choose another" {
+			t.Errorf("%s %q: err = %#v, want EINVALID on newPassword: too common", c.level, c.password, err)
+		}
+	}
+	// Too short is said before too common.
+	if err := tc.ComplexityMedium.CheckPassword("password", "password"); !strings.Contains(tc.ErrorMessage(err), "at least 10") {
+		t.Errorf("short common password message = %q", tc.ErrorMessage(err))
+	}
+}
+
+// TestCommonPasswordList checks the embedded file: at least 10,000 entries,
+// each lower-case and long enough to pass the low level's length rule (a
+// shorter one could never match), under a header naming source and licence.
+func TestCommonPasswordList(t *testing.T) {
+	b, err := os.ReadFile("passwords/common.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var header []string
+	n := 0
+	for line := range strings.SplitSeq(strings.TrimSuffix(string(b), "\n"), "\n") {
+		if strings.HasPrefix(line, "#") {
+			header = append(header, line)
+			continue
+		}
+		n++
+		if line != strings.ToLower(line) || utf8.RuneCountInString(line) < tc.ComplexityLow.MinLength() || !tc.IsCommonPassword(line) {
+			t.Errorf("list entry %q: want lower-case, at least %d characters, and found", line, tc.ComplexityLow.MinLength())
+		}
+	}
+	if n < 10000 || tc.CommonPasswordCount() != n {
+		t.Errorf("list has %d entries, the set %d; want the same, at least 10000", n, tc.CommonPasswordCount())
+	}
+	h := strings.Join(header, "\n")
+	for _, want := range []string{"github.com/trustelem/zxcvbn v1.0.1", "Dropbox", "Permission is hereby granted"} {
+		if !strings.Contains(h, want) {
+			t.Errorf("list header lacks %q", want)
+		}
+	}
+}
+
+func BenchmarkIsCommonPassword(b *testing.B) {
+	tc.IsCommonPassword("warm-up")
+	for b.Loop() {
+		tc.IsCommonPassword("Correct-Horse-42")
 	}
 }
 

@@ -105,7 +105,7 @@ func options() []option {
 		{"reset-owner-password", "RESET_OWNER_PASSWORD", "false", "with --owner-password: set the owner's password at every start (recovery; remove afterwards)", boolSetter(func(c *Config, b bool) { c.ResetOwnerPassword = b })},
 		{"login-lockout-attempts", "LOGIN_LOCKOUT_ATTEMPTS", "5", "failed sign-ins before an account locks (seeds the setting at first start)", rangeSetter(1, tc.LockoutMaxCount, func(c *Config, n int) { c.LoginLockoutAttempts = n })},
 		{"login-lockout-minutes", "LOGIN_LOCKOUT_MINUTES", "15", "minutes an account stays locked (seeds the setting at first start)", rangeSetter(1, tc.LockoutMaxMinute, func(c *Config, n int) { c.LoginLockoutMinutes = n })},
-		{"password-complexity", "PASSWORD_COMPLEXITY", "medium", "password rule: low, medium or high (seeds the setting at first start)", func(c *Config, v string) error {
+		{"password-complexity", "PASSWORD_COMPLEXITY", "low", "password rule: low, medium or high; common passwords are refused at every level (seeds the setting at first start)", func(c *Config, v string) error {
 			if !tc.PasswordComplexity(v).Valid() {
 				return fmt.Errorf("must be low, medium or high, not %q", v)
 			}

@@ -113,13 +113,14 @@ func (h *Handler) passwordHelp(r *http.Request) string {
 		PasswordComplexity string `json:"passwordComplexity"`
 	}
 	h.call(r, http.MethodGet, "/api/auth/status", nil, &s, nil)
+	const common = " Common passwords are refused."
 	switch s.PasswordComplexity {
 	case "medium":
-		return "At least 10 characters with upper- and lower-case letters and a digit."
+		return "At least 10 characters with upper- and lower-case letters and a digit." + common
 	case "high":
-		return "At least 12 characters with upper- and lower-case letters, a digit and a special character."
+		return "At least 12 characters with upper- and lower-case letters, a digit and a special character." + common
 	}
-	return "At least 8 characters."
+	return "At least 8 characters." + common
 }
 
 func (h *Handler) setupPage(w http.ResponseWriter, r *http.Request) {
