@@ -116,6 +116,9 @@ func (s *Store) openSQLite(ctx context.Context, dsn string) error {
 			return fmt.Errorf("open database: create directory %s: %w", dir, err)
 		}
 	}
+	if err := secureSQLiteFiles(path, s.logger); err != nil {
+		return err
+	}
 	s.path = path
 	// busy_timeout comes first so that the other pragmas wait for a lock
 	// instead of failing; WAL lets readers run beside the writer; foreign keys
