@@ -43,9 +43,9 @@ type loginData struct {
 }
 
 func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
-	next := safeNext(r.URL.Query().Get("next"), "/")
+	next := signInTarget(r.URL.Query().Get("next"))
 	if caller, _ := h.Auth.Authenticate(r); caller != nil && caller.User != nil {
-		http.Redirect(w, r, next, http.StatusSeeOther)
+		redirectLocal(w, next)
 		return
 	}
 	if h.status(r).SetupRequired {
@@ -71,7 +71,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
 	}
-	next := safeNext(r.PostForm.Get("next"), "/")
+	next := signInTarget(r.PostForm.Get("next"))
 	body := map[string]string{"username": r.PostForm.Get("username"), "password": r.PostForm.Get("password")}
 	hdr := http.Header{}
 	err := h.call(r, http.MethodPost, "/api/auth/login/local", body, nil, hdr)
@@ -86,7 +86,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	for _, c := range hdr.Values("Set-Cookie") {
 		w.Header().Add("Set-Cookie", c)
 	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	redirectLocal(w, next)
 }
 
 // logout ends the session through the API and returns to sign-in.

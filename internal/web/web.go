@@ -16,7 +16,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/telegrafcontroller/tc"
@@ -102,7 +101,7 @@ func (h *Handler) signedIn(perm tc.Permission, p page) http.HandlerFunc {
 }
 
 func (h *Handler) toLogin(w http.ResponseWriter, r *http.Request) {
-	next := r.URL.Path
+	next := r.URL.EscapedPath() // an id holding "/" stays one segment
 	if r.URL.RawQuery != "" {
 		next += "?" + r.URL.RawQuery
 	}
@@ -214,16 +213,4 @@ func (r *recorder) WriteHeader(code int) {
 	if !r.wrote {
 		r.status, r.wrote = code, true
 	}
-}
-
-// safeNext returns next when it is a local path, otherwise fallback: the
-// sign-in redirect must not become an open redirect.
-func safeNext(next, fallback string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return fallback
-	}
-	if u, err := url.Parse(next); err != nil || u.Host != "" || u.Scheme != "" {
-		return fallback
-	}
-	return next
 }

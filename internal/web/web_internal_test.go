@@ -8,22 +8,6 @@ import (
 	"github.com/telegrafcontroller/tc"
 )
 
-func TestSafeNext(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"/agents?status=ok", "/agents?status=ok"},
-		{"", "/"},
-		{"//evil.example", "/"},
-		{"/\\evil.example", "/"},
-		{"https://evil.example/", "/"},
-		{"agents", "/"},
-	}
-	for _, tt := range tests {
-		if got := safeNext(tt.in, "/"); got != tt.want {
-			t.Errorf("safeNext(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestThousands(t *testing.T) {
 	for in, want := range map[int]string{0: "0", 25: "25", 1000: "1,000", 1000000: "1,000,000", -1234: "-1,234"} {
 		if got := thousands(in); got != want {
