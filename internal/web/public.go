@@ -133,7 +133,7 @@ func (h *Handler) setupPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) invitePage(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
-	d := passwordData{Token: url.PathEscape(tok), PasswordHelp: h.passwordHelp(r)}
+	d := passwordData{Token: tok, PasswordHelp: h.passwordHelp(r)}
 	if err := h.call(r, http.MethodGet, "/api/invites/"+url.PathEscape(tok), nil, &d, nil); err != nil {
 		h.linkFailed(w, r, err, "This invitation link cannot be used", "Ask an administrator for a new invitation.")
 		return
@@ -143,7 +143,7 @@ func (h *Handler) invitePage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) resetPage(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
-	d := passwordData{Token: url.PathEscape(tok), PasswordHelp: h.passwordHelp(r)}
+	d := passwordData{Token: tok, PasswordHelp: h.passwordHelp(r)}
 	if err := h.call(r, http.MethodGet, "/api/password-resets/"+url.PathEscape(tok), nil, &d, nil); err != nil {
 		h.linkFailed(w, r, err, "This password reset link cannot be used", "Ask an administrator for a new link.")
 		return

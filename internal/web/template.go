@@ -39,6 +39,7 @@ func parseTemplates(static *staticFiles, now func() time.Time) (*templates, erro
 		"pct":       percent,
 		"thousands": thousands,
 		"query":     withQuery,
+		"urlpath":   urlPath,
 		"join":      strings.Join,
 		"strs":      func(s ...string) []string { return s },
 		"title":     titleCase,
@@ -267,6 +268,20 @@ func withQuery(base *url.URL, kv ...string) string {
 		return base.Path
 	}
 	return base.Path + "?" + q.Encode()
+}
+
+// urlPath joins base and segs into a URL path, each seg percent-encoded as
+// one path segment. Every id a template puts into a link, form action or
+// data-api URL goes through it: an agent id such as "x/../../tokens/1"
+// must stay one segment of the agent's own URL, not climb out of it.
+func urlPath(base string, segs ...any) string {
+	var b strings.Builder
+	b.WriteString(strings.TrimSuffix(base, "/"))
+	for _, s := range segs {
+		b.WriteByte('/')
+		b.WriteString(url.PathEscape(fmt.Sprint(s)))
+	}
+	return b.String()
 }
 
 func titleCase(s string) string {

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"io/fs"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -95,5 +97,69 @@ func TestFleetChartThinsADay(t *testing.T) {
 	}
 	if size := len(fleetChart(samples, now)); size > 40_000 {
 		t.Errorf("a day of samples draws %d bytes of SVG, want under 40 kB", size)
+	}
+}
+
+func TestURLPath(t *testing.T) {
+	tests := []struct {
+		base string
+		segs []any
+		want string
+	}{
+		{"/agents", []any{"x/../../tokens/7"}, "/agents/x%2F..%2F..%2Ftokens%2F7"},
+		{"/api/agents/", []any{"a?b#c"}, "/api/agents/a%3Fb%23c"},
+		{"/api/agents", []any{"100%"}, "/api/agents/100%25"},
+		{"/api/agents", []any{`q"u'o te`}, "/api/agents/q%22u%27o%20te"},
+		{"/api/agents", []any{"ünï\\cödé"}, "/api/agents/%C3%BCn%C3%AF%5Cc%C3%B6d%C3%A9"},
+		{"/api/configs", []any{"c1", "versions", 3, "rollback"}, "/api/configs/c1/versions/3/rollback"},
+	}
+	for _, tt := range tests {
+		if got := urlPath(tt.base, tt.segs...); got != tt.want {
+			t.Errorf("urlPath(%q, %q) = %q, want %q", tt.base, tt.segs, got, tt.want)
+		}
+	}
+}
+
+// TestTemplateURLsEscapeIDs reads every template: a value put into a URL
+// attribute's path (a link, form action or data-api call) must go through
+// urlpath, so that no id can add path segments. Query values are escaped by
+// html/template itself; whole URLs built in Go are listed.
+func TestTemplateURLsEscapeIDs(t *testing.T) {
+	wholeURL := map[string]bool{
+		".URL":       true, // navigation, fixed paths
+		".Data.Next": true, // sign-in target, checked by signInTarget
+	}
+	allowed := []string{"urlpath ", "static ", "query ", "$d.Q.SortLink "}
+	attr := regexp.MustCompile(`\s(href|src|action|formaction|data-api|data-then|data-validate)="((?:\{\{.*?\}\}|[^"])*)"`)
+	action := regexp.MustCompile(`\{\{-?\s*(.*?)\s*-?\}\}`)
+	files, err := fs.Glob(templateFS, "templates/*/*.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, _ := fs.Glob(templateFS, "templates/*.html")
+	checked := 0
+	for _, name := range append(files, pages...) {
+		b, err := templateFS.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range attr.FindAllStringSubmatch(string(b), -1) {
+			val := strings.TrimPrefix(m[2], "go:")
+			for _, loc := range action.FindAllStringSubmatchIndex(val, -1) {
+				checked++
+				act := val[loc[2]:loc[3]]
+				inQuery := strings.Contains(val[:loc[0]], "?")
+				ok := inQuery || (loc[0] == 0 && loc[1] == len(val) && wholeURL[act])
+				for _, p := range allowed {
+					ok = ok || (loc[0] == 0 && strings.HasPrefix(act, p))
+				}
+				if !ok {
+					t.Errorf("%s: %s=%q puts {{%s}} into a URL path without urlpath", name, m[1], m[2], act)
+				}
+			}
+		}
+	}
+	if checked < 30 {
+		t.Fatalf("checked only %d template URLs: the scan is broken", checked)
 	}
 }

@@ -188,7 +188,7 @@
       if (i.value !== "") params.set(i.dataset.param, i.value);
     });
     const qs = params.toString();
-    return (forDownload ? "" : base) + "/api/configs/" + dlg.dataset.configId + "/toml" + (qs ? "?" + qs : "");
+    return (forDownload ? "" : base) + "/api/configs/" + encodeURIComponent(dlg.dataset.configId) + "/toml" + (qs ? "?" + qs : "");
   }
 
   function build() {
