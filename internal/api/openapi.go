@@ -91,5 +91,6 @@ func (s *Server) apiDocs(w http.ResponseWriter, r *http.Request) {
 	}
 	b, _ := docs.Files.ReadFile("apidocs.html")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", inlinePolicy(b))
 	w.Write(b)
 }

@@ -123,7 +123,7 @@ func (s *Server) Handler() http.Handler {
 		}
 		protected.ServeHTTP(w, r)
 	})
-	return Instrument(s.Metrics, "main", s.Logger, h)
+	return Instrument(s.Metrics, "main", s.Logger, securityHeaders(h, s.TLS))
 }
 
 // serve dispatches to the mux, answering unknown /api/ paths and wrong

@@ -62,15 +62,22 @@ type Segment struct {
 	Key, Label string
 	Count      int
 	Percent    float64
+	Offset     float64 // percent of the bar before this segment
 }
 
 // Segments lists the summary bar in display order.
 func (s Summary) Segments() []Segment {
-	seg := func(k, l string, n int) Segment { return Segment{k, l, n, percent(n, s.Total)} }
-	return []Segment{
-		seg("ok", "OK", s.OK), seg("warn", "Warn", s.Warn), seg("fail", "Fail", s.Fail),
-		seg("undefined", "Undefined", s.Undefined), seg("not_reporting", "Not reporting", s.NotReporting),
+	segs := []Segment{
+		{Key: "ok", Label: "OK", Count: s.OK}, {Key: "warn", Label: "Warn", Count: s.Warn}, {Key: "fail", Label: "Fail", Count: s.Fail},
+		{Key: "undefined", Label: "Undefined", Count: s.Undefined}, {Key: "not_reporting", Label: "Not reporting", Count: s.NotReporting},
 	}
+	var at float64
+	for i := range segs {
+		segs[i].Percent = percent(segs[i].Count, s.Total)
+		segs[i].Offset = at
+		at += segs[i].Percent
+	}
+	return segs
 }
 
 // statusLabels names the agent statuses for people.

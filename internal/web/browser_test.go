@@ -6,9 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
 )
 
@@ -23,6 +25,9 @@ type browser struct {
 	ctx     context.Context
 	base    string
 	shotDir string
+
+	mu  sync.Mutex
+	csp []string // Content-Security-Policy violations Chromium reported
 }
 
 // newBrowser starts Chromium, or skips loudly (fails under CI) without it.
@@ -65,7 +70,30 @@ func newBrowser(t *testing.T, base string) *browser {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium %s: %v", path, err)
 	}
-	return &browser{t: t, ctx: ctx, base: base, shotDir: screenshotDir(t)}
+	b := &browser{t: t, ctx: ctx, base: base, shotDir: screenshotDir(t)}
+	// Chromium logs every blocked script, style or fetch as a console
+	// message naming the Content Security Policy.
+	err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*cdplog.EventEntryAdded); ok && e.Entry != nil && strings.Contains(e.Entry.Text, "Content Security Policy") {
+			b.mu.Lock()
+			b.csp = append(b.csp, e.Entry.URL+": "+e.Entry.Text)
+			b.mu.Unlock()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// cspViolations returns the Content-Security-Policy violations reported
+// since the last call.
+func (b *browser) cspViolations() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	v := b.csp
+	b.csp = nil
+	return v
 }
 
 // screenshotDir is <module root>/screenshots (ignored by git).

@@ -446,6 +446,12 @@ func browserFlow(t *testing.T, db apptest.DB) {
 			t.Errorf("new owner's header role = %q, want owner", got)
 		}
 	})
+
+	step("nothing on the journey broke the Content-Security-Policy", func(t *testing.T) {
+		for _, v := range b.cspViolations() {
+			t.Errorf("CSP violation: %s", v)
+		}
+	})
 }
 
 // setTextarea replaces a textarea's text as typing would, firing input.

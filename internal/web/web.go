@@ -61,10 +61,9 @@ func New(h Handler) (*Handler, error) {
 	return &h, nil
 }
 
+// ServeHTTP serves the UI. The main listener sets the security headers,
+// the Content-Security-Policy included, on every answer (api.Server.Handler).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("X-Frame-Options", "DENY")
-	w.Header().Set("Referrer-Policy", "same-origin")
 	h.mux.ServeHTTP(w, r)
 }
 

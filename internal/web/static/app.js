@@ -215,8 +215,8 @@ const TC = (() => {
         document.querySelectorAll('input[type=checkbox][name="' + all.dataset.selectAll + '"]').forEach(b => { b.checked = all.checked; b.dispatchEvent(new Event("change", {bubbles: true})); });
       });
     });
-    // Auto-submit filter forms when a select changes.
-    document.querySelectorAll("form.filters select").forEach(s => s.addEventListener("change", () => s.form.requestSubmit()));
+    // Auto-submit filter forms, and selects marked data-autosubmit, on change.
+    document.querySelectorAll("form.filters select, select[data-autosubmit]").forEach(s => s.addEventListener("change", () => s.form.requestSubmit()));
   });
 
   return {api, toast, copy, confirm: confirmAction, formBody, showError, clearErrors, hooks: {}};
@@ -274,6 +274,6 @@ document.addEventListener("DOMContentLoaded", () => {
   const dlg = document.getElementById("token-new");
   if (dlg) dlg.addEventListener("close", () => { if (!document.getElementById("token-created").hidden) location.reload(); });
   // A role change that is cancelled puts the select back.
-  document.querySelectorAll("select[name=role][onchange]").forEach(s => { s.dataset.was = s.value; });
+  document.querySelectorAll("select[data-autosubmit]").forEach(s => { s.dataset.was = s.value; });
 });
 

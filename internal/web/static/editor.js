@@ -161,7 +161,7 @@
           TC.toast("Inserted " + p.type + "." + p.name);
         });
         const wrap = document.createElement("div");
-        wrap.style.marginTop = "4px";
+        wrap.className = "insert";
         wrap.appendChild(b);
         li.appendChild(wrap);
       }
@@ -179,6 +179,7 @@
   if (!dlg) return;
   let os = "unix";
   const out = document.getElementById("use-command");
+  document.getElementById("use-form").addEventListener("submit", ev => ev.preventDefault());
   const missing = document.getElementById("use-missing");
 
   function configURL(forDownload) {
