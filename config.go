@@ -43,6 +43,10 @@ type ConfigFilter struct {
 	SortOrder string // "asc" or "desc"
 	Page      int    // 1-based
 	Limit     int
+	// WithTOML also reads each config's TOML. Without it the configs come
+	// back with TOML "": a config can be megabytes, and lists and drop-downs
+	// need names, not TOML.
+	WithTOML bool
 }
 
 // ConfigVersion is one recorded TOML of a config.

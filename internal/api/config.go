@@ -97,12 +97,49 @@ func (s *Server) listConfigs(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	items, total, err := s.Store.ListConfigs(r.Context(), f)
+	if f.WithTOML, err = includeTOML(q["include"]); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	configs, total, err := s.Store.ListConfigs(r.Context(), f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	items := make([]configListItem, len(configs))
+	for i, c := range configs {
+		items[i] = configListItem{Config: c}
+		if f.WithTOML {
+			items[i].TOML = &c.TOML
+		}
+	}
 	WriteJSON(w, http.StatusOK, map[string]any{"items": items, "total": total})
+}
+
+// configListItem is a config as GET /api/configs lists it: without its TOML
+// unless include=toml asks for it. A config can be megabytes, and a list is
+// read for names (the UI's drop-downs); GET /api/configs/{id} has the TOML.
+type configListItem struct {
+	*tc.Config
+	TOML *string `json:"toml,omitempty"` // shadows Config.TOML
+}
+
+// includeTOML reads the include query parameter of a config list: a
+// comma-separated list of extra fields, of which "toml" is the only one.
+func includeTOML(values []string) (bool, error) {
+	with := false
+	for _, v := range values {
+		for _, f := range strings.Split(v, ",") {
+			switch strings.TrimSpace(f) {
+			case "":
+			case "toml":
+				with = true
+			default:
+				return false, tc.FieldErrorf("include", "include must be toml")
+			}
+		}
+	}
+	return with, nil
 }
 
 func (s *Server) createConfig(w http.ResponseWriter, r *http.Request) {

@@ -585,3 +585,61 @@ func TestTOMLNeverStale(t *testing.T) {
 		}
 	})
 }
+
+// TestConfigListLeavesOutTOML checks that GET /api/configs answers configs
+// without their TOML (a config can be megabytes, and lists are read for
+// names) unless include=toml asks for it.
+func TestConfigListLeavesOutTOML(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db)
+		mgr := inst.MustRoleToken(t, tc.RoleManager)
+		viewer := inst.MustRoleToken(t, tc.RoleViewer)
+		raw := "# kept\n[[inputs.cpu]]\n  percpu = true\n"
+		c := mustConfig(t, inst, mgr, map[string]any{"name": "web", "description": "edge", "toml": raw})
+		item := func(query string) map[string]any {
+			t.Helper()
+			var page struct {
+				Items []map[string]any `json:"items"`
+				Total int              `json:"total"`
+			}
+			apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/configs" + query, Token: viewer}), 200).JSON(t, &page)
+			if len(page.Items) != 1 || page.Total != 1 {
+				t.Fatalf("GET /api/configs%s: %d items, total %d, want 1", query, len(page.Items), page.Total)
+			}
+			return page.Items[0]
+		}
+		for _, q := range []string{"", "?include=", "?sortBy=updatedAt&limit=500", "?search=web"} {
+			it := item(q)
+			if v, ok := it["toml"]; ok {
+				t.Errorf("GET /api/configs%s carries the TOML (%q)", q, v)
+			}
+			for k, want := range map[string]any{"id": c.ID, "name": "web", "description": "edge", "currentVersion": 1.0} {
+				if it[k] != want {
+					t.Errorf("GET /api/configs%s: %s = %v, want %v", q, k, it[k], want)
+				}
+			}
+			for _, k := range []string{"labelIds", "createdAt", "updatedAt", "revisionAt", "createdBy"} {
+				if _, ok := it[k]; !ok {
+					t.Errorf("GET /api/configs%s lacks %s", q, k)
+				}
+			}
+		}
+		for _, q := range []string{"?include=toml", "?include=toml,toml", "?include=toml&include=toml", "?include=%20toml%20", "?include=,toml"} {
+			if got := item(q)["toml"]; got != raw {
+				t.Errorf("GET /api/configs%s: toml = %q, want %q", q, got, raw)
+			}
+		}
+		for _, q := range []string{"?include=labels", "?include=toml,name", "?include=TOML", "?include=toml&include=x"} {
+			r := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/configs" + q, Token: viewer}), 400)
+			if m := r.Map(t); m["error"] != "invalid" || m["field"] != "include" {
+				t.Errorf("GET /api/configs%s: answer %s, want invalid naming include", q, r.Body)
+			}
+		}
+		// One config still has its TOML.
+		var got tc.Config
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/configs/" + c.ID, Token: viewer}), 200).JSON(t, &got)
+		if got.TOML != raw {
+			t.Errorf("GET /api/configs/{id}: toml = %q, want %q", got.TOML, raw)
+		}
+	})
+}

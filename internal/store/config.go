@@ -15,6 +15,11 @@ import (
 
 const configColumns = `id, name, description, toml, created_at, updated_at, created_by, updated_by, revision_at, current_version`
 
+// configListColumns is configColumns without reading the TOML, which a
+// listing does not return unless asked to (tc.ConfigFilter.WithTOML): a
+// config can be megabytes.
+const configListColumns = `id, name, description, '' AS toml, created_at, updated_at, created_by, updated_by, revision_at, current_version`
+
 // queryer is what both a pool and a transaction offer.
 type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -181,7 +186,8 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// ListConfigs returns one page of configs matching f and the total count.
+// ListConfigs returns one page of configs matching f and the total count,
+// with their TOML only when f.WithTOML is set.
 func (s *Store) ListConfigs(ctx context.Context, f tc.ConfigFilter) ([]*tc.Config, int, error) {
 	var where []string
 	var args []any
@@ -210,7 +216,11 @@ func (s *Store) ListConfigs(ctx context.Context, f tc.ConfigFilter) ([]*tc.Confi
 		dir = "DESC"
 	}
 	limit, offset := arg(f.Limit), arg((f.Page-1)*f.Limit)
-	rows, err := s.read.QueryContext(ctx, `SELECT `+configColumns+` FROM configs`+cond+
+	cols := configListColumns
+	if f.WithTOML {
+		cols = configColumns
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT `+cols+` FROM configs`+cond+
 		` ORDER BY `+order+` `+dir+`, id `+dir+` LIMIT `+limit+` OFFSET `+offset, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list configs: %w", err)

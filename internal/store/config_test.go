@@ -2,6 +2,12 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -179,4 +185,123 @@ func TestDeleteConfigInUse(t *testing.T) {
 			t.Errorf("agent_configs links left: %d", links)
 		}
 	})
+}
+
+// TestListConfigsReadsTOMLOnlyWhenAsked checks that a listing leaves the
+// TOML out unless the filter asks for it, and that on SQLite the TOML is the
+// last column of a config's row, so that a listing does not walk the
+// overflow pages of a large TOML to reach the columns after it.
+func TestListConfigsReadsTOMLOnlyWhenAsked(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		s := MustOpen(t, db)
+		ctx := context.Background()
+		big := strings.Repeat("[[inputs.cpu]]\n  percpu = true\n", 20_000) // ~600 KB
+		c := &tc.Config{Name: "big", Description: "d", TOML: big, CreatedBy: "u1"}
+		if err := s.CreateConfig(ctx, c, ""); err != nil {
+			t.Fatal(err)
+		}
+		f := tc.ConfigFilter{SortBy: "name", SortOrder: "asc", Page: 1, Limit: 10}
+		list, total, err := s.ListConfigs(ctx, f)
+		if err != nil || total != 1 || len(list) != 1 {
+			t.Fatalf("ListConfigs = %d configs, total %d, %v", len(list), total, err)
+		}
+		got := list[0]
+		if got.TOML != "" {
+			t.Errorf("ListConfigs without WithTOML read %d bytes of TOML", len(got.TOML))
+		}
+		if got.ID != c.ID || got.Name != "big" || got.Description != "d" || got.CreatedBy != "u1" || got.CurrentVersion != 1 ||
+			got.CreatedAt.UnixMilli() != c.CreatedAt.UnixMilli() || !got.RevisionAt.Equal(c.RevisionAt) {
+			t.Errorf("listed config: id %s name %q description %q createdBy %q version %d createdAt %s revisionAt %s; want those of the created one",
+				got.ID, got.Name, got.Description, got.CreatedBy, got.CurrentVersion, got.CreatedAt, got.RevisionAt)
+		}
+		f.WithTOML = true
+		if list, _, err = s.ListConfigs(ctx, f); err != nil || len(list) != 1 || list[0].TOML != big {
+			t.Errorf("ListConfigs with WithTOML: %d configs, TOML of %d bytes, %v; want %d bytes", len(list), len(list[0].TOML), err, len(big))
+		}
+		if db.Name == "sqlite" {
+			if last := lastColumn(t, s, "configs"); last != "toml" {
+				t.Errorf("last column of configs = %q, want toml", last)
+			}
+		}
+	})
+}
+
+func lastColumn(tb testing.TB, s *store.Store, table string) string {
+	tb.Helper()
+	var name string
+	if err := s.ReadDB().QueryRow(`SELECT name FROM pragma_table_info($1) ORDER BY cid DESC LIMIT 1`, table).Scan(&name); err != nil {
+		tb.Fatal(err)
+	}
+	return name
+}
+
+// TestMigrationMovesTOMLLast opens a SQLite database created by the
+// migrations before 0031 holding a config, and checks that the config reads
+// back whole with its TOML moved to the end of the row.
+func TestMigrationMovesTOMLLast(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := raw.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%.60s: %v", q, err)
+		}
+	}
+	exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`)
+	files, err := filepath.Glob("migrations/sqlite/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("migrations: %v, %v", files, err)
+	}
+	for _, f := range files {
+		name := filepath.Base(f)
+		v, err := strconv.Atoi(name[:4])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v >= 31 {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exec(string(b))
+		exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, 0)`, v, name)
+	}
+	toml := "# as written\r\n[[inputs.cpu]]\n" + strings.Repeat("  percpu = true\n", 5000)
+	exec(`INSERT INTO configs (id, name, description, toml, created_at, updated_at, created_by, updated_by, revision_at, current_version)
+		VALUES ('c1', 'old', 'kept', $1, 1000, 2000, 'u1', 'u2', 3000, 4)`, toml)
+	exec(`INSERT INTO config_versions (config_id, version, toml, note, author_id, created_at) VALUES ('c1', 4, $1, 'n', 'u2', 2000)`, toml)
+	raw.Close()
+
+	s, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c, err := s.ConfigByID(ctx, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TOML != toml || c.Name != "old" || c.Description != "kept" || c.CreatedBy != "u1" || c.UpdatedBy != "u2" ||
+		c.CurrentVersion != 4 || c.CreatedAt.UnixMilli() != 1000 || c.UpdatedAt.UnixMilli() != 2000 || c.RevisionAt.UnixMilli() != 3000 {
+		c.TOML = fmt.Sprintf("<%d bytes, same as before: %t>", len(c.TOML), c.TOML == toml)
+		t.Errorf("migrated config = %+v", c)
+	}
+	if last := lastColumn(t, s, "configs"); last != "toml" {
+		t.Errorf("last column of configs = %q, want toml", last)
+	}
+	if n := versionCount(t, s, "c1"); n != 1 {
+		t.Errorf("versions after migration = %d, want 1", n)
+	}
+	// The name is still unique, case-insensitively.
+	err = s.CreateConfig(ctx, &tc.Config{Name: "OLD", TOML: "a = 1\n"}, "")
+	if tc.ErrorCode(err) != tc.ECONFLICT {
+		t.Errorf("create of a taken name after migration: %v, want conflict", err)
+	}
 }
