@@ -98,7 +98,7 @@ type agentsData struct {
 	Summary  Summary
 	Chart    template.HTML
 	Rows     []agentRow
-	Configs  []Config
+	Configs  []tc.ConfigRef // the config filter's drop-down
 	Rules    []Rule
 	Labels   []Label
 	Statuses []Segment
@@ -132,7 +132,9 @@ func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) er
 	v.get("/api/reporting-rules", &rl)
 	d.Rules = rl.Items
 	if v.caller.Can(tc.Perm(tc.ResConfigs, tc.ActionRead)) {
-		var cl list[Config]
+		// The list carries no TOML (a config can be megabytes, and this
+		// page is reloaded every 5 s); the drop-down reads ids and names.
+		var cl list[tc.ConfigRef]
 		v.get("/api/configs?sortBy=name&sortOrder=asc&limit=200", &cl)
 		d.Configs = cl.Items
 	}

@@ -155,3 +155,37 @@ func TestStaticAssets(t *testing.T) {
 		t.Errorf("a valid invitation shows no password field")
 	}
 }
+
+// TestAgentsPageConfigFilter checks the agents page's config drop-down: it
+// lists every config by id and name, read from the config list without TOML.
+func TestAgentsPageConfigFilter(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db)
+		owner := inst.MustOwner(t)
+		tok := inst.MustToken(t, owner, tc.AllPermissions...)
+		var ids []string
+		for _, name := range []string{"web <edge>", "db"} {
+			r := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/configs", Token: tok,
+				Body: map[string]any{"name": name, "toml": "[[inputs.cpu]]\n  percpu = true # marker-toml\n"}}), 201)
+			ids = append(ids, r.Map(t)["id"].(string))
+		}
+		resp, err := inst.MustSession(t, owner).Get(inst.URL + "/agents?configId=" + ids[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		page := string(b)
+		for _, want := range []string{
+			`<option value="` + ids[1] + `" selected>db</option>`,
+			`<option value="` + ids[0] + `">web &lt;edge&gt;</option>`,
+		} {
+			if !strings.Contains(page, want) {
+				t.Errorf("agents page lacks %s", want)
+			}
+		}
+		if strings.Contains(page, "marker-toml") {
+			t.Error("agents page shows a config's TOML")
+		}
+	})
+}
