@@ -236,7 +236,7 @@ func lastColumn(tb testing.TB, s *store.Store, table string) string {
 }
 
 // TestMigrationMovesTOMLLast opens a SQLite database created by the
-// migrations before 0031 holding a config, and checks that the config reads
+// migrations before 0063 holding a config, and checks that the config reads
 // back whole with its TOML moved to the end of the row.
 func TestMigrationMovesTOMLLast(t *testing.T) {
 	ctx := context.Background()
@@ -263,7 +263,7 @@ func TestMigrationMovesTOMLLast(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v >= 31 {
+		if v >= 63 {
 			continue
 		}
 		b, err := os.ReadFile(f)
