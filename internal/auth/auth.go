@@ -97,15 +97,21 @@ func (a *Authenticator) authenticateHeader(ctx context.Context, v string) (*tc.C
 	case strings.EqualFold(scheme, schemeBearer), strings.EqualFold(scheme, schemeToken):
 	case strings.EqualFold(scheme, schemeBasic):
 		// A config URL with userinfo makes Go send Basic; accept the token as
-		// the password (or the username) so such URLs work too.
+		// the password (or the username) so such URLs work too. Basic that
+		// carries no token (a username and password) is no credential of
+		// ours: the same answer as any other scheme.
 		raw, err := base64.StdEncoding.DecodeString(cred)
 		if err != nil {
 			return nil, unauthorized(MsgMissing)
 		}
 		user, pass, _ := strings.Cut(string(raw), ":")
-		cred = pass
-		if !strings.HasPrefix(pass, tc.TokenPrefix) {
+		switch {
+		case strings.HasPrefix(pass, tc.TokenPrefix):
+			cred = pass
+		case strings.HasPrefix(user, tc.TokenPrefix):
 			cred = user
+		default:
+			return nil, unauthorized(MsgMissing)
 		}
 	default:
 		return nil, unauthorized(MsgMissing)
