@@ -134,30 +134,19 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
-		s.Passwords.Spend(in.Password)
-		s.Limiter.Failed(addr)
-		s.fail(w, r, lockedError(u.LockedUntil.Sub(now)))
-		return
-	}
-	ok, rehash := s.Passwords.Check(u.PasswordHash, in.Password)
-	if !ok {
-		s.Limiter.Failed(addr)
-		until, err := s.Store.RecordLoginFailure(r.Context(), u.ID, set.LoginLockoutAttempts, lockFor)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if until != nil {
+	// A disabled account gets the answer of a wrong password (Verify).
+	rehash, err := s.passwordGuard().Verify(r.Context(), u, in.Password, addr, set)
+	if locked, ok := errors.AsType[*auth.LockedError](err); ok {
+		if locked.New {
 			s.Logger.Warn("account locked after failed sign-ins", "user_id", u.ID, "minutes", set.LoginLockoutMinutes, "client", addr)
-			s.fail(w, r, lockedError(until.Sub(now)))
-			return
 		}
+		s.fail(w, r, lockedError(locked.Until.Sub(now)))
+		return
+	} else if errors.Is(err, auth.ErrWrongPassword) {
 		s.fail(w, r, tc.Errorf(tc.EUNAUTHORIZED, msgBadLogin))
 		return
-	}
-	if u.Disabled {
-		s.fail(w, r, tc.Errorf(tc.EFORBIDDEN, "This account is disabled; ask an administrator to enable it"))
+	} else if err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	newHash := ""
@@ -172,6 +161,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	WriteJSON(w, http.StatusOK, s.meBody(u, tc.NewPermissionSet(tc.RolePermissions(u.Role)...), "session"))
+}
+
+// passwordGuard checks passwords of known users under the sign-in rules
+// (lockout and per-address limiter): sign-in and password change share it.
+func (s *Server) passwordGuard() *auth.PasswordGuard {
+	return &auth.PasswordGuard{Passwords: s.Passwords, Limiter: s.Limiter, Failures: s.Store, Now: s.Now}
 }
 
 func lockedError(left time.Duration) error {

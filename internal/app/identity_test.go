@@ -518,8 +518,8 @@ func TestUserChangesEndSessionsAndTokens(t *testing.T) {
 		patch(d.ID, map[string]bool{"disabled": true}, 200)
 		me(dsess, "", 401)
 		me(nil, dtok, 401)
-		if r := apptest.MustStatus(t, login(t, inst, nil, d.Username, goodPassword), 403); !strings.Contains(r.Map(t)["message"].(string), "disabled") {
-			t.Errorf("disabled sign-in = %s", r.Body)
+		if r := apptest.MustStatus(t, login(t, inst, nil, d.Username, goodPassword), 401); r.Map(t)["message"] != "Invalid username or password" {
+			t.Errorf("disabled sign-in = %s, want the answer to a wrong password", r.Body)
 		}
 		apptest.MustStatus(t, login(t, inst, nil, d.Username, "Wrong-Password-1"), 401)
 		patch(d.ID, map[string]bool{"disabled": false}, 200)
@@ -927,6 +927,59 @@ func TestOneTimeUnderConcurrency(t *testing.T) {
 		})
 		if got[204] != 1 || got[410] != n-1 {
 			t.Errorf("concurrent resets: statuses %v, want one 204 and %d 410", got, n-1)
+		}
+	})
+}
+
+// TestDisabledAccountAnswersAsWrongPassword (issue 11, 13a): a disabled
+// user who types the right password gets the answer of a wrong password,
+// on the API and on the sign-in page, and the attempt counts toward the
+// lockout the same way, so neither the answer nor when the lock comes tells
+// that the password was right.
+func TestDisabledAccountAnswersAsWrongPassword(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db, apptest.WithEnv(map[string]string{"LOGIN_LOCKOUT_ATTEMPTS": "3", "LOGIN_LOCKOUT_MINUTES": "10"}), apptest.WithArgs())
+		ctx := context.Background()
+		disabled := inst.MustPasswordUser(t, tc.RoleManager, goodPassword)
+		yes := true
+		if _, _, err := inst.Store.UpdateUser(ctx, disabled.ID, store.UserPatch{Disabled: &yes}, nil); err != nil {
+			t.Fatal(err)
+		}
+		enabled := inst.MustPasswordUser(t, tc.RoleManager, goodPassword)
+		answers := func(name, password string) []string {
+			t.Helper()
+			var out []string
+			for i := 0; i < 4; i++ {
+				r := login(t, inst, nil, name, password)
+				out = append(out, fmt.Sprintf("%d %s", r.StatusCode, r.Map(t)["message"]))
+			}
+			return out
+		}
+		right, wrong := answers(disabled.Username, goodPassword), answers(enabled.Username, "Wrong-Password-1")
+		if fmt.Sprint(right) != fmt.Sprint(wrong) {
+			t.Fatalf("disabled account, right password: %q\nenabled account, wrong password: %q", right, wrong)
+		}
+		if !strings.HasPrefix(right[0], "401 Invalid username or password") || !strings.Contains(right[2], "locked for 10 minutes") {
+			t.Fatalf("answers = %q, want wrong-password answers, then locked at the third", right)
+		}
+
+		// The sign-in page shows what the API said.
+		inst.Clock.Advance(time.Hour)
+		page := func(name, password string) string {
+			t.Helper()
+			resp, err := inst.Client.PostForm(inst.URL+"/login", url.Values{"username": {name}, "password": {password}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("sign-in page as %s: status = %d, want 401", name, resp.StatusCode)
+			}
+			return string(b)
+		}
+		if body := page(disabled.Username, goodPassword); !strings.Contains(body, "Invalid username or password") || strings.Contains(body, "disabled") {
+			t.Errorf("sign-in page for a disabled account with the right password says:\n%s", body)
 		}
 	})
 }
