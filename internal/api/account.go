@@ -1,9 +1,13 @@
 package api
 
 import (
+	"errors"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/auth"
 )
 
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) {
@@ -63,7 +67,9 @@ type changePasswordInput struct {
 }
 
 // changePassword needs the current password; it ends the user's other
-// sessions (all of them when called with a token).
+// sessions. A wrong current password is a failed sign-in: it counts toward
+// the account lockout and the per-address limiter (passwordGuard), and a
+// locked account cannot change its password.
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	c, err := caller(r)
 	if err != nil {
@@ -80,8 +86,9 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	addr := s.clientAddr(r)
-	if ok, _ := s.Limiter.Allow(addr); !ok {
-		s.fail(w, r, tc.Errorf(tc.ETOOMANYREQUESTS, "Too many failed password attempts from your address; try again later"))
+	if ok, wait := s.Limiter.Allow(addr); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		s.fail(w, r, tc.Errorf(tc.ETOOMANYREQUESTS, "Too many failed password attempts from your address; try again in %s", roundUp(wait)))
 		return
 	}
 	u, err := s.Store.UserByID(r.Context(), c.User.ID)
@@ -89,9 +96,22 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if ok, _ := s.Passwords.Check(u.PasswordHash, in.CurrentPassword); !ok {
-		s.Limiter.Failed(addr)
+	set := s.Store.Settings()
+	_, err = s.passwordGuard().Verify(r.Context(), u, in.CurrentPassword, addr, set)
+	if locked, ok := errors.AsType[*auth.LockedError](err); ok {
+		if locked.New {
+			s.Logger.Warn("account locked after failed password changes", "user_id", u.ID, "minutes", set.LoginLockoutMinutes, "client", addr)
+		}
+		// 429, not 401: the session stays valid, only password checks wait.
+		left := locked.Until.Sub(s.Now())
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(left.Seconds()))))
+		s.fail(w, r, tc.Errorf(tc.ETOOMANYREQUESTS, "Too many failed password attempts; this account is locked for %s", roundUp(left)))
+		return
+	} else if errors.Is(err, auth.ErrWrongPassword) {
 		s.fail(w, r, tc.FieldErrorf("currentPassword", "Current password is incorrect"))
+		return
+	} else if err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	if err := s.Store.Settings().PasswordComplexity.CheckPassword("newPassword", in.NewPassword); err != nil {

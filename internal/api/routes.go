@@ -43,7 +43,7 @@ func (s *Server) registerRoutes() {
 
 	// Identity: sign-in and sessions (auth.go), users (user.go), invites
 	// (invite.go), password resets (password_reset.go), own account
-	// (account.go), settings (settings.go).
+	// (account.go: a session's only, never a token's), settings (settings.go).
 	s.handle("GET /api/auth/status", Public, s.authStatus)
 	s.handle("POST /api/auth/setup", Public, s.setup)
 	s.handle("POST /api/auth/login/local", Public, s.login)
@@ -62,9 +62,9 @@ func (s *Server) registerRoutes() {
 	s.handle("DELETE /api/invites/{invite}", tc.Perm(tc.ResInvites, tc.ActionDelete), s.deleteInvite)
 	s.handle("GET /api/invites/{invite}", Public, s.showInvite)
 	s.handle("POST /api/invites/{token}/accept", Public, s.acceptInvite)
-	s.handle("GET /api/account", SignedIn, s.getAccount)
-	s.handle("PATCH /api/account", SignedIn, s.patchAccount)
-	s.handle("POST /api/account/password", SignedIn, s.changePassword)
+	s.handle("GET /api/account", SessionOnly, s.getAccount)
+	s.handle("PATCH /api/account", SessionOnly, s.patchAccount)
+	s.handle("POST /api/account/password", SessionOnly, s.changePassword)
 	s.handle("GET /api/settings", tc.Perm(tc.ResSettings, tc.ActionRead), s.getSettings)
 	s.handle("PATCH /api/settings", tc.Perm(tc.ResSettings, tc.ActionWrite), s.patchSettings)
 

@@ -63,14 +63,21 @@ type Server struct {
 type Route struct {
 	Method     string
 	Path       string
-	Permission tc.Permission // Public or SignedIn or a resource:action
+	Permission tc.Permission // Public, SignedIn, SessionOnly or a resource:action
 }
 
 // Pseudo-permissions for routes that need no specific permission.
+// SessionOnly routes are a signed-in person's own account: an API token,
+// whatever its permissions, is refused there (an agent's heartbeat token
+// must not rename its owner or try their password).
 const (
-	Public   tc.Permission = ""
-	SignedIn tc.Permission = "*"
+	Public      tc.Permission = ""
+	SignedIn    tc.Permission = "*"
+	SessionOnly tc.Permission = "session"
 )
+
+// msgSessionOnly refuses a token on a SessionOnly route.
+const msgSessionOnly = "This endpoint is for a signed-in person: API tokens cannot use their owner's account; sign in instead"
 
 // Routes returns every registered endpoint (for the OpenAPI completeness and
 // permission-walk tests).
@@ -218,7 +225,14 @@ func (s *Server) authorize(perm tc.Permission, h http.HandlerFunc) http.Handler 
 			WriteError(w, r, s.Logger, tc.Errorf(tc.EUNAUTHORIZED, auth.MsgMissing))
 			return
 		}
-		if perm != SignedIn && !caller.Can(perm) {
+		switch {
+		case perm == SignedIn:
+		case perm == SessionOnly:
+			if caller.SessionHash == "" {
+				WriteError(w, r, s.Logger, tc.Errorf(tc.EFORBIDDEN, msgSessionOnly))
+				return
+			}
+		case !caller.Can(perm):
 			WriteError(w, r, s.Logger, auth.Forbidden(perm))
 			return
 		}

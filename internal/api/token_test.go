@@ -704,7 +704,7 @@ func TestTokenFollowsUserChanges(t *testing.T) {
 		apptest.MustStatus(t, get(m2Tok, "/api/tokens"), 200)
 
 		// A profile change shows through a cached token caller.
-		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/account", Token: m2Tok, Body: map[string]any{"username": "renamed"}}), 200)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/account", Client: inst.MustSession(t, m2), Body: map[string]any{"username": "renamed"}}), 200)
 		var me struct{ User tc.User }
 		apptest.MustStatus(t, get(m2Tok, "/api/auth/me"), 200).JSON(t, &me)
 		if me.User.Username != "renamed" {

@@ -128,12 +128,13 @@ var badFieldValues = []string{`{"a": [1]}`, `1e400`, `"a\u0000b"`, `[null]`}
 var oddFieldValues = []string{`9223372036854775807`, `-1`, `""`, `null`}
 
 // acceptedFields returns the badFields that method path does not refuse
-// as unknown, probing each with a value no field accepts.
-func acceptedFields(t *testing.T, inst *apptest.Instance, token, method, path string) []string {
+// as unknown, probing each with a value no field accepts, as the caller in
+// as (its Token or session Client).
+func acceptedFields(t *testing.T, inst *apptest.Instance, as apptest.Req, method, path string) []string {
 	t.Helper()
 	var out []string
 	for _, field := range badFields {
-		resp := inst.Do(t, apptest.Req{Method: method, Path: path, Token: token, Body: []byte(`{"` + field + `": {"a": [1]}}`)})
+		resp := inst.Do(t, apptest.Req{Method: method, Path: path, Token: as.Token, Client: as.Client, Body: []byte(`{"` + field + `": {"a": [1]}}`)})
 		checkBadAnswer(t, "probe "+field+": "+method+" "+path, resp)
 		if !strings.Contains(string(resp.Body), "unknown field") {
 			out = append(out, field)
@@ -275,9 +276,20 @@ func TestBadInput(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
 		inst := apptest.MustStart(t, db, apptest.WithArgs("--max-body-bytes", fmt.Sprint(badMaxBody)))
 		f := newBadInputFixture(t, inst)
-		send := func(t *testing.T, what, method, path string, body []byte, header http.Header) {
+		// Routes for a signed-in person only take the owner's session.
+		session := inst.MustSession(t, inst.MustOwner(t))
+		asFor := func(rt api.Route) apptest.Req {
+			if rt.Permission == api.SessionOnly {
+				return apptest.Req{Client: session}
+			}
+			return apptest.Req{Token: f.token}
+		}
+		sendAs := func(t *testing.T, as apptest.Req, what, method, path string, body []byte, header http.Header) {
 			t.Helper()
-			h := http.Header{"Authorization": {"Bearer " + f.token}}
+			h := http.Header{}
+			if as.Token != "" {
+				h.Set("Authorization", "Bearer "+as.Token)
+			}
 			if body != nil {
 				h.Set("Content-Type", "application/json")
 			}
@@ -288,7 +300,7 @@ func TestBadInput(t *testing.T) {
 			if body != nil {
 				b = body
 			}
-			resp := inst.Do(t, apptest.Req{Method: method, Path: path, Body: b, Header: h})
+			resp := inst.Do(t, apptest.Req{Method: method, Path: path, Body: b, Header: h, Client: as.Client})
 			checkBadAnswer(t, what+": "+method+" "+path, resp)
 		}
 		oversized := []byte(`{"name": "` + strings.Repeat("x", badMaxBody) + `"}`)
@@ -300,6 +312,11 @@ func TestBadInput(t *testing.T) {
 				}
 				t.Run(rt.Method+" "+rt.Path, func(t *testing.T) {
 					t.Parallel()
+					as := asFor(rt)
+					send := func(t *testing.T, what, method, path string, body []byte, header http.Header) {
+						t.Helper()
+						sendAs(t, as, what, method, path, body, header)
+					}
 					m := rt.Method
 					unknown := fillPath(rt.Path, badPathValues[0])
 					// Malformed wildcards, with and without a broken body.
@@ -331,7 +348,7 @@ func TestBadInput(t *testing.T) {
 								values = append(slices.Clip(values), oddFieldValues...)
 							}
 							if fields == nil {
-								fields = acceptedFields(t, inst, f.token, m, p)
+								fields = acceptedFields(t, inst, as, m, p)
 							}
 							for _, field := range fields {
 								for _, v := range values {
@@ -354,7 +371,6 @@ func TestBadInput(t *testing.T) {
 		})
 		// Every path with methods no route has, and every route with broken
 		// credentials, conditional headers, or a cross-site browser write.
-		session := inst.MustSession(t, inst.MustOwner(t))
 		i := 0
 		for _, rt := range inst.API.Routes() {
 			p := fillPath(rt.Path, badPathValues[0])

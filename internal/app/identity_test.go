@@ -983,3 +983,106 @@ func TestDisabledAccountAnswersAsWrongPassword(t *testing.T) {
 		}
 	})
 }
+
+// TestAccountRoutesAreSessionOnly (issue 11, finding 2): a token, however
+// narrow or wide, cannot read or change its owner's account, nor try their
+// password; a session can. GET /api/auth/me and logout still take a token.
+func TestAccountRoutesAreSessionOnly(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db)
+		owner := inst.MustOwner(t)
+		hash, err := inst.Passwords.Hash(goodPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := inst.Store.SetPassword(context.Background(), owner.ID, hash, ""); err != nil {
+			t.Fatal(err)
+		}
+		tokens := map[string]string{
+			"heartbeat:write":  inst.MustToken(t, owner, "heartbeat:write"),
+			"every permission": inst.MustToken(t, owner),
+		}
+		requests := []struct {
+			method, path string
+			body         any
+		}{
+			{"GET", "/api/account", nil},
+			{"PATCH", "/api/account", map[string]string{"username": "pwned", "email": "pwned@example.test"}},
+			{"POST", "/api/account/password", map[string]string{"currentPassword": goodPassword, "newPassword": "Another-Pass-99"}},
+			{"POST", "/api/account/password", map[string]string{"currentPassword": "Wrong-Password-1", "newPassword": "Another-Pass-99"}},
+		}
+		for name, tok := range tokens {
+			for _, rq := range requests {
+				r := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: rq.method, Path: rq.path, Body: rq.body, Token: tok}), 403)
+				if m := r.Map(t); m["error"] != "forbidden" || !strings.Contains(m["message"].(string), "API tokens cannot") {
+					t.Errorf("%s %s with a %s token: %s", rq.method, rq.path, name, r.Body)
+				}
+			}
+		}
+		got, err := inst.Store.UserByID(context.Background(), owner.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Username != owner.Username || got.Email != owner.Email || got.PasswordHash != hash || got.FailedLogins != 0 {
+			t.Fatalf("tokens changed the account: %+v", got)
+		}
+		for _, tok := range tokens {
+			apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/auth/me", Token: tok}), 200)
+			apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/auth/logout", Token: tok}), 204)
+		}
+		sess := inst.MustSession(t, owner)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/account", Client: sess}), 200)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/account/password", Client: sess, Body: requests[2].body}), 204)
+	})
+}
+
+// TestPasswordChangeCountsTowardLockout (issue 11, finding 2): a wrong
+// current password on POST /api/account/password is a failed sign-in: it
+// counts toward the same lockout as sign-in failures, a locked account can
+// neither change its password nor sign in, and the per-address limiter
+// applies.
+func TestPasswordChangeCountsTowardLockout(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db, apptest.WithEnv(map[string]string{"LOGIN_LOCKOUT_ATTEMPTS": "3", "LOGIN_LOCKOUT_MINUTES": "10"}), apptest.WithArgs())
+		u := inst.MustPasswordUser(t, tc.RoleManager, goodPassword)
+		sess := inst.MustSession(t, u)
+		change := func(current string) *apptest.Response {
+			return inst.Do(t, apptest.Req{Method: "POST", Path: "/api/account/password", Client: sess,
+				Body: map[string]string{"currentPassword": current, "newPassword": "Another-Pass-99"}})
+		}
+		// One failed sign-in and one failed change...
+		apptest.MustStatus(t, login(t, inst, nil, u.Username, "Wrong-Password-1"), 401)
+		if m := apptest.MustStatus(t, change("Wrong-Password-1"), 400).Map(t); m["field"] != "currentPassword" {
+			t.Fatalf("wrong current password: %v", m)
+		}
+		// ...and the third failure, a change, locks the account.
+		r := apptest.MustStatus(t, change("Wrong-Password-2"), 429)
+		if msg := r.Map(t)["message"].(string); !strings.Contains(msg, "locked for 10 minutes") || r.Header.Get("Retry-After") != "600" {
+			t.Fatalf("third failure: %s (Retry-After %q), want the account locked for 10 minutes", r.Body, r.Header.Get("Retry-After"))
+		}
+		// Locked: the right password changes nothing and signs no one in.
+		apptest.MustStatus(t, change(goodPassword), 429)
+		if r := apptest.MustStatus(t, login(t, inst, nil, u.Username, goodPassword), 401); !strings.Contains(r.Map(t)["message"].(string), "locked") {
+			t.Fatalf("sign-in while locked: %s", r.Body)
+		}
+		// The session itself stays valid.
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/account", Client: sess}), 200)
+		inst.Clock.Advance(10 * time.Minute)
+		apptest.MustStatus(t, change(goodPassword), 204)
+		apptest.MustStatus(t, login(t, inst, nil, u.Username, "Another-Pass-99"), 200)
+
+		// The per-address limiter counts failed changes too (those refused
+		// as locked included): 20 failures, then 429 for the address.
+		inst.Clock.Advance(time.Hour)
+		vsess := inst.MustSession(t, inst.MustPasswordUser(t, tc.RoleViewer, goodPassword))
+		limited := false
+		for i := 0; i < 30 && !limited; i++ {
+			r := inst.Do(t, apptest.Req{Method: "POST", Path: "/api/account/password", Client: vsess,
+				Body: map[string]string{"currentPassword": "Wrong-Password-1", "newPassword": "Another-Pass-99"}})
+			limited = r.StatusCode == 429 && strings.Contains(r.Map(t)["message"].(string), "your address")
+		}
+		if !limited {
+			t.Fatalf("30 failed password changes from one address were never limited")
+		}
+	})
+}

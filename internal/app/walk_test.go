@@ -52,6 +52,8 @@ func permName(p tc.Permission) string {
 		return "public"
 	case api.SignedIn:
 		return "signed in"
+	case api.SessionOnly:
+		return "session only"
 	}
 	return string(p)
 }
@@ -248,7 +250,8 @@ func TestAgentsRulesHealthRoleWalk(t *testing.T) {
 // that each hold exactly one permission: the route's own permission gets
 // past the check (whatever the handler then answers on an unknown id or an
 // empty body), every other one is 403. Routes for anyone signed in take
-// every token; public ones are left to the role walks.
+// every token, session-only ones (the account) none; public ones are left
+// to the role walks.
 func TestTokenScopeWalkEveryRoute(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
 		inst := apptest.MustStart(t, db)
