@@ -5,10 +5,13 @@ import (
 	"encoding/base64"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/mtibben/confusables"
 )
 
 // User is a person who signs in to the controller. Exactly one user is the owner.
@@ -39,7 +42,9 @@ const (
 )
 
 // ValidateUsername checks length and characters: 3–50 printable characters
-// without spaces or '@' (so a login name is never mistaken for an email).
+// without spaces or '@' (so a login name is never mistaken for an email),
+// whose letters all come from one script (see MixedScript). It applies to
+// new names only: existing users keep theirs.
 func ValidateUsername(s string) error {
 	n := utf8.RuneCountInString(s)
 	if n < UsernameMinLen || n > UsernameMaxLen {
@@ -50,7 +55,68 @@ func ValidateUsername(s string) error {
 			return FieldErrorf("username", "Username may not contain spaces, control characters or '@'")
 		}
 	}
+	if MixedScript(s) {
+		return FieldErrorf("username", "Username may not mix letters of different scripts (such as Latin and Cyrillic)")
+	}
 	return nil
+}
+
+// UsernameSkeleton is the key under which two usernames that look alike
+// collide: the Unicode UTS #39 skeleton (confusable characters mapped to
+// one prototype: Cyrillic "а" and Latin "a", "0" and "O", "1", "I" and
+// "l", "rn" and "m"), taken again after lower-casing so that case does not
+// hide a look-alike ("Аdmin" with a Cyrillic "А" and "admin"). Names that
+// differ only in case are refused apart, by the case-insensitive unique
+// username. The skeleton is for comparison only, never for display.
+func UsernameSkeleton(s string) string {
+	return confusables.Skeleton(strings.ToLower(confusables.Skeleton(s)))
+}
+
+// MixedScript reports whether the letters of s come from more than one
+// Unicode script. Characters of the Common and Inherited scripts (digits,
+// '-', '_', '.', combining marks) belong to any; so do the scripts written
+// together in one language: Han with Hiragana and Katakana (Japanese), with
+// Hangul (Korean) or with Bopomofo (UTS #39's augmented script sets).
+func MixedScript(s string) bool {
+	var seen []string
+	for _, r := range s {
+		sc := scriptOf(r)
+		if sc == "" || sc == "Common" || sc == "Inherited" || slices.Contains(seen, sc) {
+			continue
+		}
+		seen = append(seen, sc)
+	}
+	if len(seen) < 2 {
+		return false
+	}
+	for _, together := range scriptsWrittenTogether {
+		if !slices.ContainsFunc(seen, func(sc string) bool { return !slices.Contains(together, sc) }) {
+			return false
+		}
+	}
+	return true
+}
+
+var scriptsWrittenTogether = [][]string{
+	{"Han", "Hiragana", "Katakana"},
+	{"Han", "Hangul"},
+	{"Han", "Bopomofo"},
+}
+
+// scriptOf names the Unicode script of r ("" when none is assigned).
+func scriptOf(r rune) string {
+	if r < utf8.RuneSelf {
+		if unicode.IsLetter(r) {
+			return "Latin"
+		}
+		return "Common"
+	}
+	for name, table := range unicode.Scripts {
+		if unicode.Is(table, r) {
+			return name
+		}
+	}
+	return ""
 }
 
 // ValidateEmail checks that s looks like a single address (local@domain).

@@ -167,3 +167,58 @@ func TestSettingsValidate(t *testing.T) {
 		t.Errorf("zero lockout minutes: err = %v", err)
 	}
 }
+
+// TestUsernameLookAlikes (issue 11): names that look alike share a skeleton,
+// whatever their case; names that only resemble each other do not.
+func TestUsernameLookAlikes(t *testing.T) {
+	alike := [][2]string{
+		{"admin", "\u0430dmin"},    // Cyrillic а
+		{"admin", "\u0410dmin"},    // Cyrillic А, upper case
+		{"Admin", "\u0430dmin"},    // case and script together
+		{"admin", "adrnin"},        // rn for m
+		{"paypal", "paypa1"},       // 1 for l
+		{"Ilya", "llya"},           // capital I for l
+		{"bob", "b0b"},             // 0 for o
+		{"root", "r\u03bf\u03bft"}, // Greek ο
+		{"alice", "\uff41lice"},    // fullwidth ａ
+	}
+	for _, c := range alike {
+		if a, b := tc.UsernameSkeleton(c[0]), tc.UsernameSkeleton(c[1]); a != b {
+			t.Errorf("%q and %q: skeletons %q and %q differ, want equal", c[0], c[1], a, b)
+		}
+	}
+	distinct := [][2]string{{"admin", "admins"}, {"alice", "alicia"}, {"ilya", "llya"}, {"viewer1", "viewer2"}, {"owner10", "owner1"}}
+	for _, c := range distinct {
+		if tc.UsernameSkeleton(c[0]) == tc.UsernameSkeleton(c[1]) {
+			t.Errorf("%q and %q share the skeleton %q, want distinct", c[0], c[1], tc.UsernameSkeleton(c[0]))
+		}
+	}
+}
+
+func TestUsernameScripts(t *testing.T) {
+	for name, mixed := range map[string]bool{
+		"admin":                          false,
+		"j.doe-2_x":                      false,
+		"\u0430dmin":                     true,  // Cyrillic а among Latin letters
+		"\u0432\u0430\u0441\u044f":       false, // all Cyrillic
+		"\u03b1\u03b2\u03b3-1":           false, // Greek with a digit
+		"ab\u03b3":                       true,
+		"\u5c71\u7530\u305f\u308d\u3046": false, // Han and Hiragana (Japanese)
+		"\u30bf\u30ed\u30a6\u5c71":       false, // Katakana and Han
+		"\u9577\uc601\ud76c":             false, // Han and Hangul (Korean)
+		"\u5c71\u7530abc":                true,  // Han and Latin
+		"\u305f\u308d\ud76c":             true,  // Hiragana and Hangul
+		"cafe\u0301":                     false, // a combining mark is Inherited
+	} {
+		if got := tc.MixedScript(name); got != mixed {
+			t.Errorf("MixedScript(%q) = %v, want %v", name, got, mixed)
+		}
+		err := tc.ValidateUsername(name)
+		if mixed && tc.ErrorCode(err) != tc.EINVALID {
+			t.Errorf("ValidateUsername(%q) = %v, want refused", name, err)
+		}
+		if !mixed && err != nil {
+			t.Errorf("ValidateUsername(%q) = %v, want accepted", name, err)
+		}
+	}
+}

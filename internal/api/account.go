@@ -40,7 +40,9 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if in.Username != nil {
+	// An unchanged username is not checked again: a user whose name
+	// predates a rule (mixed scripts) can still edit their email.
+	if in.Username != nil && *in.Username != c.User.Username {
 		if err := tc.ValidateUsername(*in.Username); err != nil {
 			s.fail(w, r, err)
 			return

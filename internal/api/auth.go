@@ -61,7 +61,7 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 	}
 	u := &tc.User{Username: in.Username, Email: in.Email, Role: tc.RoleOwner, PasswordHash: hash}
 	if err := s.Store.CreateOwner(r.Context(), u); err != nil {
-		if tc.ErrorCode(err) == tc.ECONFLICT {
+		if fe, ok := errors.AsType[*tc.Error](err); ok && fe.Code == tc.ECONFLICT && fe.Field == "" {
 			err = tc.Errorf(tc.ECONFLICT, "Setup is already complete; sign in instead")
 		}
 		s.fail(w, r, err)

@@ -1086,3 +1086,60 @@ func TestPasswordChangeCountsTowardLockout(t *testing.T) {
 		}
 	})
 }
+
+// TestLookAlikeUsernamesRefused (issue 11, finding 11): wherever a username
+// is chosen (setup, invite, rename), one whose letters mix scripts is
+// refused (400), and one that looks like an existing user's or a pending
+// invite's (UTS #39 skeleton, whatever the case) is a conflict (409).
+func TestLookAlikeUsernamesRefused(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db)
+		ctx := context.Background()
+		// Setup, before any owner: "r00t" looks like the administrator "root".
+		if err := inst.Store.CreateUser(ctx, &tc.User{Username: "root", Email: "root@example.test", Role: tc.RoleAdministrator}); err != nil {
+			t.Fatal(err)
+		}
+		want := func(r *apptest.Response, status int) {
+			t.Helper()
+			apptest.MustStatus(t, r, status)
+			if m := r.Map(t); m["field"] != "username" {
+				t.Errorf("%s %s: %s, want an error on the username", r.Request.Method, r.Request.URL.Path, r.Body)
+			}
+		}
+		setup := func(name string) *apptest.Response {
+			return inst.Do(t, apptest.Req{Method: "POST", Path: "/api/auth/setup", Body: map[string]string{"username": name, "email": "o@example.test", "password": goodPassword}})
+		}
+		want(setup("r00t"), 409)
+		want(setup("r\u043eot"), 400) // Cyrillic о among Latin letters
+		apptest.MustStatus(t, setup("alice"), 201)
+
+		for _, name := range []string{"admin", "scope", "bob"} {
+			if err := inst.Store.CreateUser(ctx, &tc.User{Username: name, Email: name + "@example.test", Role: tc.RoleViewer}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		owner := inst.MustSession(t, inst.MustOwner(t))
+		invite := func(name string) *apptest.Response {
+			return inst.Do(t, apptest.Req{Method: "POST", Path: "/api/invites", Client: owner, Body: map[string]string{"username": name, "email": uniq("inv") + "@example.test", "role": "viewer"}})
+		}
+		want(invite("\u0430dmin"), 400)                     // Cyrillic а, then Latin: mixed
+		want(invite("\u0455\u0441\u043e\u0440\u0435"), 409) // "ѕсоре", all Cyrillic: looks like "scope"
+		want(invite("adrnin"), 409)                         // rn for m
+		want(invite("Adrnin"), 409)                         // case does not hide it
+		want(invite("ADMIN"), 409)
+		want(invite("B0B"), 409)
+		apptest.MustStatus(t, invite("carol"), 201)
+		want(invite("caro1"), 409) // looks like the pending invite
+
+		// Renames.
+		dave := inst.MustSession(t, inst.MustUser(t, tc.RoleManager))
+		rename := func(name string) *apptest.Response {
+			return inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/account", Client: dave, Body: map[string]string{"username": name}})
+		}
+		want(rename("b0b"), 409)
+		want(rename("c\u0430rol"), 400)
+		want(rename("CAROL"), 409)
+		apptest.MustStatus(t, rename("dave"), 200)
+		apptest.MustStatus(t, rename("Dave"), 200) // one's own look-alike
+	})
+}

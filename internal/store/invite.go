@@ -34,7 +34,8 @@ func scanInvite(row interface{ Scan(...any) error }) (*tc.Invite, string, error)
 
 // CreateInvite stores inv (TokenHash, Username, Email, Role, CreatedBy and
 // ExpiresAt set by the caller). Errors: ECONFLICT when a user or a pending,
-// unexpired invite already has the username or email.
+// unexpired invite already has the username or email, or one that looks
+// like it (tc.UsernameSkeleton).
 func (s *Store) CreateInvite(ctx context.Context, inv *tc.Invite) error {
 	return s.withTx(ctx, func(tx *Tx) error {
 		var n int
@@ -56,6 +57,9 @@ func (s *Store) CreateInvite(ctx context.Context, inv *tc.Invite) error {
 		}
 		if n > 0 {
 			return tc.Errorf(tc.ECONFLICT, "A pending invite already exists for this username or email; delete it first")
+		}
+		if err := refuseLookAlike(ctx, tx, inv.Username, ""); err != nil {
+			return err
 		}
 		inv.ID = uuid.NewString()
 		inv.CreatedAt = tx.now

@@ -99,6 +99,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.fillUsernameSkeletons(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("fill username skeletons: %w", err)
+	}
 	return s, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,17 +31,21 @@ func scanUser(row interface{ Scan(...any) error }) (*tc.User, error) {
 }
 
 // CreateUser inserts u, assigning its id and timestamps.
-// Errors: ECONFLICT when the username or email is taken, or a second owner.
+// Errors: ECONFLICT when the username or email is taken, the username looks
+// like a user's or a pending invite's, or a second owner.
 func (s *Store) CreateUser(ctx context.Context, u *tc.User) error {
 	return s.withTx(ctx, func(tx *Tx) error { return createUser(ctx, tx, u) })
 }
 
 func createUser(ctx context.Context, tx *Tx, u *tc.User) error {
+	if err := refuseLookAlike(ctx, tx, u.Username, ""); err != nil {
+		return err
+	}
 	u.ID = uuid.NewString()
 	u.CreatedAt, u.UpdatedAt = tx.now, tx.now
-	_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, username_skeleton) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		u.ID, u.Username, u.Email, string(u.Role), u.PasswordHash, u.Disabled, u.FailedLogins,
-		msPtr(u.LockedUntil), ms(u.CreatedAt), ms(u.UpdatedAt), msPtr(u.LastLoginAt))
+		msPtr(u.LockedUntil), ms(u.CreatedAt), ms(u.UpdatedAt), msPtr(u.LastLoginAt), tc.UsernameSkeleton(u.Username))
 	if IsConflict(err) {
 		return tc.Errorf(tc.ECONFLICT, "a user with this username or email already exists")
 	}
@@ -48,6 +53,87 @@ func createUser(ctx context.Context, tx *Tx, u *tc.User) error {
 		return fmt.Errorf("create user: %w", err)
 	}
 	return nil
+}
+
+// refuseLookAlike returns ECONFLICT (field username) when username looks
+// like (tc.UsernameSkeleton) the username of a user other than exceptUserID
+// or of a pending, unexpired invite. The unique index on
+// users.username_skeleton backs the check against concurrent writers; the
+// check gives the refusal its field and message.
+func refuseLookAlike(ctx context.Context, tx *Tx, username, exceptUserID string) error {
+	skel := tc.UsernameSkeleton(username)
+	var other string
+	err := tx.QueryRowContext(ctx, `SELECT username FROM users WHERE username_skeleton = $1 AND id <> $2`, skel, exceptUserID).Scan(&other)
+	switch {
+	case err == nil && strings.EqualFold(other, username):
+		return &tc.Error{Code: tc.ECONFLICT, Field: "username", Message: "A user with this username already exists"}
+	case err == nil:
+		return &tc.Error{Code: tc.ECONFLICT, Field: "username", Message: "This username looks too much like an existing user's; choose another"}
+	case err != sql.ErrNoRows:
+		return fmt.Errorf("check username: %w", err)
+	}
+	// Pending invites are few; their skeletons are computed here.
+	rows, err := tx.QueryContext(ctx, `SELECT username FROM invites WHERE status = 'pending' AND expires_at > $1`, ms(tx.now))
+	if err != nil {
+		return fmt.Errorf("check username: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(&other); err != nil {
+			return fmt.Errorf("check username: %w", err)
+		}
+		if tc.UsernameSkeleton(other) == skel {
+			return &tc.Error{Code: tc.ECONFLICT, Field: "username", Message: "This username looks too much like one a pending invite holds; choose another, or delete the invite first"}
+		}
+	}
+	return rows.Err()
+}
+
+// fillUsernameSkeletons sets username_skeleton for users that have none:
+// those created before migration 0011. Users are taken oldest first; one
+// whose name looks like an older user's keeps none, with a warning at every
+// start-up. Both accounts keep working, and neither name can be taken by a
+// third look-alike; renaming one of them settles it.
+func (s *Store) fillUsernameSkeletons(ctx context.Context) error {
+	return s.withTx(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, username, username_skeleton FROM users ORDER BY created_at, id`)
+		if err != nil {
+			return err
+		}
+		type user struct{ id, name string }
+		taken := map[string]user{} // skeleton → its holder
+		var todo []user
+		for rows.Next() {
+			var u user
+			var skel sql.NullString
+			if err := rows.Scan(&u.id, &u.name, &skel); err != nil {
+				rows.Close()
+				return err
+			}
+			if skel.Valid {
+				taken[skel.String] = u
+			} else {
+				todo = append(todo, u)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, u := range todo {
+			skel := tc.UsernameSkeleton(u.name)
+			if holder, ok := taken[skel]; ok {
+				s.logger.Warn("username looks like another user's; rename one of them", "user_id", u.id, "username", u.name,
+					"other_user_id", holder.id, "other_username", holder.name)
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET username_skeleton = $2 WHERE id = $1`, u.id, skel); err != nil {
+				return err
+			}
+			taken[skel] = u
+		}
+		return nil
+	})
 }
 
 // UserByID returns one user. Errors: ENOTFOUND.
@@ -269,7 +355,8 @@ func userForUpdate(ctx context.Context, tx *Tx, id string) (*tc.User, error) {
 }
 
 // UpdateAccount changes a user's own username and email (nil keeps).
-// Errors: ENOTFOUND, ECONFLICT when taken.
+// Errors: ENOTFOUND, ECONFLICT when taken or when the new username looks
+// like another user's.
 func (s *Store) UpdateAccount(ctx context.Context, id string, username, email *string) (*tc.User, error) {
 	var out *tc.User
 	err := s.withTx(ctx, func(tx *Tx) error {
@@ -277,8 +364,17 @@ func (s *Store) UpdateAccount(ctx context.Context, id string, username, email *s
 		if err != nil {
 			return err
 		}
-		if username != nil {
+		if username != nil && *username != u.Username {
+			if err := refuseLookAlike(ctx, tx, *username, id); err != nil {
+				return err
+			}
 			u.Username = *username
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET username_skeleton = $2 WHERE id = $1`, id, tc.UsernameSkeleton(u.Username)); err != nil {
+				if IsConflict(err) {
+					return tc.Errorf(tc.ECONFLICT, "A user with this username or email already exists")
+				}
+				return err
+			}
 		}
 		if email != nil {
 			u.Email = *email
