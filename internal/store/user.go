@@ -90,7 +90,7 @@ func refuseLookAlike(ctx context.Context, tx *Tx, username, exceptUserID string)
 }
 
 // fillUsernameSkeletons sets username_skeleton for users that have none:
-// those created before migration 0011. Users are taken oldest first; one
+// those created before migration 0064. Users are taken oldest first; one
 // whose name looks like an older user's keeps none, with a warning at every
 // start-up. Both accounts keep working, and neither name can be taken by a
 // third look-alike; renaming one of them settles it.
