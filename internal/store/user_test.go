@@ -101,8 +101,13 @@ func TestUsernameLookAlikes(t *testing.T) {
 
 		// Acceptance checks again: here a look-alike user slipped in after
 		// the invite was made (written directly, as no path allows it).
+		// The invite's creator must still be allowed to grant its role.
+		inviter := &tc.User{Username: "inviter", Email: uniqEmail(), Role: tc.RoleAdministrator}
+		if err := s.CreateUser(ctx, inviter); err != nil {
+			t.Fatal(err)
+		}
 		token := tc.NewSecret(32)
-		if err := s.CreateInvite(ctx, &tc.Invite{Username: "erin", Email: uniqEmail(), Role: tc.RoleViewer, CreatedBy: "test",
+		if err := s.CreateInvite(ctx, &tc.Invite{Username: "erin", Email: uniqEmail(), Role: tc.RoleViewer, CreatedBy: inviter.ID,
 			ExpiresAt: now.Add(time.Hour), TokenHash: tc.HashSecret(token)}); err != nil {
 			t.Fatal(err)
 		}
