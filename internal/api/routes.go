@@ -53,7 +53,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/users/{id}", tc.Perm(tc.ResUsers, tc.ActionRead), s.getUser)
 	s.handle("PATCH /api/users/{id}", tc.Perm(tc.ResUsers, tc.ActionWrite), s.patchUser)
 	s.handle("DELETE /api/users/{id}", tc.Perm(tc.ResUsers, tc.ActionDelete), s.deleteUser)
-	s.handle("POST /api/users/{id}/transfer-ownership", tc.Perm(tc.ResUsers, tc.ActionWrite), s.transferOwnership)
+	s.handleSession("POST /api/users/{id}/transfer-ownership", tc.Perm(tc.ResUsers, tc.ActionWrite), s.transferOwnership)
 	s.handle("POST /api/users/{id}/password-reset", tc.Perm(tc.ResPasswordResets, tc.ActionWrite), s.createPasswordReset)
 	s.handle("GET /api/password-resets/{token}", Public, s.showPasswordReset)
 	s.handle("POST /api/password-resets/{token}", Public, s.usePasswordReset)

@@ -64,6 +64,9 @@ type Route struct {
 	Method     string
 	Path       string
 	Permission tc.Permission // Public, SignedIn, SessionOnly or a resource:action
+	// Session is set where a resource:action also needs a person signed in
+	// with a session (SessionOnly's rule on top of a permission).
+	Session bool
 }
 
 // Pseudo-permissions for routes that need no specific permission.
@@ -77,7 +80,7 @@ const (
 )
 
 // msgSessionOnly refuses a token on a SessionOnly route.
-const msgSessionOnly = "This endpoint is for a signed-in person: API tokens cannot use their owner's account; sign in instead"
+const msgSessionOnly = "This endpoint is for a signed-in person: API tokens cannot use it; sign in instead"
 
 // Routes returns every registered endpoint (for the OpenAPI completeness and
 // permission-walk tests).
@@ -91,6 +94,22 @@ func (s *Server) handle(pattern string, perm tc.Permission, h http.HandlerFunc) 
 	s.mux.Handle(pattern, s.authorize(perm, h))
 	if method == http.MethodGet {
 		s.routes = append(s.routes, Route{Method: http.MethodHead, Path: path, Permission: perm})
+	}
+}
+
+// handleSession is handle for a route that also refuses API tokens: an
+// action so consequential that only a signed-in person may take it, however
+// broad a token is (ownership transfer).
+func (s *Server) handleSession(pattern string, perm tc.Permission, h http.HandlerFunc) {
+	s.handle(pattern, perm, func(w http.ResponseWriter, r *http.Request) {
+		if c := tc.CallerFromContext(r.Context()); c == nil || c.SessionHash == "" {
+			WriteError(w, r, s.Logger, tc.Errorf(tc.EFORBIDDEN, msgSessionOnly))
+			return
+		}
+		h(w, r)
+	})
+	for i := len(s.routes) - 1; i >= 0 && strings.HasSuffix(pattern, s.routes[i].Path); i-- {
+		s.routes[i].Session = true
 	}
 }
 
