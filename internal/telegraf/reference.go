@@ -53,6 +53,48 @@ type Reference struct {
 	// InString reports whether the reference sits inside a quoted TOML
 	// string (it then renders as part of that string).
 	InString bool
+	// Context is the TOML lexical context the reference sits in, which
+	// decides what text can replace it without ending that context.
+	Context Context
+}
+
+// Context is where in TOML's lexical grammar a reference stands.
+type Context uint8
+
+const (
+	// Bare is outside any string: a value, an array or inline table
+	// element, a key or a table header.
+	Bare Context = iota
+	// BasicString is "...".
+	BasicString
+	// MultilineBasicString is """...""".
+	MultilineBasicString
+	// LiteralString is '...', which has no escapes.
+	LiteralString
+	// MultilineLiteralString is '''...''', which has no escapes.
+	MultilineLiteralString
+	// Comment is after a '#'. References never report it (Telegraf strips
+	// comments first); ContextsAt can.
+	Comment
+)
+
+// String places a reference for messages: "outside quotes", "in a
+// single-quoted string ('...')", ...
+func (c Context) String() string {
+	switch c {
+	case BasicString:
+		return `in a double-quoted string ("...")`
+	case MultilineBasicString:
+		return `in a multi-line double-quoted string ("""...""")`
+	case LiteralString:
+		return "in a single-quoted string ('...')"
+	case MultilineLiteralString:
+		return "in a multi-line single-quoted string ('''...''')"
+	case Comment:
+		return "in a comment"
+	default:
+		return "outside quotes"
+	}
 }
 
 // References lists the dynamic values of src in document order, with their
@@ -69,7 +111,7 @@ func References(src string) []Reference {
 	// Columns are counted incrementally from the previous reference on the
 	// same line, so a long line full of references stays linear.
 	colLine, colAt, col := 0, 0, 1
-	sc.walk(func(i int, inString bool) int {
+	sc.walk(func(i int, ctx Context) int {
 		ref, n := referenceAt(src, i)
 		if n == 0 {
 			if strings.HasPrefix(src[i:], "$${") {
@@ -84,7 +126,7 @@ func References(src string) []Reference {
 		colAt = i
 		ref.Start, ref.End = i, i+n
 		ref.Line, ref.Column = sc.line, col
-		ref.InString = inString
+		ref.InString, ref.Context = ctx != Bare, ctx
 		refs = append(refs, ref)
 		return n
 	})
@@ -98,11 +140,31 @@ type scanner struct {
 	src       string
 	line      int
 	lineStart int
+	every     bool // call at on every byte, comments included
 }
 
-// walk calls at(i, inString) at every byte outside comments that could start
-// a reference; at returns how many bytes it consumed (0 for none).
-func (sc *scanner) walk(at func(i int, inString bool) int) {
+// ContextsAt returns the context of src at each of offsets (ascending),
+// reading src as plain TOML: unlike References it takes no dynamic value as
+// a unit, so it places text in a document as a TOML parser will. An offset
+// inside an escape sequence gets the context of its string.
+func ContextsAt(src string, offsets []int) []Context {
+	ctxs := make([]Context, 0, len(offsets))
+	sc := scanner{src: src, every: true}
+	sc.walk(func(i int, ctx Context) int {
+		for len(ctxs) < len(offsets) && offsets[len(ctxs)] <= i {
+			ctxs = append(ctxs, ctx)
+		}
+		return 0
+	})
+	for len(ctxs) < len(offsets) {
+		ctxs = append(ctxs, Bare)
+	}
+	return ctxs
+}
+
+// walk calls at(i, ctx) at every byte outside comments that could start a
+// reference; at returns how many bytes it consumed (0 for none).
+func (sc *scanner) walk(at func(i int, ctx Context) int) {
 	src := sc.src
 	const (
 		code = iota
@@ -112,6 +174,8 @@ func (sc *scanner) walk(at func(i int, inString bool) int) {
 		mlLiteral
 		comment
 	)
+	contexts := [...]Context{code: Bare, basic: BasicString, literal: LiteralString,
+		mlBasic: MultilineBasicString, mlLiteral: MultilineLiteralString, comment: Comment}
 	state := code
 	for i := 0; i < len(src); {
 		c := src[i]
@@ -127,11 +191,14 @@ func (sc *scanner) walk(at func(i int, inString bool) int) {
 			continue
 		}
 		if state == comment {
+			if sc.every {
+				at(i, Comment)
+			}
 			i++
 			continue
 		}
-		if c == '&' || c == '$' || c == '@' || c == ':' {
-			if n := at(i, state != code); n > 0 {
+		if sc.every || c == '&' || c == '$' || c == '@' || c == ':' {
+			if n := at(i, contexts[state]); n > 0 {
 				// References never span lines (their patterns exclude '\n').
 				i += n
 				continue

@@ -2,6 +2,7 @@ package telegraf
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -110,5 +111,55 @@ func TestSummarize(t *testing.T) {
 	}
 	if empty := Summarize(nil); empty.Parameters == nil || empty.Env == nil {
 		t.Errorf("Summarize(nil) must give empty lists, not nil (JSON [] rather than null)")
+	}
+}
+
+// TestReferenceContexts checks the lexical context found for each reference,
+// which decides what a parameter's value may hold when it is served.
+func TestReferenceContexts(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      []Context
+	}{
+		{"basic", `a = "&{x}"`, []Context{BasicString}},
+		{"basic key", `"&{x}" = 1`, []Context{BasicString}},
+		{"after an escaped quote", `a = "\" &{x}"`, []Context{BasicString}},
+		{"multi-line basic", "a = \"\"\"\n\"&{x}\"\"\n\"\"\"", []Context{MultilineBasicString}},
+		{"literal", `a = 'C:\&{x}'`, []Context{LiteralString}},
+		{"literal in an inline table", `t = { a = '&{inl:x}' }`, []Context{LiteralString}},
+		{"multi-line literal", "a = '''\n''&{x}'\n'''", []Context{MultilineLiteralString}},
+		{"bare value", `bare = &{n:1}`, []Context{Bare}},
+		{"bare in an array and an inline table", `a = [&{x}, { b = &{y} }]`, []Context{Bare, Bare}},
+		{"bare key and header", "[inputs.&{t}]\n&{k} = 1", []Context{Bare, Bare}},
+		{"after strings close", `a = "x" b = 'y' c = """z""" d = '''w''' e = &{x}`, []Context{Bare}},
+		{"one-line string ends at a newline", "a = 'x\nb = &{x}", []Context{Bare}},
+		{"quote in a default does not end the string", `a = '&{x:it's}' b = '&{y}'`, []Context{LiteralString, LiteralString}},
+		{"every kind", `a = ["&{p}", '${E}', '''@{s:k}''', """::{c}"""]`, []Context{BasicString, LiteralString, MultilineLiteralString, MultilineBasicString}},
+	}
+	for _, tt := range tests {
+		var got []Context
+		for _, r := range References(tt.src) {
+			got = append(got, r.Context)
+			if r.InString != (r.Context != Bare) {
+				t.Errorf("%s: %s InString %v, Context %v", tt.name, r.Name, r.InString, r.Context)
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("%s: contexts %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestContextsAt reads plain TOML: unlike References, a quote inside what
+// looks like a dynamic value still ends a string.
+func TestContextsAt(t *testing.T) {
+	src := "a = 'x'y # c\nb = \"\\\"q\" '''r''' &{k:'}z\n"
+	at := func(s string) int { return strings.Index(src, s) }
+	offsets := []int{at("x"), at("y"), at(" c") + 1, at("q"), at("r"), at("z"), at("\\") + 1}
+	slices.Sort(offsets)
+	got := ContextsAt(src, offsets)
+	want := []Context{LiteralString, Bare, Comment, BasicString, BasicString, MultilineLiteralString, LiteralString}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("contexts %v, want %v", got, want)
 	}
 }
