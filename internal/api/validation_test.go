@@ -56,7 +56,10 @@ func TestValidateConfig(t *testing.T) {
   password = "@{vault:http_pw}"
   region = "::{region}"
 `)
-		if !v.Valid || len(v.Errors) != 0 || len(v.Warnings) != 0 {
+		// Its one warning: a parameter outside double quotes is served
+		// only a number, boolean or date-time.
+		if !v.Valid || len(v.Errors) != 0 || len(v.Warnings) != 1 || v.Warnings[0].Line != 7 || v.Warnings[0].Column != 10 ||
+			!strings.Contains(v.Warnings[0].Message, `parameter "port" stands outside quotes`) {
 			t.Errorf("valid config: %+v", v)
 		}
 		params := map[string]string{}
@@ -227,7 +230,8 @@ func TestConfigSaveValidates(t *testing.T) {
 		var c saved
 		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/configs", Token: token,
 			Body: map[string]string{"name": "warned", "toml": "[[outputs.influxdb]]\n  password = \"hunter2\"\n  metric_batch_size = &{batch:1000}\n"}}), 201).JSON(t, &c)
-		if len(c.Warnings) != 1 || c.Warnings[0].Line != 2 || !strings.Contains(c.Warnings[0].Message, "literal credential") {
+		if len(c.Warnings) != 2 || c.Warnings[0].Line != 2 || !strings.Contains(c.Warnings[0].Message, "literal credential") ||
+			c.Warnings[1].Line != 3 || !strings.Contains(c.Warnings[1].Message, `parameter "batch" stands outside quotes`) {
 			t.Errorf("create warnings = %+v", c.Warnings)
 		}
 

@@ -579,10 +579,16 @@ func isCredentialKey(name string) bool {
 // referenceShapes flags dynamic values the agent will not accept where they
 // stand (a secret outside a string; an environment variable outside a string
 // under Telegraf's strict handling), constants whose names the controller
-// cannot define, and parameter defaults that would break the string they
-// render into.
+// cannot define, parameter defaults that would break the string they render
+// into, and parameters outside double-quoted strings, where the controller
+// serves fewer values (internal/render refuses the rest).
 func (v *validator) referenceShapes() {
 	for _, r := range v.refs {
+		if r.Kind == Parameter {
+			if rule := narrowContexts[r.Context]; rule != "" {
+				v.add(Warning, r.Start, "parameter %q stands %s, so the controller serves it only values that %s (others get 400); in double quotes (\"&{%s}\") it takes any text without \" or \\", r.Name, r.Context, rule, r.Name)
+			}
+		}
 		switch {
 		case r.Kind == Constant && !ValidConstantName(r.Name):
 			v.add(Warning, r.Start, "constant name %q is not a valid name ([a-z0-9_], 1 to 64 characters); it can never be defined", r.Name)
@@ -594,6 +600,14 @@ func (v *validator) referenceShapes() {
 			v.add(Warning, r.Start, "the default of parameter %q contains a quote or backslash, which changes the string it is rendered into", r.Name)
 		}
 	}
+}
+
+// narrowContexts says, for each context other than double-quoted strings,
+// which parameter values the controller serves there.
+var narrowContexts = map[Context]string{
+	Bare:                   "are exactly one TOML number, boolean or date-time",
+	LiteralString:          "hold no single quote and no control character",
+	MultilineLiteralString: "hold no three single quotes in a row, no single quote at either end and no control character",
 }
 
 // ValidConstantName reports whether name is [a-z0-9_]{1,64}.

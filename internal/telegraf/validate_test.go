@@ -75,10 +75,15 @@ func TestValidate(t *testing.T) {
 		{"crlf", "[[inputs.cpu]]\r\npercpu = tru\r\n", []string{`E 2:10 expected keyword "true"`}},
 
 		// Dynamic values do not break parsing, wherever they stand.
-		{"parameter as number", "[[inputs.http]]\n  port = &{port}\n  timeout = &{t:5}\n", nil},
+		{"parameter as number", "[[inputs.http]]\n  port = &{port}\n  timeout = &{t:5}\n", []string{
+			`W 2:10 parameter "port" stands outside quotes, so the controller serves it only values that are exactly one TOML number, boolean or date-time (others get 400); in double quotes ("&{port}") it takes any text without " or \`,
+			`W 3:13 parameter "t" stands outside quotes`}},
+		{"parameter in single quotes", "[[inputs.http]]\n  a = '&{a}'\n  b = \"\"\"&{b}\"\"\"\n  c = '''&{c}'''\n", []string{
+			`W 2:8 parameter "a" stands in a single-quoted string ('...'), so the controller serves it only values that hold no single quote and no control character`,
+			`W 4:10 parameter "c" stands in a multi-line single-quoted string ('''...'''), so the controller serves it only values that hold no three single quotes in a row`}},
 		{"env as boolean", "[[inputs.cpu]]\n  percpu = ${PERCPU}\n", []string{"W 2:12 ${PERCPU} outside a quoted string: Telegraf 1.38 and later"}},
 		{"secret outside a string", "[[inputs.exec]]\n  password = @{vault:pw}\n", []string{`E 2:14 secret @{vault:pw} outside a quoted string: the agent reads secrets only inside strings; write "@{vault:pw}"`}},
-		{"parameter as key", "[[inputs.cpu]]\n  &{k} = 1\n", nil},
+		{"parameter as key", "[[inputs.cpu]]\n  &{k} = 1\n", []string{`W 2:3 parameter "k" stands outside quotes`}},
 		{"parameter in array", "[[inputs.http]]\n  urls = [\"&{targets}\"]\n", nil},
 		{"default with colons", "[[outputs.influxdb]]\n  urls = [\"&{db:http://localhost:8086}\"]\n", nil},
 		{"quote inside default", "[[inputs.exec]]\n  x = \"&{a:say \"hi\"}\"\n", []string{`W 2:8 the default of parameter "a" contains a quote`}},
