@@ -65,22 +65,8 @@ type SessionSource interface {
 // messages. When several Authorization headers are present (Telegraf sends
 // two when a custom one is configured) a valid token in any of them wins.
 func (a *Authenticator) Authenticate(r *http.Request) (*tc.Caller, error) {
-	values := r.Header.Values("Authorization")
-	if len(values) > 0 {
-		var firstErr error
-		for i, v := range values {
-			if i == maxHeaderValues {
-				break
-			}
-			c, err := a.authenticateHeader(r.Context(), v)
-			if err == nil {
-				return c, nil
-			}
-			if firstErr == nil || tc.ErrorMessage(firstErr) == MsgMissing {
-				firstErr = err
-			}
-		}
-		return nil, firstErr
+	if len(r.Header.Values("Authorization")) > 0 {
+		return a.AuthenticateHeader(r)
 	}
 	if a.Sessions != nil {
 		if ck, err := r.Cookie(SessionCookie); err == nil && ck.Value != "" {
@@ -88,6 +74,26 @@ func (a *Authenticator) Authenticate(r *http.Request) (*tc.Caller, error) {
 		}
 	}
 	return nil, nil
+}
+
+// AuthenticateHeader is Authenticate by the Authorization header alone: the
+// session cookie is never read. Listeners only agents call (heartbeats) use
+// it, so a browser's ambient cookie cannot act there on a page's behalf.
+func (a *Authenticator) AuthenticateHeader(r *http.Request) (*tc.Caller, error) {
+	var firstErr error
+	for i, v := range r.Header.Values("Authorization") {
+		if i == maxHeaderValues {
+			break
+		}
+		c, err := a.authenticateHeader(r.Context(), v)
+		if err == nil {
+			return c, nil
+		}
+		if firstErr == nil || tc.ErrorMessage(firstErr) == MsgMissing {
+			firstErr = err
+		}
+	}
+	return nil, firstErr
 }
 
 func (a *Authenticator) authenticateHeader(ctx context.Context, v string) (*tc.Caller, error) {

@@ -54,10 +54,12 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // heartbeat is POST /agents/heartbeat: authenticate, decode, hand the beat
 // to the ingester, answer 204. Nothing here waits for the database (the
-// token lookup is served by the Authenticator's cache).
+// token lookup is served by the Authenticator's cache). Only a token
+// authenticates: a session cookie is ignored, so a page a signed-in user
+// visits cannot send beats with the user's session.
 func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request) {
 	if !s.Exempt {
-		caller, err := s.Auth.Authenticate(r)
+		caller, err := s.Auth.AuthenticateHeader(r)
 		if err == nil && caller == nil {
 			err = tc.Errorf(tc.EUNAUTHORIZED, auth.MsgMissing)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/apptest"
+	"github.com/telegrafcontroller/tc/internal/auth"
 	"github.com/telegrafcontroller/tc/internal/store"
 )
 
@@ -232,6 +233,26 @@ func TestHeartbeatAuth(t *testing.T) {
 					}
 				}
 			})
+		}
+
+		// A session cookie authenticates nothing here, even the owner's that
+		// holds heartbeat:write: a page the owner visits could send it.
+		session := inst.MustSession(t, inst.MustOwner(t))
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/auth/me", Client: session}), 200)
+		for _, path := range []string{"/agents/heartbeat", "/heartbeat"} {
+			r := inst.Do(t, apptest.Req{Method: "POST", Path: inst.HeartbeatURL + path, Client: session, Body: `{"id":"auth-agent-cookie","version":"Telegraf 1.39.3"}`,
+				Header: http.Header{"Origin": {"http://evil.example.test"}, "Sec-Fetch-Site": {"same-site"}}})
+			if r.Request.Header.Get("Cookie") == "" {
+				t.Fatal("the session client sent no cookie to the heartbeat listener")
+			}
+			apptest.MustStatus(t, r, 401)
+			if m := r.Map(t); m["message"] != auth.MsgMissing {
+				t.Errorf("session cookie on %s: message = %q, want %q", path, m["message"], auth.MsgMissing)
+			}
+		}
+		flush(t, inst)
+		if _, ok := readAgent(t, inst, "auth-agent-cookie"); ok {
+			t.Error("a heartbeat sent with a session cookie stored its agent")
 		}
 
 		exempt := apptest.MustStart(t, db, apptest.WithArgs("--disable-auth-endpoints", "heartbeat"))
