@@ -282,9 +282,11 @@ func TestLockoutAndLimiter(t *testing.T) {
 }
 
 // TestLimiterBehindProxy: behind a trusted reverse proxy the sign-in limiter
-// counts each client (the first X-Forwarded-For hop) apart, so one client's
-// failures do not lock out the others; from any other peer the header is
-// ignored, so a client cannot pick a fresh bucket by sending one.
+// counts each client (the right-most X-Forwarded-For hop that is not a
+// trusted proxy) apart, so one client's failures do not lock out the others.
+// A proxy that appends ($proxy_add_x_forwarded_for) keeps what the client
+// sent on the left: a client cannot pick a fresh bucket by sending its own
+// header, neither through the proxy nor from any other peer.
 func TestLimiterBehindProxy(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
 		fail := func(inst *apptest.Instance, xff string) *apptest.Response {
@@ -301,16 +303,26 @@ func TestLimiterBehindProxy(t *testing.T) {
 			t.Fatalf("no 429 after 30 failures from %s", xff)
 		}
 		for _, c := range []struct {
-			proxies    string
-			otherLimit int // status of another client's next attempt
+			proxies string
+			client  string   // X-Forwarded-For as the proxies pass on the client's requests
+			spoofed []string // the same client, with a header of its own in front
+			other   string   // another client
+			status  int      // the other client's next attempt
 		}{
-			{"127.0.0.1/32", 401}, // loopback (the test client) is the trusted proxy
-			{"10.9.0.0/16", 429},  // the peer is not a proxy: the header is ignored
+			// Loopback (the test client) is the one trusted proxy.
+			{"127.0.0.1/32", "203.0.113.7", []string{"198.51.100.99, 203.0.113.7", "127.0.0.1, 203.0.113.7"}, "198.51.100.20", 401},
+			// Two proxies: the client is the hop before the 10.0.0.0/8 one.
+			{"127.0.0.1/32, 10.0.0.0/8", "203.0.113.7, 10.0.0.1", []string{"198.51.100.99, 203.0.113.7, 10.0.0.1", "10.0.0.5, 203.0.113.7, 10.0.0.1"},
+				"203.0.113.7, 198.51.100.20, 10.0.0.1", 401},
+			// The peer is not a proxy: the header is ignored, one bucket.
+			{"10.9.0.0/16", "203.0.113.7", []string{"198.51.100.99"}, "198.51.100.20", 429},
 		} {
 			inst := apptest.MustStart(t, db, apptest.WithArgs("--trusted-proxies", c.proxies))
-			exhaust(inst, "203.0.113.7")
-			apptest.MustStatus(t, fail(inst, "203.0.113.7, 10.0.0.1"), 429)
-			apptest.MustStatus(t, fail(inst, "198.51.100.20"), c.otherLimit)
+			exhaust(inst, c.client)
+			for _, xff := range c.spoofed {
+				apptest.MustStatus(t, fail(inst, xff), 429)
+			}
+			apptest.MustStatus(t, fail(inst, c.other), c.status)
 		}
 	})
 }

@@ -490,17 +490,28 @@ func TestHeartbeatLinksAndRecreation(t *testing.T) {
 func TestHeartbeatTrustedProxies(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
 		for _, tt := range []struct {
-			name, proxies, xff, want string
+			name, proxies string
+			xff           []string // header lines
+			want          string
 		}{
-			{"no proxies trusted", "", "203.0.113.7", "127.0.0.1"},
-			{"peer trusted", "10.0.0.0/8, 127.0.0.0/8", "203.0.113.7, 10.1.2.3", "203.0.113.7"},
-			{"ipv6 hop", "127.0.0.1", "2001:db8::1", "2001:db8::1"},
-			{"peer not covered", "10.0.0.0/8", "203.0.113.7", "127.0.0.1"},
-			{"garbage hop", "127.0.0.1/32", "unknown", "127.0.0.1"},
+			{"no proxies trusted", "", []string{"203.0.113.7"}, "127.0.0.1"},
+			{"peer trusted", "10.0.0.0/8, 127.0.0.0/8", []string{"203.0.113.7, 10.1.2.3"}, "203.0.113.7"},
+			{"ipv6 hop", "127.0.0.1", []string{"2001:db8::1"}, "2001:db8::1"},
+			{"peer not covered", "10.0.0.0/8", []string{"203.0.113.7"}, "127.0.0.1"},
+			{"garbage hop", "127.0.0.1/32", []string{"unknown"}, "127.0.0.1"},
+			// The agent's own X-Forwarded-For, to which the proxy appended.
+			{"spoofed leftmost hop", "127.0.0.1/32", []string{"198.51.100.66, 203.0.113.7"}, "203.0.113.7"},
+			{"spoofed proxy-looking hop", "10.0.0.0/8, 127.0.0.0/8", []string{"10.6.6.6, 203.0.113.7, 10.1.2.3"}, "203.0.113.7"},
+			{"two header lines", "10.0.0.0/8, 127.0.0.0/8", []string{"198.51.100.66", "203.0.113.7, 10.1.2.3"}, "203.0.113.7"},
+			{"all trusted", "10.0.0.0/8, 127.0.0.0/8", []string{"10.1.2.3, 10.4.5.6"}, "10.1.2.3"},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				inst := apptest.MustStart(t, db, apptest.WithArgs("--trusted-proxies", tt.proxies, "--disable-auth-endpoints", "heartbeat"))
-				mustBeat(t, inst, "", `{"id":"p","version":"v"}`, "X-Forwarded-For", tt.xff)
+				var h []string
+				for _, v := range tt.xff {
+					h = append(h, "X-Forwarded-For", v)
+				}
+				mustBeat(t, inst, "", `{"id":"p","version":"v"}`, h...)
 				flush(t, inst)
 				if got := mustAgent(t, inst, "p").IP; got != tt.want {
 					t.Errorf("ip = %q, want %q", got, tt.want)
