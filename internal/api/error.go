@@ -50,11 +50,13 @@ type errorBody struct {
 
 // WriteError writes err as {"error","message"} with its status. Internal
 // errors are logged here, once, and reach the client only as "internal error".
+// The log names the route pattern, never the path: invite and reset paths
+// hold their one-time secret.
 func WriteError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
 	code := tc.ErrorCode(err)
 	status := statusOf(code)
 	if status >= 500 && logger != nil {
-		logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		logger.Error("request failed", "method", r.Method, "route", RouteOf(r), "error", err)
 	}
 	body := errorBody{Error: code, Message: tc.ErrorMessage(err)}
 	if e, ok := errors.AsType[*tc.Error](err); ok {

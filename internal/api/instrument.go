@@ -25,15 +25,12 @@ func Instrument(m *metrics.Metrics, listener string, logger *slog.Logger, h http
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
+				logger.Error("panic serving request", "method", r.Method, "route", RouteOf(r), "panic", p)
 				if !sw.wrote {
 					WriteError(sw, r, nil, tc.Errorf(tc.EINTERNAL, "internal error"))
 				}
 			}
-			route := r.Pattern
-			if route == "" {
-				route = "unmatched"
-			}
+			route := RouteOf(r)
 			d := time.Since(start)
 			series.observe(route, sw.status, d)
 			if logger.Enabled(r.Context(), slog.LevelDebug) {
@@ -42,6 +39,16 @@ func Instrument(m *metrics.Metrics, listener string, logger *slog.Logger, h http
 		}()
 		h.ServeHTTP(sw, r)
 	})
+}
+
+// RouteOf names r's endpoint for logs and metrics: the pattern it matched
+// ("GET /api/password-resets/{token}"), or "unmatched". Logs name the route,
+// never the path, which may hold a one-time secret or any text a client chose.
+func RouteOf(r *http.Request) string {
+	if r.Pattern == "" {
+		return "unmatched"
+	}
+	return r.Pattern
 }
 
 // statusWriter records the status code written.

@@ -94,7 +94,7 @@ func (s *Server) createInvite(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.Logger.Info("invite created", "invite_id", inv.ID, "role", string(role), "by", c.User.ID)
+	s.Logger.Info("invite created", "invite_id", inv.ID, "role", string(role), by(c))
 	WriteJSON(w, http.StatusCreated, inviteView{Invite: inv, Link: s.uiBase(r) + InviteLinkPath + token})
 }
 

@@ -39,7 +39,7 @@ func (s *Server) createPasswordReset(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.Logger.Info("password reset link created", "user_id", pr.UserID, "by", c.User.ID)
+	s.Logger.Info("password reset link created", "user_id", pr.UserID, by(c))
 	WriteJSON(w, http.StatusCreated, map[string]any{"id": pr.ID, "userId": pr.UserID, "expiresAt": pr.ExpiresAt,
 		"link": s.uiBase(r) + ResetLinkPath + token})
 }

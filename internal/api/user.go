@@ -84,7 +84,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 	}
 	if changed {
 		s.Auth.UserChanged(u.ID)
-		s.Logger.Info("user changed", "user_id", u.ID, "role", string(u.Role), "disabled", u.Disabled, "by", c.User.ID)
+		s.Logger.Info("user changed", "user_id", u.ID, "role", string(u.Role), "disabled", u.Disabled, by(c))
 	}
 	WriteJSON(w, http.StatusOK, s.viewUser(u))
 }
@@ -102,7 +102,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Auth.UserChanged(id)
-	s.Logger.Info("user deleted", "user_id", id, "by", c.User.ID)
+	s.Logger.Info("user deleted", "user_id", id, by(c))
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -123,7 +123,7 @@ func (s *Server) transferOwnership(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Auth.UserChanged(c.User.ID)
 	s.Auth.UserChanged(id)
-	s.Logger.Info("ownership transferred", "from_user_id", c.User.ID, "to_user_id", id)
+	s.Logger.Info("ownership transferred", "from_user_id", c.User.ID, "to_user_id", id, by(c))
 	s.Sessions.ClearCookie(w)
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -138,7 +138,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, caller *tc.Caller
 		}
 		return
 	}
-	h.Logger.Error("render page", "path", r.URL.Path, "error", err)
+	// The route, not the path: a path may hold a one-time link's secret.
+	h.Logger.Error("render page", "route", r.Pattern, "error", err)
 	h.errorPage(w, r, caller, http.StatusInternalServerError, "Something went wrong", "The page could not be shown. Try again in a moment.")
 }
 
