@@ -86,4 +86,13 @@ func BenchmarkParse(b *testing.B) {
 			}
 		}
 	})
+	// A beat with log entries takes encoding/json (parse's slow path).
+	logged := []byte(`{"id":"agent-abc-1","version":"Telegraf 1.39.3 (git: HEAD@eb37a442)","schema":1,"last":1795764126,"hostname":"vm","configurations":["http://127.0.0.1:18080/api/configs/abc/toml"],"statistics":{"errors":2,"warnings":0,"metrics":2},"logs":[{"time":"2026-11-27T07:22:11.126656508Z","level":"ERROR","source":"outputs.heartbeat","attributes":{"category":"outputs","plugin":"heartbeat"},"message":"received status 401 (401 Unauthorized) with message {\"error\":\"invalid token\"}"},{"time":"2026-11-27T07:22:16.123797479Z","level":"ERROR","source":"outputs.heartbeat","attributes":{"category":"outputs","plugin":"heartbeat"},"message":"received status 401 (401 Unauthorized) with message {\"error\":\"invalid token\"}"}],"status":"WARN"}`)
+	b.Run("with_logs", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := parse(logged, at); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -152,6 +152,9 @@ func tooLarge(limit int64) error {
 	return tc.Errorf(tc.ETOOLARGE, "heartbeat body exceeds %d bytes", limit)
 }
 
+// msgInvalidUTF8 is the API's answer to a body that is not UTF-8.
+const msgInvalidUTF8 = "request body must be valid UTF-8"
+
 // parse checks a heartbeat body. at is the time it arrived.
 func parse(body []byte, at time.Time) (*tc.AgentBeat, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -159,6 +162,12 @@ func parse(body []byte, at time.Time) (*tc.AgentBeat, error) {
 	}
 	m, ok := decodeFast(body)
 	if !ok {
+		// encoding/json would turn invalid UTF-8 into U+FFFD silently; the
+		// API refuses such bodies, and so does this listener. The fast path
+		// needs no check: it accepts only ASCII bodies.
+		if !utf8.Valid(body) {
+			return nil, tc.Errorf(tc.EINVALID, msgInvalidUTF8)
+		}
 		m = message{}
 		if err := json.Unmarshal(body, &m); err != nil {
 			return nil, decodeError(err)

@@ -291,6 +291,13 @@ func TestHeartbeatRejects(t *testing.T) {
 			{"bad status", `{"id":"a","version":"v","status":"GREEN"}`, 400, "status", "status must be one of OK, WARN, FAIL, UNDEFINED"},
 			{"NUL in hostname", `{"id":"a","version":"v","hostname":"h\u0000"}`, 400, "", "NUL"},
 			{"NUL in a log attribute", `{"id":"a","version":"v","logs":[{"message":"m","attributes":{"k":"\u0000"}}]}`, 400, "", "NUL"},
+			// Invalid UTF-8 anywhere is refused, as the API refuses it
+			// (encoding/json would store U+FFFD in its place).
+			{"invalid UTF-8 in hostname", "{\"id\":\"a\",\"version\":\"v\",\"hostname\":\"h\xff\"}", 400, "", "request body must be valid UTF-8"},
+			{"invalid UTF-8 in id", "{\"id\":\"a\xc3\",\"version\":\"v\"}", 400, "", "valid UTF-8"},
+			{"invalid UTF-8 in a log message", "{\"id\":\"a\",\"version\":\"v\",\"logs\":[{\"message\":\"m\xed\xa0\x80\"}]}", 400, "", "valid UTF-8"},
+			{"invalid UTF-8 in an unknown field", "{\"id\":\"a\",\"version\":\"v\",\"future\":\"\xc0\xaf\"}", 400, "", "valid UTF-8"},
+			{"invalid UTF-8 in a key", "{\"id\":\"a\",\"version\":\"v\",\"\xfe\":1}", 400, "", "valid UTF-8"},
 			{"too large", `{"id":"a","version":"v","hostname":"` + strings.Repeat("x", 2100) + `"}`, 413, "", "exceeds 2048 bytes"},
 			{"id of 255", `{"id":"` + long[:255*2] + `","version":"v"}`, 204, "", ""},
 			{"unknown fields", `{"id":"u","version":"v","schema":2,"future":{"x":[1]},"status":"undefined"}`, 204, "", ""},
