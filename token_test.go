@@ -1,7 +1,9 @@
 package tc_test
 
 import (
+	"hash/crc32"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/telegrafcontroller/tc"
@@ -65,4 +67,47 @@ func TestEffectivePermissions(t *testing.T) {
 	if _, err := tc.ParsePermissions([]string{"heartbeat:read"}); err == nil {
 		t.Fatal("heartbeat:read accepted; heartbeat has only write")
 	}
+}
+
+var publishedShape = regexp.MustCompile(`^` + regexp.QuoteMeta(tc.TokenPrefix) + `[0-9A-Za-z]{36}$`)
+
+// publishedFormat is the token format written out from its documentation
+// (token.go), independently of CheckTokenFormat: the prefix, 30 base62
+// characters, then their CRC-32 (IEEE) in 6 base62 digits, '0'-padded.
+func publishedFormat(s string) bool {
+	if !publishedShape.MatchString(s) {
+		return false
+	}
+	const digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	random := s[len(tc.TokenPrefix) : len(tc.TokenPrefix)+tc.TokenRandomLen]
+	sum := crc32.ChecksumIEEE([]byte(random))
+	want := make([]byte, tc.TokenChecksumLen)
+	for i := len(want) - 1; i >= 0; i-- {
+		want[i] = digits[sum%62]
+		sum /= 62
+	}
+	return s[len(tc.TokenPrefix)+tc.TokenRandomLen:] == string(want)
+}
+
+// FuzzCheckTokenFormat: no input panics CheckTokenFormat, and it accepts
+// exactly the published format; what it accepts, TokenPattern finds whole.
+func FuzzCheckTokenFormat(f *testing.F) {
+	good := tc.NewTokenSecret()
+	for _, s := range []string{
+		good, "", tc.TokenPrefix, good[:len(good)-1], good + "a", "tc-apiv2_" + good[len(tc.TokenPrefix):],
+		good[:20] + "é" + good[22:], good[:20] + "\x00" + good[21:], strings.ToUpper(good), " " + good,
+		tc.TokenPrefix + "000000000000000000000000000000000000", tc.TokenPrefix + "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+	} {
+		f.Add(s)
+	}
+	re := regexp.MustCompile(tc.TokenPattern)
+	f.Fuzz(func(t *testing.T, s string) {
+		got := tc.CheckTokenFormat(s)
+		if want := publishedFormat(s); got != want {
+			t.Fatalf("CheckTokenFormat(%q) = %v, published format says %v", s, got, want)
+		}
+		if got && re.FindString(s) != s {
+			t.Fatalf("TokenPattern does not find the accepted %q whole", s)
+		}
+	})
 }
