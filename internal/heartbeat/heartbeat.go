@@ -188,6 +188,10 @@ func fromMessage(m *message, at time.Time) (*tc.AgentBeat, error) {
 		return nil, tc.FieldErrorf("id", "id is required")
 	case utf8.RuneCountInString(m.ID) > tc.MaxAgentIDLength:
 		return nil, tc.FieldErrorf("id", "id must be at most %d characters", tc.MaxAgentIDLength)
+	case m.ID == "." || m.ID == "..":
+		// No URL can name such an agent: browsers and the router resolve
+		// a path segment "." or ".." before it reaches a page.
+		return nil, tc.FieldErrorf("id", "id must not be . or ..")
 	case m.Version == "":
 		return nil, tc.FieldErrorf("version", "version is required")
 	case len(m.Configurations) > tc.MaxAgentConfigs:

@@ -282,6 +282,8 @@ func TestHeartbeatRejects(t *testing.T) {
 			{"missing version", `{"id":"a"}`, 400, "version", "version is required"},
 			{"id too long", `{"id":"` + long + `","version":"v"}`, 400, "id", "at most 255"},
 			{"id a number", `{"id":5,"version":"v"}`, 400, "id", "id must be a string"},
+			{"id a dot", `{"id":".","version":"v"}`, 400, "id", "must not be . or .."},
+			{"id two dots", `{"id":"..","version":"v"}`, 400, "id", "must not be . or .."},
 			{"statistics a string", `{"id":"a","version":"v","statistics":"x"}`, 400, "statistics", "must be an object"},
 			{"errors a string", `{"id":"a","version":"v","statistics":{"errors":"1","warnings":0,"metrics":0}}`, 400, "statistics.errors", "statistics.errors must be a non-negative integer"},
 			{"negative metrics", `{"id":"a","version":"v","statistics":{"errors":0,"warnings":0,"metrics":-1}}`, 400, "statistics.metrics", "non-negative"},
