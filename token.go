@@ -235,3 +235,50 @@ func nonNil(ps []Permission) []Permission {
 	}
 	return ps
 }
+
+// TokenInfo is a token as every adapter shows it: never its secret, with
+// what it may do at a given moment.
+type TokenInfo struct {
+	*Token
+	// Display is the prefix and the last four characters, for recognising a token.
+	Display string `json:"display"`
+	// EffectivePermissions is what a request with the token may do now: its
+	// permissions ∩ its owner's current role, or nothing when it is revoked,
+	// expired or its owner is disabled.
+	EffectivePermissions []Permission `json:"effectivePermissions"`
+	Expired              bool         `json:"expired"`
+}
+
+// Info describes t as of now.
+func (t *Token) Info(now time.Time) TokenInfo {
+	out := TokenInfo{Token: t, Display: TokenDisplay(t.Last4), Expired: t.Expired(now), EffectivePermissions: []Permission{}}
+	if t.Status == TokenActive && !out.Expired && t.Owner != nil && !t.Owner.Disabled {
+		out.EffectivePermissions = EffectivePermissions(t.Owner.Role, t.Permissions).List()
+	}
+	return out
+}
+
+// Bulk token actions.
+const (
+	TokenBulkRevoke   = "revoke"
+	TokenBulkDelete   = "delete"
+	TokenBulkReassign = "reassign"
+)
+
+// TokenBulkResult reports what happened to one id of a bulk action.
+type TokenBulkResult struct {
+	ID      string `json:"id"`
+	OK      bool   `json:"ok"`
+	Error   string `json:"error,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// TokenRequest asks for a new token: a description, and either permissions
+// or a preset, with an optional expiry (expiresAt or expiresInDays).
+type TokenRequest struct {
+	Description   string   `json:"description"`
+	Permissions   []string `json:"permissions"`
+	Preset        string   `json:"preset"`
+	ExpiresAt     *string  `json:"expiresAt"`
+	ExpiresInDays *int     `json:"expiresInDays"`
+}

@@ -322,3 +322,15 @@ func NewSecret(n int) string {
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// UserInfo is a user as every adapter shows them: never a password hash,
+// with whether they are locked out at a given moment.
+type UserInfo struct {
+	*User
+	Locked bool `json:"locked"`
+}
+
+// Info describes u as of now.
+func (u *User) Info(now time.Time) UserInfo {
+	return UserInfo{User: u, Locked: u.LockedUntil != nil && now.Before(*u.LockedUntil)}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/auth"
 	"github.com/telegrafcontroller/tc/internal/metrics"
+	"github.com/telegrafcontroller/tc/internal/service"
 	"github.com/telegrafcontroller/tc/internal/store"
 )
 
@@ -25,6 +26,8 @@ import (
 type Server struct {
 	Store   *store.Store
 	Auth    *auth.Authenticator
+	Tokens  *service.Tokens
+	Users   *service.Users
 	Metrics *metrics.Metrics
 	Logger  *slog.Logger
 	Now     func() time.Time

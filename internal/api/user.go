@@ -7,36 +7,25 @@ import (
 	"github.com/telegrafcontroller/tc/internal/store"
 )
 
-// userView is a user as the API shows it: never a password hash.
-type userView struct {
-	*tc.User
-	Locked bool `json:"locked"`
-}
-
-func (s *Server) viewUser(u *tc.User) userView {
-	return userView{User: u, Locked: u.LockedUntil != nil && s.Now().Before(*u.LockedUntil)}
-}
+// viewUser is a user as the API shows it: never a password hash.
+func (s *Server) viewUser(u *tc.User) tc.UserInfo { return u.Info(s.Now()) }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
-	users, err := s.Store.ListUsers(r.Context())
+	users, err := s.Users.List(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	out := make([]userView, len(users))
-	for i, u := range users {
-		out[i] = s.viewUser(u)
-	}
-	WriteJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, users)
 }
 
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
-	u, err := s.Store.UserByID(r.Context(), r.PathValue("id"))
+	u, err := s.Users.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, s.viewUser(u))
+	WriteJSON(w, http.StatusOK, u)
 }
 
 type userPatchInput struct {

@@ -25,6 +25,7 @@ import (
 	"github.com/telegrafcontroller/tc/internal/heartbeat"
 	"github.com/telegrafcontroller/tc/internal/metrics"
 	"github.com/telegrafcontroller/tc/internal/scheduler"
+	"github.com/telegrafcontroller/tc/internal/service"
 	"github.com/telegrafcontroller/tc/internal/store"
 	"github.com/telegrafcontroller/tc/internal/web"
 )
@@ -120,8 +121,10 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Logger.Warn("authentication is disabled for some endpoints; anyone who can reach them can use them",
 			"groups", strings.Join(keys(exempt), ","))
 	}
+	tokens := &service.Tokens{Store: m.Store, Now: m.Now, Logger: m.Logger, Changed: m.Auth.TokenChanged}
+	users := &service.Users{Store: m.Store, Now: m.Now}
 	m.API = &api.Server{
-		Store: m.Store, Auth: m.Auth, Metrics: m.Metrics, Logger: m.Logger, Now: m.Now,
+		Store: m.Store, Auth: m.Auth, Tokens: tokens, Users: users, Metrics: m.Metrics, Logger: m.Logger, Now: m.Now,
 		Version: Version, MaxBody: m.Config.MaxBodyBytes, Exempt: exempt, TLS: tlsConfig != nil,
 		Passwords: m.Passwords, Sessions: m.Sessions, Limiter: m.Limiter, TrustedProxies: m.Config.TrustedProxies,
 		PublicHeartbeatURL: func(context.Context) string { return m.Store.Settings().PublicHeartbeatURL },
@@ -133,7 +136,7 @@ func (m *Main) Run(ctx context.Context) error {
 	ingest.Start()
 	m.OnClose(ingest.Close) // after the heartbeat listener drained: nothing answered 204 is lost
 	ui, err := web.New(web.Handler{
-		API: http.HandlerFunc(m.API.ServeInternal), Auth: m.Auth, Logger: m.Logger, Now: m.Now, Version: Version,
+		API: http.HandlerFunc(m.API.ServeInternal), Tokens: tokens, Users: users, Auth: m.Auth, Logger: m.Logger, Now: m.Now, Version: Version,
 		FleetHealth: m.Store.FleetHealth,
 	})
 	if err != nil {

@@ -41,6 +41,7 @@ func parseTemplates(static *staticFiles, now func() time.Time) (*templates, erro
 		"query":     withQuery,
 		"urlpath":   urlPath,
 		"join":      strings.Join,
+		"perms":     joinPermissions,
 		"strs":      func(s ...string) []string { return s },
 		"title":     titleCase,
 		"contains": func(list []string, s string) bool {
@@ -290,4 +291,13 @@ func titleCase(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// joinPermissions lists permissions for a tooltip.
+func joinPermissions(ps []tc.Permission) string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = string(p)
+	}
+	return strings.Join(out, ", ")
 }

@@ -2,39 +2,10 @@ package web
 
 import (
 	"net/http"
-	"net/url"
-	"time"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/store"
 )
-
-// Token is an API token as the API lists it (never its secret).
-type Token struct {
-	ID                   string     `json:"id"`
-	Description          string     `json:"description"`
-	UserID               string     `json:"userId"`
-	Permissions          []string   `json:"permissions"`
-	EffectivePermissions []string   `json:"effectivePermissions"`
-	Preset               string     `json:"preset"`
-	Status               string     `json:"status"`
-	Display              string     `json:"display"`
-	CreatedAt            time.Time  `json:"createdAt"`
-	ExpiresAt            *time.Time `json:"expiresAt"`
-	RevokedAt            *time.Time `json:"revokedAt"`
-	LastUsedAt           *time.Time `json:"lastUsedAt"`
-	Expired              bool       `json:"expired"`
-	Owner                *struct {
-		ID       string `json:"id"`
-		Username string `json:"username"`
-	} `json:"owner"`
-}
-
-// Preset is a named permission set offered at token creation.
-type Preset struct {
-	Name        string   `json:"name"`
-	Description string   `json:"description"`
-	Permissions []string `json:"permissions"`
-}
 
 // permRow is one resource of the permissions grid with the actions the
 // caller may grant.
@@ -50,37 +21,27 @@ type permCell struct {
 }
 
 type tokensData struct {
-	Tokens    []Token
-	Presets   []Preset
+	Tokens    []tc.TokenInfo
+	Presets   []tc.TokenPreset
 	Grid      []permRow
-	Users     []User
+	Users     []tc.UserInfo
 	Status    string
 	Search    string
 	SeeOwners bool
 }
 
+// tokensPage reads through the token and user services, with the visitor
+// as the caller, exactly as the API does.
 func (h *Handler) tokensPage(w http.ResponseWriter, r *http.Request, v *view) error {
 	q := r.URL.Query()
 	d := tokensData{Status: q.Get("status"), Search: q.Get("search"), SeeOwners: v.caller.Can("users:read")}
-	api := url.Values{}
-	if d.Status != "" {
-		api.Set("status", d.Status)
-	}
-	if d.Search != "" {
-		api.Set("search", d.Search)
-	}
-	var tl struct {
-		Tokens []Token `json:"tokens"`
-	}
-	if err := v.get("/api/tokens?"+api.Encode(), &tl); err != nil {
+	ctx := tc.NewContextWithCaller(r.Context(), v.caller)
+	var err error
+	if d.Tokens, err = h.Tokens.List(ctx, store.TokenFilter{Status: d.Status, Search: d.Search}); err != nil {
 		return err
 	}
-	d.Tokens = tl.Tokens
-	var pl struct {
-		Presets []Preset `json:"presets"`
-	}
-	if err := v.get("/api/tokens/presets", &pl); err == nil {
-		d.Presets = pl.Presets
+	if d.Presets, err = h.Tokens.Presets(ctx); err != nil {
+		return err
 	}
 	for _, res := range tc.Resources {
 		row := permRow{Resource: res.Name}
@@ -91,9 +52,8 @@ func (h *Handler) tokensPage(w http.ResponseWriter, r *http.Request, v *view) er
 		d.Grid = append(d.Grid, row)
 	}
 	if d.SeeOwners {
-		var ul list[User]
-		if err := v.get("/api/users", &ul); err == nil {
-			d.Users = ul.Items
+		if d.Users, err = h.Users.List(ctx); err != nil {
+			return err
 		}
 	}
 	return v.show(w, "tokens", "API Tokens", "tokens", d)

@@ -20,12 +20,17 @@ import (
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/auth"
+	"github.com/telegrafcontroller/tc/internal/service"
 )
 
 // Handler is the web UI. Create it with New.
 type Handler struct {
-	// API serves /api/ requests in-process (api.Server.ServeInternal).
+	// API serves /api/ requests in-process (api.Server.ServeInternal), for
+	// the pages that do not yet read through a service.
 	API http.Handler
+	// Services the pages read through, as the API does (internal/service).
+	Tokens *service.Tokens
+	Users  *service.Users
 	// Auth resolves the session cookie to a caller.
 	Auth    *auth.Authenticator
 	Logger  *slog.Logger
