@@ -11,17 +11,12 @@ import (
 )
 
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) {
-	c, err := caller(r)
+	u, err := s.Users.Account(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	u, err := s.Store.UserByID(r.Context(), c.User.ID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, s.viewUser(u))
+	WriteJSON(w, http.StatusOK, u)
 }
 
 type accountInput struct {

@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"math"
 	"net"
 	"net/http"
@@ -332,18 +331,4 @@ func caller(r *http.Request) (*tc.Caller, error) {
 		return nil, errors.New("no caller on a signed-in route")
 	}
 	return c, nil
-}
-
-// by names who took an action, for its log line: "by" the user's id and,
-// when they acted through an API token, "by_token_id" its id, so a token
-// misused is told apart from its owner's own actions.
-func by(c *tc.Caller) slog.Attr {
-	if c == nil || c.User == nil {
-		return slog.String("by", "")
-	}
-	if c.Token == nil {
-		return slog.String("by", c.User.ID)
-	}
-	// A group without a key is inlined: two attributes at the top level.
-	return slog.Group("", slog.String("by", c.User.ID), slog.String("by_token_id", c.Token.ID))
 }

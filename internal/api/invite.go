@@ -2,17 +2,16 @@ package api
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/auth"
+	"github.com/telegrafcontroller/tc/internal/service"
 )
 
 // Link paths in the web UI: /invite/{token} and /reset-password/{token}.
 const (
 	InviteLinkPath = "/invite/"
 	ResetLinkPath  = "/reset-password/"
-	linkTokenBytes = 32 // 256 bits
 )
 
 // uiBase is the public UI URL from settings, else the origin the request
@@ -28,88 +27,33 @@ func (s *Server) uiBase(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// linkHours validates an optional expiresInHours.
-func linkHours(v *int, def int) (time.Duration, error) {
-	h := def
-	if v != nil {
-		h = *v
-	}
-	if h < tc.LinkMinHours || h > tc.LinkMaxHours {
-		return 0, tc.FieldErrorf("expiresInHours", "Expiry must be between %d and %d hours", tc.LinkMinHours, tc.LinkMaxHours)
-	}
-	return time.Duration(h) * time.Hour, nil
-}
-
-type inviteInput struct {
-	Username       string `json:"username"`
-	Email          string `json:"email"`
-	Role           string `json:"role"`
-	ExpiresInHours *int   `json:"expiresInHours"`
-}
-
-// inviteView is an invite as listed; Link appears only in the creation answer.
+// inviteView is an invite as created: the only answer that carries its link.
 type inviteView struct {
-	*tc.Invite
-	Expired bool   `json:"expired"`
-	Link    string `json:"link,omitempty"`
+	service.InviteInfo
+	Link string `json:"link,omitempty"`
 }
 
 func (s *Server) createInvite(w http.ResponseWriter, r *http.Request) {
-	c, err := caller(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var in inviteInput
+	var in service.InviteRequest
 	if err := s.decode(w, r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := tc.ValidateUsername(in.Username); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := tc.ValidateEmail(in.Email); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	role := tc.Role(in.Role)
-	if in.Role == "" {
-		s.fail(w, r, tc.FieldErrorf("role", "Role is required"))
-		return
-	}
-	if err := tc.CanGrantRole(c.User, role); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	ttl, err := linkHours(in.ExpiresInHours, tc.InviteDefaultHours)
+	inv, secret, err := s.Users.CreateInvite(r.Context(), in)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	token := tc.NewSecret(linkTokenBytes)
-	inv := &tc.Invite{Username: in.Username, Email: in.Email, Role: role, CreatedBy: c.User.ID,
-		ExpiresAt: s.Now().Add(ttl).UTC(), TokenHash: tc.HashSecret(token)}
-	if err := s.Store.CreateInvite(r.Context(), inv); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.Logger.Info("invite created", "invite_id", inv.ID, "role", string(role), by(c))
-	WriteJSON(w, http.StatusCreated, inviteView{Invite: inv, Link: s.uiBase(r) + InviteLinkPath + token})
+	WriteJSON(w, http.StatusCreated, inviteView{InviteInfo: service.InviteInfo{Invite: inv}, Link: s.uiBase(r) + InviteLinkPath + secret})
 }
 
 func (s *Server) listInvites(w http.ResponseWriter, r *http.Request) {
-	invs, err := s.Store.ListInvites(r.Context())
+	invs, err := s.Users.Invites(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	now := s.Now()
-	out := make([]inviteView, len(invs))
-	for i, inv := range invs {
-		out[i] = inviteView{Invite: inv, Expired: !now.Before(inv.ExpiresAt)}
-	}
-	WriteJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, invs)
 }
 
 func (s *Server) deleteInvite(w http.ResponseWriter, r *http.Request) {

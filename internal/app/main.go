@@ -122,7 +122,7 @@ func (m *Main) Run(ctx context.Context) error {
 			"groups", strings.Join(keys(exempt), ","))
 	}
 	tokens := &service.Tokens{Store: m.Store, Now: m.Now, Logger: m.Logger, Changed: m.Auth.TokenChanged}
-	users := &service.Users{Store: m.Store, Now: m.Now}
+	users := &service.Users{Store: m.Store, Now: m.Now, Logger: m.Logger, Changed: m.Auth.UserChanged}
 	m.API = &api.Server{
 		Store: m.Store, Auth: m.Auth, Tokens: tokens, Users: users, Metrics: m.Metrics, Logger: m.Logger, Now: m.Now,
 		Version: Version, MaxBody: m.Config.MaxBodyBytes, Exempt: exempt, TLS: tlsConfig != nil,
@@ -136,7 +136,7 @@ func (m *Main) Run(ctx context.Context) error {
 	ingest.Start()
 	m.OnClose(ingest.Close) // after the heartbeat listener drained: nothing answered 204 is lost
 	ui, err := web.New(web.Handler{
-		API: http.HandlerFunc(m.API.ServeInternal), Tokens: tokens, Users: users, Auth: m.Auth, Logger: m.Logger, Now: m.Now, Version: Version,
+		API: http.HandlerFunc(m.API.ServeInternal), Tokens: tokens, Users: users, Settings: m.Store.Settings, Auth: m.Auth, Logger: m.Logger, Now: m.Now, Version: Version,
 		FleetHealth: m.Store.FleetHealth,
 	})
 	if err != nil {

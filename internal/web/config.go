@@ -243,11 +243,8 @@ func (h *Handler) configPage(w http.ResponseWriter, r *http.Request, v *view) er
 // apiBase is the public API URL from settings when the caller may read
 // them; the page falls back to the browser's origin.
 func (v *view) apiBase() string {
-	var s Settings
 	if v.caller.Can("settings:read") {
-		if err := v.get("/api/settings", &s); err == nil {
-			return s.PublicAPIURL
-		}
+		return v.h.Settings().PublicAPIURL
 	}
 	return ""
 }

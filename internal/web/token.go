@@ -35,7 +35,7 @@ type tokensData struct {
 func (h *Handler) tokensPage(w http.ResponseWriter, r *http.Request, v *view) error {
 	q := r.URL.Query()
 	d := tokensData{Status: q.Get("status"), Search: q.Get("search"), SeeOwners: v.caller.Can("users:read")}
-	ctx := tc.NewContextWithCaller(r.Context(), v.caller)
+	ctx := v.ctx()
 	var err error
 	if d.Tokens, err = h.Tokens.List(ctx, store.TokenFilter{Status: d.Status, Search: d.Search}); err != nil {
 		return err

@@ -2,37 +2,14 @@ package web
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/service"
 )
 
-// User is a user as the API returns it.
-type User struct {
-	ID          string     `json:"id"`
-	Username    string     `json:"username"`
-	Email       string     `json:"email"`
-	Role        string     `json:"role"`
-	Disabled    bool       `json:"disabled"`
-	Locked      bool       `json:"locked"`
-	CreatedAt   time.Time  `json:"createdAt"`
-	LastLoginAt *time.Time `json:"lastLoginAt"`
-}
-
-// Invite is a pending invitation.
-type Invite struct {
-	ID        string    `json:"id"`
-	Username  string    `json:"username"`
-	Email     string    `json:"email"`
-	Role      string    `json:"role"`
-	CreatedAt time.Time `json:"createdAt"`
-	ExpiresAt time.Time `json:"expiresAt"`
-	Expired   bool      `json:"expired"`
-}
-
 type usersData struct {
-	Users   []User
-	Invites []Invite
+	Users   []tc.UserInfo
+	Invites []service.InviteInfo
 	Me      string
 	IsOwner bool
 	// Roles the caller may assign (administrators cannot make administrators).
@@ -40,15 +17,15 @@ type usersData struct {
 }
 
 func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request, v *view) error {
-	var ul list[User]
-	if err := v.get("/api/users", &ul); err != nil {
+	ctx := v.ctx()
+	users, err := h.Users.List(ctx)
+	if err != nil {
 		return err
 	}
-	d := usersData{Users: ul.Items, Me: v.caller.User.ID, IsOwner: v.caller.User.Role == tc.RoleOwner}
+	d := usersData{Users: users, Me: v.caller.User.ID, IsOwner: v.caller.User.Role == tc.RoleOwner}
 	if v.caller.Can("invites:read") {
-		var il list[Invite]
-		if err := v.get("/api/invites", &il); err == nil {
-			d.Invites = il.Items
+		if d.Invites, err = h.Users.Invites(ctx); err != nil {
+			return err
 		}
 	}
 	if d.IsOwner {
@@ -59,32 +36,18 @@ func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request, v *view) err
 }
 
 type accountData struct {
-	User         User
+	User         tc.UserInfo
 	PasswordHelp string
 }
 
 func (h *Handler) accountPage(w http.ResponseWriter, r *http.Request, v *view) error {
-	var u User
-	if err := v.get("/api/account", &u); err != nil {
+	u, err := h.Users.Account(v.ctx())
+	if err != nil {
 		return err
 	}
 	return v.show(w, "account", "Account", "account", accountData{User: u, PasswordHelp: h.passwordHelp(r)})
 }
 
-// Settings is GET /api/settings.
-type Settings struct {
-	PublicUIURL          string `json:"publicUiUrl"`
-	PublicAPIURL         string `json:"publicApiUrl"`
-	PublicHeartbeatURL   string `json:"publicHeartbeatUrl"`
-	LoginLockoutAttempts int    `json:"loginLockoutAttempts"`
-	LoginLockoutMinutes  int    `json:"loginLockoutMinutes"`
-	PasswordComplexity   string `json:"passwordComplexity"`
-}
-
 func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, v *view) error {
-	var s Settings
-	if err := v.get("/api/settings", &s); err != nil {
-		return err
-	}
-	return v.show(w, "settings", "Settings", "settings", s)
+	return v.show(w, "settings", "Settings", "settings", h.Settings())
 }

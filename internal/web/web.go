@@ -31,6 +31,8 @@ type Handler struct {
 	// Services the pages read through, as the API does (internal/service).
 	Tokens *service.Tokens
 	Users  *service.Users
+	// Settings returns the instance settings (store.Settings).
+	Settings func() tc.Settings
 	// Auth resolves the session cookie to a caller.
 	Auth    *auth.Authenticator
 	Logger  *slog.Logger
@@ -82,6 +84,10 @@ type view struct {
 	r      *http.Request
 	caller *tc.Caller
 }
+
+// ctx is the request's context carrying the visitor as the caller, for
+// service calls.
+func (v *view) ctx() context.Context { return tc.NewContextWithCaller(v.r.Context(), v.caller) }
 
 // signedIn wraps a page: visitors without a session go to sign in (and come
 // back afterwards); callers without perm get the 403 page.
