@@ -24,7 +24,7 @@ type tokensData struct {
 	Tokens    []tc.TokenInfo
 	Presets   []tc.TokenPreset
 	Grid      []permRow
-	Users     []tc.UserInfo
+	Users     []*tc.User // the reassign choices
 	Status    string
 	Search    string
 	SeeOwners bool
@@ -52,8 +52,15 @@ func (h *Handler) tokensPage(w http.ResponseWriter, r *http.Request, v *view) er
 		d.Grid = append(d.Grid, row)
 	}
 	if d.SeeOwners {
-		if d.Users, err = h.Users.List(ctx); err != nil {
+		users, err := h.Users.List(ctx)
+		if err != nil {
 			return err
+		}
+		// Plain users: the page lists every user once per token, and a
+		// template reads fields of a struct with an embedded one (UserInfo)
+		// through reflect's slow, allocating search.
+		for _, u := range users {
+			d.Users = append(d.Users, u.User)
 		}
 	}
 	return v.show(w, "tokens", "API Tokens", "tokens", d)
