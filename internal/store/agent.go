@@ -12,8 +12,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/telegrafcontroller/tc"
 )
 
@@ -189,7 +187,7 @@ func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList
 	}
 	q := `SELECT ` + agentColumns + ` FROM agents a` + whereClause(where) + ` ORDER BY ` + order +
 		` LIMIT ` + strconv.Itoa(limit) + ` OFFSET ` + strconv.Itoa(offset)
-	rows, err := s.read.QueryContext(ctx, q, s.planArgs(args)...)
+	rows, err := s.read.QueryContext(ctx, q, s.dialect.planned(args)...)
 	if err != nil {
 		return nil, fmt.Errorf("list agents: %w", err)
 	}
@@ -229,24 +227,9 @@ func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList
 	return list, nil
 }
 
-// planArgs returns the arguments of a list or count query. On PostgreSQL
-// they start with the pgx option that sends the query without a named
-// prepared statement, so that the server plans it for these values: a
-// prepared statement switches to a generic plan after five runs, and a
-// generic plan cannot tell that a label matches a thousand agents rather
-// than half the fleet (it walked the whole hostname index for one, 450 ms).
-func (s *Store) planArgs(args []any) []any {
-	if s.dialect != Postgres {
-		return args
-	}
-	return append([]any{pgx.QueryExecModeExec}, args...)
-}
-
 // countMatches counts agents matching conds up to countCap+1, reading
 // from the filter whose index reaches the cap or the end soonest, so that
-// the LIMIT stops the reading. The join order is forced: CROSS JOIN on
-// SQLite; on PostgreSQL a LATERAL lookup, as its planner would otherwise
-// hash-join the whole fleet.
+// the LIMIT stops the reading (the join order forced: dialect.countThrough).
 func (s *Store) countMatches(ctx context.Context, conds []agentCond, countCap, fleet int64) (int64, error) {
 	driver, best := -1, math.Inf(1)
 	for i, c := range conds {
@@ -292,17 +275,13 @@ func (s *Store) countMatches(ctx context.Context, conds []agentCond, countCap, f
 			inner = "SELECT 1 FROM " + c.from + " WHERE " + c.join(arg)
 		case c.from == "":
 			inner = "SELECT 1 FROM agents a" + whereClause(append([]string{c.join(arg)}, onAgents...))
-		case s.dialect == Postgres:
-			inner = "SELECT 1 FROM " + c.from + " CROSS JOIN LATERAL (SELECT 1 FROM agents a" +
-				whereClause(append([]string{c.link}, onAgents...)) + " LIMIT 1) m WHERE " + c.join(arg)
 		default:
-			inner = "SELECT 1 FROM " + c.from + " CROSS JOIN agents a" +
-				whereClause(append([]string{c.join(arg), c.link}, onAgents...))
+			inner = s.dialect.countThrough(c.from, c.join(arg), c.link, onAgents)
 		}
 	}
 	var n int64
 	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+inner+` LIMIT `+strconv.FormatInt(countCap+1, 10)+`) t`,
-		s.planArgs(args)...).Scan(&n)
+		s.dialect.planned(args)...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count agents: %w", err)
 	}
@@ -330,12 +309,8 @@ func (s *Store) agentConds(ctx context.Context, f tc.AgentFilter, rows int, flee
 	capped := strconv.FormatInt(estLimit+1, 10)
 	equal := func(column, value string) agentCond {
 		indexed := func(arg func(any) string) string { return column + " = " + arg(value) }
-		// The concatenation hides the column from SQLite's planner, which
-		// knows nothing of the value's frequency. PostgreSQL's does (its
-		// statistics list the common values), so it gets the plain form.
-		probe := func(arg func(any) string) string { return "(" + column + " || '') = " + arg(value) }
-		if s.dialect == Postgres {
-			probe = indexed
+		probe := func(arg func(any) string) string {
+			return fmt.Sprintf(s.dialect.probeColumn, column) + " = " + arg(value)
 		}
 		return agentCond{indexed: indexed, probe: probe, join: indexed, onRow: true, exact: true}
 	}
@@ -366,7 +341,7 @@ func (s *Store) agentConds(ctx context.Context, f tc.AgentFilter, rows int, flee
 			link: "a.id = d.agent_id",
 		}
 		err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+table+` WHERE `+column+` = $1 LIMIT `+
-			capped+`) t`, s.planArgs([]any{value})...).Scan(&c.est)
+			capped+`) t`, s.dialect.planned([]any{value})...).Scan(&c.est)
 		if err != nil {
 			return c, fmt.Errorf("estimate agent filter: %w", err)
 		}
@@ -403,16 +378,9 @@ func (s *Store) agentConds(ctx context.Context, f tc.AgentFilter, rows int, flee
 // so LIKE wildcards in the term never widen the match. Terms under three
 // characters have no trigram to look up: the list walks and checks.
 func (s *Store) searchCond(ctx context.Context, term string, rows int, fleet, estLimit int64) (agentCond, error) {
-	pos := "instr(lower(a.id), %[1]s) > 0 OR instr(lower(a.hostname), %[1]s) > 0 OR instr(a.ip, %[1]s) > 0"
-	candidates := `SELECT k.agent_id FROM agent_search x JOIN agent_search_keys k ON k.key = x.rowid WHERE agent_search MATCH %s`
-	from, join, link := "agent_search x CROSS JOIN agent_search_keys k", "agent_search MATCH %s AND k.key = x.rowid", "a.id = k.agent_id"
-	if s.dialect == Postgres {
-		pos = "strpos(lower(a.id), %[1]s) > 0 OR strpos(lower(a.hostname), %[1]s) > 0 OR strpos(a.ip, %[1]s) > 0"
-		candidates = `SELECT agent_id FROM agent_search WHERE terms LIKE %s`
-		from, join, link = "agent_search x", "x.terms LIKE %s", "a.id = x.agent_id"
-	}
+	d := s.dialect.search
 	c := agentCond{
-		probe: func(arg func(any) string) string { return "(" + fmt.Sprintf(pos, arg(term)) + ")" },
+		probe: func(arg func(any) string) string { return "(" + fmt.Sprintf(d.position, arg(term)) + ")" },
 		onRow: true,
 		est:   -1,
 	}
@@ -424,19 +392,14 @@ func (s *Store) searchCond(ctx context.Context, term string, rows int, fleet, es
 		return c, err
 	}
 	part := searchPart(term, sample, rows, fleet, estLimit)
-	// An FTS5 string of three characters or more is the phrase of its
-	// trigrams: the rows holding part as a substring, whatever its case.
-	pattern := `"` + strings.ReplaceAll(part, `"`, `""`) + `"`
-	if s.dialect == Postgres {
-		pattern = "%" + likeEscape(part) + "%"
-	}
+	pattern := d.pattern(part)
 	c.indexed = func(arg func(any) string) string {
-		return "a.id IN (" + fmt.Sprintf(candidates, arg(pattern)) + ") AND " + c.probe(arg)
+		return "a.id IN (" + fmt.Sprintf(d.candidates, arg(pattern)) + ") AND " + c.probe(arg)
 	}
-	c.from, c.link, c.recheck = from, link, true
-	c.join = func(arg func(any) string) string { return fmt.Sprintf(join, arg(pattern)) }
-	err = s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+fmt.Sprintf(candidates, "$1")+` LIMIT `+
-		strconv.FormatInt(estLimit+1, 10)+`) t`, s.planArgs([]any{pattern})...).Scan(&c.est)
+	c.from, c.link, c.recheck = d.from, d.link, true
+	c.join = func(arg func(any) string) string { return fmt.Sprintf(d.join, arg(pattern)) }
+	err = s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+fmt.Sprintf(d.candidates, "$1")+` LIMIT `+
+		strconv.FormatInt(estLimit+1, 10)+`) t`, s.dialect.planned([]any{pattern})...).Scan(&c.est)
 	if err != nil {
 		return c, fmt.Errorf("estimate agent search: %w", err)
 	}
@@ -450,31 +413,12 @@ const searchSampleSize = 1024
 // searchSample returns the lower-cased search terms (id, hostname and IP)
 // of about searchSampleSize agents spread over the fleet, or of all of
 // them in a smaller fleet. Agents next to each other share IP prefixes and
-// id digits, so the sample takes many short runs: 16 runs of consecutive
-// keys on SQLite (more runs cost more to prepare than they improve the
-// choice); on PostgreSQL every step-th row of the pages TABLESAMPLE picks
-// (the same ones each time), step×searchSampleSize rows in all.
+// id digits, so the sample takes many short runs (sqliteSearchSample,
+// postgresSearchSample).
 func (s *Store) searchSample(ctx context.Context, fleet int64) ([]string, error) {
-	var q string
-	var args []any
-	if s.dialect == Postgres {
-		step := max(1, min(16, fleet/searchSampleSize))
-		q = `SELECT terms FROM (SELECT terms, row_number() OVER () AS n
-			FROM agent_search TABLESAMPLE SYSTEM ($1) REPEATABLE (0)) t WHERE n % $2 = 0`
-		args = []any{min(100, 100*float64(step*searchSampleSize)/float64(max(fleet, 1))), step}
-	} else {
-		var top sql.NullInt64
-		if err := s.read.QueryRowContext(ctx, `SELECT MAX(key) FROM agent_search_keys`).Scan(&top); err != nil {
-			return nil, fmt.Errorf("sample agent search: %w", err)
-		}
-		const runs = 16
-		var parts []string
-		for i := range runs {
-			args = append(args, top.Int64*int64(i)/runs)
-			parts = append(parts, `SELECT * FROM (SELECT terms FROM agent_search WHERE rowid > $`+strconv.Itoa(i+1)+
-				` ORDER BY rowid LIMIT `+strconv.Itoa(searchSampleSize/runs)+`)`)
-		}
-		q = strings.Join(parts, " UNION ALL ")
+	q, args, err := s.dialect.search.sample(ctx, s.read, fleet)
+	if err != nil {
+		return nil, fmt.Errorf("sample agent search: %w", err)
 	}
 	rows, err := s.read.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -493,6 +437,33 @@ func (s *Store) searchSample(ctx context.Context, fleet int64) ([]string, error)
 		return nil, fmt.Errorf("sample agent search: %w", err)
 	}
 	return sample, nil
+}
+
+// sqliteSearchSample takes 16 runs of consecutive keys (more runs cost
+// more to prepare than they improve the choice).
+func sqliteSearchSample(ctx context.Context, db *sql.DB, fleet int64) (string, []any, error) {
+	var top sql.NullInt64
+	if err := db.QueryRowContext(ctx, `SELECT MAX(key) FROM agent_search_keys`).Scan(&top); err != nil {
+		return "", nil, err
+	}
+	const runs = 16
+	var parts []string
+	var args []any
+	for i := range runs {
+		args = append(args, top.Int64*int64(i)/runs)
+		parts = append(parts, `SELECT * FROM (SELECT terms FROM agent_search WHERE rowid > $`+strconv.Itoa(i+1)+
+			` ORDER BY rowid LIMIT `+strconv.Itoa(searchSampleSize/runs)+`)`)
+	}
+	return strings.Join(parts, " UNION ALL "), args, nil
+}
+
+// postgresSearchSample takes every step-th row of the pages TABLESAMPLE
+// picks (the same ones each time), step×searchSampleSize rows in all.
+func postgresSearchSample(_ context.Context, _ *sql.DB, fleet int64) (string, []any, error) {
+	step := max(1, min(16, fleet/searchSampleSize))
+	q := `SELECT terms FROM (SELECT terms, row_number() OVER () AS n
+			FROM agent_search TABLESAMPLE SYSTEM ($1) REPEATABLE (0)) t WHERE n % $2 = 0`
+	return q, []any{min(100, 100*float64(step*searchSampleSize)/float64(max(fleet, 1))), step}, nil
 }
 
 // searchCandidateCost is what checking one candidate of the trigram index
@@ -577,27 +548,6 @@ func ones(set []uint64) int {
 	return n
 }
 
-// placeholder returns a function that appends a query argument to args and
-// returns its $n placeholder.
-func placeholder(args *[]any) func(any) string {
-	return func(v any) string {
-		*args = append(*args, v)
-		return "$" + strconv.Itoa(len(*args))
-	}
-}
-
-func whereClause(conds []string) string {
-	if len(conds) == 0 {
-		return ""
-	}
-	return " WHERE " + strings.Join(conds, " AND ")
-}
-
-// likeEscape escapes LIKE wildcards with PostgreSQL's default escape, a backslash.
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
 // countAgents sums the maintained counters for a rule and a status (either
 // may be empty for all).
 func (s *Store) countAgents(ctx context.Context, ruleID, status string) (int64, error) {
@@ -639,14 +589,14 @@ func (s *Store) loadAgentLinks(ctx context.Context, agents []*tc.Agent) error {
 		return nil
 	}
 	byID := make(map[string]*tc.Agent, len(agents))
-	args := make([]any, len(agents))
-	ph := make([]string, len(agents))
+	args := make([]any, 0, len(agents))
+	arg := placeholder(&args)
+	ids := make([]string, len(agents))
 	for i, a := range agents {
 		byID[a.ID] = a
-		args[i] = a.ID
-		ph[i] = "$" + strconv.Itoa(i+1)
+		ids[i] = a.ID
 	}
-	in := "(" + strings.Join(ph, ", ") + ")"
+	in := "(" + bindEach(arg, ids) + ")"
 	for _, q := range []struct {
 		sql string
 		add func(a *tc.Agent, id string)

@@ -48,7 +48,7 @@ type Options struct {
 // and surface SQLITE_BUSY) while reads use a pool of connections that WAL lets
 // run beside the writer. For PostgreSQL both are the same pool.
 type Store struct {
-	dialect Dialect
+	dialect *dialect // every SQLite/PostgreSQL difference (dialect.go)
 	write   *sql.DB
 	read    *sql.DB
 	now     func() time.Time
@@ -67,6 +67,9 @@ type Store struct {
 	// read pool (readPrepared; session.go).
 	stmts     sync.Map
 	readStmts sync.Map
+	// beatSQL holds the texts of the heartbeat batch statements, built on
+	// first use (heartbeat.go).
+	beatSQL func() map[int]beatStatements
 }
 
 // IsPostgresURL reports whether dsn selects PostgreSQL.
@@ -85,6 +88,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	}
 	dsn = strings.Trim(strings.TrimSpace(dsn), `"'`)
 	s := &Store{now: opts.Now, logger: opts.Logger}
+	s.beatSQL = sync.OnceValue(func() map[int]beatStatements { return buildBeatStatements(s.dialect) })
 	var err error
 	if IsPostgresURL(dsn) {
 		err = s.openPostgres(ctx, dsn, opts)
@@ -107,7 +111,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 }
 
 func (s *Store) openSQLite(ctx context.Context, dsn string) error {
-	s.dialect = SQLite
+	s.dialect = sqliteDialect
 	path := strings.TrimPrefix(dsn, "file:")
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path = path[:i]
@@ -162,7 +166,7 @@ func (s *Store) openSQLite(ctx context.Context, dsn string) error {
 }
 
 func (s *Store) openPostgres(ctx context.Context, dsn string, opts Options) error {
-	s.dialect = Postgres
+	s.dialect = postgresDialect
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return errors.New("open database: DATABASE_URL is not a valid URL")
@@ -241,7 +245,7 @@ func rootMessage(err error) string {
 }
 
 // Dialect returns which database this is.
-func (s *Store) Dialect() Dialect { return s.dialect }
+func (s *Store) Dialect() Dialect { return s.dialect.name }
 
 // Path returns the SQLite file path, or "" for PostgreSQL.
 func (s *Store) Path() string { return s.path }
