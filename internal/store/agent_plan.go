@@ -19,22 +19,35 @@ var agentSortColumns = map[string]string{
 	tc.AgentSortHostname: "a.hostname",
 }
 
-// totalCountCap is where a counted (not maintained) list total stops: beyond
-// it, counting a search or a config or label filter over a large fleet would
-// cost more than the page itself.
-var totalCountCap = 10000
+// PlanOptions tunes the agent list's planner (Options.Plan). Zero fields
+// take the measured defaults; tests force each plan with them.
+type PlanOptions struct {
+	// TotalCountCap is where a counted (not maintained) list total stops,
+	// 10,000 by default: beyond it, counting a search or a config or label
+	// filter over a large fleet would cost more than the page itself.
+	TotalCountCap int
+	// CheckedCountCap is the same for a search or for a config or label
+	// filter combined with another filter, 1,000 by default: their matches
+	// cost a check of each candidate row (a config on half the fleet and a
+	// failing status cost 20,000 lookups on PostgreSQL to reach 10,000), and
+	// more than a thousand such matches is a selection to refine.
+	CheckedCountCap int
+	// FixDriveLimit replaces the computed drive limit by DriveLimit: 0
+	// walks the sort order's index, a large value lets the most selective
+	// filter drive.
+	FixDriveLimit bool
+	DriveLimit    int64
+}
 
-// checkedCountCap is the same for a search or for a config or label filter
-// combined with another filter, whose matches cost a check of each candidate
-// row (a config on half the fleet and a failing status cost 20,000 lookups
-// on PostgreSQL to reach 10,000): more than a thousand such matches is a
-// selection to refine.
-var checkedCountCap = 1000
-
-// driveLimitOverride, when not negative, replaces the computed drive limit
-// (tests force each plan with it: 0 walks the sort order's index, a large
-// value lets the most selective filter drive).
-var driveLimitOverride int64 = -1
+func (o PlanOptions) withDefaults() PlanOptions {
+	if o.TotalCountCap <= 0 {
+		o.TotalCountCap = 10000
+	}
+	if o.CheckedCountCap <= 0 {
+		o.CheckedCountCap = 1000
+	}
+	return o
+}
 
 // walkRowCost is how many index entries a walk checks in the time it takes
 // to fetch one agent row by id, when the walk's checks need no agent row (a
@@ -51,9 +64,9 @@ const walkRowCost = 9
 // about rows×scope/matches entries. The two costs meet at sqrt(rows×scope)
 // (5,000 for the first page of a million), or walkRowCost times fewer
 // matches when the walk's checks read no agent row.
-func driveLimit(rows int, scope int64, cheapWalk bool) int64 {
-	if driveLimitOverride >= 0 {
-		return driveLimitOverride
+func (o PlanOptions) driveLimit(rows int, scope int64, cheapWalk bool) int64 {
+	if o.FixDriveLimit {
+		return o.DriveLimit
 	}
 	n := float64(rows) * float64(scope)
 	if cheapWalk {
@@ -62,18 +75,170 @@ func driveLimit(rows int, scope int64, cheapWalk bool) int64 {
 	return max(100, int64(math.Sqrt(n)))
 }
 
-// agentCond is one filter of the agent list in its SQL forms. The database
+// estimateLimit is how far a filter's matches are counted to estimate it:
+// the largest drive limit for rows of fleet, beyond which the count says
+// only "too many to drive".
+func (o PlanOptions) estimateLimit(rows int, fleet int64) int64 {
+	return o.driveLimit(rows, fleet, false)
+}
+
+// filterKind is what a filter of the agent list looks up.
+type filterKind uint8
+
+const (
+	byStatus filterKind = iota // agents_status indexes; counted by the maintained counters
+	byRule                     // agents' rule index; counted by the maintained counters
+	byLink                     // a label or config: another table's rows, checked by agent id alone
+	bySearch                   // the trigram index's candidates, each checked on the agent row
+)
+
+// filterEstimate is what the planner knows of one filter. The database
 // planners cannot see, for a given value, whether a filter matches ten
 // agents or half the fleet (SQLite keeps no per-value statistics), so
-// ListAgents estimates each filter cheaply and picks the form itself.
+// ListAgents estimates each filter cheaply (agentConds) and picks the plan
+// itself.
+type filterEstimate struct {
+	kind filterKind
+	// est is the filter's matches (candidates for a search), capped at the
+	// estimate limit + 1; -1 is unknown, for a search with no index to
+	// look up (a term under three characters), which never drives.
+	est   int64
+	exact bool // est is not capped
+}
+
+// onRow: checking the filter reads the agent row; a label or config check
+// needs only the agent id, which every sort index carries.
+func (e filterEstimate) onRow() bool { return e.kind != byLink }
+
+// elsewhere: the filter's index is another table's, read and then joined
+// to agents.
+func (e filterEstimate) elsewhere() bool { return e.kind == byLink || e.kind == bySearch }
+
+// listShape is what a list plan is chosen from.
+type listShape struct {
+	rows       int   // offset + limit: the matches the page query must find
+	fleet      int64 // agents in all
+	byHostname bool  // the sort is by hostname, whose index has no status order
+	filters    []filterEstimate
+}
+
+// listPlan is how ListAgents runs a list.
+type listPlan struct {
+	// page is the filter whose index drives the page query (its rows
+	// fetched, then sorted); -1 walks the sort order's index.
+	page int
+	// countCap is where the total's count stops; 0 when the total comes
+	// from the maintained counters.
+	countCap int64
+	// count is the filter whose index drives the count; -1 reads agents.
+	count int
+}
+
+// plan chooses how to run a list from the filters' estimates alone.
+func (o PlanOptions) plan(sh listShape) listPlan {
+	p := listPlan{page: o.pageDriver(sh), count: -1}
+	counted, checked := false, len(sh.filters) > 1
+	for _, f := range sh.filters {
+		counted = counted || f.elsewhere()
+		checked = checked || f.kind == bySearch
+	}
+	if !counted {
+		return p
+	}
+	p.countCap = int64(o.TotalCountCap)
+	if checked {
+		p.countCap = int64(o.CheckedCountCap)
+	}
+	p.count = countDriver(sh.filters, p.countCap, sh.fleet)
+	return p
+}
+
+// pageDriver is the filter that drives the page query, or -1.
+//
+// The status indexes come in the order of a sort by name, status or last
+// heard (agents_status on (status, id), agents_status_last_seen on
+// (status, last_seen, id)): walking the status's entries there is the walk
+// of the sort order over those agents alone, which the filter drives.
+// Another filter drives instead when it is selective enough against that
+// smaller walk.
+func (o PlanOptions) pageDriver(sh listShape) int {
+	ordered := len(sh.filters) > 0 && sh.filters[0].kind == byStatus && !sh.byHostname &&
+		!(o.FixDriveLimit && o.DriveLimit == 0)
+	scope := sh.fleet
+	if ordered {
+		scope = sh.filters[0].est
+	}
+	cheapWalk := true
+	for i, f := range sh.filters {
+		if f.onRow() && !(ordered && i == 0) {
+			cheapWalk = false
+		}
+	}
+	drive := o.driveLimit(sh.rows, scope, cheapWalk)
+	driver := -1
+	if ordered {
+		driver = 0
+	}
+	for i, f := range sh.filters {
+		if f.est >= 0 && f.est <= drive && (driver < 0 || f.est < sh.filters[driver].est) {
+			driver = i
+		}
+	}
+	return driver
+}
+
+// countDriver is the filter whose index reaches the count's cap or the end
+// soonest, so that the count's LIMIT stops the reading; -1 reads agents.
+func countDriver(filters []filterEstimate, countCap, fleet int64) int {
+	driver, best := -1, math.Inf(1)
+	for i, c := range filters {
+		if c.est < 0 {
+			continue
+		}
+		// Reading c's entries finds a match every fleet/others entries
+		// (filters taken as independent), so it stops after the lesser of
+		// its own size and countCap+1 matches' worth. A capped estimate
+		// says only "more than the limit": its geometric mean with the
+		// fleet stands for it. Checking the others costs an agent row per
+		// entry unless they are all label or config lookups.
+		size, others, cost := effEst(c, fleet), 1.0, 1.0
+		for j, o := range filters {
+			if j == i {
+				continue
+			}
+			others *= effEst(o, fleet) / float64(max(fleet, 1))
+			if o.onRow() || c.elsewhere() {
+				cost = walkRowCost
+			}
+		}
+		cost *= min(size, float64(countCap+1)/max(others, 1e-9))
+		if cost < best {
+			driver, best = i, cost
+		}
+	}
+	return driver
+}
+
+// effEst is the number of agents c is taken to match when choosing plans.
+func effEst(c filterEstimate, fleet int64) float64 {
+	switch {
+	case c.est < 0:
+		return float64(fleet)
+	case c.exact:
+		return float64(c.est)
+	}
+	return math.Sqrt(float64(c.est) * float64(fleet))
+}
+
+// agentCond is one filter of the agent list in its SQL forms, with its
+// estimate.
 type agentCond struct {
-	// indexed finds the matching rows through an index (nil if it cannot).
+	filterEstimate
+	// indexed finds the matching rows through an index (nil if it cannot,
+	// and then est is -1).
 	indexed func(arg func(any) string) string
 	// probe checks one row and never drives the query.
 	probe func(arg func(any) string) string
-	// onRow: probe reads the agent row; a label or config probe needs only
-	// the agent id, which every sort index carries.
-	onRow bool
 	// from, join and link drive a count: the rows of the driver's own
 	// tables (from, filtered by join) are read in index order and joined to
 	// agents by link, so that the count's LIMIT stops the reading. An empty
@@ -83,14 +248,13 @@ type agentCond struct {
 	link string
 	// recheck: the driver's rows are candidates; probe decides.
 	recheck bool
-	est     int64 // matches (candidates for a search), capped at the estimate limit + 1; -1 unknown
-	exact   bool  // est is not capped
 }
 
 // ListAgents returns one page of agents matching f and how many match.
 // Totals for filters on status and reporting rule alone come from the
 // maintained counters; a config or label filter alone is counted up to
-// totalCountCap, a search or a combination of filters up to checkedCountCap.
+// PlanOptions.TotalCountCap, a search or a combination of filters up to
+// PlanOptions.CheckedCountCap.
 func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList, error) {
 	col, ok := agentSortColumns[f.SortBy]
 	if f.SortBy == "" {
@@ -112,38 +276,16 @@ func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList
 	if err != nil {
 		return nil, err
 	}
-	// The status indexes come in the order of a sort by name, status or
-	// last heard (agents_status on (status, id), agents_status_last_seen on
-	// (status, last_seen, id)): walking the status's entries there is the
-	// walk of the sort order over those agents alone, which the filter
-	// drives. Another filter drives instead when it is selective enough
-	// against that smaller walk.
-	ordered := f.Status != "" && col != "a.hostname" && driveLimitOverride != 0
-	scope := fleet
-	if ordered {
-		scope = conds[0].est // agentConds puts the status filter first
-	}
-	cheapWalk := true
+	filters := make([]filterEstimate, len(conds))
 	for i, c := range conds {
-		if c.onRow && !(ordered && i == 0) {
-			cheapWalk = false
-		}
+		filters[i] = c.filterEstimate
 	}
-	drive := driveLimit(offset+limit, scope, cheapWalk)
-	driver := -1
-	if ordered {
-		driver = 0
-	}
-	for i, c := range conds {
-		if c.indexed != nil && c.est >= 0 && c.est <= drive && (driver < 0 || c.est < conds[driver].est) {
-			driver = i
-		}
-	}
+	p := s.plan.plan(listShape{rows: offset + limit, fleet: fleet, byHostname: col == "a.hostname", filters: filters})
 	var where []string
 	var args []any
 	arg := placeholder(&args)
 	for i, c := range conds {
-		if i == driver {
+		if i == p.page {
 			where = append(where, c.indexed(arg))
 		} else {
 			where = append(where, c.probe(arg))
@@ -179,7 +321,7 @@ func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList
 	if err := s.loadAgentLinks(ctx, list.Items); err != nil {
 		return nil, err
 	}
-	if f.Search == "" && f.ConfigID == "" && f.LabelID == "" {
+	if p.countCap == 0 {
 		n, err := s.countAgents(ctx, f.ReportingRuleID, f.Status)
 		if err != nil {
 			return nil, err
@@ -187,48 +329,18 @@ func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList
 		list.Total, list.TotalExact = n, true
 		return list, nil
 	}
-	countCap := int64(totalCountCap)
-	if f.Search != "" || len(conds) > 1 {
-		countCap = int64(checkedCountCap)
-	}
-	n, err := s.countMatches(ctx, conds, countCap, fleet)
+	n, err := s.countMatches(ctx, conds, p.count, p.countCap)
 	if err != nil {
 		return nil, err
 	}
-	list.Total, list.TotalExact = min(n, countCap), n <= countCap
+	list.Total, list.TotalExact = min(n, p.countCap), n <= p.countCap
 	return list, nil
 }
 
 // countMatches counts agents matching conds up to countCap+1, reading
-// from the filter whose index reaches the cap or the end soonest, so that
-// the LIMIT stops the reading (the join order forced: dialect.countThrough).
-func (s *Store) countMatches(ctx context.Context, conds []agentCond, countCap, fleet int64) (int64, error) {
-	driver, best := -1, math.Inf(1)
-	for i, c := range conds {
-		if c.join == nil || c.est < 0 {
-			continue
-		}
-		// Reading c's entries finds a match every fleet/others entries
-		// (filters taken as independent), so it stops after the lesser of
-		// its own size and countCap+1 matches' worth. A capped estimate
-		// says only "more than the limit": its geometric mean with the
-		// fleet stands for it. Checking the others costs an agent row per
-		// entry unless they are all label or config lookups.
-		size, others, cost := effEst(c, fleet), 1.0, 1.0
-		for j, o := range conds {
-			if j == i {
-				continue
-			}
-			others *= effEst(o, fleet) / float64(max(fleet, 1))
-			if o.onRow || c.from != "" {
-				cost = walkRowCost
-			}
-		}
-		cost *= min(size, float64(countCap+1)/max(others, 1e-9))
-		if cost < best {
-			driver, best = i, cost
-		}
-	}
+// from conds[driver]'s index (none if -1), the join order forced
+// (dialect.countThrough).
+func (s *Store) countMatches(ctx context.Context, conds []agentCond, driver int, countCap int64) (int64, error) {
 	var args []any
 	arg := placeholder(&args)
 	var onAgents []string
@@ -260,40 +372,33 @@ func (s *Store) countMatches(ctx context.Context, conds []agentCond, countCap, f
 	return n, nil
 }
 
-// effEst is the number of agents c is taken to match when choosing plans.
-func effEst(c agentCond, fleet int64) float64 {
-	switch {
-	case c.est < 0:
-		return float64(fleet)
-	case c.exact:
-		return float64(c.est)
-	}
-	return math.Sqrt(float64(c.est) * float64(fleet))
-}
-
 // agentConds turns f's filters into conditions with their estimates: status
 // and rule from the maintained counters (exact), labels, configs and
 // searches by counting their index entries up to the largest drive limit
 // + 1. The status filter, when there is one, comes first.
 func (s *Store) agentConds(ctx context.Context, f tc.AgentFilter, rows int, fleet int64) ([]agentCond, error) {
 	var conds []agentCond
-	estLimit := driveLimit(rows, fleet, false)
+	estLimit := s.plan.estimateLimit(rows, fleet)
 	capped := strconv.FormatInt(estLimit+1, 10)
 	equal := func(column, value string) agentCond {
 		indexed := func(arg func(any) string) string { return column + " = " + arg(value) }
 		probe := func(arg func(any) string) string {
 			return fmt.Sprintf(s.dialect.probeColumn, column) + " = " + arg(value)
 		}
-		return agentCond{indexed: indexed, probe: probe, join: indexed, onRow: true, exact: true}
+		return agentCond{indexed: indexed, probe: probe, join: indexed}
 	}
-	for _, e := range []struct{ column, value, rule, status string }{
-		{"a.status", f.Status, "", f.Status},
-		{"a.reporting_rule_id", f.ReportingRuleID, f.ReportingRuleID, ""},
+	for _, e := range []struct {
+		kind                        filterKind
+		column, value, rule, status string
+	}{
+		{byStatus, "a.status", f.Status, "", f.Status},
+		{byRule, "a.reporting_rule_id", f.ReportingRuleID, f.ReportingRuleID, ""},
 	} {
 		if e.value == "" {
 			continue
 		}
 		c := equal(e.column, e.value)
+		c.kind, c.exact = e.kind, true
 		var err error
 		if c.est, err = s.countAgents(ctx, e.rule, e.status); err != nil {
 			return nil, err
@@ -302,6 +407,7 @@ func (s *Store) agentConds(ctx context.Context, f tc.AgentFilter, rows int, flee
 	}
 	link := func(table, column, value string) (agentCond, error) {
 		c := agentCond{
+			filterEstimate: filterEstimate{kind: byLink},
 			indexed: func(arg func(any) string) string {
 				return "a.id IN (SELECT agent_id FROM " + table + " WHERE " + column + " = " + arg(value) + ")"
 			},

@@ -20,9 +20,8 @@ import (
 func (s *Store) searchCond(ctx context.Context, term string, rows int, fleet, estLimit int64) (agentCond, error) {
 	d := s.dialect.search
 	c := agentCond{
-		probe: func(arg func(any) string) string { return "(" + fmt.Sprintf(d.position, arg(term)) + ")" },
-		onRow: true,
-		est:   -1,
+		filterEstimate: filterEstimate{kind: bySearch, est: -1},
+		probe:          func(arg func(any) string) string { return "(" + fmt.Sprintf(d.position, arg(term)) + ")" },
 	}
 	if utf8.RuneCountInString(term) < 3 || strings.ContainsRune(term, '\n') {
 		return c, nil

@@ -41,6 +41,8 @@ type Options struct {
 	// Postgres TLS extras (reference §1.4): a CA file and "encrypt, don't verify".
 	CACertFile  string
 	SSLNoVerify bool
+	// Plan tunes the agent list's planner (agent_plan.go).
+	Plan PlanOptions
 }
 
 // Store is the database. For SQLite, writes go through a single connection
@@ -54,6 +56,7 @@ type Store struct {
 	now     func() time.Time
 	logger  *slog.Logger
 	path    string // SQLite file path, "" for PostgreSQL
+	plan    PlanOptions
 	// configListeners hear about committed changes of served configs (config.go).
 	configListeners []func(ids []string)
 
@@ -87,7 +90,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		opts.Now = time.Now
 	}
 	dsn = strings.Trim(strings.TrimSpace(dsn), `"'`)
-	s := &Store{now: opts.Now, logger: opts.Logger}
+	s := &Store{now: opts.Now, logger: opts.Logger, plan: opts.Plan.withDefaults()}
 	s.beatSQL = sync.OnceValue(func() map[int]beatStatements { return buildBeatStatements(s.dialect) })
 	var err error
 	if IsPostgresURL(dsn) {
