@@ -60,10 +60,13 @@ type Store struct {
 	// configListeners hear about committed changes of served configs (config.go).
 	configListeners []func(ids []string)
 
-	// settings caches the settings table (settings.go).
-	settingsMu     sync.RWMutex
-	settings       tc.Settings
-	settingsLoaded bool
+	// settings caches the settings table (settings.go): settingsMu guards
+	// the cache for a moment at a time; settingsWriteMu serialises the
+	// writers, whose transactions readers never wait for.
+	settingsMu      sync.RWMutex
+	settings        tc.Settings
+	settingsLoaded  bool
+	settingsWriteMu sync.Mutex
 
 	// stmts holds statements of hot paths prepared once on the write pool,
 	// by query text (prepared; heartbeat.go); readStmts the same on the
