@@ -347,7 +347,7 @@ func flushBeats(rng *rand.Rand, fleet, per, f int, periodic bool, at time.Time) 
 		} else {
 			i = rng.IntN(fleet) + 1
 		}
-		if seen[i] || i%100 >= 97 || i > fleet { // not_reporting agents take the full path
+		if seen[i] || i%100 >= 97 || i >= fleet { // agents are 0..fleet-1; not_reporting ones take the full path
 			continue
 		}
 		seen[i] = true

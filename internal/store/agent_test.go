@@ -17,11 +17,27 @@ import (
 // TestListAgentsPlansAgree runs every filter and sort with each filter
 // driving the query (fetched by index, then sorted) and with none driving
 // (walking the sort order): the plan choice must never change the answer,
-// which must be the one computed here from the agents inserted.
+// which must be the one computed here from the agents inserted. Each plan
+// is forced by a store opened on the same database with its options.
 func TestListAgentsPlansAgree(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
-		s := MustOpen(t, db)
 		ctx := context.Background()
+		dsn := apptest.NewDSN(t, db)
+		open := func(plan store.PlanOptions) *store.Store {
+			t.Helper()
+			s, err := store.Open(ctx, dsn, store.Options{Plan: plan})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}
+		s := open(store.PlanOptions{})
+		// forced opens a store whose drive limit is drive and whose total
+		// caps are totalCap and half of it.
+		forced := func(drive int64, totalCap int) *store.Store {
+			return open(store.PlanOptions{FixDriveLimit: true, DriveLimit: drive, TotalCountCap: totalCap, CheckedCountCap: totalCap / 2})
+		}
 		for _, q := range []string{
 			`INSERT INTO labels (id, name, color, created_at, updated_at) VALUES ('l1', 'one', '#000000', 0, 0)`,
 			`INSERT INTO reporting_rules (id, name, not_reporting_after_seconds, created_at, updated_at) VALUES ('r2', 'two', 60, 0, 0)`,
@@ -63,7 +79,7 @@ func TestListAgentsPlansAgree(t *testing.T) {
 			{ReportingRuleID: "r2", LabelID: "l1", ConfigID: "c1", Search: "agent"},
 		}
 		sorts := []string{tc.AgentSortName, tc.AgentSortStatus, tc.AgentSortLastSeen, tc.AgentSortHostname}
-		run := func(f tc.AgentFilter) ([]string, int64, bool) {
+		run := func(s *store.Store, f tc.AgentFilter) ([]string, int64, bool) {
 			t.Helper()
 			l, err := s.ListAgents(ctx, f)
 			if err != nil {
@@ -75,19 +91,18 @@ func TestListAgentsPlansAgree(t *testing.T) {
 			}
 			return ids, l.Total, l.TotalExact
 		}
+		plans := map[int64]*store.Store{0: forced(0, 10000), 1_000_000: forced(1_000_000, 10000)}
 		for _, f := range filters {
 			for _, sort := range sorts {
 				for _, desc := range []bool{false, true} {
 					for _, offset := range []int{0, 7} {
 						f.SortBy, f.Desc, f.Offset, f.Limit = sort, desc, offset, 10
-						wantIDs, wantTotal, _ := run(f)
+						wantIDs, wantTotal, _ := run(s, f)
 						if ids, total := reference(agents, f); !slices.Equal(ids, wantIDs) || total != wantTotal {
 							t.Errorf("%+v: %v total %d, want %v total %d", f, wantIDs, wantTotal, ids, total)
 						}
 						for _, drive := range []int64{0, 1_000_000} {
-							restore := store.SetListTuning(drive, 10000)
-							ids, total, exact := run(f)
-							restore()
+							ids, total, exact := run(plans[drive], f)
 							if !slices.Equal(ids, wantIDs) || total != wantTotal || !exact {
 								t.Errorf("%+v with drive limit %d: %v total %d exact %v, want %v total %d",
 									f, drive, ids, total, exact, wantIDs, wantTotal)
@@ -100,8 +115,7 @@ func TestListAgentsPlansAgree(t *testing.T) {
 		// Counted totals stop at the cap and say so; maintained ones do not.
 		// A search or a combination of filters stops at the lower cap (10
 		// here).
-		restore := store.SetListTuning(5000, 20)
-		defer restore()
+		capped := forced(5000, 20)
 		for _, c := range []struct {
 			f     tc.AgentFilter
 			total int64
@@ -116,7 +130,7 @@ func TestListAgentsPlansAgree(t *testing.T) {
 			{tc.AgentFilter{Status: "ok"}, 40, true},
 			{tc.AgentFilter{}, 200, true},
 		} {
-			if _, total, exact := run(c.f); total != c.total || exact != c.exact {
+			if _, total, exact := run(capped, c.f); total != c.total || exact != c.exact {
 				t.Errorf("%+v: total %d exact %v, want %d %v", c.f, total, exact, c.total, c.exact)
 			}
 		}

@@ -158,15 +158,15 @@ func loadConfigLabels(ctx context.Context, q queryer, cs []*tc.Config) error {
 		return nil
 	}
 	byID := make(map[string]*tc.Config, len(cs))
-	args := make([]any, len(cs))
-	marks := make([]string, len(cs))
+	args := make([]any, 0, len(cs))
+	ids := make([]string, len(cs))
 	for i, c := range cs {
 		byID[c.ID] = c
-		args[i] = c.ID
-		marks[i] = fmt.Sprintf("$%d", i+1)
+		ids[i] = c.ID
 	}
+	in := bindEach(placeholder(&args), ids)
 	rows, err := q.QueryContext(ctx, `SELECT cl.config_id, cl.label_id FROM config_labels cl JOIN labels l ON l.id = cl.label_id
-		WHERE cl.config_id IN (`+strings.Join(marks, ", ")+`) ORDER BY lower(l.name), l.id`, args...)
+		WHERE cl.config_id IN (`+in+`) ORDER BY lower(l.name), l.id`, args...)
 	if err != nil {
 		return fmt.Errorf("get config labels: %w", err)
 	}
@@ -181,19 +181,14 @@ func loadConfigLabels(ctx context.Context, q queryer, cs []*tc.Config) error {
 	return rows.Err()
 }
 
-// escapeLike escapes LIKE wildcards for use with ESCAPE '\'.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
 // ListConfigs returns one page of configs matching f and the total count,
 // with their TOML only when f.WithTOML is set.
 func (s *Store) ListConfigs(ctx context.Context, f tc.ConfigFilter) ([]*tc.Config, int, error) {
 	var where []string
 	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	arg := placeholder(&args)
 	if f.Search != "" {
-		p := arg("%" + escapeLike(strings.ToLower(f.Search)) + "%")
+		p := arg(containsPattern(strings.ToLower(f.Search)))
 		where = append(where, `(lower(name) LIKE `+p+` ESCAPE '\' OR lower(description) LIKE `+p+` ESCAPE '\')`)
 	}
 	if f.LabelID != "" {

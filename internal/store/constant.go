@@ -202,13 +202,9 @@ func (s *Store) ConstantValues(ctx context.Context, names []string) (map[string]
 	if len(names) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(names))
-	marks := make([]string, len(names))
-	for i, n := range names {
-		args[i] = n
-		marks[i] = fmt.Sprintf("$%d", i+1)
-	}
-	rows, err := s.read.QueryContext(ctx, `SELECT name, value FROM constants WHERE name IN (`+strings.Join(marks, ", ")+`)`, args...)
+	args := make([]any, 0, len(names))
+	in := bindEach(placeholder(&args), names)
+	rows, err := s.read.QueryContext(ctx, `SELECT name, value FROM constants WHERE name IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("get constants: %w", err)
 	}

@@ -91,17 +91,10 @@ func (s *Store) CompactAgentCounts(ctx context.Context) error {
 }
 
 // compactAgentCounts folds the counter rows into one per key and drops
-// zeros. On PostgreSQL the triggers append rows; the data-modifying CTE runs
-// on one snapshot, so rows appended by transactions that commit meanwhile
-// are neither deleted nor summed, and stay for the next compaction.
+// zeros (dialect.compactCounts); rows appended by transactions that commit
+// meanwhile stay for the next compaction.
 func (tx *Tx) compactAgentCounts(ctx context.Context) error {
-	q := `DELETE FROM agent_counts WHERE n = 0`
-	if tx.store.dialect == Postgres {
-		q = `WITH d AS (DELETE FROM agent_counts RETURNING reporting_rule_id, status, n)
-			INSERT INTO agent_counts (reporting_rule_id, status, n)
-			SELECT reporting_rule_id, status, SUM(n) FROM d GROUP BY reporting_rule_id, status HAVING SUM(n) <> 0`
-	}
-	if _, err := tx.ExecContext(ctx, q); err != nil {
+	if _, err := tx.ExecContext(ctx, tx.store.dialect.compactCounts); err != nil {
 		return fmt.Errorf("compact agent counts: %w", err)
 	}
 	return nil

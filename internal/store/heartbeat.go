@@ -5,9 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/telegrafcontroller/tc"
 )
@@ -77,13 +75,14 @@ func (s *Store) WriteHeartbeats(ctx context.Context, beats []HeartbeatWrite) err
 	}
 	// Prepare before the transaction: on SQLite the transaction holds the
 	// only write connection, which a prepare on the pool would wait for.
-	if s.dialect == SQLite {
+	if s.dialect.livenessPerRow {
 		if _, err := s.prepared(ctx, livenessRowSQL); err != nil {
 			return fmt.Errorf("write heartbeats: prepare: %w", err)
 		}
 	}
 	for _, n := range chunkSizes {
-		for _, q := range []string{upsertStatement(s.dialect, n), findAgentsStatement(s.dialect, n), livenessStatement(s.dialect, n)} {
+		st := s.beatSQL()[n]
+		for _, q := range []string{st.upsert, st.findAgents, st.liveness} {
 			if _, err := s.prepared(ctx, q); err != nil {
 				return fmt.Errorf("write heartbeats: prepare: %w", err)
 			}
@@ -138,6 +137,21 @@ func (s *Store) WriteHeartbeats(ctx context.Context, beats []HeartbeatWrite) err
 	})
 }
 
+// beatStatements are the texts of the batch statements for one chunk size.
+type beatStatements struct {
+	upsert, findAgents, liveness string
+}
+
+// buildBeatStatements builds the batch statements of every chunk size,
+// once per Store (Store.beatSQL): a 500-row statement's text is 100 KB.
+func buildBeatStatements(d *dialect) map[int]beatStatements {
+	m := make(map[int]beatStatements, len(chunkSizes))
+	for _, n := range chunkSizes {
+		m[n] = beatStatements{upsert: upsertStatement(d, n), findAgents: findAgentsStatement(d, n), liveness: livenessStatement(d, n)}
+	}
+	return m
+}
+
 // livenessColumns is the number of values per row of livenessStatement.
 const livenessColumns = 8
 
@@ -145,11 +159,7 @@ const livenessColumns = 8
 // exist and are not marked not_reporting, returning the ids it updated.
 // VALUES columns are column1..column8 on both databases; the casts give
 // PostgreSQL the parameter types.
-func livenessStatement(d Dialect, n int) string {
-	key := upsertKey{d, -n}
-	if q, ok := upsertSQL.Load(key); ok {
-		return q.(string)
-	}
+func livenessStatement(d *dialect, n int) string {
 	var b strings.Builder
 	b.WriteString(`UPDATE agents SET
 	last_seen = CASE WHEN v.column2 > agents.last_seen THEN v.column2 ELSE agents.last_seen END,
@@ -163,22 +173,21 @@ FROM (VALUES `)
 			b.WriteString(", ")
 		}
 		p := 1 + i*livenessColumns
-		b.WriteString("(CAST(" + bind(d, p) + " AS TEXT)")
+		b.WriteString("(CAST(" + d.param(p) + " AS TEXT)")
 		for c := 1; c < livenessColumns; c++ {
-			b.WriteString(", CAST(" + bind(d, p+c) + " AS BIGINT)")
+			b.WriteString(", CAST(" + d.param(p+c) + " AS BIGINT)")
 		}
 		b.WriteString(")")
 	}
 	b.WriteString(`) AS v
 WHERE agents.id = v.column1 AND agents.status <> 'not_reporting'
 RETURNING agents.id`)
-	upsertSQL.Store(key, b.String())
 	return b.String()
 }
 
-// livenessRowSQL is the SQLite form of livenessStatement, one agent at a
-// time: SQLite plans UPDATE ... FROM (VALUES ...) as a scan of agents, while
-// a prepared single-row update is a primary-key lookup with no round trip.
+// livenessRowSQL is livenessStatement for one agent, where the dialect
+// updates liveness row by row (dialect.livenessPerRow): a prepared
+// single-row update is a primary-key lookup with no round trip.
 const livenessRowSQL = `UPDATE agents SET
 	last_seen = CASE WHEN $2 > last_seen THEN $2 ELSE last_seen END,
 	last_errors = $3, last_warnings = $4, last_metrics = $5,
@@ -188,7 +197,7 @@ WHERE id = $1 AND status <> 'not_reporting'`
 // updateLiveness runs livenessStatement for chunk and records the agents it
 // updated.
 func updateLiveness(ctx context.Context, tx *Tx, chunk []HeartbeatWrite, updated map[string]bool) error {
-	if tx.store.dialect == SQLite {
+	if tx.store.dialect.livenessPerRow {
 		st, err := tx.store.prepared(ctx, livenessRowSQL)
 		if err != nil {
 			return fmt.Errorf("write heartbeats: update liveness: %w", err)
@@ -211,7 +220,7 @@ func updateLiveness(ctx context.Context, tx *Tx, chunk []HeartbeatWrite, updated
 		args = append(args, b.ID, ms(b.LastSeen), b.Last.Errors, b.Last.Warnings, b.Last.Metrics,
 			b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics)
 	}
-	rows, err := tx.queryPrepared(ctx, livenessStatement(tx.store.dialect, len(chunk)), args...)
+	rows, err := tx.queryPrepared(ctx, tx.store.beatSQL()[len(chunk)].liveness, args...)
 	if err != nil {
 		return fmt.Errorf("write heartbeats: update liveness: %w", err)
 	}
@@ -252,65 +261,24 @@ ON CONFLICT (id) DO UPDATE SET
 	total_warnings = agents.total_warnings + excluded.total_warnings,
 	total_metrics = agents.total_metrics + excluded.total_metrics`
 
-// bind returns the placeholder of the n-th (1-based) parameter. Statements
-// here carry thousands of parameters: SQLite looks "$n" up by name in a list
-// (quadratic in the count) while "?" is positional, so SQLite gets "?" and
-// PostgreSQL "$n".
-func bind(d Dialect, n int) string {
-	if d == SQLite {
-		return "?"
-	}
-	return "$" + strconv.Itoa(n)
+// findAgentsStatement selects which of n agent ids exist, locking them
+// where the dialect locks rows.
+func findAgentsStatement(d *dialect, n int) string {
+	return `SELECT id FROM agents WHERE id IN (` + d.params(1, n) + `)` + d.forUpdate
 }
 
-// findAgentsStatement selects which of n agent ids exist, locking them on
-// PostgreSQL.
-func findAgentsStatement(d Dialect, n int) string {
-	q := `SELECT id FROM agents WHERE id IN (` + placeholders(d, 1, n) + `)`
-	if d == Postgres {
-		q += ` FOR UPDATE`
-	}
-	return q
-}
-
-// placeholders returns the list of n placeholders starting at parameter from.
-func placeholders(d Dialect, from, n int) string {
-	var b strings.Builder
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(bind(d, from+i))
-	}
-	return b.String()
-}
-
-// upsertSQL caches statement texts by dialect and row count (negative
-// counts for livenessStatement).
-var upsertSQL sync.Map // upsertKey -> string
-
-type upsertKey struct {
-	d    Dialect
-	rows int
-}
-
-func upsertStatement(d Dialect, rows int) string {
-	key := upsertKey{d, rows}
-	if q, ok := upsertSQL.Load(key); ok {
-		return q.(string)
-	}
+// upsertStatement inserts or updates rows agents.
+func upsertStatement(d *dialect, rows int) string {
 	var b strings.Builder
 	b.WriteString(upsertAgentsHead)
 	for i := range rows {
 		if i > 0 {
 			b.WriteString(",\n")
 		}
-		b.WriteString("(" + placeholders(d, 1+i*beatColumns, beatColumns) + ")")
+		b.WriteString("(" + d.params(1+i*beatColumns, beatColumns) + ")")
 	}
 	b.WriteString(upsertAgentsTail)
-	q := b.String()
-	upsertSQL.Store(key, q)
-	return q
+	return b.String()
 }
 
 // beatColumns is the number of columns upsertAgentsHead names.
@@ -328,7 +296,7 @@ func upsertAgents(ctx context.Context, tx *Tx, rule string, chunk []HeartbeatWri
 	}
 	if anyConfigs {
 		existing := make(map[string]bool, len(ids))
-		rows, err := tx.queryPrepared(ctx, findAgentsStatement(tx.store.dialect, len(ids)), ids...)
+		rows, err := tx.queryPrepared(ctx, tx.store.beatSQL()[len(ids)].findAgents, ids...)
 		if err != nil {
 			return fmt.Errorf("write heartbeats: find agents: %w", err)
 		}
@@ -362,7 +330,7 @@ func upsertAgents(ctx context.Context, tx *Tx, rule string, chunk []HeartbeatWri
 			ms(b.FirstSeen), ms(b.LastSeen), b.Last.Errors, b.Last.Warnings, b.Last.Metrics,
 			b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics, external)
 	}
-	if err := tx.execPrepared(ctx, upsertStatement(tx.store.dialect, len(chunk)), args...); err != nil {
+	if err := tx.execPrepared(ctx, tx.store.beatSQL()[len(chunk)].upsert, args...); err != nil {
 		return fmt.Errorf("write heartbeats: upsert agents: %w", err)
 	}
 	return nil
@@ -383,7 +351,7 @@ func writeLinks(ctx context.Context, tx *Tx, beats []HeartbeatWrite, created map
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString("(" + placeholders(tx.store.dialect, i+1, 2) + ")")
+			b.WriteString("(" + tx.store.dialect.params(i+1, 2) + ")")
 		}
 		b.WriteString(` ON CONFLICT DO NOTHING`)
 		if _, err := tx.ExecContext(ctx, b.String(), pairs...); err != nil {

@@ -65,7 +65,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	all, err := loadMigrations(s.dialect)
+	all, err := loadMigrations(s.dialect.name)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -85,7 +85,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		maxApplied = max(maxApplied, v)
 	}
 	rows.Close()
-	if latest := LatestSchemaVersion(s.dialect); maxApplied > latest {
+	if latest := LatestSchemaVersion(s.dialect.name); maxApplied > latest {
 		return fmt.Errorf("database schema is at version %d but this binary only knows up to %d: it was migrated by a newer telegraf-controller; run that version or restore a backup", maxApplied, latest)
 	}
 	for _, m := range all {
@@ -103,7 +103,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migrate %s: %w", m.name, err)
 		}
-		s.logger.Info("applied migration", "migration", m.name, "dialect", string(s.dialect))
+		s.logger.Info("applied migration", "migration", m.name, "dialect", string(s.dialect.name))
 	}
 	return nil
 }

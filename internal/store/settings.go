@@ -104,16 +104,20 @@ func (s *Store) Settings() tc.Settings {
 
 // UpdateSettings applies change to the current settings, validates the
 // result, stores every field and refreshes the cache, and returns the
-// settings now in force. Writers are serialised and each change applies to
-// what the previous one committed, so two concurrent updates of different
-// fields both stay. Errors: EINVALID naming the field.
+// settings now in force. Writers are serialised (settingsWriteMu) and each
+// change applies to what the previous one committed, so two concurrent
+// updates of different fields both stay; readers of Settings, such as
+// every sign-in, never wait for the write. Errors: EINVALID naming the
+// field.
 func (s *Store) UpdateSettings(ctx context.Context, change func(*tc.Settings)) (tc.Settings, error) {
 	current := s.Settings() // loads them once if needed, before taking the lock
-	s.settingsMu.Lock()
-	defer s.settingsMu.Unlock()
+	s.settingsWriteMu.Lock()
+	defer s.settingsWriteMu.Unlock()
+	s.settingsMu.RLock()
 	if s.settingsLoaded {
 		current = s.settings
 	}
+	s.settingsMu.RUnlock()
 	v := current
 	change(&v)
 	if err := v.Validate(); err != nil {
@@ -130,6 +134,8 @@ func (s *Store) UpdateSettings(ctx context.Context, change func(*tc.Settings)) (
 	if err != nil {
 		return current, fmt.Errorf("update settings: %w", err)
 	}
+	s.settingsMu.Lock()
 	s.settings, s.settingsLoaded = v, true
+	s.settingsMu.Unlock()
 	return v, nil
 }

@@ -70,3 +70,44 @@ func TestUpdateSettingsSerialises(t *testing.T) {
 		}
 	})
 }
+
+// TestSettingsReadDuringUpdate: a reader of the settings (every sign-in
+// reads the lockout policy) does not wait for an update being applied; it
+// sees the settings in force until the update commits.
+func TestSettingsReadDuringUpdate(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		ctx := context.Background()
+		s := MustOpen(t, db)
+		if err := s.InitSettings(ctx, tc.DefaultSettings); err != nil {
+			t.Fatal(err)
+		}
+		inUpdate, release := make(chan struct{}), make(chan struct{})
+		done := make(chan error, 1)
+		go func() {
+			_, err := s.UpdateSettings(ctx, func(v *tc.Settings) {
+				close(inUpdate)
+				<-release
+				v.LoginLockoutAttempts = 9
+			})
+			done <- err
+		}()
+		<-inUpdate
+		read := make(chan tc.Settings, 1)
+		go func() { read <- s.Settings() }()
+		select {
+		case got := <-read:
+			if got != tc.DefaultSettings {
+				t.Errorf("read during the update: %+v, want the settings in force %+v", got, tc.DefaultSettings)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("Settings waited for an update being applied")
+		}
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if got := s.Settings().LoginLockoutAttempts; got != 9 {
+			t.Fatalf("after the update: lockout attempts %d, want 9", got)
+		}
+	})
+}

@@ -41,6 +41,8 @@ type Options struct {
 	// Postgres TLS extras (reference §1.4): a CA file and "encrypt, don't verify".
 	CACertFile  string
 	SSLNoVerify bool
+	// Plan tunes the agent list's planner (agent_plan.go).
+	Plan PlanOptions
 }
 
 // Store is the database. For SQLite, writes go through a single connection
@@ -48,25 +50,32 @@ type Options struct {
 // and surface SQLITE_BUSY) while reads use a pool of connections that WAL lets
 // run beside the writer. For PostgreSQL both are the same pool.
 type Store struct {
-	dialect Dialect
+	dialect *dialect // every SQLite/PostgreSQL difference (dialect.go)
 	write   *sql.DB
 	read    *sql.DB
 	now     func() time.Time
 	logger  *slog.Logger
 	path    string // SQLite file path, "" for PostgreSQL
+	plan    PlanOptions
 	// configListeners hear about committed changes of served configs (config.go).
 	configListeners []func(ids []string)
 
-	// settings caches the settings table (settings.go).
-	settingsMu     sync.RWMutex
-	settings       tc.Settings
-	settingsLoaded bool
+	// settings caches the settings table (settings.go): settingsMu guards
+	// the cache for a moment at a time; settingsWriteMu serialises the
+	// writers, whose transactions readers never wait for.
+	settingsMu      sync.RWMutex
+	settings        tc.Settings
+	settingsLoaded  bool
+	settingsWriteMu sync.Mutex
 
 	// stmts holds statements of hot paths prepared once on the write pool,
 	// by query text (prepared; heartbeat.go); readStmts the same on the
 	// read pool (readPrepared; session.go).
 	stmts     sync.Map
 	readStmts sync.Map
+	// beatSQL holds the texts of the heartbeat batch statements, built on
+	// first use (heartbeat.go).
+	beatSQL func() map[int]beatStatements
 }
 
 // IsPostgresURL reports whether dsn selects PostgreSQL.
@@ -84,7 +93,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		opts.Now = time.Now
 	}
 	dsn = strings.Trim(strings.TrimSpace(dsn), `"'`)
-	s := &Store{now: opts.Now, logger: opts.Logger}
+	s := &Store{now: opts.Now, logger: opts.Logger, plan: opts.Plan.withDefaults()}
+	s.beatSQL = sync.OnceValue(func() map[int]beatStatements { return buildBeatStatements(s.dialect) })
 	var err error
 	if IsPostgresURL(dsn) {
 		err = s.openPostgres(ctx, dsn, opts)
@@ -107,7 +117,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 }
 
 func (s *Store) openSQLite(ctx context.Context, dsn string) error {
-	s.dialect = SQLite
+	s.dialect = sqliteDialect
 	path := strings.TrimPrefix(dsn, "file:")
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path = path[:i]
@@ -162,7 +172,7 @@ func (s *Store) openSQLite(ctx context.Context, dsn string) error {
 }
 
 func (s *Store) openPostgres(ctx context.Context, dsn string, opts Options) error {
-	s.dialect = Postgres
+	s.dialect = postgresDialect
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return errors.New("open database: DATABASE_URL is not a valid URL")
@@ -241,7 +251,7 @@ func rootMessage(err error) string {
 }
 
 // Dialect returns which database this is.
-func (s *Store) Dialect() Dialect { return s.dialect }
+func (s *Store) Dialect() Dialect { return s.dialect.name }
 
 // Path returns the SQLite file path, or "" for PostgreSQL.
 func (s *Store) Path() string { return s.path }

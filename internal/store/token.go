@@ -124,7 +124,7 @@ type TokenFilter struct {
 func (s *Store) Tokens(ctx context.Context, f TokenFilter) ([]*tc.Token, error) {
 	q := `SELECT ` + qualifiedTokenColumns + `, ` + tokenOwnerColumns + tokenWithOwner + ` WHERE 1 = 1`
 	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	arg := placeholder(&args)
 	if f.UserID != "" {
 		q += ` AND t.user_id = ` + arg(f.UserID)
 	}
@@ -132,7 +132,7 @@ func (s *Store) Tokens(ctx context.Context, f TokenFilter) ([]*tc.Token, error) 
 		q += ` AND t.status = ` + arg(f.Status)
 	}
 	if f.Search != "" {
-		like := arg("%" + likeEscaper.Replace(strings.ToLower(f.Search)) + "%")
+		like := arg(containsPattern(strings.ToLower(f.Search)))
 		q += ` AND (lower(t.description) LIKE ` + like + ` ESCAPE '\' OR lower(u.username) LIKE ` + like + ` ESCAPE '\' OR t.last4 = ` + arg(f.Search) + `)`
 	}
 	q += ` ORDER BY t.created_at DESC, t.id DESC`
@@ -154,8 +154,6 @@ func (s *Store) Tokens(ctx context.Context, f TokenFilter) ([]*tc.Token, error) 
 	}
 	return out, nil
 }
-
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // TokenByID returns a token with its owner. When ownerID is not empty, only a
 // token of that user is found: another user's token is ENOTFOUND, exactly as

@@ -339,14 +339,10 @@ func (s *Store) UpdateUser(ctx context.Context, id string, p UserPatch, check fu
 
 // userForUpdate reads a user inside a write transaction, locking its row.
 func userForUpdate(ctx context.Context, tx *Tx, id string) (*tc.User, error) {
-	q := `SELECT ` + userColumns + ` FROM users WHERE id = $1`
-	if tx.store.dialect == Postgres {
-		// Lock the row first: a change that then writes rows referring to
-		// the user (a reset link, tokens) would otherwise take its key lock
-		// late and deadlock with a concurrent delete cascading to them.
-		// SQLite's single writer already serializes.
-		q += ` FOR UPDATE`
-	}
+	// Lock the row first: a change that then writes rows referring to the
+	// user (a reset link, tokens) would otherwise take its key lock late and
+	// deadlock with a concurrent delete cascading to them.
+	q := `SELECT ` + userColumns + ` FROM users WHERE id = $1` + tx.store.dialect.forUpdate
 	u, err := scanUser(tx.QueryRowContext(ctx, q, id))
 	if err == sql.ErrNoRows {
 		return nil, notFound("user")
