@@ -16,6 +16,7 @@ import (
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/auth"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/metrics"
 	"github.com/telegrafcontroller/tc/internal/service"
 	"github.com/telegrafcontroller/tc/internal/store"
@@ -106,7 +107,7 @@ func (s *Server) handle(pattern string, perm tc.Permission, h http.HandlerFunc) 
 func (s *Server) handleSession(pattern string, perm tc.Permission, h http.HandlerFunc) {
 	s.handle(pattern, perm, func(w http.ResponseWriter, r *http.Request) {
 		if c := tc.CallerFromContext(r.Context()); c == nil || c.SessionHash == "" {
-			WriteError(w, r, s.Logger, tc.Errorf(tc.EFORBIDDEN, msgSessionOnly))
+			httpx.WriteError(w, r, s.Logger, tc.Errorf(tc.EFORBIDDEN, msgSessionOnly))
 			return
 		}
 		h(w, r)
@@ -152,7 +153,7 @@ func (s *Server) Handler() http.Handler {
 		}
 		protected.ServeHTTP(w, r)
 	})
-	return Instrument(s.Metrics, "main", s.Logger, securityHeaders(h, s.TLS))
+	return httpx.Instrument(s.Metrics, "main", s.Logger, httpx.SecurityHeaders(h, s.TLS))
 }
 
 // serve dispatches to the mux, answering unknown /api/ paths and wrong
@@ -162,12 +163,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	// would surface as a 500 from whatever query it reaches: answer here.
 	// Likewise bytes that are not UTF-8: no id or name can contain them.
 	if !plainText(r.URL.Path) {
-		WriteError(w, r, s.Logger, tc.Errorf(tc.ENOTFOUND, "no such resource: the path is not valid UTF-8 text or contains a NUL byte"))
+		httpx.WriteError(w, r, s.Logger, tc.Errorf(tc.ENOTFOUND, "no such resource: the path is not valid UTF-8 text or contains a NUL byte"))
 		return
 	}
 	if q := r.URL.RawQuery; q != "" {
 		if u, err := url.QueryUnescape(q); err == nil && !plainText(u) {
-			WriteError(w, r, s.Logger, tc.Errorf(tc.EINVALID, "query parameters must be valid UTF-8 text without NUL bytes"))
+			httpx.WriteError(w, r, s.Logger, tc.Errorf(tc.EINVALID, "query parameters must be valid UTF-8 text without NUL bytes"))
 			return
 		}
 	}
@@ -178,10 +179,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			h.ServeHTTP(rec, r)
 			if rec.status == http.StatusMethodNotAllowed {
 				w.Header().Set("Allow", rec.header.Get("Allow"))
-				WriteError(w, r, s.Logger, tc.Errorf(tc.EMETHOD, "method %s not allowed on %s", r.Method, r.URL.Path))
+				httpx.WriteError(w, r, s.Logger, tc.Errorf(tc.EMETHOD, "method %s not allowed on %s", r.Method, r.URL.Path))
 				return
 			}
-			WriteError(w, r, s.Logger, tc.Errorf(tc.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
+			httpx.WriteError(w, r, s.Logger, tc.Errorf(tc.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 			return
 		}
 		s.UI.ServeHTTP(w, r)
@@ -195,7 +196,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 func (s *Server) crossOriginRefused(w http.ResponseWriter, r *http.Request) {
 	const msg = "cross-origin request refused: a browser may only write from this site"
 	if strings.HasPrefix(r.URL.Path, "/api/") {
-		WriteError(w, r, s.Logger, tc.Errorf(tc.EFORBIDDEN, msg))
+		httpx.WriteError(w, r, s.Logger, tc.Errorf(tc.EFORBIDDEN, msg))
 		return
 	}
 	http.Error(w, msg, http.StatusForbidden)
@@ -233,7 +234,7 @@ func (s *Server) authorize(perm tc.Permission, h http.HandlerFunc) http.Handler 
 		// as if absent (as on the exempted heartbeat listener): an agent
 		// with a revoked token keeps working on an exempted group.
 		if err != nil && !open {
-			WriteError(w, r, s.Logger, err)
+			httpx.WriteError(w, r, s.Logger, err)
 			return
 		}
 		if caller != nil {
@@ -244,30 +245,30 @@ func (s *Server) authorize(perm tc.Permission, h http.HandlerFunc) http.Handler 
 			return
 		}
 		if caller == nil {
-			WriteError(w, r, s.Logger, tc.Errorf(tc.EUNAUTHORIZED, auth.MsgMissing))
+			httpx.WriteError(w, r, s.Logger, tc.Errorf(tc.EUNAUTHORIZED, auth.MsgMissing))
 			return
 		}
 		switch {
 		case perm == SignedIn:
 		case perm == SessionOnly:
 			if caller.SessionHash == "" {
-				WriteError(w, r, s.Logger, tc.Errorf(tc.EFORBIDDEN, msgSessionOnly))
+				httpx.WriteError(w, r, s.Logger, tc.Errorf(tc.EFORBIDDEN, msgSessionOnly))
 				return
 			}
 		case !caller.Can(perm):
-			WriteError(w, r, s.Logger, auth.Forbidden(perm))
+			httpx.WriteError(w, r, s.Logger, auth.Forbidden(perm))
 			return
 		}
 		h(w, r)
 	})
 }
 
-// decode is DecodeJSON with the server's body cap.
+// decode is httpx.DecodeJSON with the server's body cap.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
-	return DecodeJSON(w, r, s.MaxBody, v)
+	return httpx.DecodeJSON(w, r, s.MaxBody, v)
 }
 
 // fail writes err: the one error exit of every handler.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	WriteError(w, r, s.Logger, err)
+	httpx.WriteError(w, r, s.Logger, err)
 }
