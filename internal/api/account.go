@@ -8,6 +8,7 @@ import (
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/auth"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 )
 
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) {
@@ -16,7 +17,7 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, u)
+	httpx.WriteJSON(w, http.StatusOK, u)
 }
 
 type accountInput struct {
@@ -55,7 +56,7 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Auth.UserChanged(u.ID) // cached token callers carry the user's name and email
-	WriteJSON(w, http.StatusOK, s.viewUser(u))
+	httpx.WriteJSON(w, http.StatusOK, s.viewUser(u))
 }
 
 type changePasswordInput struct {

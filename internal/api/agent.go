@@ -7,6 +7,7 @@ import (
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/auth"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/store"
 )
 
@@ -28,7 +29,7 @@ func (s *Server) listAgents(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, list)
+	httpx.WriteJSON(w, http.StatusOK, list)
 }
 
 func parseAgentFilter(r *http.Request) (tc.AgentFilter, error) {
@@ -59,11 +60,11 @@ func parseAgentFilter(r *http.Request) (tc.AgentFilter, error) {
 	if len(f.Search) > 255 {
 		return f, tc.FieldErrorf("search", "search must be at most 255 characters")
 	}
-	page, err := QueryInt(r, "page", 1, 1, 1_000_000)
+	page, err := httpx.QueryInt(r, "page", 1, 1, 1_000_000)
 	if err != nil {
 		return f, err
 	}
-	limit, err := QueryInt(r, "limit", 25, 1, maxAgentPageSize)
+	limit, err := httpx.QueryInt(r, "limit", 25, 1, maxAgentPageSize)
 	if err != nil {
 		return f, err
 	}
@@ -78,7 +79,7 @@ func (s *Server) agentSummary(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, sum)
+	httpx.WriteJSON(w, http.StatusOK, sum)
 }
 
 // getAgent answers GET /api/agents/{id}.
@@ -88,7 +89,7 @@ func (s *Server) getAgent(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, a)
+	httpx.WriteJSON(w, http.StatusOK, a)
 }
 
 // updateAgent answers PATCH /api/agents/{id} {reportingRuleId?, labelIds?}.
@@ -112,7 +113,7 @@ func (s *Server) updateAgent(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, a)
+	httpx.WriteJSON(w, http.StatusOK, a)
 }
 
 // deleteAgent answers DELETE /api/agents/{id}.
@@ -204,5 +205,5 @@ func (s *Server) bulkAgents(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Results = append(out.Results, br)
 	}
-	WriteJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }

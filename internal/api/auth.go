@@ -4,15 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/auth"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 )
 
 // msgBadLogin is the one answer to a wrong username, email or password.
@@ -25,7 +23,7 @@ func (s *Server) authStatus(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"setupRequired": !has, "providers": []string{"local"}, "version": s.Version,
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"setupRequired": !has, "providers": []string{"local"}, "version": s.Version,
 		"passwordComplexity": s.Store.Settings().PasswordComplexity})
 }
 
@@ -71,7 +69,7 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusCreated, s.meBody(u, tc.NewPermissionSet(tc.RolePermissions(u.Role)...), "session"))
+	httpx.WriteJSON(w, http.StatusCreated, s.meBody(u, tc.NewPermissionSet(tc.RolePermissions(u.Role)...), "session"))
 }
 
 // checkNewAccount validates a username, email and password (field names
@@ -159,7 +157,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, s.meBody(u, tc.NewPermissionSet(tc.RolePermissions(u.Role)...), "session"))
+	httpx.WriteJSON(w, http.StatusOK, s.meBody(u, tc.NewPermissionSet(tc.RolePermissions(u.Role)...), "session"))
 }
 
 // passwordGuard checks passwords of known users under the sign-in rules
@@ -226,102 +224,16 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 	if c.Token != nil {
 		method = "token"
 	}
-	WriteJSON(w, http.StatusOK, s.meBody(c.User, c.Permissions, method))
+	httpx.WriteJSON(w, http.StatusOK, s.meBody(c.User, c.Permissions, method))
 }
 
 func (s *Server) meBody(u *tc.User, perms tc.PermissionSet, method string) map[string]any {
 	return map[string]any{"user": u, "role": u.Role, "permissions": perms.List(), "authMethod": method}
 }
 
-// ClientIP is the client's address: the TCP peer's, or, when the peer is
-// one of the trusted proxies, the nearest X-Forwarded-For hop that is not
-// (the header is ignored otherwise: any client can send one). Proxies
-// append the address they received from, so only the hops from the right
-// up to the first untrusted one were written by trusted proxies; everything
-// left of it is the client's to choose. Several header lines count as one
-// list, in order. All hops trusted: the leftmost. A hop that is not an
-// address (with or without a port) ends the walk at the last good one,
-// which is a trusted proxy: such clients share its address rather than
-// choose their own. Both listeners use it: for an agent's recorded IP and
-// for the sign-in limiter's buckets.
-func ClientIP(r *http.Request, trusted []netip.Prefix) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	if len(trusted) == 0 {
-		return host
-	}
-	peer, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	peer = peer.Unmap()
-	if !inPrefixes(trusted, peer) {
-		return host
-	}
-	client := peer
-	lines := r.Header.Values("X-Forwarded-For")
-	for i := len(lines) - 1; i >= 0; i-- {
-		for rest := lines[i]; ; {
-			hop := rest
-			j := strings.LastIndexByte(rest, ',')
-			if j >= 0 {
-				hop, rest = rest[j+1:], rest[:j]
-			}
-			hop = strings.TrimSpace(hop)
-			// An empty line or ", ," adds no hop (Header.Values keeps them).
-			if hop != "" {
-				a, ok := forwardedAddr(hop)
-				if !ok {
-					return client.String()
-				}
-				client = a
-				if !inPrefixes(trusted, a) {
-					return a.String()
-				}
-			}
-			if j < 0 {
-				break
-			}
-		}
-	}
-	return client.String()
-}
-
-func inPrefixes(ps []netip.Prefix, a netip.Addr) bool {
-	for _, p := range ps {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
-
-// forwardedAddr parses one X-Forwarded-For hop: an address, IPv4 with a
-// port, or a bracketed IPv6 address with or without a port (some proxies
-// append the port).
-func forwardedAddr(hop string) (netip.Addr, bool) {
-	a, err := netip.ParseAddr(hop)
-	if err != nil {
-		ap, perr := netip.ParseAddrPort(hop)
-		if perr != nil {
-			if len(hop) < 2 || hop[0] != '[' || hop[len(hop)-1] != ']' {
-				return netip.Addr{}, false
-			}
-			if a, err = netip.ParseAddr(hop[1 : len(hop)-1]); err != nil {
-				return netip.Addr{}, false
-			}
-		} else {
-			a = ap.Addr()
-		}
-	}
-	return a.Unmap().WithZone(""), true
-}
-
 // clientAddr is the address the sign-in limiter counts failures by.
 func (s *Server) clientAddr(r *http.Request) string {
-	return ClientIP(r, s.TrustedProxies)
+	return httpx.ClientIP(r, s.TrustedProxies)
 }
 
 // caller returns the authenticated caller or an EUNAUTHORIZED error.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/telegraf"
 )
 
@@ -89,11 +90,11 @@ func (s *Server) listConfigs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var err error
-	if f.Page, err = QueryInt(r, "page", 1, 1, 1_000_000); err != nil {
+	if f.Page, err = httpx.QueryInt(r, "page", 1, 1, 1_000_000); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if f.Limit, err = QueryInt(r, "limit", 50, 1, 500); err != nil {
+	if f.Limit, err = httpx.QueryInt(r, "limit", 50, 1, 500); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -113,7 +114,7 @@ func (s *Server) listConfigs(w http.ResponseWriter, r *http.Request) {
 			items[i].TOML = &c.TOML
 		}
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"items": items, "total": total})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "total": total})
 }
 
 // configListItem is a config as GET /api/configs lists it: without its TOML
@@ -172,7 +173,7 @@ func (s *Server) createConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/configs/"+c.ID)
-	WriteJSON(w, http.StatusCreated, configResponse{c, req.warnings})
+	httpx.WriteJSON(w, http.StatusCreated, configResponse{c, req.warnings})
 }
 
 // defaultConfigTOML is the TOML of a config created empty: a heartbeat
@@ -216,7 +217,7 @@ func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, c)
+	httpx.WriteJSON(w, http.StatusOK, c)
 }
 
 func (s *Server) patchConfig(w http.ResponseWriter, r *http.Request) {
@@ -236,7 +237,7 @@ func (s *Server) patchConfig(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, configResponse{c, req.warnings})
+	httpx.WriteJSON(w, http.StatusOK, configResponse{c, req.warnings})
 }
 
 func (s *Server) deleteConfig(w http.ResponseWriter, r *http.Request) {
@@ -270,7 +271,7 @@ func (s *Server) bulkDeleteConfigs(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]int{"deleted": len(ids)})
+	httpx.WriteJSON(w, http.StatusOK, map[string]int{"deleted": len(ids)})
 }
 
 func contains(list []string, s string) bool {

@@ -96,7 +96,7 @@ func BenchmarkConfigTOMLHandler(b *testing.B) {
 	path := "/api/configs/" + c.ID + "/toml?agent_id=web-1&region=us&dc=dc1"
 	first := apptest.MustStatus(b, inst.Do(b, apptest.Req{Method: "GET", Path: path, Token: reader, Header: http.Header{"Accept-Encoding": {"identity"}}}), 200)
 	body, lm := first.Body, first.Header.Get("Last-Modified")
-	served := inst.API.Handler()
+	served := inst.MainHandler
 	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/x-toml; charset=utf-8")
 		w.Header().Set("Last-Modified", lm)

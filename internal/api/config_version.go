@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/textdiff"
 )
 
@@ -39,7 +40,7 @@ func (s *Server) writeVersion(w http.ResponseWriter, r *http.Request, id string,
 	}
 	out := newVersionJSON(v, current)
 	out.TOML = &v.TOML
-	WriteJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 // versionParam parses a version number from the path or the query.
@@ -62,7 +63,7 @@ func (s *Server) listConfigVersions(w http.ResponseWriter, r *http.Request) {
 	for i, v := range versions {
 		items[i] = newVersionJSON(v, current)
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"items": items, "total": len(items), "currentVersion": current})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "total": len(items), "currentVersion": current})
 }
 
 // getConfigVersion returns one version with its TOML.
@@ -106,7 +107,7 @@ func (s *Server) diffConfigVersions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	diff := textdiff.Unified(fmt.Sprintf("version %d", from), fmt.Sprintf("version %d", to), a.TOML, b.TOML, 3)
-	WriteJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "identical": diff == "", "diff": diff})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "identical": diff == "", "diff": diff})
 }
 
 // rollbackConfigVersion makes version n's TOML current again by recording
@@ -139,7 +140,7 @@ func (s *Server) rollbackConfigVersion(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, c)
+	httpx.WriteJSON(w, http.StatusOK, c)
 }
 
 // patchConfigVersion edits a version's change note (the only mutable part
@@ -220,5 +221,5 @@ func (s *Server) pruneConfigVersions(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"deleted": n})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"deleted": n})
 }

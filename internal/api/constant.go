@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 )
 
 type constantRequest struct {
@@ -28,7 +29,7 @@ func (s *Server) listConstants(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"items": items, "total": len(items)})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "total": len(items)})
 }
 
 func (s *Server) createConstant(w http.ResponseWriter, r *http.Request) {
@@ -57,7 +58,7 @@ func (s *Server) createConstant(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusCreated, c)
+	httpx.WriteJSON(w, http.StatusCreated, c)
 }
 
 func (s *Server) patchConstant(w http.ResponseWriter, r *http.Request) {
@@ -79,7 +80,7 @@ func (s *Server) patchConstant(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, c)
+	httpx.WriteJSON(w, http.StatusOK, c)
 }
 
 func (s *Server) deleteConstant(w http.ResponseWriter, r *http.Request) {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/telegrafcontroller/tc/internal/httpx"
 )
 
 // live answers while the process is up; it never touches the database.
 func (s *Server) live(w http.ResponseWriter, r *http.Request) {
-	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 // ready answers 200 only when the database answers.
@@ -17,8 +19,8 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	if err := s.Store.Ping(ctx); err != nil {
 		s.Logger.Warn("readiness check failed", "error", err)
-		WriteJSON(w, http.StatusServiceUnavailable, map[string]bool{"ready": false})
+		httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]bool{"ready": false})
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]bool{"ready": true})
+	httpx.WriteJSON(w, http.StatusOK, map[string]bool{"ready": true})
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/auth"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/service"
 )
 
@@ -44,7 +45,7 @@ func (s *Server) createInvite(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusCreated, inviteView{InviteInfo: service.InviteInfo{Invite: inv}, Link: s.uiBase(r) + InviteLinkPath + secret})
+	httpx.WriteJSON(w, http.StatusCreated, inviteView{InviteInfo: service.InviteInfo{Invite: inv}, Link: s.uiBase(r) + InviteLinkPath + secret})
 }
 
 func (s *Server) listInvites(w http.ResponseWriter, r *http.Request) {
@@ -53,7 +54,7 @@ func (s *Server) listInvites(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, invs)
+	httpx.WriteJSON(w, http.StatusOK, invs)
 }
 
 func (s *Server) deleteInvite(w http.ResponseWriter, r *http.Request) {
@@ -71,7 +72,7 @@ func (s *Server) showInvite(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"username": inv.Username, "email": inv.Email, "role": inv.Role,
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"username": inv.Username, "email": inv.Email, "role": inv.Role,
 		"expiresAt": inv.ExpiresAt, "passwordComplexity": s.Store.Settings().PasswordComplexity})
 }
 
@@ -109,5 +110,5 @@ func (s *Server) acceptInvite(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Sessions.SetCookie(w, id, expires)
 	s.Logger.Info("invite accepted", "user_id", u.ID, "role", string(u.Role))
-	WriteJSON(w, http.StatusCreated, s.meBody(u, tc.NewPermissionSet(tc.RolePermissions(u.Role)...), "session"))
+	httpx.WriteJSON(w, http.StatusCreated, s.meBody(u, tc.NewPermissionSet(tc.RolePermissions(u.Role)...), "session"))
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/store"
 )
 
@@ -42,7 +43,7 @@ func (s *Server) listLabels(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"items": items, "total": len(items)})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "total": len(items)})
 }
 
 func (s *Server) createLabel(w http.ResponseWriter, r *http.Request) {
@@ -71,7 +72,7 @@ func (s *Server) createLabel(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusCreated, l)
+	httpx.WriteJSON(w, http.StatusCreated, l)
 }
 
 func (s *Server) patchLabel(w http.ResponseWriter, r *http.Request) {
@@ -93,7 +94,7 @@ func (s *Server) patchLabel(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, l)
+	httpx.WriteJSON(w, http.StatusOK, l)
 }
 
 func (s *Server) deleteLabel(w http.ResponseWriter, r *http.Request) {

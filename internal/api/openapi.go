@@ -10,6 +10,7 @@ import (
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/docs"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 )
 
 // OpenAPIDocument merges docs/openapi/*.json (base.json first, then one file
@@ -91,6 +92,6 @@ func (s *Server) apiDocs(w http.ResponseWriter, r *http.Request) {
 	}
 	b, _ := docs.Files.ReadFile("apidocs.html")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", inlinePolicy(b))
+	w.Header().Set("Content-Security-Policy", httpx.InlinePolicy(b))
 	w.Write(b)
 }

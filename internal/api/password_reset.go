@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 )
 
 type resetInput struct {
@@ -25,7 +26,7 @@ func (s *Server) createPasswordReset(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusCreated, map[string]any{"id": pr.ID, "userId": pr.UserID, "expiresAt": pr.ExpiresAt,
+	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"id": pr.ID, "userId": pr.UserID, "expiresAt": pr.ExpiresAt,
 		"link": s.uiBase(r) + ResetLinkPath + secret})
 }
 
@@ -36,7 +37,7 @@ func (s *Server) showPasswordReset(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"username": u.Username, "expiresAt": pr.ExpiresAt,
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"username": u.Username, "expiresAt": pr.ExpiresAt,
 		"passwordComplexity": s.Store.Settings().PasswordComplexity})
 }
 

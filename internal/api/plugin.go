@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/telegraf"
 )
 
@@ -47,7 +48,7 @@ func (s *Server) listPlugins(w http.ResponseWriter, r *http.Request) {
 		items[i] = pluginSummary{Type: p.Type, Name: p.Name, Title: p.Title, Description: p.Description, Since: p.Since, Tags: p.Tags, Deprecation: p.Deprecation}
 		counts[p.Type]++
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{
 		"items": items, "total": len(items), "counts": counts,
 		"telegrafVersion": cat.Version,
 	})
@@ -65,5 +66,5 @@ func (s *Server) getPlugin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, tc.Errorf(tc.ENOTFOUND, "no plugin %s.%s in Telegraf %s", typ, r.PathValue("name"), telegraf.Plugins().Version))
 		return
 	}
-	WriteJSON(w, http.StatusOK, p)
+	httpx.WriteJSON(w, http.StatusOK, p)
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 )
 
 // ruleInput is the body of POST and PATCH /api/reporting-rules. Absent
@@ -54,7 +55,7 @@ func (s *Server) listReportingRules(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"items": rules})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": rules})
 }
 
 // createReportingRule answers POST /api/reporting-rules.
@@ -78,7 +79,7 @@ func (s *Server) createReportingRule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/reporting-rules/"+rule.ID)
-	WriteJSON(w, http.StatusCreated, rule)
+	httpx.WriteJSON(w, http.StatusCreated, rule)
 }
 
 // getReportingRule answers GET /api/reporting-rules/{id}.
@@ -88,7 +89,7 @@ func (s *Server) getReportingRule(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, rule)
+	httpx.WriteJSON(w, http.StatusOK, rule)
 }
 
 // updateReportingRule answers PATCH /api/reporting-rules/{id}.
@@ -103,7 +104,7 @@ func (s *Server) updateReportingRule(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, rule)
+	httpx.WriteJSON(w, http.StatusOK, rule)
 }
 
 // deleteReportingRule answers DELETE /api/reporting-rules/{id}; its agents
@@ -123,5 +124,5 @@ func (s *Server) makeDefaultReportingRule(w http.ResponseWriter, r *http.Request
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, rule)
+	httpx.WriteJSON(w, http.StatusOK, rule)
 }

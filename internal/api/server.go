@@ -1,5 +1,6 @@
 // Package api adapts the domain to HTTP on the main listener: the JSON API
-// under /api/, health endpoints and /metrics. Routes are listed in routes.go.
+// under /api/ and the health endpoints. Routes are listed in routes.go;
+// internal/app mounts them on the main listener beside the UI and /metrics.
 package api
 
 import (
@@ -7,22 +8,19 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
-
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/auth"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/metrics"
 	"github.com/telegrafcontroller/tc/internal/service"
 	"github.com/telegrafcontroller/tc/internal/store"
 )
 
-// Server holds what the main listener's handlers need. Fields are set by
-// internal/app before Handler is called.
+// Server holds what the API's handlers need. Fields are set by
+// internal/app before Register is called.
 type Server struct {
 	Store   *store.Store
 	Auth    *auth.Authenticator
@@ -39,8 +37,6 @@ type Server struct {
 	Exempt map[string]bool
 	// TLS reports whether the listener serves HTTPS (cookies get Secure).
 	TLS bool
-	// UI, when set, serves every non-API path (the web UI).
-	UI http.Handler
 	// TrustedProxies are the peers whose X-Forwarded-For names the client
 	// (the sign-in limiter counts by client address).
 	TrustedProxies []netip.Prefix
@@ -57,7 +53,7 @@ type Server struct {
 	Sessions  *auth.Sessions
 	Limiter   *auth.LoginLimiter
 
-	mux    *http.ServeMux
+	mux    *http.ServeMux // where handle registers (Register's argument)
 	routes []Route
 	tomls  *tomlCache // rendered config TOML (config_toml.go)
 }
@@ -106,7 +102,7 @@ func (s *Server) handle(pattern string, perm tc.Permission, h http.HandlerFunc) 
 func (s *Server) handleSession(pattern string, perm tc.Permission, h http.HandlerFunc) {
 	s.handle(pattern, perm, func(w http.ResponseWriter, r *http.Request) {
 		if c := tc.CallerFromContext(r.Context()); c == nil || c.SessionHash == "" {
-			WriteError(w, r, s.Logger, tc.Errorf(tc.EFORBIDDEN, msgSessionOnly))
+			httpx.WriteError(w, r, s.Logger, tc.Errorf(tc.EFORBIDDEN, msgSessionOnly))
 			return
 		}
 		h(w, r)
@@ -116,8 +112,10 @@ func (s *Server) handleSession(pattern string, perm tc.Permission, h http.Handle
 	}
 }
 
-// Handler builds the main listener's handler.
-func (s *Server) Handler() http.Handler {
+// Register adds every endpoint of routes.go to mux, each behind
+// authentication and its permission check. internal/app builds the main
+// listener around mux and calls Register once, before serving.
+func (s *Server) Register(mux *http.ServeMux) {
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -133,95 +131,10 @@ func (s *Server) Handler() http.Handler {
 			s.Store.OnConfigChange(s.tomls.invalidate)
 		}
 	}
-	s.mux = http.NewServeMux()
+	s.mux = mux
 	s.routes = nil
 	s.registerRoutes()
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}))
-	serve := http.HandlerFunc(s.serve)
-	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginRefused))
-	protected := cop.Handler(serve)
-	// Cross-origin protection guards the ambient credential, the session
-	// cookie. A request with an Authorization header is authenticated by
-	// that header alone (the cookie is then ignored, see auth.Authenticate),
-	// so it carries nothing a foreign page could borrow and passes unchanged.
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if len(r.Header["Authorization"]) > 0 {
-			serve(w, r)
-			return
-		}
-		protected.ServeHTTP(w, r)
-	})
-	return Instrument(s.Metrics, "main", s.Logger, securityHeaders(h, s.TLS))
 }
-
-// serve dispatches to the mux, answering unknown /api/ paths and wrong
-// methods with JSON errors instead of the mux's plain text.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	// PostgreSQL refuses a NUL byte in text, so an id or filter carrying one
-	// would surface as a 500 from whatever query it reaches: answer here.
-	// Likewise bytes that are not UTF-8: no id or name can contain them.
-	if !plainText(r.URL.Path) {
-		WriteError(w, r, s.Logger, tc.Errorf(tc.ENOTFOUND, "no such resource: the path is not valid UTF-8 text or contains a NUL byte"))
-		return
-	}
-	if q := r.URL.RawQuery; q != "" {
-		if u, err := url.QueryUnescape(q); err == nil && !plainText(u) {
-			WriteError(w, r, s.Logger, tc.Errorf(tc.EINVALID, "query parameters must be valid UTF-8 text without NUL bytes"))
-			return
-		}
-	}
-	if _, pattern := s.mux.Handler(r); pattern == "" {
-		if strings.HasPrefix(r.URL.Path, "/api/") || !s.uiServes(r) {
-			rec := &headerRecorder{header: http.Header{}}
-			h, _ := s.mux.Handler(r)
-			h.ServeHTTP(rec, r)
-			if rec.status == http.StatusMethodNotAllowed {
-				w.Header().Set("Allow", rec.header.Get("Allow"))
-				WriteError(w, r, s.Logger, tc.Errorf(tc.EMETHOD, "method %s not allowed on %s", r.Method, r.URL.Path))
-				return
-			}
-			WriteError(w, r, s.Logger, tc.Errorf(tc.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
-			return
-		}
-		s.UI.ServeHTTP(w, r)
-		return
-	}
-	s.mux.ServeHTTP(w, r)
-}
-
-// crossOriginRefused answers a cross-origin browser write: in the API's
-// error shape under /api/, as plain text for the UI's pages.
-func (s *Server) crossOriginRefused(w http.ResponseWriter, r *http.Request) {
-	const msg = "cross-origin request refused: a browser may only write from this site"
-	if strings.HasPrefix(r.URL.Path, "/api/") {
-		WriteError(w, r, s.Logger, tc.Errorf(tc.EFORBIDDEN, msg))
-		return
-	}
-	http.Error(w, msg, http.StatusForbidden)
-}
-
-// plainText reports whether s is valid UTF-8 without NUL bytes.
-func plainText(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
-
-// ServeInternal answers an /api/ request in-process, without the listener's
-// instrumentation and cross-origin check: the web UI renders its pages from
-// the same handlers, as the visitor, so permissions live in one place.
-func (s *Server) ServeInternal(w http.ResponseWriter, r *http.Request) { s.serve(w, r) }
-
-func (s *Server) uiServes(r *http.Request) bool {
-	return s.UI != nil && !strings.HasPrefix(r.URL.Path, "/health/") && r.URL.Path != "/metrics"
-}
-
-// headerRecorder captures what the mux's fallback handlers would write.
-type headerRecorder struct {
-	header http.Header
-	status int
-}
-
-func (h *headerRecorder) Header() http.Header         { return h.header }
-func (h *headerRecorder) Write(b []byte) (int, error) { return len(b), nil }
-func (h *headerRecorder) WriteHeader(code int)        { h.status = code }
 
 // authorize authenticates the request and checks perm. Exempted groups
 // (--disable-auth-endpoints) pass unauthenticated.
@@ -233,7 +146,7 @@ func (s *Server) authorize(perm tc.Permission, h http.HandlerFunc) http.Handler 
 		// as if absent (as on the exempted heartbeat listener): an agent
 		// with a revoked token keeps working on an exempted group.
 		if err != nil && !open {
-			WriteError(w, r, s.Logger, err)
+			httpx.WriteError(w, r, s.Logger, err)
 			return
 		}
 		if caller != nil {
@@ -244,30 +157,30 @@ func (s *Server) authorize(perm tc.Permission, h http.HandlerFunc) http.Handler 
 			return
 		}
 		if caller == nil {
-			WriteError(w, r, s.Logger, tc.Errorf(tc.EUNAUTHORIZED, auth.MsgMissing))
+			httpx.WriteError(w, r, s.Logger, tc.Errorf(tc.EUNAUTHORIZED, auth.MsgMissing))
 			return
 		}
 		switch {
 		case perm == SignedIn:
 		case perm == SessionOnly:
 			if caller.SessionHash == "" {
-				WriteError(w, r, s.Logger, tc.Errorf(tc.EFORBIDDEN, msgSessionOnly))
+				httpx.WriteError(w, r, s.Logger, tc.Errorf(tc.EFORBIDDEN, msgSessionOnly))
 				return
 			}
 		case !caller.Can(perm):
-			WriteError(w, r, s.Logger, auth.Forbidden(perm))
+			httpx.WriteError(w, r, s.Logger, auth.Forbidden(perm))
 			return
 		}
 		h(w, r)
 	})
 }
 
-// decode is DecodeJSON with the server's body cap.
+// decode is httpx.DecodeJSON with the server's body cap.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
-	return DecodeJSON(w, r, s.MaxBody, v)
+	return httpx.DecodeJSON(w, r, s.MaxBody, v)
 }
 
 // fail writes err: the one error exit of every handler.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	WriteError(w, r, s.Logger, err)
+	httpx.WriteError(w, r, s.Logger, err)
 }

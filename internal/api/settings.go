@@ -4,10 +4,11 @@ import (
 	"net/http"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 )
 
 func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
-	WriteJSON(w, http.StatusOK, s.Store.Settings())
+	httpx.WriteJSON(w, http.StatusOK, s.Store.Settings())
 }
 
 type settingsInput struct {
@@ -40,7 +41,7 @@ func (s *Server) patchSettings(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, v)
+	httpx.WriteJSON(w, http.StatusOK, v)
 }
 
 func set[T any](dst *T, v *T) {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/store"
 )
 
@@ -30,7 +31,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusCreated, createdTokenJSON{TokenInfo: t, Secret: secret, DeniedPermissions: denied})
+	httpx.WriteJSON(w, http.StatusCreated, createdTokenJSON{TokenInfo: t, Secret: secret, DeniedPermissions: denied})
 }
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
@@ -40,7 +41,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"tokens": tokens})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"tokens": tokens})
 }
 
 func (s *Server) getToken(w http.ResponseWriter, r *http.Request) {
@@ -49,7 +50,7 @@ func (s *Server) getToken(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, t)
+	httpx.WriteJSON(w, http.StatusOK, t)
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
@@ -58,7 +59,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, t)
+	httpx.WriteJSON(w, http.StatusOK, t)
 }
 
 type reassignTokenRequest struct {
@@ -76,7 +77,7 @@ func (s *Server) reassignToken(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, t)
+	httpx.WriteJSON(w, http.StatusOK, t)
 }
 
 func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) {
@@ -110,7 +111,7 @@ func (s *Server) bulkTokens(w http.ResponseWriter, r *http.Request) {
 			succeeded++
 		}
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{
 		"action": req.Action, "results": results, "succeeded": succeeded, "failed": len(results) - succeeded,
 	})
 }
@@ -121,5 +122,5 @@ func (s *Server) tokenPresets(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"presets": presets})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"presets": presets})
 }

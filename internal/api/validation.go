@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/telegraf"
 )
 
@@ -34,5 +35,5 @@ func (s *Server) validateConfig(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, tc.FieldErrorf("toml", "toml is required"))
 		return
 	}
-	WriteJSON(w, http.StatusOK, newValidationResult(telegraf.Validate(*req.TOML)))
+	httpx.WriteJSON(w, http.StatusOK, newValidationResult(telegraf.Validate(*req.TOML)))
 }

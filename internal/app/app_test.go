@@ -24,7 +24,6 @@ import (
 	"time"
 
 	"github.com/telegrafcontroller/tc"
-	"github.com/telegrafcontroller/tc/internal/api"
 	"github.com/telegrafcontroller/tc/internal/app"
 	"github.com/telegrafcontroller/tc/internal/apptest"
 )
@@ -235,20 +234,6 @@ func TestTLS(t *testing.T) {
 	inst = apptest.MustStart(t, apptest.DB{Name: "sqlite"}, apptest.WithArgs("--ssl-cert", certFile))
 	if !strings.HasPrefix(inst.URL, "http://") || !strings.Contains(inst.Logs.String(), "serving plain HTTP") {
 		t.Fatalf("one TLS file: URL = %s, logs lack the warning", inst.URL)
-	}
-}
-
-func TestErrorStatusMapping(t *testing.T) {
-	for code, want := range map[string]int{
-		tc.EINVALID: 400, tc.EUNAUTHORIZED: 401, tc.EFORBIDDEN: 403, tc.ENOTFOUND: 404, tc.EMETHOD: 405,
-		tc.ECONFLICT: 409, tc.EGONE: 410, tc.ETOOLARGE: 413, tc.ETOOMANYREQUESTS: 429, tc.EUNAVAILABLE: 503, tc.EINTERNAL: 500,
-	} {
-		if got := api.StatusOf(tc.Errorf(code, "x")); got != want {
-			t.Errorf("%s → %d, want %d", code, got, want)
-		}
-	}
-	if got := api.StatusOf(io.EOF); got != 500 {
-		t.Errorf("plain error → %d, want 500", got)
 	}
 }
 

@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/telegrafcontroller/tc"
-	"github.com/telegrafcontroller/tc/internal/api"
 	"github.com/telegrafcontroller/tc/internal/apptest"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 )
 
 // TestSecurityHeaders checks the browser protections on every answer of the
@@ -96,7 +96,7 @@ func TestSecurityHeaders(t *testing.T) {
 			t.Errorf("API docs: Content-Security-Policy %q does not allow its inline <%s> (%s)", csp, m[1], h)
 		}
 	}
-	if r := inst.Do(t, apptest.Req{Method: "GET", Path: "/agents", Client: session}); r.Header.Get("Content-Security-Policy") != api.ContentSecurityPolicy {
+	if r := inst.Do(t, apptest.Req{Method: "GET", Path: "/agents", Client: session}); r.Header.Get("Content-Security-Policy") != httpx.ContentSecurityPolicy {
 		t.Errorf("pages: Content-Security-Policy = %q, want the general policy", r.Header.Get("Content-Security-Policy"))
 	}
 

@@ -23,6 +23,7 @@ import (
 	"github.com/telegrafcontroller/tc/internal/api"
 	"github.com/telegrafcontroller/tc/internal/auth"
 	"github.com/telegrafcontroller/tc/internal/heartbeat"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/metrics"
 	"github.com/telegrafcontroller/tc/internal/scheduler"
 	"github.com/telegrafcontroller/tc/internal/service"
@@ -50,6 +51,11 @@ type Main struct {
 	Auth    *auth.Authenticator
 	API     *api.Server
 	HB      *heartbeat.Server
+	// MainHandler is the main listener's whole handler chain (router.go).
+	MainHandler http.Handler
+	// InProcessAPI is the API's routes behind the URL text check alone, as
+	// the UI reads them in-process (router.go).
+	InProcessAPI http.Handler
 	// Scheduler is the agent status monitor; tests drive it with Tick.
 	Scheduler *scheduler.Scheduler
 
@@ -135,14 +141,17 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	ingest.Start()
 	m.OnClose(ingest.Close) // after the heartbeat listener drained: nothing answered 204 is lost
+	// The main listener's parts are composed in router.go.
+	apiRoutes := m.apiHandler()
+	m.InProcessAPI = httpx.PlainURL(apiRoutes, m.Logger)
 	ui, err := web.New(web.Handler{
-		API: http.HandlerFunc(m.API.ServeInternal), Tokens: tokens, Users: users, Settings: m.Store.Settings, Auth: m.Auth, Logger: m.Logger, Now: m.Now, Version: Version,
+		API: m.InProcessAPI, Tokens: tokens, Users: users, Settings: m.Store.Settings, Auth: m.Auth, Logger: m.Logger, Now: m.Now, Version: Version,
 		FleetHealth: m.Store.FleetHealth,
 	})
 	if err != nil {
 		return err
 	}
-	m.API.UI = ui
+	m.MainHandler = m.mainHandler(apiRoutes, ui, tlsConfig != nil)
 	m.HB = &heartbeat.Server{
 		Store: m.Store, Auth: m.Auth, Metrics: m.Metrics, Logger: m.Logger, Ingest: ingest, Now: m.Now,
 		Exempt: exempt[tc.ResHeartbeat], MaxBody: m.Config.HeartbeatMaxBodyBytes, TrustedProxies: m.Config.TrustedProxies,
@@ -161,7 +170,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.API.HeartbeatPort = m.hbLn.Addr().(*net.TCPAddr).Port
-	m.mainSrv = m.newServer(m.API.Handler(), tlsConfig, 60*time.Second)
+	m.mainSrv = m.newServer(m.MainHandler, tlsConfig, 60*time.Second)
 	m.hbSrv = m.newServer(m.HB.Handler(), tlsConfig, 10*time.Second)
 	scheme := "http"
 	if tlsConfig != nil {

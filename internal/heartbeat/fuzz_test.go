@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/telegrafcontroller/tc"
-	"github.com/telegrafcontroller/tc/internal/api"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 )
 
 // fuzzSeeds are heartbeat bodies exactly as Telegraf 1.39.3 sent them
@@ -73,7 +73,7 @@ func FuzzParse(f *testing.F) {
 
 // parseReflect is the reference: the API's text rules, then encoding/json.
 func parseReflect(body []byte, at time.Time) (*tc.AgentBeat, error) {
-	if err := api.CheckJSONText(body); err != nil {
+	if err := httpx.CheckJSONText(body); err != nil {
 		return nil, err
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {

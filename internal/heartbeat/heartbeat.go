@@ -14,8 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/telegrafcontroller/tc"
-	"github.com/telegrafcontroller/tc/internal/api"
 	"github.com/telegrafcontroller/tc/internal/auth"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 )
 
 // permHeartbeat is what a token needs to send heartbeats.
@@ -76,7 +76,7 @@ func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	beat.IP = api.ClientIP(r, s.TrustedProxies)
+	beat.IP = httpx.ClientIP(r, s.TrustedProxies)
 	if err := s.Ingest.Add(beat); err != nil {
 		s.fail(w, r, err)
 		return
@@ -107,10 +107,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		if s.overloadLog.Allow() {
 			s.Logger.Warn("refusing heartbeats while the database catches up", "reason", tc.ErrorMessage(err))
 		}
-		api.WriteError(w, r, nil, err)
+		httpx.WriteError(w, r, nil, err)
 		return
 	}
-	api.WriteError(w, r, s.Logger, err)
+	httpx.WriteError(w, r, s.Logger, err)
 }
 
 // overloadLogInterval spaces the overload warnings.
@@ -175,7 +175,7 @@ func parse(body []byte, at time.Time) (*tc.AgentBeat, error) {
 	}
 	// PostgreSQL refuses NUL in text: one such beat would fail the whole
 	// batch it is written with.
-	if api.EscapesNUL(body) {
+	if httpx.EscapesNUL(body) {
 		return nil, tc.Errorf(tc.EINVALID, "heartbeat must not contain NUL characters (\\u0000)")
 	}
 	return fromMessage(&m, at)

@@ -11,8 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/telegrafcontroller/tc"
-	"github.com/telegrafcontroller/tc/internal/api"
 	"github.com/telegrafcontroller/tc/internal/auth"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/metrics"
 	"github.com/telegrafcontroller/tc/internal/store"
 )
@@ -69,20 +69,20 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /agents/heartbeat", s.heartbeat)
 	mux.HandleFunc("POST /heartbeat", s.heartbeat)
 	mux.HandleFunc("/", s.notFound)
-	return api.Instrument(s.Metrics, "heartbeat", s.Logger, mux)
+	return httpx.Instrument(s.Metrics, "heartbeat", s.Logger, mux)
 }
 
 // health tells load balancers the heartbeat listener is up.
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	api.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 // notFound answers every other request with the API's JSON error shape.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/agents/heartbeat" || r.URL.Path == "/heartbeat" {
 		w.Header().Set("Allow", http.MethodPost)
-		api.WriteError(w, r, s.Logger, tc.Errorf(tc.EMETHOD, "method %s not allowed on %s", r.Method, r.URL.Path))
+		httpx.WriteError(w, r, s.Logger, tc.Errorf(tc.EMETHOD, "method %s not allowed on %s", r.Method, r.URL.Path))
 		return
 	}
-	api.WriteError(w, r, s.Logger, tc.Errorf(tc.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
+	httpx.WriteError(w, r, s.Logger, tc.Errorf(tc.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 }

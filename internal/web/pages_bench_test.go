@@ -153,11 +153,11 @@ func TestMain(m *testing.M) {
 }
 
 // pagesAPI is what answers the UI's API reads in-process today. When the UI
-// calls the services directly and api.Server.ServeInternal is gone, return
+// calls the services directly and app.Main.InProcessAPI is gone, return
 // nil here: the api/ sub-benchmarks are then skipped (or point it at the
 // API's own handler to keep the JSON figures for comparison).
 func pagesAPI(inst *apptest.Instance) http.Handler {
-	return http.HandlerFunc(inst.API.ServeInternal)
+	return inst.InProcessAPI
 }
 
 func mustPagesFixture(b *testing.B) *pagesFixture {

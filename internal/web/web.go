@@ -25,8 +25,9 @@ import (
 
 // Handler is the web UI. Create it with New.
 type Handler struct {
-	// API serves /api/ requests in-process (api.Server.ServeInternal), for
-	// the pages that do not yet read through a service.
+	// API serves /api/ requests in-process, for the pages that do not yet
+	// read through a service: the API's routes without the main listener's
+	// middleware (internal/app router.go).
 	API http.Handler
 	// Services the pages read through, as the API does (internal/service).
 	Tokens *service.Tokens
@@ -69,7 +70,8 @@ func New(h Handler) (*Handler, error) {
 }
 
 // ServeHTTP serves the UI. The main listener sets the security headers,
-// the Content-Security-Policy included, on every answer (api.Server.Handler).
+// the Content-Security-Policy included, on every answer (internal/app
+// router.go).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
 }

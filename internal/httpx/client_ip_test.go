@@ -1,4 +1,4 @@
-package api_test
+package httpx_test
 
 import (
 	"net/http"
@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/telegrafcontroller/tc/internal/api"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 )
 
 // TestClientIP: behind trusted proxies the client is the nearest
@@ -65,7 +65,7 @@ func TestClientIP(t *testing.T) {
 			for _, v := range tt.xff {
 				r.Header.Add("X-Forwarded-For", v)
 			}
-			if got := api.ClientIP(r, prefixes(tt.trusted)); got != tt.want {
+			if got := httpx.ClientIP(r, prefixes(tt.trusted)); got != tt.want {
 				t.Errorf("ClientIP(peer %s, X-Forwarded-For %q, trusted %q) = %q, want %q", tt.peer, tt.xff, tt.trusted, got, tt.want)
 			}
 		})
@@ -78,6 +78,6 @@ func BenchmarkClientIP(b *testing.B) {
 	r.Header = http.Header{"X-Forwarded-For": {"198.51.100.1, 203.0.113.7, 10.1.1.1"}}
 	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
 	for b.Loop() {
-		api.ClientIP(r, trusted)
+		httpx.ClientIP(r, trusted)
 	}
 }

@@ -1,4 +1,4 @@
-package api
+package httpx
 
 import (
 	"encoding/json"
@@ -38,7 +38,7 @@ func statusOf(code string) int {
 	}
 }
 
-// StatusOf is statusOf for other adapters (the heartbeat listener, the UI).
+// StatusOf is the HTTP status of err, by its code.
 func StatusOf(err error) int { return statusOf(tc.ErrorCode(err)) }
 
 // errorBody is the one shape of every API error.

@@ -1,4 +1,4 @@
-package api
+package httpx
 
 import (
 	"crypto/sha256"
@@ -20,11 +20,11 @@ const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 // TLS refuse plain HTTP to it for that long.
 const hstsMaxAge = "max-age=31536000"
 
-// securityHeaders sets the browser protections on every answer of h: the
+// SecurityHeaders sets the browser protections on every answer of h: the
 // CSP, no MIME sniffing, no framing, no cross-site Referer, and HSTS when
 // the listener itself serves TLS. Behind a proxy that terminates TLS, the
 // proxy should add Strict-Transport-Security.
-func securityHeaders(h http.Handler, tls bool) http.Handler {
+func SecurityHeaders(h http.Handler, tls bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hdr := w.Header()
 		hdr.Set("Content-Security-Policy", ContentSecurityPolicy)
@@ -40,10 +40,10 @@ func securityHeaders(h http.Handler, tls bool) http.Handler {
 
 var inlineBlock = regexp.MustCompile(`(?s)<(script|style)>(.*?)</(?:script|style)>`)
 
-// inlinePolicy returns the policy for a self-contained page such as
+// InlinePolicy returns the policy for a self-contained page such as
 // docs/apidocs.html: the general policy, with its own inline <script> and
 // <style> blocks allowed by their SHA-256 digests and nothing else inline.
-func inlinePolicy(page []byte) string {
+func InlinePolicy(page []byte) string {
 	var scripts, styles []string
 	for _, m := range inlineBlock.FindAllSubmatch(page, -1) {
 		sum := sha256.Sum256(m[2])

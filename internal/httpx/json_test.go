@@ -1,10 +1,10 @@
-package api_test
+package httpx_test
 
 import (
 	"testing"
 
 	"github.com/telegrafcontroller/tc"
-	"github.com/telegrafcontroller/tc/internal/api"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 )
 
 func TestCheckJSONText(t *testing.T) {
@@ -25,7 +25,7 @@ func TestCheckJSONText(t *testing.T) {
 		{"{\"name\": \"\xed\xa0\x80\"}", tc.EINVALID}, // an encoded surrogate
 	} {
 		got := ""
-		if err := api.CheckJSONText([]byte(c.body)); err != nil {
+		if err := httpx.CheckJSONText([]byte(c.body)); err != nil {
 			got = tc.ErrorCode(err)
 		}
 		if got != c.want {
