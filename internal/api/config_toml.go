@@ -18,6 +18,7 @@ import (
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/metrics"
 	"github.com/telegrafcontroller/tc/internal/render"
+	"golang.org/x/sync/singleflight"
 )
 
 // Serving a config's TOML to agents: GET and HEAD /api/configs/{id}/toml.
@@ -91,15 +92,15 @@ type tomlCache struct {
 	mu       sync.RWMutex
 	gen      uint64
 	byConfig map[string]*configRenders
-	loading  map[string]*loadCall // config reads in flight
-	items    int                  // renders kept
-	bytes    int                  // their body bytes
+	flight   singleflight.Group // config reads in flight, by generation and id
+	items    int                // renders kept
+	bytes    int                // their body bytes
 	maxItems int
 	maxBytes int
 }
 
 func newTOMLCache(maxItems, maxBytes int, m *metrics.Metrics) *tomlCache {
-	c := &tomlCache{byConfig: map[string]*configRenders{}, loading: map[string]*loadCall{}, maxItems: maxItems, maxBytes: maxBytes}
+	c := &tomlCache{byConfig: map[string]*configRenders{}, maxItems: maxItems, maxBytes: maxBytes}
 	if m == nil {
 		m = metrics.New()
 	}
@@ -109,39 +110,21 @@ func newTOMLCache(maxItems, maxBytes int, m *metrics.Metrics) *tomlCache {
 	return c
 }
 
-// loadCall is one database read of a config that concurrent misses share:
-// after a restart every agent's first request misses at once, and one read
-// per config serves them all.
-type loadCall struct {
-	gen     uint64
-	done    chan struct{}
-	cr      *configRenders
-	err     error
-	waiters int // callers sharing it, under tomlCache.mu
+// startLoad starts fn, the database read of config id, or joins a read of
+// id already in flight that began in the same generation, and returns the
+// channel its result arrives on. After a restart every agent's first request
+// misses at once, and one read per config serves them all; a read from
+// before an invalidation may return what the invalidation replaced, so later
+// generations do not share it. Joining happens before startLoad returns.
+func (c *tomlCache) startLoad(id string, gen uint64, fn func() (*configRenders, error)) <-chan singleflight.Result {
+	return c.flight.DoChan(strconv.FormatUint(gen, 10)+"/"+id, func() (any, error) { return fn() })
 }
 
-// load returns fn's result for id, joining a read already in flight that
-// began in the same generation (a read from before an invalidation may
-// return what the invalidation replaced, so later callers do not share it).
+// load is startLoad waiting for its result.
 func (c *tomlCache) load(id string, gen uint64, fn func() (*configRenders, error)) (*configRenders, error) {
-	c.mu.Lock()
-	if call := c.loading[id]; call != nil && call.gen == gen {
-		call.waiters++
-		c.mu.Unlock()
-		<-call.done
-		return call.cr, call.err
-	}
-	call := &loadCall{gen: gen, done: make(chan struct{})}
-	c.loading[id] = call
-	c.mu.Unlock()
-	call.cr, call.err = fn()
-	c.mu.Lock()
-	if c.loading[id] == call {
-		delete(c.loading, id)
-	}
-	c.mu.Unlock()
-	close(call.done)
-	return call.cr, call.err
+	r := <-c.startLoad(id, gen, fn)
+	cr, _ := r.Val.(*configRenders)
+	return cr, r.Err
 }
 
 // dropLocked forgets a config's renders; c.mu is held.

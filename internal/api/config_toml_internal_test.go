@@ -1,9 +1,10 @@
 package api
 
 import (
-	"runtime"
 	"sync/atomic"
 	"testing"
+
+	"golang.org/x/sync/singleflight"
 )
 
 func TestTOMLCacheBoundsAndGenerations(t *testing.T) {
@@ -49,42 +50,19 @@ func TestTOMLCacheSharesLoads(t *testing.T) {
 		<-release
 		return &configRenders{items: map[string]*rendered{}}, nil
 	}
-	results := make(chan *configRenders, 3)
-	go func() { cr, _ := c.load("a", 0, fn); results <- cr }()
-	for c.inFlight("a") == nil {
-		runtime.Gosched()
-	}
-	go func() { cr, _ := c.load("a", 0, fn); results <- cr }()
-	for c.waiters("a") < 1 {
-		runtime.Gosched()
-	}
-	// A caller from a later generation does not join the older read.
+	// Two callers of generation 0 share one read; a caller from a later
+	// generation does not join the older read.
+	a := c.startLoad("a", 0, fn)
+	b := c.startLoad("a", 0, fn)
 	c.invalidate([]string{"a"})
-	go func() { cr, _ := c.load("a", 1, fn); results <- cr }()
-	for calls.Load() < 2 {
-		runtime.Gosched()
-	}
+	later := c.startLoad("a", 1, fn)
 	close(release)
 	got := map[*configRenders]int{}
-	for i := 0; i < 3; i++ {
-		got[<-results]++
+	for _, ch := range []<-chan singleflight.Result{a, b, later} {
+		r := <-ch
+		got[r.Val.(*configRenders)]++
 	}
 	if calls.Load() != 2 || len(got) != 2 {
 		t.Errorf("reads = %d, distinct results = %d; want 2 and 2 (two callers of generation 0 share one read)", calls.Load(), len(got))
 	}
-}
-
-func (c *tomlCache) waiters(id string) int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	if call := c.loading[id]; call != nil {
-		return call.waiters
-	}
-	return 0
-}
-
-func (c *tomlCache) inFlight(id string) *loadCall {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.loading[id]
 }
