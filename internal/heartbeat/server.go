@@ -65,7 +65,8 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", s.health)
-	// The documented path, and the alias named in the architecture notes.
+	// POST /agents/heartbeat is the path upstream documents everywhere; its
+	// process overview names POST /heartbeat, so that is accepted too.
 	mux.HandleFunc("POST /agents/heartbeat", s.heartbeat)
 	mux.HandleFunc("POST /heartbeat", s.heartbeat)
 	mux.HandleFunc("/", s.notFound)
