@@ -7,6 +7,7 @@ import (
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/auth"
+	"github.com/telegrafcontroller/tc/internal/loop"
 )
 
 // Sign-in limiter per client address: 20 failures, then one more every 15 s.
@@ -54,22 +55,7 @@ func (m *Main) startIdentity(ctx context.Context, useTLS bool) error {
 const sessionSweepEvery = time.Hour
 
 func (m *Main) startSessionSweep() {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(sessionSweepEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				m.SweepSessions(ctx)
-			}
-		}
-	}()
-	m.OnClose(func(context.Context) error { cancel(); <-done; return nil })
+	m.OnClose(loop.Start(sessionSweepEvery, nil, m.SweepSessions).Stop)
 }
 
 // SweepSessions deletes sessions past their lifetime or idle timeout.

@@ -186,15 +186,11 @@ func (m *Main) Run(ctx context.Context) error {
 // startTokenUsageWriter writes tokens' lastUsedAt off the request path, every
 // few seconds, and once more at shutdown.
 func (m *Main) startTokenUsageWriter() {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		m.Auth.RunUsageWriter(ctx, 5*time.Second, m.Logger)
-	}()
+	l := m.Auth.StartUsageWriter(5*time.Second, m.Logger)
 	m.OnClose(func(ctx context.Context) error {
-		cancel()
-		<-done
+		if err := l.Stop(ctx); err != nil {
+			return err
+		}
 		if err := m.Auth.FlushUsage(ctx); err != nil {
 			return fmt.Errorf("record token use: %w", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/loop"
 )
 
 // UsageInterval is how often, at most, a token's lastUsedAt is written.
@@ -77,19 +78,13 @@ func (a *Authenticator) FlushUsage(ctx context.Context) error {
 	return err
 }
 
-// RunUsageWriter flushes pending lastUsedAt values every interval until ctx
-// is done. The owner flushes once more after stopping it (Main.OnClose).
-func (a *Authenticator) RunUsageWriter(ctx context.Context, interval time.Duration, logger *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := a.FlushUsage(ctx); err != nil && ctx.Err() == nil {
-				logger.Warn("record token use", "error", err)
-			}
+// StartUsageWriter flushes pending lastUsedAt values every interval until
+// the returned loop stops. The owner flushes once more after stopping it
+// (Main.OnClose).
+func (a *Authenticator) StartUsageWriter(interval time.Duration, logger *slog.Logger) *loop.Loop {
+	return loop.Start(interval, nil, func(ctx context.Context) {
+		if err := a.FlushUsage(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("record token use", "error", err)
 		}
-	}
+	})
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/loop"
 	"github.com/telegrafcontroller/tc/internal/metrics"
 	"github.com/telegrafcontroller/tc/internal/store"
 )
@@ -43,8 +44,7 @@ type Ingester struct {
 	closed  bool
 
 	kick chan struct{}
-	stop chan struct{}
-	done chan struct{}
+	loop *loop.Loop
 
 	// flushMu serializes flushes; links and seed belong to the flusher.
 	flushMu sync.Mutex
@@ -67,9 +67,12 @@ func (g *Ingester) Start() {
 	g.written = make(map[uint64]digests)
 	g.seed = maphash.MakeSeed()
 	g.kick = make(chan struct{}, 1)
-	g.stop = make(chan struct{})
-	g.done = make(chan struct{})
-	go g.loop()
+	// A flush under way at shutdown finishes: Close then flushes the rest.
+	g.loop = loop.Start(g.Interval, g.kick, func(ctx context.Context) {
+		if err := g.Flush(context.WithoutCancel(ctx)); err != nil {
+			g.Logger.Error("flush heartbeats", "error", err)
+		}
+	})
 }
 
 // Add records a heartbeat. Errors: EUNAVAILABLE when shutting down or when
@@ -106,23 +109,6 @@ func (g *Ingester) Pending() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return len(g.pending)
-}
-
-func (g *Ingester) loop() {
-	defer close(g.done)
-	t := time.NewTicker(g.Interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-g.stop:
-			return
-		case <-t.C:
-		case <-g.kick:
-		}
-		if err := g.Flush(context.Background()); err != nil {
-			g.Logger.Error("flush heartbeats", "error", err)
-		}
-	}
 }
 
 // Flush writes every pending heartbeat now. On failure the batch goes back
@@ -236,8 +222,8 @@ func (g *Ingester) Close(ctx context.Context) error {
 	if already {
 		return nil
 	}
-	close(g.stop)
-	<-g.done
+	// Even past the shutdown deadline: every beat answered 204 is written.
+	g.loop.Stop(context.WithoutCancel(ctx))
 	start := time.Now()
 	n := g.Pending()
 	if err := g.Flush(context.WithoutCancel(ctx)); err != nil {

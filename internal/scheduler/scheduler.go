@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/loop"
 	"github.com/telegrafcontroller/tc/internal/metrics"
 	"github.com/telegrafcontroller/tc/internal/store"
 )
@@ -28,8 +29,7 @@ type Scheduler struct {
 
 	startedAt time.Time
 	mu        sync.Mutex // one tick at a time
-	cancel    context.CancelFunc
-	done      chan struct{}
+	loop      *loop.Loop
 }
 
 // Start records the controller's start time (the grace period counts from
@@ -45,36 +45,11 @@ func (s *Scheduler) Start() {
 		s.Interval = DefaultInterval
 	}
 	s.startedAt = s.Now()
-	ctx, cancel := context.WithCancel(context.Background())
-	s.cancel, s.done = cancel, make(chan struct{})
-	go func() {
-		defer close(s.done)
-		t := time.NewTicker(s.Interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				s.Tick(ctx)
-			}
-		}
-	}()
+	s.loop = loop.Start(s.Interval, nil, func(ctx context.Context) { s.Tick(ctx) })
 }
 
 // Stop ends the loop and waits for a running tick to finish.
-func (s *Scheduler) Stop(ctx context.Context) error {
-	if s.cancel == nil {
-		return nil
-	}
-	s.cancel()
-	select {
-	case <-s.done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (s *Scheduler) Stop(ctx context.Context) error { return s.loop.Stop(ctx) }
 
 // StartedAt is when the grace period began.
 func (s *Scheduler) StartedAt() time.Time { return s.startedAt }
