@@ -54,7 +54,7 @@ func (s *Server) listInvites(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, invs)
+	httpx.WriteList(w, invs)
 }
 
 func (s *Server) deleteInvite(w http.ResponseWriter, r *http.Request) {

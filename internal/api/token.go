@@ -41,7 +41,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"tokens": tokens})
+	httpx.WriteList(w, tokens)
 }
 
 func (s *Server) getToken(w http.ResponseWriter, r *http.Request) {
@@ -122,5 +122,5 @@ func (s *Server) tokenPresets(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"presets": presets})
+	httpx.WriteList(w, presets)
 }

@@ -45,9 +45,9 @@ func mustCreateToken(t *testing.T, inst *apptest.Instance, as string, body any) 
 
 func listTokens(t *testing.T, inst *apptest.Instance, as, query string) []tokenBody {
 	t.Helper()
-	var out struct{ Tokens []tokenBody }
+	var out struct{ Items []tokenBody }
 	apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/tokens" + query, Token: as}), 200).JSON(t, &out)
-	return out.Tokens
+	return out.Items
 }
 
 func ids(ts []tokenBody) []string {
@@ -566,10 +566,10 @@ func TestTokenPresetsPerRole(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
 		inst := apptest.MustStart(t, db)
 		for _, role := range []tc.Role{tc.RoleOwner, tc.RoleAdministrator, tc.RoleManager} {
-			var out struct{ Presets []tc.TokenPreset }
+			var out struct{ Items []tc.TokenPreset }
 			apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/tokens/presets", Token: inst.MustRoleToken(t, role)}), 200).JSON(t, &out)
 			byName := map[string][]tc.Permission{}
-			for _, p := range out.Presets {
+			for _, p := range out.Items {
 				byName[p.Name] = p.Permissions
 			}
 			if got, want := byName["telegraf-agent"], []tc.Permission{"configs:read", "heartbeat:write"}; !slices.Equal(got, want) {

@@ -17,7 +17,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, users)
+	httpx.WriteList(w, users)
 }
 
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {

@@ -130,3 +130,18 @@ func QueryInt(r *http.Request, name string, def, min, max int) (int, error) {
 	}
 	return n, nil
 }
+
+// List is the one shape of every list the API answers: the items, and how
+// many match in all (more than len(Items) when the list is paged).
+type List[T any] struct {
+	Items []T   `json:"items"`
+	Total int64 `json:"total"`
+}
+
+// WriteList answers 200 with the whole, unpaged list items.
+func WriteList[T any](w http.ResponseWriter, items []T) {
+	if items == nil {
+		items = []T{}
+	}
+	WriteJSON(w, http.StatusOK, List[T]{Items: items, Total: int64(len(items))})
+}

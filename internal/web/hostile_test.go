@@ -28,13 +28,13 @@ func TestHostileAgentIDs(t *testing.T) {
 		owner := inst.MustOwner(t)
 		apiTok := inst.MustToken(t, owner, tc.AllPermissions...)
 		var toks struct {
-			Tokens []struct{ ID string } `json:"tokens"`
+			Items []struct{ ID string } `json:"items"`
 		}
 		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/tokens", Token: apiTok}), 200).JSON(t, &toks)
-		if len(toks.Tokens) != 1 {
-			t.Fatalf("want one token, got %d", len(toks.Tokens))
+		if len(toks.Items) != 1 {
+			t.Fatalf("want one token, got %d", len(toks.Items))
 		}
-		tokenID := toks.Tokens[0].ID
+		tokenID := toks.Items[0].ID
 		cfg := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/configs", Token: apiTok,
 			Body: map[string]any{"name": "base", "toml": "[[inputs.cpu]]\n"}}), 201).Map(t)["id"].(string)
 
