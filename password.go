@@ -34,6 +34,3 @@ func IsCommonPassword(password string) bool {
 	_, ok := commonPasswords()[strings.ToLower(password)]
 	return ok
 }
-
-// CommonPasswordCount is the number of passwords on the list.
-func CommonPasswordCount() int { return len(commonPasswords()) }

@@ -38,9 +38,6 @@ func statusOf(code string) int {
 	}
 }
 
-// StatusOf is the HTTP status of err, by its code.
-func StatusOf(err error) int { return statusOf(tc.ErrorCode(err)) }
-
 // errorBody is the one shape of every API error.
 type errorBody struct {
 	Error   string `json:"error"`

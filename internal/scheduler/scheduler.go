@@ -51,9 +51,6 @@ func (s *Scheduler) Start() {
 // Stop ends the loop and waits for a running tick to finish.
 func (s *Scheduler) Stop(ctx context.Context) error { return s.loop.Stop(ctx) }
 
-// StartedAt is when the grace period began.
-func (s *Scheduler) StartedAt() time.Time { return s.startedAt }
-
 // Tick runs one sweep now. A failed sweep is logged and retried at the next
 // tick; nothing it did is kept.
 func (s *Scheduler) Tick(ctx context.Context) (store.Sweep, error) {
