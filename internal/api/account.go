@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"math"
 	"net/http"
 	"strconv"
 
@@ -66,7 +65,7 @@ type changePasswordInput struct {
 
 // changePassword needs the current password; it ends the user's other
 // sessions. A wrong current password is a failed sign-in: it counts toward
-// the account lockout and the per-address limiter (passwordGuard), and a
+// the account lockout and the per-address limiter (auth.SignIn.Guard), and a
 // locked account cannot change its password.
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	c, err := caller(r)
@@ -83,10 +82,10 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, tc.FieldErrorf("currentPassword", "Current password is required"))
 		return
 	}
-	addr := s.clientAddr(r)
-	if ok, wait := s.Limiter.Allow(addr); !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		s.fail(w, r, tc.Errorf(tc.ETOOMANYREQUESTS, "Too many failed password attempts from your address; try again in %s", roundUp(wait)))
+	addr := s.SignIn.From(r).Addr
+	if ok, wait := s.SignIn.Limiter.Allow(addr); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(auth.RetryAfterSeconds(wait)))
+		s.fail(w, r, tc.Errorf(tc.ETOOMANYREQUESTS, "Too many failed password attempts from your address; try again in %s", auth.FormatWait(wait)))
 		return
 	}
 	u, err := s.Store.UserByID(r.Context(), c.User.ID)
@@ -95,15 +94,15 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	set := s.Store.Settings()
-	_, err = s.passwordGuard().Verify(r.Context(), u, in.CurrentPassword, addr, set)
+	_, err = s.SignIn.Guard().Verify(r.Context(), u, in.CurrentPassword, addr, set)
 	if locked, ok := errors.AsType[*auth.LockedError](err); ok {
 		if locked.New {
 			s.Logger.Warn("account locked after failed password changes", "user_id", u.ID, "minutes", set.LoginLockoutMinutes, "client", addr)
 		}
 		// 429, not 401: the session stays valid, only password checks wait.
 		left := locked.Until.Sub(s.Now())
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(left.Seconds()))))
-		s.fail(w, r, tc.Errorf(tc.ETOOMANYREQUESTS, "Too many failed password attempts; this account is locked for %s", roundUp(left)))
+		w.Header().Set("Retry-After", strconv.Itoa(auth.RetryAfterSeconds(left)))
+		s.fail(w, r, tc.Errorf(tc.ETOOMANYREQUESTS, "Too many failed password attempts; this account is locked for %s", auth.FormatWait(left)))
 		return
 	} else if errors.Is(err, auth.ErrWrongPassword) {
 		s.fail(w, r, tc.FieldErrorf("currentPassword", "Current password is incorrect"))

@@ -67,7 +67,7 @@ func (s *Server) deleteInvite(w http.ResponseWriter, r *http.Request) {
 
 // showInvite is public: what the acceptance page displays.
 func (s *Server) showInvite(w http.ResponseWriter, r *http.Request) {
-	inv, err := s.Store.InviteByToken(r.Context(), tc.HashSecret(r.PathValue("invite")))
+	inv, err := s.Users.Invite(r.Context(), r.PathValue("invite"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -110,5 +110,5 @@ func (s *Server) acceptInvite(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Sessions.SetCookie(w, id, expires)
 	s.Logger.Info("invite accepted", "user_id", u.ID, "role", string(u.Role))
-	httpx.WriteJSON(w, http.StatusCreated, s.meBody(u, tc.NewPermissionSet(tc.RolePermissions(u.Role)...), "session"))
+	httpx.WriteJSON(w, http.StatusCreated, auth.SessionIdentity(u))
 }

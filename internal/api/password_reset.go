@@ -32,7 +32,7 @@ func (s *Server) createPasswordReset(w http.ResponseWriter, r *http.Request) {
 
 // showPasswordReset is public: what the reset page displays.
 func (s *Server) showPasswordReset(w http.ResponseWriter, r *http.Request) {
-	pr, u, err := s.Store.PasswordResetByToken(r.Context(), tc.HashSecret(r.PathValue("token")))
+	pr, u, err := s.Users.PasswordReset(r.Context(), r.PathValue("token"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
