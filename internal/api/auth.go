@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/auth"
 	"github.com/telegrafcontroller/tc/internal/httpx"
 )
@@ -83,13 +82,4 @@ func (s *Server) failRetry(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", strconv.Itoa(auth.RetryAfterSeconds(wait)))
 	}
 	s.fail(w, r, err)
-}
-
-// caller returns the authenticated caller or an EUNAUTHORIZED error.
-func caller(r *http.Request) (*tc.Caller, error) {
-	c := tc.CallerFromContext(r.Context())
-	if c == nil || c.User == nil {
-		return nil, tc.Errorf(tc.EUNAUTHORIZED, auth.MsgMissing)
-	}
-	return c, nil
 }

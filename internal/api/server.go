@@ -43,12 +43,11 @@ type Server struct {
 	// unset); nil means no such setting.
 	PublicHeartbeatURL func(ctx context.Context) string
 
-	// Identity (auth.go, user.go, invite.go, password_reset.go, account.go,
-	// settings.go): the sign-in rules (with the limiter and the client
-	// address they count by), password hashing and session cookies.
-	SignIn    *auth.SignIn
-	Passwords *auth.Hasher
-	Sessions  *auth.Sessions
+	// Identity (auth.go, invite.go, password_reset.go, account.go): the
+	// sign-in rules (with the limiter and the client address they count by)
+	// and the session cookie.
+	SignIn   *auth.SignIn
+	Sessions *auth.Sessions
 
 	mux    *http.ServeMux // where handle registers (Register's argument)
 	routes []Route

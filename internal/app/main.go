@@ -133,7 +133,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.API = &api.Server{
 		Store: m.Store, Auth: m.Auth, Tokens: tokens, Users: users, Metrics: m.Metrics, Logger: m.Logger, Now: m.Now,
 		Version: Version, MaxBody: m.Config.MaxBodyBytes, Exempt: exempt, TLS: tlsConfig != nil,
-		SignIn: m.SignIn, Passwords: m.Passwords, Sessions: m.Sessions,
+		SignIn: m.SignIn, Sessions: m.Sessions,
 		PublicHeartbeatURL: func(context.Context) string { return m.Store.Settings().PublicHeartbeatURL },
 	}
 	ingest := &heartbeat.Ingester{

@@ -31,6 +31,12 @@ type SignInStore interface {
 	CreateOwner(ctx context.Context, u *tc.User) error
 	CreateSession(ctx context.Context, userID, idHash string, expires time.Time, replaceHash, newPasswordHash string) (*tc.Session, error)
 	DeleteSession(ctx context.Context, idHash string) error
+	UserByID(ctx context.Context, id string) (*tc.User, error)
+	SetPassword(ctx context.Context, userID, hash, keepSession string) error
+	InviteByToken(ctx context.Context, tokenHash string) (*tc.Invite, error)
+	AcceptInvite(ctx context.Context, tokenHash, passwordHash, idHash string, sessionExpires time.Time) (*tc.User, error)
+	PasswordResetByToken(ctx context.Context, tokenHash string) (*tc.PasswordReset, *tc.User, error)
+	UsePasswordReset(ctx context.Context, tokenHash, passwordHash string) (string, error)
 }
 
 // SignIn holds the sign-in rules every adapter shares (the JSON API and the
@@ -283,6 +289,107 @@ func (s *SignIn) Me(ctx context.Context) (Identity, error) {
 		method = "token"
 	}
 	return Identity{AuthMethod: method, Permissions: c.Permissions.List(), Role: c.User.Role, User: c.User}, nil
+}
+
+// PasswordChange is a signed-in person's request to change their password.
+type PasswordChange struct {
+	CurrentPassword string `json:"currentPassword"`
+	NewPassword     string `json:"newPassword"`
+}
+
+// ChangePassword sets the caller's new password when the current one is
+// right; it ends the user's other sessions. A wrong current password is a
+// failed sign-in: it counts toward the account lockout and the per-address
+// limiter (Guard), and a locked account cannot change its password: 429,
+// not 401, for the session stays valid and only password checks wait.
+// Errors: EUNAUTHORIZED, EINVALID, ETOOMANYREQUESTS (a *RetryError).
+func (s *SignIn) ChangePassword(ctx context.Context, in PasswordChange, from Origin) error {
+	c := tc.CallerFromContext(ctx)
+	if c == nil || c.User == nil {
+		return unauthorized(MsgMissing)
+	}
+	if in.CurrentPassword == "" {
+		return tc.FieldErrorf("currentPassword", "Current password is required")
+	}
+	if ok, wait := s.Limiter.Allow(from.Addr); !ok {
+		return &RetryError{After: wait,
+			Err: tc.Errorf(tc.ETOOMANYREQUESTS, "Too many failed password attempts from your address; try again in %s", FormatWait(wait))}
+	}
+	u, err := s.Store.UserByID(ctx, c.User.ID)
+	if err != nil {
+		return err
+	}
+	set := s.Store.Settings()
+	_, err = s.Guard().Verify(ctx, u, in.CurrentPassword, from.Addr, set)
+	if locked, ok := errors.AsType[*LockedError](err); ok {
+		if locked.New {
+			s.log().Warn("account locked after failed password changes", "user_id", u.ID, "minutes", set.LoginLockoutMinutes, "client", from.Addr)
+		}
+		left := locked.Until.Sub(s.Now())
+		return &RetryError{After: left,
+			Err: tc.Errorf(tc.ETOOMANYREQUESTS, "Too many failed password attempts; this account is locked for %s", FormatWait(left))}
+	} else if errors.Is(err, ErrWrongPassword) {
+		return tc.FieldErrorf("currentPassword", "Current password is incorrect")
+	} else if err != nil {
+		return err
+	}
+	if err := s.Store.Settings().PasswordComplexity.CheckPassword("newPassword", in.NewPassword); err != nil {
+		return err
+	}
+	hash, err := s.Passwords.Hash(in.NewPassword)
+	if err != nil {
+		return err
+	}
+	return s.Store.SetPassword(ctx, u.ID, hash, c.SessionHash)
+}
+
+// AcceptInvite creates the account an invite link (its secret) is for,
+// with password, and signs it in. Errors: ENOTFOUND, EGONE (also when the
+// invite's creator may no longer grant its role), EINVALID, ECONFLICT.
+func (s *SignIn) AcceptInvite(ctx context.Context, secret, password string) (*Started, error) {
+	hash := tc.HashSecret(secret)
+	if _, err := s.Store.InviteByToken(ctx, hash); err != nil {
+		return nil, err
+	}
+	if err := s.Store.Settings().PasswordComplexity.CheckPassword("password", password); err != nil {
+		return nil, err
+	}
+	pwHash, err := s.Passwords.Hash(password)
+	if err != nil {
+		return nil, err
+	}
+	id, idHash := NewSessionID()
+	expires := s.Sessions.Expiry(s.Now())
+	u, err := s.Store.AcceptInvite(ctx, hash, pwHash, idHash, expires)
+	if err != nil {
+		return nil, err
+	}
+	s.log().Info("invite accepted", "user_id", u.ID, "role", string(u.Role))
+	return &Started{User: u, ID: id, Expires: expires}, nil
+}
+
+// UsePasswordReset sets the password of the user a reset link (its secret)
+// is for, clears any lockout and ends every session of the user; it does
+// not sign them in. Errors: ENOTFOUND, EGONE (also when the link's creator
+// may no longer reset that password), EINVALID.
+func (s *SignIn) UsePasswordReset(ctx context.Context, secret, password string) error {
+	hash := tc.HashSecret(secret)
+	if _, _, err := s.Store.PasswordResetByToken(ctx, hash); err != nil {
+		return err
+	}
+	if err := s.Store.Settings().PasswordComplexity.CheckPassword("password", password); err != nil {
+		return err
+	}
+	pwHash, err := s.Passwords.Hash(password)
+	if err != nil {
+		return err
+	}
+	userID, err := s.Store.UsePasswordReset(ctx, hash, pwHash)
+	if err != nil {
+		return err
+	}
+	s.log().Info("password reset completed", "user_id", userID)
+	return nil
 }
 
 func lockedError(left time.Duration) error {

@@ -299,3 +299,36 @@ func (s *Users) PasswordReset(ctx context.Context, secret string) (*tc.PasswordR
 	}
 	return pr, u.Info(s.Now()), nil
 }
+
+// AccountPatch changes the caller's own username or email; nil keeps.
+type AccountPatch struct {
+	Username *string `json:"username"`
+	Email    *string `json:"email"`
+}
+
+// UpdateAccount changes the caller's own username or email. An unchanged
+// username is not checked again: a user whose name predates a rule (mixed
+// scripts) can still edit their email. Errors: EUNAUTHORIZED, EINVALID,
+// ECONFLICT, ENOTFOUND.
+func (s *Users) UpdateAccount(ctx context.Context, in AccountPatch) (tc.UserInfo, error) {
+	c, _, err := signedIn(ctx)
+	if err != nil {
+		return tc.UserInfo{}, err
+	}
+	if in.Username != nil && *in.Username != c.User.Username {
+		if err := tc.ValidateUsername(*in.Username); err != nil {
+			return tc.UserInfo{}, err
+		}
+	}
+	if in.Email != nil {
+		if err := tc.ValidateEmail(*in.Email); err != nil {
+			return tc.UserInfo{}, err
+		}
+	}
+	u, err := s.Store.UpdateAccount(ctx, c.User.ID, in.Username, in.Email)
+	if err != nil {
+		return tc.UserInfo{}, err
+	}
+	s.changed(u.ID) // cached token callers carry the user's name and email
+	return u.Info(s.Now()), nil
+}
