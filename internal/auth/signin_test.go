@@ -256,3 +256,46 @@ func TestSignInRequiresBothFields(t *testing.T) {
 	_, err = e.login("alice", "", "192.0.2.1")
 	wantRefused(t, "no password", err, tc.EINVALID, "Password is required")
 }
+
+func TestChangePasswordCountsAsFailedSignIn(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		e := mustSignIn(t, db, 100)
+		ctx := context.Background()
+		e.mustUser(t, "erin", e.s.Passwords, false)
+		st, err := e.login("erin", signInPassword, "192.0.2.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := e.s.Sessions.CallerBySession(ctx, st.ID)
+		if err != nil || c == nil {
+			t.Fatalf("caller: %v, %v", c, err)
+		}
+		ctx = tc.NewContextWithCaller(ctx, c)
+		from := auth.Origin{Addr: "192.0.2.1"}
+		if err := e.s.ChangePassword(context.Background(), auth.PasswordChange{CurrentPassword: "x", NewPassword: "y"}, from); tc.ErrorCode(err) != tc.EUNAUTHORIZED {
+			t.Fatalf("without a caller: %v, want %s", err, tc.EUNAUTHORIZED)
+		}
+		wrong := auth.PasswordChange{CurrentPassword: "wrong", NewPassword: "A-new-password-42"}
+		for i := 1; i < lockAttempts; i++ {
+			err := e.s.ChangePassword(ctx, wrong, from)
+			wantRefused(t, "wrong current password", err, tc.EINVALID, "Current password is incorrect")
+		}
+		err = e.s.ChangePassword(ctx, wrong, from)
+		wantRefused(t, "last allowed failure", err, tc.ETOOMANYREQUESTS, "Too many failed password attempts; this account is locked for 10 minutes")
+		if wait, ok := auth.RetryAfter(err); !ok || wait != lockMinutes*time.Minute {
+			t.Fatalf("RetryAfter = %v, %v; want %v", wait, ok, lockMinutes*time.Minute)
+		}
+		// The lockout holds for sign-in as well.
+		_, err = e.login("erin", signInPassword, "192.0.2.1")
+		wantRefused(t, "sign-in while locked", err, tc.EUNAUTHORIZED, "this account is locked for")
+
+		e.clock.Advance(lockMinutes * time.Minute)
+		right := auth.PasswordChange{CurrentPassword: signInPassword, NewPassword: "A-new-password-42"}
+		if err := e.s.ChangePassword(ctx, right, from); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.login("erin", "A-new-password-42", "192.0.2.1"); err != nil {
+			t.Fatalf("sign-in with the new password: %v", err)
+		}
+	})
+}
