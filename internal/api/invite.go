@@ -3,8 +3,6 @@ package api
 import (
 	"net/http"
 
-	"github.com/telegrafcontroller/tc"
-	"github.com/telegrafcontroller/tc/internal/auth"
 	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/service"
 )
@@ -67,7 +65,7 @@ func (s *Server) deleteInvite(w http.ResponseWriter, r *http.Request) {
 
 // showInvite is public: what the acceptance page displays.
 func (s *Server) showInvite(w http.ResponseWriter, r *http.Request) {
-	inv, err := s.Store.InviteByToken(r.Context(), tc.HashSecret(r.PathValue("invite")))
+	inv, err := s.Users.Invite(r.Context(), r.PathValue("invite"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -87,28 +85,11 @@ func (s *Server) acceptInvite(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	hash := tc.HashSecret(r.PathValue("token"))
-	if _, err := s.Store.InviteByToken(r.Context(), hash); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.Store.Settings().PasswordComplexity.CheckPassword("password", in.Password); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	pwHash, err := s.Passwords.Hash(in.Password)
+	st, err := s.SignIn.AcceptInvite(r.Context(), r.PathValue("token"), in.Password)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	id, idHash := auth.NewSessionID()
-	expires := s.Sessions.Expiry(s.Now())
-	u, err := s.Store.AcceptInvite(r.Context(), hash, pwHash, idHash, expires)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.Sessions.SetCookie(w, id, expires)
-	s.Logger.Info("invite accepted", "user_id", u.ID, "role", string(u.Role))
-	httpx.WriteJSON(w, http.StatusCreated, s.meBody(u, tc.NewPermissionSet(tc.RolePermissions(u.Role)...), "session"))
+	s.Sessions.SetCookie(w, st.ID, st.Expires)
+	httpx.WriteJSON(w, http.StatusCreated, st.Identity())
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 
-	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/httpx"
 )
 
@@ -32,7 +31,7 @@ func (s *Server) createPasswordReset(w http.ResponseWriter, r *http.Request) {
 
 // showPasswordReset is public: what the reset page displays.
 func (s *Server) showPasswordReset(w http.ResponseWriter, r *http.Request) {
-	pr, u, err := s.Store.PasswordResetByToken(r.Context(), tc.HashSecret(r.PathValue("token")))
+	pr, u, err := s.Users.PasswordReset(r.Context(), r.PathValue("token"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -49,25 +48,9 @@ func (s *Server) usePasswordReset(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	hash := tc.HashSecret(r.PathValue("token"))
-	if _, _, err := s.Store.PasswordResetByToken(r.Context(), hash); err != nil {
+	if err := s.SignIn.UsePasswordReset(r.Context(), r.PathValue("token"), in.Password); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.Store.Settings().PasswordComplexity.CheckPassword("password", in.Password); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	pwHash, err := s.Passwords.Hash(in.Password)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	userID, err := s.Store.UsePasswordReset(r.Context(), hash, pwHash)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.Logger.Info("password reset completed", "user_id", userID)
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -7,7 +7,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -37,9 +36,6 @@ type Server struct {
 	Exempt map[string]bool
 	// TLS reports whether the listener serves HTTPS (cookies get Secure).
 	TLS bool
-	// TrustedProxies are the peers whose X-Forwarded-For names the client
-	// (the sign-in limiter counts by client address).
-	TrustedProxies []netip.Prefix
 	// HeartbeatPort is the heartbeat listener's port, for the heartbeat URL
 	// of new configs when no public heartbeat URL is set.
 	HeartbeatPort int
@@ -47,11 +43,11 @@ type Server struct {
 	// unset); nil means no such setting.
 	PublicHeartbeatURL func(ctx context.Context) string
 
-	// Identity (auth.go, user.go, invite.go, password_reset.go, account.go,
-	// settings.go): password hashing, sessions and the sign-in limiter.
-	Passwords *auth.Hasher
-	Sessions  *auth.Sessions
-	Limiter   *auth.LoginLimiter
+	// Identity (auth.go, invite.go, password_reset.go, account.go): the
+	// sign-in rules (with the limiter and the client address they count by)
+	// and the session cookie.
+	SignIn   *auth.SignIn
+	Sessions *auth.Sessions
 
 	mux    *http.ServeMux // where handle registers (Register's argument)
 	routes []Route

@@ -3,13 +3,9 @@ package api
 import (
 	"net/http"
 
-	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/service"
 )
-
-// viewUser is a user as the API shows it: never a password hash.
-func (s *Server) viewUser(u *tc.User) tc.UserInfo { return u.Info(s.Now()) }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	users, err := s.Users.List(r.Context())

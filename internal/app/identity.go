@@ -17,7 +17,7 @@ const (
 )
 
 // startIdentity seeds the settings, bootstraps the owner and builds the
-// password hasher, sessions and sign-in limiter.
+// password hasher, sessions, sign-in limiter and the sign-in rules.
 func (m *Main) startIdentity(ctx context.Context, useTLS bool) error {
 	c := m.Config
 	seed := tc.DefaultSettings
@@ -43,6 +43,8 @@ func (m *Main) startIdentity(ctx context.Context, useTLS bool) error {
 	}
 	m.Sessions = &auth.Sessions{Store: m.Store, Now: m.Now, Idle: idle, Lifetime: life, Secure: useTLS}
 	m.Limiter = auth.NewLoginLimiter(m.Now, loginBurst, loginEvery)
+	m.SignIn = &auth.SignIn{Store: m.Store, Passwords: m.Passwords, Sessions: m.Sessions, Limiter: m.Limiter,
+		Now: m.Now, Logger: m.Logger, TrustedProxies: c.TrustedProxies}
 	if err := m.bootstrapOwner(ctx); err != nil {
 		return err
 	}

@@ -65,6 +65,7 @@ type Main struct {
 	Passwords *auth.Hasher
 	Sessions  *auth.Sessions
 	Limiter   *auth.LoginLimiter
+	SignIn    *auth.SignIn // the sign-in rules over the three above
 
 	mainLn, hbLn net.Listener
 	mainSrv      *http.Server
@@ -132,7 +133,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.API = &api.Server{
 		Store: m.Store, Auth: m.Auth, Tokens: tokens, Users: users, Metrics: m.Metrics, Logger: m.Logger, Now: m.Now,
 		Version: Version, MaxBody: m.Config.MaxBodyBytes, Exempt: exempt, TLS: tlsConfig != nil,
-		Passwords: m.Passwords, Sessions: m.Sessions, Limiter: m.Limiter, TrustedProxies: m.Config.TrustedProxies,
+		SignIn: m.SignIn, Sessions: m.Sessions,
 		PublicHeartbeatURL: func(context.Context) string { return m.Store.Settings().PublicHeartbeatURL },
 	}
 	ingest := &heartbeat.Ingester{
@@ -145,7 +146,7 @@ func (m *Main) Run(ctx context.Context) error {
 	apiRoutes := m.apiHandler()
 	m.InProcessAPI = httpx.PlainURL(apiRoutes, m.Logger)
 	ui, err := web.New(web.Handler{
-		API: m.InProcessAPI, Tokens: tokens, Users: users, Settings: m.Store.Settings, Auth: m.Auth, Logger: m.Logger, Now: m.Now, Version: Version,
+		API: m.InProcessAPI, Tokens: tokens, Users: users, SignIn: m.SignIn, Settings: m.Store.Settings, Auth: m.Auth, Logger: m.Logger, Now: m.Now, Version: Version,
 		FleetHealth: m.Store.FleetHealth,
 	})
 	if err != nil {

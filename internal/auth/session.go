@@ -76,18 +76,22 @@ func (s *Sessions) Expiry(now time.Time) time.Time { return now.Add(s.Lifetime) 
 
 // SetCookie writes the session cookie for id, ending at expires. It uses
 // Max-Age (relative) rather than Expires, so a browser whose clock differs
-// from the server's keeps the cookie for the right time.
+// from the server's keeps the cookie for the right time. The API and the
+// UI both set it here.
 func (s *Sessions) SetCookie(w http.ResponseWriter, id string, expires time.Time) {
-	http.SetCookie(w, &http.Cookie{
-		Name: SessionCookie, Value: id, Path: "/", MaxAge: max(1, int(expires.Sub(s.Now()).Seconds())),
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.Secure,
-	})
+	http.SetCookie(w, s.cookie(id, max(1, int(expires.Sub(s.Now()).Seconds()))))
 }
 
 // ClearCookie removes the session cookie from the browser.
 func (s *Sessions) ClearCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{
-		Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+	http.SetCookie(w, s.cookie("", -1))
+}
+
+// cookie is the one definition of the session cookie: its name, scope and
+// flags (Secure when the listener serves TLS).
+func (s *Sessions) cookie(value string, maxAge int) *http.Cookie {
+	return &http.Cookie{
+		Name: SessionCookie, Value: value, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.Secure,
-	})
+	}
 }

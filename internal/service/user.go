@@ -276,3 +276,59 @@ func (s *Users) CreatePasswordReset(ctx context.Context, id string, hours *int) 
 	s.log().Info("password reset link created", "user_id", pr.UserID, By(c))
 	return pr, secret, nil
 }
+
+// Invite returns the pending invite behind a link's secret, for the public
+// acceptance page: no caller is needed, the secret is the credential. An
+// invite whose creator may no longer grant its role is gone (the store
+// re-checks tc.CanGrantRole against the creator as they are now).
+// Errors: ENOTFOUND, EGONE.
+func (s *Users) Invite(ctx context.Context, secret string) (*tc.Invite, error) {
+	return s.Store.InviteByToken(ctx, tc.HashSecret(secret))
+}
+
+// PasswordReset returns the pending reset behind a link's secret and the
+// user it is for, for the public reset page: no caller is needed, the
+// secret is the credential. A link whose creator may no longer reset that
+// user's password is gone (the store re-checks tc.CanManage with
+// tc.ActResetPassword against the creator as they are now).
+// Errors: ENOTFOUND, EGONE.
+func (s *Users) PasswordReset(ctx context.Context, secret string) (*tc.PasswordReset, tc.UserInfo, error) {
+	pr, u, err := s.Store.PasswordResetByToken(ctx, tc.HashSecret(secret))
+	if err != nil {
+		return nil, tc.UserInfo{}, err
+	}
+	return pr, u.Info(s.Now()), nil
+}
+
+// AccountPatch changes the caller's own username or email; nil keeps.
+type AccountPatch struct {
+	Username *string `json:"username"`
+	Email    *string `json:"email"`
+}
+
+// UpdateAccount changes the caller's own username or email. An unchanged
+// username is not checked again: a user whose name predates a rule (mixed
+// scripts) can still edit their email. Errors: EUNAUTHORIZED, EINVALID,
+// ECONFLICT, ENOTFOUND.
+func (s *Users) UpdateAccount(ctx context.Context, in AccountPatch) (tc.UserInfo, error) {
+	c, _, err := signedIn(ctx)
+	if err != nil {
+		return tc.UserInfo{}, err
+	}
+	if in.Username != nil && *in.Username != c.User.Username {
+		if err := tc.ValidateUsername(*in.Username); err != nil {
+			return tc.UserInfo{}, err
+		}
+	}
+	if in.Email != nil {
+		if err := tc.ValidateEmail(*in.Email); err != nil {
+			return tc.UserInfo{}, err
+		}
+	}
+	u, err := s.Store.UpdateAccount(ctx, c.User.ID, in.Username, in.Email)
+	if err != nil {
+		return tc.UserInfo{}, err
+	}
+	s.changed(u.ID) // cached token callers carry the user's name and email
+	return u.Info(s.Now()), nil
+}

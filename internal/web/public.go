@@ -2,21 +2,16 @@ package web
 
 import (
 	"net/http"
-	"net/url"
+
+	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/auth"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 )
 
-// authStatus is GET /api/auth/status.
-type authStatus struct {
-	SetupRequired bool   `json:"setupRequired"`
-	Version       string `json:"version"`
-}
-
-func (h *Handler) status(r *http.Request) authStatus {
-	var st authStatus
-	if err := h.call(r, http.MethodGet, "/api/auth/status", nil, &st, nil); err != nil {
-		h.Logger.Debug("auth status unavailable", "error", err)
-	}
-	return st
+// setupRequired reports whether no owner exists yet (auth.SignIn.Status).
+func (h *Handler) setupRequired(r *http.Request) (bool, error) {
+	st, err := h.SignIn.Status(r.Context())
+	return st.SetupRequired, err
 }
 
 // home sends visitors where they can start: setup on a fresh install,
@@ -24,7 +19,12 @@ func (h *Handler) status(r *http.Request) authStatus {
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	caller, _ := h.Auth.Authenticate(r)
 	if caller == nil || caller.User == nil {
-		if h.status(r).SetupRequired {
+		setup, err := h.setupRequired(r)
+		if err != nil {
+			h.fail(w, r, nil, err)
+			return
+		}
+		if setup {
 			http.Redirect(w, r, "/setup", http.StatusSeeOther)
 			return
 		}
@@ -48,7 +48,10 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 		redirectLocal(w, next)
 		return
 	}
-	if h.status(r).SetupRequired {
+	if setup, err := h.setupRequired(r); err != nil {
+		h.fail(w, r, nil, err)
+		return
+	} else if setup {
 		http.Redirect(w, r, "/setup", http.StatusSeeOther)
 		return
 	}
@@ -64,91 +67,95 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 	h.renderPublic(w, r, http.StatusOK, "login", "Sign in", d)
 }
 
-// login is the no-JavaScript path of the sign-in form: it forwards the
-// form to the login API in-process and passes its session cookie on.
+// login is the no-JavaScript path of the sign-in form: the same sign-in
+// rules as the API's (auth.SignIn), the same session cookie.
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
 	}
 	next := signInTarget(r.PostForm.Get("next"))
-	body := map[string]string{"username": r.PostForm.Get("username"), "password": r.PostForm.Get("password")}
-	hdr := http.Header{}
-	err := h.call(r, http.MethodPost, "/api/auth/login/local", body, nil, hdr)
+	in := auth.Credentials{Username: r.PostForm.Get("username"), Password: r.PostForm.Get("password")}
+	st, err := h.SignIn.Login(r.Context(), in, h.SignIn.From(r))
 	if err != nil {
-		msg := "Sign-in failed."
-		if ae, ok := err.(*apiError); ok && ae.Message != "" {
-			msg = ae.Message
+		if httpx.StatusOf(err) >= http.StatusInternalServerError {
+			h.fail(w, r, nil, err)
+			return
 		}
-		h.renderPublic(w, r, http.StatusUnauthorized, "login", "Sign in", loginData{Next: next, Username: body["username"], Error: msg})
+		// Wrong credentials, a lockout or the limiter: the form again, with
+		// the answer the API gives.
+		h.renderPublic(w, r, http.StatusUnauthorized, "login", "Sign in", loginData{Next: next, Username: in.Username, Error: tc.ErrorMessage(err)})
 		return
 	}
-	for _, c := range hdr.Values("Set-Cookie") {
-		w.Header().Add("Set-Cookie", c)
-	}
+	h.SignIn.Sessions.SetCookie(w, st.ID, st.Expires)
 	redirectLocal(w, next)
 }
 
-// logout ends the session through the API and returns to sign-in.
+// logout ends the visitor's session, if any, and returns to sign-in.
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
-	hdr := http.Header{}
-	if err := h.call(r, http.MethodPost, "/api/auth/logout", nil, nil, hdr); err != nil {
-		h.Logger.Debug("logout", "error", err)
+	ctx := r.Context()
+	if caller, err := h.Auth.Authenticate(r); err == nil && caller != nil {
+		ctx = tc.NewContextWithCaller(ctx, caller)
 	}
-	for _, c := range hdr.Values("Set-Cookie") {
-		w.Header().Add("Set-Cookie", c)
+	if err := h.SignIn.Logout(ctx); err != nil {
+		h.fail(w, r, nil, err)
+		return
 	}
+	h.SignIn.Sessions.ClearCookie(w)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
+// passwordData is the page data of the setup, invite and reset pages:
+// the link's secret (the form posts to it), the password rule, and who the
+// link is for.
 type passwordData struct {
 	Token        string
 	PasswordHelp string
-	// Who the link is for, as the API describes it.
-	Username, Email, Role string
+	Invite       *tc.Invite   // the invite page
+	User         *tc.UserInfo // the reset page
 }
 
-func (h *Handler) passwordHelp(r *http.Request) string {
-	var s struct {
-		PasswordComplexity string `json:"passwordComplexity"`
-	}
-	h.call(r, http.MethodGet, "/api/auth/status", nil, &s, nil)
+// passwordHelp describes the password rule in force.
+func (h *Handler) passwordHelp() string {
 	const common = " Common passwords are refused."
-	switch s.PasswordComplexity {
-	case "medium":
+	switch h.Settings().PasswordComplexity {
+	case tc.ComplexityMedium:
 		return "At least 10 characters with upper- and lower-case letters and a digit." + common
-	case "high":
+	case tc.ComplexityHigh:
 		return "At least 12 characters with upper- and lower-case letters, a digit and a special character." + common
 	}
 	return "At least 8 characters." + common
 }
 
 func (h *Handler) setupPage(w http.ResponseWriter, r *http.Request) {
-	if !h.status(r).SetupRequired {
+	if setup, err := h.setupRequired(r); err != nil {
+		h.fail(w, r, nil, err)
+		return
+	} else if !setup {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	h.renderPublic(w, r, http.StatusOK, "setup", "Set up", passwordData{PasswordHelp: h.passwordHelp(r)})
+	h.renderPublic(w, r, http.StatusOK, "setup", "Set up", passwordData{PasswordHelp: h.passwordHelp()})
 }
 
 func (h *Handler) invitePage(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
-	d := passwordData{Token: tok, PasswordHelp: h.passwordHelp(r)}
-	if err := h.call(r, http.MethodGet, "/api/invites/"+url.PathEscape(tok), nil, &d, nil); err != nil {
+	inv, err := h.Users.Invite(r.Context(), tok)
+	if err != nil {
 		h.linkFailed(w, r, err, "This invitation link cannot be used", "Ask an administrator for a new invitation.")
 		return
 	}
-	h.renderPublic(w, r, http.StatusOK, "invite", "Accept invitation", d)
+	h.renderPublic(w, r, http.StatusOK, "invite", "Accept invitation", passwordData{Token: tok, PasswordHelp: h.passwordHelp(), Invite: inv})
 }
 
 func (h *Handler) resetPage(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
-	d := passwordData{Token: tok, PasswordHelp: h.passwordHelp(r)}
-	if err := h.call(r, http.MethodGet, "/api/password-resets/"+url.PathEscape(tok), nil, &d, nil); err != nil {
+	_, u, err := h.Users.PasswordReset(r.Context(), tok)
+	if err != nil {
 		h.linkFailed(w, r, err, "This password reset link cannot be used", "Ask an administrator for a new link.")
 		return
 	}
-	h.renderPublic(w, r, http.StatusOK, "reset", "Reset password", d)
+	h.renderPublic(w, r, http.StatusOK, "reset", "Reset password", passwordData{Token: tok, PasswordHelp: h.passwordHelp(), User: &u})
 }
 
 func (h *Handler) renderPublic(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
@@ -165,16 +172,13 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
 	h.errorPage(w, r, caller, http.StatusNotFound, "Page not found", "There is no page at "+r.URL.Path+".")
 }
 
-// linkFailed explains a one-time link that is unknown, used or expired.
+// linkFailed explains a one-time link that is unknown, used or expired;
+// any other failure is the error page's.
 func (h *Handler) linkFailed(w http.ResponseWriter, r *http.Request, err error, heading, advice string) {
-	status, msg := http.StatusNotFound, advice
-	if ae, ok := err.(*apiError); ok {
-		if ae.Status == http.StatusGone || ae.Status == http.StatusNotFound {
-			status = ae.Status
-		}
-		if ae.Message != "" {
-			msg = ae.Message + ". " + advice
-		}
+	switch tc.ErrorCode(err) {
+	case tc.EGONE, tc.ENOTFOUND:
+		h.errorPage(w, r, nil, httpx.StatusOf(err), heading, tc.ErrorMessage(err)+". "+advice)
+	default:
+		h.fail(w, r, nil, err)
 	}
-	h.errorPage(w, r, nil, status, heading, msg)
 }

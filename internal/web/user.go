@@ -45,7 +45,7 @@ func (h *Handler) accountPage(w http.ResponseWriter, r *http.Request, v *view) e
 	if err != nil {
 		return err
 	}
-	return v.show(w, "account", "Account", "account", accountData{User: u, PasswordHelp: h.passwordHelp(r)})
+	return v.show(w, "account", "Account", "account", accountData{User: u, PasswordHelp: h.passwordHelp()})
 }
 
 func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, v *view) error {

@@ -32,6 +32,8 @@ type Handler struct {
 	// Services the pages read through, as the API does (internal/service).
 	Tokens *service.Tokens
 	Users  *service.Users
+	// SignIn is the sign-in rules the public pages share with the API.
+	SignIn *auth.SignIn
 	// Settings returns the instance settings (store.Settings).
 	Settings func() tc.Settings
 	// Auth resolves the session cookie to a caller.
