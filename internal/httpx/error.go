@@ -11,6 +11,9 @@ import (
 
 // statusOf maps every error code to its HTTP status. It is the only place
 // that does so.
+// StatusOf is the HTTP status of err, by its code.
+func StatusOf(err error) int { return statusOf(tc.ErrorCode(err)) }
+
 func statusOf(code string) int {
 	switch code {
 	case tc.EINVALID:
