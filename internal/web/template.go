@@ -38,12 +38,19 @@ func parseTemplates(static *staticFiles, now func() time.Time) (*templates, erro
 		"sub":       func(a, b int) int { return a - b },
 		"pct":       percent,
 		"thousands": thousands,
-		"query":     withQuery,
-		"urlpath":   urlPath,
-		"join":      strings.Join,
-		"perms":     joinPermissions,
-		"strs":      func(s ...string) []string { return s },
-		"title":     titleCase,
+		"seconds":   seconds,
+		"autodelete": func(s *int64) string {
+			if s == nil {
+				return "never"
+			}
+			return seconds(*s)
+		},
+		"query":   withQuery,
+		"urlpath": urlPath,
+		"join":    strings.Join,
+		"perms":   joinPermissions,
+		"strs":    func(s ...string) []string { return s },
+		"title":   titleCase,
 		"contains": func(list []string, s string) bool {
 			for _, v := range list {
 				if v == s {
@@ -236,8 +243,21 @@ func percent(part, total int) float64 {
 	return math.Round(float64(part)*1000/float64(total)) / 10
 }
 
-// thousands formats n with comma separators (1,000,000).
-func thousands(n int) string {
+// seconds says a reporting rule's threshold for people ("3 min").
+func seconds(s int64) string {
+	switch {
+	case s%86400 == 0 && s >= 86400:
+		return fmt.Sprintf("%d d", s/86400)
+	case s%3600 == 0 && s >= 3600:
+		return fmt.Sprintf("%d h", s/3600)
+	case s%60 == 0 && s >= 60:
+		return fmt.Sprintf("%d min", s/60)
+	}
+	return fmt.Sprintf("%d s", s)
+}
+
+// thousands formats an integer n with comma separators (1,000,000).
+func thousands(n any) string {
 	s := fmt.Sprint(n)
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")

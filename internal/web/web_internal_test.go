@@ -69,9 +69,9 @@ func TestFleetChart(t *testing.T) {
 	if got := string(fleetChart(nil, now)); !strings.Contains(got, "No samples yet") {
 		t.Errorf("empty chart = %s", got)
 	}
-	var samples []FleetSample
+	var samples []tc.FleetHealthSample
 	for i := 0; i < 24; i++ {
-		samples = append(samples, FleetSample{At: now.Add(time.Duration(i-23) * time.Hour),
+		samples = append(samples, tc.FleetHealthSample{At: now.Add(time.Duration(i-23) * time.Hour),
 			AgentSummary: tc.AgentSummary{Total: 100, OK: 80, Warn: 5, Fail: 5, Undefined: 5, NotReporting: 5}})
 	}
 	got := string(fleetChart(samples, now))
@@ -87,9 +87,9 @@ func TestFleetChart(t *testing.T) {
 
 func TestFleetChartThinsADay(t *testing.T) {
 	now := time.Date(2026, 1, 2, 12, 0, 0, 0, time.UTC)
-	var samples []FleetSample
+	var samples []tc.FleetHealthSample
 	for i := 0; i < 1440; i++ {
-		samples = append(samples, FleetSample{At: now.Add(time.Duration(i-1439) * time.Minute), AgentSummary: tc.AgentSummary{Total: 10, OK: 10}})
+		samples = append(samples, tc.FleetHealthSample{At: now.Add(time.Duration(i-1439) * time.Minute), AgentSummary: tc.AgentSummary{Total: 10, OK: 10}})
 	}
 	got := thin(samples, 288)
 	if len(got) > 289 || got[len(got)-1].At != now || got[0].At != samples[0].At {
