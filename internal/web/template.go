@@ -39,18 +39,12 @@ func parseTemplates(static *staticFiles, now func() time.Time) (*templates, erro
 		"pct":       percent,
 		"thousands": thousands,
 		"seconds":   seconds,
-		"autodelete": func(s *int64) string {
-			if s == nil {
-				return "never"
-			}
-			return seconds(*s)
-		},
-		"query":   withQuery,
-		"urlpath": urlPath,
-		"join":    strings.Join,
-		"perms":   joinPermissions,
-		"strs":    func(s ...string) []string { return s },
-		"title":   titleCase,
+		"query":     withQuery,
+		"urlpath":   urlPath,
+		"join":      strings.Join,
+		"perms":     joinPermissions,
+		"strs":      func(s ...string) []string { return s },
+		"title":     titleCase,
 		"contains": func(list []string, s string) bool {
 			for _, v := range list {
 				if v == s {
@@ -243,8 +237,21 @@ func percent(part, total int) float64 {
 	return math.Round(float64(part)*1000/float64(total)) / 10
 }
 
-// seconds says a reporting rule's threshold for people ("3 min").
-func seconds(s int64) string {
+// seconds says a reporting rule's threshold for people ("3 min"): an
+// int64 of seconds, or a *int64 whose nil reads "never" (no auto-delete).
+func seconds(v any) string {
+	var s int64
+	switch n := v.(type) {
+	case int64:
+		s = n
+	case *int64:
+		if n == nil {
+			return "never"
+		}
+		s = *n
+	default:
+		return fmt.Sprint(v)
+	}
 	switch {
 	case s%86400 == 0 && s >= 86400:
 		return fmt.Sprintf("%d d", s/86400)

@@ -18,6 +18,20 @@ func TestThousands(t *testing.T) {
 	}
 }
 
+func TestSeconds(t *testing.T) {
+	day, none := int64(86400), (*int64)(nil)
+	for _, c := range []struct {
+		in   any
+		want string
+	}{
+		{int64(45), "45 s"}, {int64(180), "3 min"}, {int64(7200), "2 h"}, {int64(90), "90 s"}, {&day, "1 d"}, {none, "never"},
+	} {
+		if got := seconds(c.in); got != c.want {
+			t.Errorf("seconds(%v) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
 func TestRelTime(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	tests := []struct {
