@@ -155,3 +155,24 @@ type FleetHealthSample struct {
 	At time.Time `json:"at"`
 	AgentSummary
 }
+
+// Bulk actions on agents (POST /api/agents/bulk).
+const (
+	AgentBulkDelete      = "delete"
+	AgentBulkAssignRule  = "assign-rule"
+	AgentBulkAddLabel    = "add-label"
+	AgentBulkRemoveLabel = "remove-label"
+)
+
+// AgentBulk is one action on many agents: ReportingRuleID is the rule of
+// assign-rule, LabelID the label of add-label and remove-label.
+type AgentBulk struct {
+	Action          string   `json:"action"`
+	IDs             []string `json:"ids"`
+	ReportingRuleID string   `json:"reportingRuleId"`
+	LabelID         string   `json:"labelId"`
+}
+
+// AgentBulkResult reports what a bulk action did to one agent id; every
+// bulk answer has this shape (TokenBulkResult).
+type AgentBulkResult = TokenBulkResult

@@ -32,3 +32,34 @@ func (r *ReportingRule) Validate() error {
 	}
 	return nil
 }
+
+// ReportingRuleChange creates a rule or changes some of its fields: nil
+// fields stay as they are. SetAutoDelete says the change gives
+// AutoDeleteAfterSeconds, whose nil then turns auto-delete off.
+type ReportingRuleChange struct {
+	Name                     *string
+	Description              *string
+	NotReportingAfterSeconds *int64
+	SetAutoDelete            bool
+	AutoDeleteAfterSeconds   *int64
+	IsDefault                *bool
+}
+
+// Apply copies the given fields onto r.
+func (c ReportingRuleChange) Apply(r *ReportingRule) {
+	if c.Name != nil {
+		r.Name = *c.Name
+	}
+	if c.Description != nil {
+		r.Description = *c.Description
+	}
+	if c.NotReportingAfterSeconds != nil {
+		r.NotReportingAfterSeconds = *c.NotReportingAfterSeconds
+	}
+	if c.SetAutoDelete {
+		r.AutoDeleteAfterSeconds = c.AutoDeleteAfterSeconds
+	}
+	if c.IsDefault != nil {
+		r.IsDefault = *c.IsDefault
+	}
+}

@@ -20,37 +20,35 @@ type ruleInput struct {
 	IsDefault                *bool           `json:"isDefault"`
 }
 
-// apply copies the given fields onto r.
-func (in *ruleInput) apply(r *tc.ReportingRule) error {
-	if in.Name != nil {
-		r.Name = *in.Name
-	}
-	if in.Description != nil {
-		r.Description = *in.Description
-	}
-	if in.NotReportingAfterSeconds != nil {
-		r.NotReportingAfterSeconds = *in.NotReportingAfterSeconds
-	}
+// change decodes the input into the change it asks for.
+func (in *ruleInput) change() (tc.ReportingRuleChange, error) {
+	c := tc.ReportingRuleChange{Name: in.Name, Description: in.Description,
+		NotReportingAfterSeconds: in.NotReportingAfterSeconds, IsDefault: in.IsDefault}
 	if in.AutoDeleteAfterSeconds != nil {
-		if bytes.Equal(in.AutoDeleteAfterSeconds, []byte("null")) {
-			r.AutoDeleteAfterSeconds = nil
-		} else {
+		c.SetAutoDelete = true
+		if !bytes.Equal(in.AutoDeleteAfterSeconds, []byte("null")) {
 			var n int64
 			if err := json.Unmarshal(in.AutoDeleteAfterSeconds, &n); err != nil {
-				return tc.FieldErrorf("autoDeleteAfterSeconds", "autoDeleteAfterSeconds must be a whole number of seconds or null")
+				return c, tc.FieldErrorf("autoDeleteAfterSeconds", "autoDeleteAfterSeconds must be a whole number of seconds or null")
 			}
-			r.AutoDeleteAfterSeconds = &n
+			c.AutoDeleteAfterSeconds = &n
 		}
 	}
-	if in.IsDefault != nil {
-		r.IsDefault = *in.IsDefault
+	return c, nil
+}
+
+// decodeRule reads a rule body into the change it asks for.
+func (s *Server) decodeRule(w http.ResponseWriter, r *http.Request) (tc.ReportingRuleChange, error) {
+	var in ruleInput
+	if err := s.decode(w, r, &in); err != nil {
+		return tc.ReportingRuleChange{}, err
 	}
-	return nil
+	return in.change()
 }
 
 // listReportingRules answers GET /api/reporting-rules.
 func (s *Server) listReportingRules(w http.ResponseWriter, r *http.Request) {
-	rules, err := s.Store.ReportingRules(r.Context())
+	rules, err := s.ReportingRules.List(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -60,21 +58,13 @@ func (s *Server) listReportingRules(w http.ResponseWriter, r *http.Request) {
 
 // createReportingRule answers POST /api/reporting-rules.
 func (s *Server) createReportingRule(w http.ResponseWriter, r *http.Request) {
-	var in ruleInput
-	if err := s.decode(w, r, &in); err != nil {
+	c, err := s.decodeRule(w, r)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if in.NotReportingAfterSeconds == nil {
-		s.fail(w, r, tc.FieldErrorf("notReportingAfterSeconds", "notReportingAfterSeconds is required"))
-		return
-	}
-	var rule tc.ReportingRule
-	if err := in.apply(&rule); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.Store.CreateReportingRule(r.Context(), &rule); err != nil {
+	rule, err := s.ReportingRules.Create(r.Context(), c)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -84,7 +74,7 @@ func (s *Server) createReportingRule(w http.ResponseWriter, r *http.Request) {
 
 // getReportingRule answers GET /api/reporting-rules/{id}.
 func (s *Server) getReportingRule(w http.ResponseWriter, r *http.Request) {
-	rule, err := s.Store.ReportingRule(r.Context(), r.PathValue("id"))
+	rule, err := s.ReportingRules.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -94,12 +84,12 @@ func (s *Server) getReportingRule(w http.ResponseWriter, r *http.Request) {
 
 // updateReportingRule answers PATCH /api/reporting-rules/{id}.
 func (s *Server) updateReportingRule(w http.ResponseWriter, r *http.Request) {
-	var in ruleInput
-	if err := s.decode(w, r, &in); err != nil {
+	c, err := s.decodeRule(w, r)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	rule, err := s.Store.UpdateReportingRule(r.Context(), r.PathValue("id"), in.apply)
+	rule, err := s.ReportingRules.Update(r.Context(), r.PathValue("id"), c)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -110,7 +100,7 @@ func (s *Server) updateReportingRule(w http.ResponseWriter, r *http.Request) {
 // deleteReportingRule answers DELETE /api/reporting-rules/{id}; its agents
 // move to the default rule.
 func (s *Server) deleteReportingRule(w http.ResponseWriter, r *http.Request) {
-	if err := s.Store.DeleteReportingRule(r.Context(), r.PathValue("id")); err != nil {
+	if err := s.ReportingRules.Delete(r.Context(), r.PathValue("id")); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -119,7 +109,7 @@ func (s *Server) deleteReportingRule(w http.ResponseWriter, r *http.Request) {
 
 // makeDefaultReportingRule answers POST /api/reporting-rules/{id}/make-default.
 func (s *Server) makeDefaultReportingRule(w http.ResponseWriter, r *http.Request) {
-	rule, err := s.Store.MakeDefaultReportingRule(r.Context(), r.PathValue("id"))
+	rule, err := s.ReportingRules.MakeDefault(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return

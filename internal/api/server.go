@@ -21,14 +21,17 @@ import (
 // Server holds what the API's handlers need. Fields are set by
 // internal/app before Register is called.
 type Server struct {
-	Store   *store.Store
-	Auth    *auth.Authenticator
-	Tokens  *service.Tokens
-	Users   *service.Users
-	Metrics *metrics.Metrics
-	Logger  *slog.Logger
-	Now     func() time.Time
-	Version string
+	Store  *store.Store
+	Auth   *auth.Authenticator
+	Tokens *service.Tokens
+	Users  *service.Users
+	Agents *service.Agents
+	// ReportingRules is the reporting-rule service.
+	ReportingRules *service.ReportingRules
+	Metrics        *metrics.Metrics
+	Logger         *slog.Logger
+	Now            func() time.Time
+	Version        string
 	// MaxBody caps JSON request bodies.
 	MaxBody int64
 	// Exempt lists permission resources ("configs", "heartbeat", ...) whose

@@ -130,8 +130,11 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	tokens := &service.Tokens{Store: m.Store, Now: m.Now, Logger: m.Logger, Changed: m.Auth.TokenChanged}
 	users := &service.Users{Store: m.Store, Now: m.Now, Logger: m.Logger, Changed: m.Auth.UserChanged}
+	agents := &service.Agents{Store: m.Store}
+	rules := &service.ReportingRules{Store: m.Store}
 	m.API = &api.Server{
-		Store: m.Store, Auth: m.Auth, Tokens: tokens, Users: users, Metrics: m.Metrics, Logger: m.Logger, Now: m.Now,
+		Store: m.Store, Auth: m.Auth, Tokens: tokens, Users: users, Agents: agents, ReportingRules: rules,
+		Metrics: m.Metrics, Logger: m.Logger, Now: m.Now,
 		Version: Version, MaxBody: m.Config.MaxBodyBytes, Exempt: exempt, TLS: tlsConfig != nil,
 		SignIn: m.SignIn, Sessions: m.Sessions,
 		PublicHeartbeatURL: func(context.Context) string { return m.Store.Settings().PublicHeartbeatURL },
@@ -146,7 +149,8 @@ func (m *Main) Run(ctx context.Context) error {
 	apiRoutes := m.apiHandler()
 	m.InProcessAPI = httpx.PlainURL(apiRoutes, m.Logger)
 	ui, err := web.New(web.Handler{
-		API: m.InProcessAPI, Tokens: tokens, Users: users, SignIn: m.SignIn, Settings: m.Store.Settings, Auth: m.Auth, Logger: m.Logger, Now: m.Now, Version: Version,
+		API: m.InProcessAPI, Tokens: tokens, Users: users, Agents: agents, ReportingRules: rules, SignIn: m.SignIn,
+		Settings: m.Store.Settings, Auth: m.Auth, Logger: m.Logger, Now: m.Now, Version: Version,
 		FleetHealth: m.Store.FleetHealth,
 	})
 	if err != nil {

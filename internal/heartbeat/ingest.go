@@ -22,6 +22,10 @@ import (
 // writes it in one transaction, every Interval or as soon as BatchSize
 // agents are pending, whichever comes first.
 //
+// It writes through the store directly, not through service.Agents: ingest
+// acts for no caller and is the hot path. The one rule it shares with the
+// API and UI, which reporting rule a new agent gets, is the store's.
+//
 // Between flushes memory holds only the agents that beat since the last
 // flush. What is kept per known agent is two 64-bit digests of what was last
 // written (hostname, ip, version, status; config sources), about 40 bytes

@@ -276,12 +276,12 @@ func (s *Store) DeleteAgent(ctx context.Context, id string) error {
 	})
 }
 
-// Bulk actions on agents.
+// Bulk actions on agents (the domain's names).
 const (
-	BulkDelete      = "delete"
-	BulkAssignRule  = "assign-rule"
-	BulkAddLabel    = "add-label"
-	BulkRemoveLabel = "remove-label"
+	BulkDelete      = tc.AgentBulkDelete
+	BulkAssignRule  = tc.AgentBulkAssignRule
+	BulkAddLabel    = tc.AgentBulkAddLabel
+	BulkRemoveLabel = tc.AgentBulkRemoveLabel
 )
 
 // BulkAgents applies action to each of ids in one transaction and returns,
@@ -364,9 +364,13 @@ func (s *Store) BulkAgents(ctx context.Context, action string, ids []string, arg
 // zero times the store's clock.
 func (s *Store) InsertAgents(ctx context.Context, agents []*tc.Agent) error {
 	return s.withTx(ctx, func(tx *Tx) error {
+		rule, err := defaultRuleID(ctx, tx)
+		if err != nil {
+			return err
+		}
 		for _, a := range agents {
 			if a.ReportingRuleID == "" {
-				a.ReportingRuleID = tc.DefaultReportingRuleID
+				a.ReportingRuleID = rule
 			}
 			if a.Status == "" {
 				a.Status = tc.AgentOK

@@ -110,10 +110,9 @@ func (s *Store) WriteHeartbeats(ctx context.Context, beats []HeartbeatWrite) err
 				full = append(full, b)
 			}
 		}
-		rule := tc.DefaultReportingRuleID
-		err := tx.QueryRowContext(ctx, `SELECT id FROM reporting_rules WHERE is_default`).Scan(&rule)
-		if err != nil && err != sql.ErrNoRows {
-			return fmt.Errorf("write heartbeats: default rule: %w", err)
+		rule, err := defaultRuleID(ctx, tx)
+		if err != nil {
+			return fmt.Errorf("write heartbeats: %w", err)
 		}
 		created := make(map[string]bool)
 		for start := 0; start < len(full); {

@@ -90,10 +90,11 @@ func (s *Store) CreateReportingRule(ctx context.Context, r *tc.ReportingRule) er
 	})
 }
 
-// UpdateReportingRule reads rule id, lets fn change it, validates and stores
-// the result in one transaction. Turning isDefault on makes it the default;
-// turning it off on the default is refused (another rule must become the
-// default instead). Errors: ENOTFOUND, EINVALID, ECONFLICT.
+// UpdateReportingRule reads rule id, lets fn change it (and refuse the
+// change: service.ReportingRules decides what may change), validates and
+// stores the result in one transaction. Turning isDefault on takes the flag
+// from the previous default. Errors: ENOTFOUND, EINVALID, ECONFLICT, and
+// whatever fn returns.
 func (s *Store) UpdateReportingRule(ctx context.Context, id string, fn func(r *tc.ReportingRule) error) (*tc.ReportingRule, error) {
 	var out *tc.ReportingRule
 	err := s.withTx(ctx, func(tx *Tx) error {
@@ -108,9 +109,6 @@ func (s *Store) UpdateReportingRule(ctx context.Context, id string, fn func(r *t
 		r.ID = id
 		if err := r.Validate(); err != nil {
 			return err
-		}
-		if wasDefault && !r.IsDefault {
-			return tc.FieldErrorf("isDefault", "the default rule stays the default until another rule is made the default")
 		}
 		if !wasDefault && r.IsDefault {
 			if err := tx.clearDefaultRule(ctx); err != nil {
@@ -130,15 +128,6 @@ func (s *Store) UpdateReportingRule(ctx context.Context, id string, fn func(r *t
 	return out, err
 }
 
-// MakeDefaultReportingRule makes rule id the default for new agents.
-// Errors: ENOTFOUND.
-func (s *Store) MakeDefaultReportingRule(ctx context.Context, id string) (*tc.ReportingRule, error) {
-	return s.UpdateReportingRule(ctx, id, func(r *tc.ReportingRule) error {
-		r.IsDefault = true
-		return nil
-	})
-}
-
 // DeleteReportingRule deletes rule id and moves its agents to the default
 // rule, in one transaction. Errors: ENOTFOUND, ECONFLICT for the default.
 func (s *Store) DeleteReportingRule(ctx context.Context, id string) error {
@@ -150,9 +139,9 @@ func (s *Store) DeleteReportingRule(ctx context.Context, id string) error {
 		if r.IsDefault {
 			return tc.Errorf(tc.ECONFLICT, "the default reporting rule cannot be deleted; make another rule the default first")
 		}
-		var def string
-		if err := tx.QueryRowContext(ctx, `SELECT id FROM reporting_rules WHERE is_default`).Scan(&def); err != nil {
-			return fmt.Errorf("find default reporting rule: %w", err)
+		def, err := defaultRuleID(ctx, tx)
+		if err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE agents SET reporting_rule_id = $1 WHERE reporting_rule_id = $2`, def, id); err != nil {
 			return fmt.Errorf("move agents to the default rule: %w", err)
@@ -162,6 +151,19 @@ func (s *Store) DeleteReportingRule(ctx context.Context, id string) error {
 		}
 		return nil
 	})
+}
+
+// defaultRuleID names the reporting rule an agent falls under when it has
+// none of its own: a new agent (a heartbeat's, InsertAgents') and the agents
+// of a deleted rule. It is the rule flagged default, or the first
+// migration's rule should none be.
+func defaultRuleID(ctx context.Context, q queryer) (string, error) {
+	id := tc.DefaultReportingRuleID
+	err := q.QueryRowContext(ctx, `SELECT id FROM reporting_rules WHERE is_default`).Scan(&id)
+	if err != nil && err != sql.ErrNoRows {
+		return "", fmt.Errorf("find default reporting rule: %w", err)
+	}
+	return id, nil
 }
 
 func (tx *Tx) clearDefaultRule(ctx context.Context) error {

@@ -4,76 +4,29 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/telegrafcontroller/tc"
 )
 
-// Agent is an agent as the API returns it.
-type Agent struct {
-	ID              string    `json:"id"`
-	Hostname        string    `json:"hostname"`
-	IP              string    `json:"ip"`
-	Version         string    `json:"version"`
-	Status          string    `json:"status"`
-	ReportedStatus  string    `json:"reportedStatus"`
-	ReportingRuleID string    `json:"reportingRuleId"`
-	FirstSeen       time.Time `json:"firstSeen"`
-	LastSeen        time.Time `json:"lastSeen"`
-	LabelIDs        []string  `json:"labelIds"`
-	ConfigIDs       []string  `json:"configIds"`
-	ExternalConfigs []string  `json:"externalConfigs"`
-	Statistics      struct {
-		LastErrors    int64 `json:"lastErrors"`
-		LastWarnings  int64 `json:"lastWarnings"`
-		LastMetrics   int64 `json:"lastMetrics"`
-		TotalErrors   int64 `json:"totalErrors"`
-		TotalWarnings int64 `json:"totalWarnings"`
-		TotalMetrics  int64 `json:"totalMetrics"`
-	} `json:"statistics"`
-	Logs []struct {
-		Time    string `json:"time"`
-		Level   string `json:"level"`
-		Source  string `json:"source"`
-		Message string `json:"message"`
-	} `json:"logs"`
-	ReportingRule *Rule   `json:"reportingRule"`
-	Labels        []Label `json:"labels"`
-	Configs       []struct {
-		ID   string `json:"id"`
-		Name string `json:"name"`
-	} `json:"configs"`
-}
-
-// Summary is the fleet's count per status.
-type Summary struct {
-	Total        int `json:"total"`
-	OK           int `json:"ok"`
-	Warn         int `json:"warn"`
-	Fail         int `json:"fail"`
-	Undefined    int `json:"undefined"`
-	NotReporting int `json:"notReporting"`
-}
-
 // Segment is one status's part of the summary bar.
 type Segment struct {
 	Key, Label string
-	Count      int
+	Count      int64
 	Percent    float64
 	Offset     float64 // percent of the bar before this segment
 }
 
-// Segments lists the summary bar in display order.
-func (s Summary) Segments() []Segment {
+// segments lists the summary bar in display order.
+func segments(s tc.AgentSummary) []Segment {
 	segs := []Segment{
 		{Key: "ok", Label: "OK", Count: s.OK}, {Key: "warn", Label: "Warn", Count: s.Warn}, {Key: "fail", Label: "Fail", Count: s.Fail},
 		{Key: "undefined", Label: "Undefined", Count: s.Undefined}, {Key: "not_reporting", Label: "Not reporting", Count: s.NotReporting},
 	}
 	var at float64
 	for i := range segs {
-		segs[i].Percent = percent(segs[i].Count, s.Total)
+		segs[i].Percent = percent(int(segs[i].Count), int(s.Total))
 		segs[i].Offset = at
 		at += segs[i].Percent
 	}
@@ -84,9 +37,9 @@ func (s Summary) Segments() []Segment {
 var statusLabels = map[string]string{"ok": "OK", "warn": "Warn", "fail": "Fail", "undefined": "Undefined", "not_reporting": "Not reporting"}
 
 type agentRow struct {
-	Agent
+	*tc.Agent
 	StatusLabel string
-	Labels      []Label
+	Labels      []*tc.Label
 }
 
 type agentsData struct {
@@ -95,50 +48,66 @@ type agentsData struct {
 	ConfigID string
 	RuleID   string
 	LabelID  string
-	Summary  Summary
+	Summary  tc.AgentSummary
 	Chart    template.HTML
 	Rows     []agentRow
-	Configs  []tc.ConfigRef // the config filter's drop-down
-	Rules    []Rule
-	Labels   []Label
+	Configs  []tc.ConfigRef // the config filter's drop-down; nil hides it
+	Rules    []*tc.ReportingRule
+	Labels   []*tc.Label
 	Statuses []Segment
 }
 
+// optional turns EFORBIDDEN into "nothing to show": a page's optional
+// part the caller may not read. Any other error stays an error.
+func optional(err error) error {
+	if tc.ErrorCode(err) == tc.EFORBIDDEN {
+		return nil
+	}
+	return err
+}
+
+// agentsPage reads through the agent and reporting-rule services, as the
+// API does. The config filter, rule and label choices are optional: a
+// caller who may not read them gets the page without them.
 func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) error {
 	q := r.URL.Query()
+	ctx := v.ctx()
 	lq := newListQuery(r, "name", "asc", 25)
 	d := agentsData{Status: q.Get("status"), ConfigID: q.Get("configId"), RuleID: q.Get("reportingRuleId"), LabelID: q.Get("labelId")}
-	var l struct {
-		Items      []Agent `json:"items"`
-		Total      int     `json:"total"`
-		TotalExact *bool   `json:"totalExact"`
-	}
-	apiQ := lq.values(map[string]string{"status": d.Status, "configId": d.ConfigID, "reportingRuleId": d.RuleID, "labelId": d.LabelID})
-	if err := v.get("/api/agents?"+apiQ.Encode(), &l); err != nil {
+	l, err := h.Agents.List(ctx, tc.AgentFilter{Search: lq.Search, Status: d.Status, ConfigID: d.ConfigID,
+		ReportingRuleID: d.RuleID, LabelID: d.LabelID, SortBy: lq.Sort, Desc: lq.Order == "desc",
+		Offset: (lq.Page - 1) * lq.Limit, Limit: lq.Limit})
+	if err != nil {
 		return err
 	}
-	if err := v.get("/api/agents/summary", &d.Summary); err != nil {
+	if d.Summary, err = h.Agents.Summary(ctx); err != nil {
 		return err
 	}
-	labels, idx := v.labels()
+	labels, err := h.Agents.Labels(ctx)
+	if err = optional(err); err != nil {
+		return err
+	}
 	d.Labels = labels
+	idx := indexLabels(labels)
 	for _, a := range l.Items {
 		d.Rows = append(d.Rows, agentRow{Agent: a, StatusLabel: statusLabels[a.Status], Labels: idx.of(a.LabelIDs)})
 	}
-	lq.setTotal(l.Total, len(l.Items))
-	lq.Inexact = l.TotalExact != nil && !*l.TotalExact
+	lq.setTotal(int(l.Total), len(l.Items))
+	lq.Inexact = !l.TotalExact
 	d.Q = lq
-	var rl list[Rule]
-	v.get("/api/reporting-rules", &rl)
-	d.Rules = rl.Items
-	if v.caller.Can(tc.Perm(tc.ResConfigs, tc.ActionRead)) {
-		// The list carries no TOML (a config can be megabytes, and this
-		// page is reloaded every 5 s); the drop-down reads ids and names.
-		var cl list[tc.ConfigRef]
-		v.get("/api/configs?sortBy=name&sortOrder=asc&limit=200", &cl)
-		d.Configs = cl.Items
+	rules, err := h.ReportingRules.List(ctx)
+	if err = optional(err); err != nil {
+		return err
 	}
-	d.Statuses = d.Summary.Segments()
+	d.Rules = rules
+	// The config names carry no TOML (a config can be megabytes, and this
+	// page is reloaded every 5 s).
+	configs, err := h.Agents.ConfigNames(ctx)
+	if err = optional(err); err != nil {
+		return err
+	}
+	d.Configs = configs
+	d.Statuses = segments(d.Summary)
 	if h.FleetHealth != nil {
 		now := h.Now()
 		samples, err := h.FleetHealth(r.Context(), now.Add(-24*time.Hour), now)
@@ -150,32 +119,56 @@ func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) er
 	return v.show(w, "agents", "Agents", "agents", d)
 }
 
-type agentData struct {
-	Agent       Agent
-	StatusLabel string
-	Rules       []Rule
-	Labels      []Label
+// agentLabels resolves label ids for display.
+type agentLabels map[string]*tc.Label
+
+func indexLabels(labels []*tc.Label) agentLabels {
+	idx := make(agentLabels, len(labels))
+	for _, l := range labels {
+		idx[l.ID] = l
+	}
+	return idx
 }
 
+// of returns the labels of ids that exist, in the order given.
+func (idx agentLabels) of(ids []string) []*tc.Label {
+	var out []*tc.Label
+	for _, id := range ids {
+		if l, ok := idx[id]; ok {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+type agentData struct {
+	Agent       *tc.AgentDetail
+	StatusLabel string
+	Rules       []*tc.ReportingRule
+	Labels      []*tc.Label
+}
+
+// agentPage reads through the agent and reporting-rule services. The rule
+// and label choices are optional, as on the agents page.
 func (h *Handler) agentPage(w http.ResponseWriter, r *http.Request, v *view) error {
-	var a Agent
-	if err := v.get("/api/agents/"+url.PathEscape(r.PathValue("id")), &a); err != nil {
+	ctx := v.ctx()
+	a, err := h.Agents.Get(ctx, r.PathValue("id"))
+	if err != nil {
 		return err
 	}
 	d := agentData{Agent: a, StatusLabel: statusLabels[a.Status]}
-	var rl list[Rule]
-	v.get("/api/reporting-rules", &rl)
-	d.Rules = rl.Items
-	d.Labels, _ = v.labels()
+	if d.Rules, err = h.ReportingRules.List(ctx); optional(err) != nil {
+		return err
+	}
+	if d.Labels, err = h.Agents.Labels(ctx); optional(err) != nil {
+		return err
+	}
 	return v.show(w, "agent", "Agent "+a.ID, "agents", d)
 }
 
-// FleetSample is one scheduler tick's status counts.
-type FleetSample = tc.FleetHealthSample
-
 // fleetChart draws the last 24 hours of samples as stacked areas, one per
 // status, in an SVG rendered on the server (no JavaScript needed).
-func fleetChart(samples []FleetSample, now time.Time) template.HTML {
+func fleetChart(samples []tc.FleetHealthSample, now time.Time) template.HTML {
 	const w, hgt, left, bottom, top = 900.0, 250.0, 56.0, 26.0, 10.0
 	samples = thin(samples, 288)
 	plotW, plotH := w-left-8, hgt-bottom-top
@@ -220,14 +213,14 @@ func fleetChart(samples []FleetSample, now time.Time) template.HTML {
 	}
 	type layer struct {
 		class string
-		get   func(FleetSample) int64
+		get   func(tc.FleetHealthSample) int64
 	}
 	layers := []layer{
-		{"seg-ok", func(s FleetSample) int64 { return s.OK }},
-		{"seg-warn", func(s FleetSample) int64 { return s.Warn }},
-		{"seg-fail", func(s FleetSample) int64 { return s.Fail }},
-		{"seg-undefined", func(s FleetSample) int64 { return s.Undefined }},
-		{"seg-not_reporting", func(s FleetSample) int64 { return s.NotReporting }},
+		{"seg-ok", func(s tc.FleetHealthSample) int64 { return s.OK }},
+		{"seg-warn", func(s tc.FleetHealthSample) int64 { return s.Warn }},
+		{"seg-fail", func(s tc.FleetHealthSample) int64 { return s.Fail }},
+		{"seg-undefined", func(s tc.FleetHealthSample) int64 { return s.Undefined }},
+		{"seg-not_reporting", func(s tc.FleetHealthSample) int64 { return s.NotReporting }},
 	}
 	base := make([]int64, len(samples))
 	for _, l := range layers {
@@ -254,12 +247,12 @@ func fleetChart(samples []FleetSample, now time.Time) template.HTML {
 
 // thin keeps at most n samples, evenly spread and always the latest, so a
 // day of one-minute ticks draws as a few hundred points.
-func thin(samples []FleetSample, n int) []FleetSample {
+func thin(samples []tc.FleetHealthSample, n int) []tc.FleetHealthSample {
 	if len(samples) <= n {
 		return samples
 	}
 	step := (len(samples) + n - 1) / n
-	out := make([]FleetSample, 0, n+1)
+	out := make([]tc.FleetHealthSample, 0, n+1)
 	for i := 0; i < len(samples); i += step {
 		out = append(out, samples[i])
 	}

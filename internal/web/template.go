@@ -38,6 +38,7 @@ func parseTemplates(static *staticFiles, now func() time.Time) (*templates, erro
 		"sub":       func(a, b int) int { return a - b },
 		"pct":       percent,
 		"thousands": thousands,
+		"seconds":   seconds,
 		"query":     withQuery,
 		"urlpath":   urlPath,
 		"join":      strings.Join,
@@ -236,8 +237,34 @@ func percent(part, total int) float64 {
 	return math.Round(float64(part)*1000/float64(total)) / 10
 }
 
-// thousands formats n with comma separators (1,000,000).
-func thousands(n int) string {
+// seconds says a reporting rule's threshold for people ("3 min"): an
+// int64 of seconds, or a *int64 whose nil reads "never" (no auto-delete).
+func seconds(v any) string {
+	var s int64
+	switch n := v.(type) {
+	case int64:
+		s = n
+	case *int64:
+		if n == nil {
+			return "never"
+		}
+		s = *n
+	default:
+		return fmt.Sprint(v)
+	}
+	switch {
+	case s%86400 == 0 && s >= 86400:
+		return fmt.Sprintf("%d d", s/86400)
+	case s%3600 == 0 && s >= 3600:
+		return fmt.Sprintf("%d h", s/3600)
+	case s%60 == 0 && s >= 60:
+		return fmt.Sprintf("%d min", s/60)
+	}
+	return fmt.Sprintf("%d s", s)
+}
+
+// thousands formats an integer n with comma separators (1,000,000).
+func thousands(n any) string {
 	s := fmt.Sprint(n)
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")

@@ -20,6 +20,7 @@ import (
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/auth"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/service"
 )
 
@@ -30,8 +31,10 @@ type Handler struct {
 	// middleware (internal/app router.go).
 	API http.Handler
 	// Services the pages read through, as the API does (internal/service).
-	Tokens *service.Tokens
-	Users  *service.Users
+	Tokens         *service.Tokens
+	Users          *service.Users
+	Agents         *service.Agents
+	ReportingRules *service.ReportingRules
 	// SignIn is the sign-in rules the public pages share with the API.
 	SignIn *auth.SignIn
 	// Settings returns the instance settings (store.Settings).
@@ -136,7 +139,11 @@ func (e *apiError) Error() string { return fmt.Sprintf("api %d %s: %s", e.Status
 // other API errors become their status page.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, caller *tc.Caller, err error) {
 	var ae *apiError
-	if errors.As(err, &ae) {
+	if code := tc.ErrorCode(err); code != tc.EINTERNAL {
+		// A service's domain error reads as the API's answer would.
+		ae = &apiError{Status: httpx.StatusOf(err), Code: code, Message: tc.ErrorMessage(err)}
+	}
+	if ae != nil || errors.As(err, &ae) {
 		switch {
 		case ae.Status == http.StatusUnauthorized:
 			h.toLogin(w, r)

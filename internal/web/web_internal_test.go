@@ -18,6 +18,20 @@ func TestThousands(t *testing.T) {
 	}
 }
 
+func TestSeconds(t *testing.T) {
+	day, none := int64(86400), (*int64)(nil)
+	for _, c := range []struct {
+		in   any
+		want string
+	}{
+		{int64(45), "45 s"}, {int64(180), "3 min"}, {int64(7200), "2 h"}, {int64(90), "90 s"}, {&day, "1 d"}, {none, "never"},
+	} {
+		if got := seconds(c.in); got != c.want {
+			t.Errorf("seconds(%v) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
 func TestRelTime(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	tests := []struct {
@@ -69,9 +83,9 @@ func TestFleetChart(t *testing.T) {
 	if got := string(fleetChart(nil, now)); !strings.Contains(got, "No samples yet") {
 		t.Errorf("empty chart = %s", got)
 	}
-	var samples []FleetSample
+	var samples []tc.FleetHealthSample
 	for i := 0; i < 24; i++ {
-		samples = append(samples, FleetSample{At: now.Add(time.Duration(i-23) * time.Hour),
+		samples = append(samples, tc.FleetHealthSample{At: now.Add(time.Duration(i-23) * time.Hour),
 			AgentSummary: tc.AgentSummary{Total: 100, OK: 80, Warn: 5, Fail: 5, Undefined: 5, NotReporting: 5}})
 	}
 	got := string(fleetChart(samples, now))
@@ -87,9 +101,9 @@ func TestFleetChart(t *testing.T) {
 
 func TestFleetChartThinsADay(t *testing.T) {
 	now := time.Date(2026, 1, 2, 12, 0, 0, 0, time.UTC)
-	var samples []FleetSample
+	var samples []tc.FleetHealthSample
 	for i := 0; i < 1440; i++ {
-		samples = append(samples, FleetSample{At: now.Add(time.Duration(i-1439) * time.Minute), AgentSummary: tc.AgentSummary{Total: 10, OK: 10}})
+		samples = append(samples, tc.FleetHealthSample{At: now.Add(time.Duration(i-1439) * time.Minute), AgentSummary: tc.AgentSummary{Total: 10, OK: 10}})
 	}
 	got := thin(samples, 288)
 	if len(got) > 289 || got[len(got)-1].At != now || got[0].At != samples[0].At {
