@@ -18,8 +18,8 @@ func TestLayers(t *testing.T) {
 		mod + "/internal/web":       {"/internal/api", "/internal/heartbeat"},
 		mod + "/internal/heartbeat": {"/internal/api", "/internal/web", "/internal/service"},
 		mod + "/internal/api":       {"/internal/web", "/internal/heartbeat"},
-		mod + "/internal/service":   {"/internal/api", "/internal/web", "/internal/heartbeat", "/internal/httpx", "/internal/app"},
-		mod + "/internal/auth":      {"/internal/api", "/internal/web", "/internal/service", "/internal/httpx", "/internal/app"},
+		mod + "/internal/service":   {"/internal/api", "/internal/web", "/internal/heartbeat", "/internal/app"},
+		mod + "/internal/auth":      {"/internal/api", "/internal/web", "/internal/service", "/internal/app"},
 		mod + "/internal/store":     {"/internal/api", "/internal/web", "/internal/service", "/internal/httpx", "/internal/auth", "/internal/app"},
 		mod:                         {"/internal/"},
 	}
