@@ -4,7 +4,6 @@
 package api
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -22,14 +21,19 @@ import (
 // Server holds what the API's handlers need. Fields are set by
 // internal/app before Register is called.
 type Server struct {
-	Store   *store.Store
-	Auth    *auth.Authenticator
-	Tokens  *service.Tokens
-	Users   *service.Users
-	Metrics *metrics.Metrics
-	Logger  *slog.Logger
-	Now     func() time.Time
-	Version string
+	Store  *store.Store
+	Auth   *auth.Authenticator
+	Tokens *service.Tokens
+	Users  *service.Users
+	// Configs, labels and constants (config.go, config_version.go,
+	// validation.go, label.go, constant.go).
+	Configs   *service.Configs
+	Labels    *service.Labels
+	Constants *service.Constants
+	Metrics   *metrics.Metrics
+	Logger    *slog.Logger
+	Now       func() time.Time
+	Version   string
 	// MaxBody caps JSON request bodies.
 	MaxBody int64
 	// Exempt lists permission resources ("configs", "heartbeat", ...) whose
@@ -40,12 +44,6 @@ type Server struct {
 	// TrustedProxies are the peers whose X-Forwarded-For names the client
 	// (the sign-in limiter counts by client address).
 	TrustedProxies []netip.Prefix
-	// HeartbeatPort is the heartbeat listener's port, for the heartbeat URL
-	// of new configs when no public heartbeat URL is set.
-	HeartbeatPort int
-	// PublicHeartbeatURL returns the public heartbeat URL setting ("" when
-	// unset); nil means no such setting.
-	PublicHeartbeatURL func(ctx context.Context) string
 
 	// Identity (auth.go, user.go, invite.go, password_reset.go, account.go,
 	// settings.go): password hashing, sessions and the sign-in limiter.

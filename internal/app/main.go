@@ -129,11 +129,15 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	tokens := &service.Tokens{Store: m.Store, Now: m.Now, Logger: m.Logger, Changed: m.Auth.TokenChanged}
 	users := &service.Users{Store: m.Store, Now: m.Now, Logger: m.Logger, Changed: m.Auth.UserChanged}
+	configs := &service.Configs{Store: m.Store, Logger: m.Logger, TLS: tlsConfig != nil,
+		PublicHeartbeatURL: func(context.Context) string { return m.Store.Settings().PublicHeartbeatURL }}
+	labels := &service.Labels{Store: m.Store, Logger: m.Logger}
+	constants := &service.Constants{Store: m.Store, Logger: m.Logger}
 	m.API = &api.Server{
 		Store: m.Store, Auth: m.Auth, Tokens: tokens, Users: users, Metrics: m.Metrics, Logger: m.Logger, Now: m.Now,
+		Configs: configs, Labels: labels, Constants: constants,
 		Version: Version, MaxBody: m.Config.MaxBodyBytes, Exempt: exempt, TLS: tlsConfig != nil,
 		Passwords: m.Passwords, Sessions: m.Sessions, Limiter: m.Limiter, TrustedProxies: m.Config.TrustedProxies,
-		PublicHeartbeatURL: func(context.Context) string { return m.Store.Settings().PublicHeartbeatURL },
 	}
 	ingest := &heartbeat.Ingester{
 		Store: m.Store, Metrics: m.Metrics, Logger: m.Logger,
@@ -145,7 +149,7 @@ func (m *Main) Run(ctx context.Context) error {
 	apiRoutes := m.apiHandler()
 	m.InProcessAPI = httpx.PlainURL(apiRoutes, m.Logger)
 	ui, err := web.New(web.Handler{
-		API: m.InProcessAPI, Tokens: tokens, Users: users, Settings: m.Store.Settings, Auth: m.Auth, Logger: m.Logger, Now: m.Now, Version: Version,
+		API: m.InProcessAPI, Tokens: tokens, Users: users, Configs: configs, Labels: labels, Constants: constants, Settings: m.Store.Settings, Auth: m.Auth, Logger: m.Logger, Now: m.Now, Version: Version,
 		FleetHealth: m.Store.FleetHealth,
 	})
 	if err != nil {
@@ -169,7 +173,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.hbLn, err = listen(m.Config.Bind, m.Config.HeartbeatPort, "heartbeat"); err != nil {
 		return err
 	}
-	m.API.HeartbeatPort = m.hbLn.Addr().(*net.TCPAddr).Port
+	configs.HeartbeatPort = m.hbLn.Addr().(*net.TCPAddr).Port
 	m.mainSrv = m.newServer(m.MainHandler, tlsConfig, 60*time.Second)
 	m.hbSrv = m.newServer(m.HB.Handler(), tlsConfig, 10*time.Second)
 	scheme := "http"

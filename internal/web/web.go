@@ -20,6 +20,7 @@ import (
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/auth"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/service"
 )
 
@@ -30,8 +31,11 @@ type Handler struct {
 	// middleware (internal/app router.go).
 	API http.Handler
 	// Services the pages read through, as the API does (internal/service).
-	Tokens *service.Tokens
-	Users  *service.Users
+	Tokens    *service.Tokens
+	Users     *service.Users
+	Configs   *service.Configs
+	Labels    *service.Labels
+	Constants *service.Constants
 	// Settings returns the instance settings (store.Settings).
 	Settings func() tc.Settings
 	// Auth resolves the session cookie to a caller.
@@ -131,29 +135,40 @@ type apiError struct {
 func (e *apiError) Error() string { return fmt.Sprintf("api %d %s: %s", e.Status, e.Code, e.Message) }
 
 // fail renders err as a page: an expired session goes back to sign-in,
-// other API errors become their status page.
+// other API and domain errors become their status page.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, caller *tc.Caller, err error) {
 	var ae *apiError
 	if errors.As(err, &ae) {
-		switch {
-		case ae.Status == http.StatusUnauthorized:
-			h.toLogin(w, r)
-		case ae.Status == http.StatusForbidden:
-			h.errorPage(w, r, caller, ae.Status, "You do not have access to this page", ae.Message)
-		case ae.Status == http.StatusNotFound && ae.Code == "":
-			h.errorPage(w, r, caller, http.StatusNotImplemented, "Not available yet", "This server does not offer the API this page needs.")
-		case ae.Status == http.StatusNotFound:
-			h.errorPage(w, r, caller, ae.Status, "Not found", ae.Message)
-		case ae.Status < 500:
-			h.errorPage(w, r, caller, ae.Status, "Request refused", ae.Message)
-		default:
-			h.errorPage(w, r, caller, ae.Status, "Something went wrong", "The server could not complete the request. Try again in a moment.")
-		}
+		h.failStatus(w, r, caller, ae.Status, ae.Code, ae.Message)
+		return
+	}
+	// A service's refusal (not found, invalid, forbidden...) gets the page
+	// the API's answer got; server-side failures are logged below.
+	if status := httpx.StatusOf(err); status < 500 {
+		h.failStatus(w, r, caller, status, tc.ErrorCode(err), tc.ErrorMessage(err))
 		return
 	}
 	// The route, not the path: a path may hold a one-time link's secret.
 	h.Logger.Error("render page", "route", r.Pattern, "error", err)
 	h.errorPage(w, r, caller, http.StatusInternalServerError, "Something went wrong", "The page could not be shown. Try again in a moment.")
+}
+
+// failStatus renders an error answer of status with its code and message.
+func (h *Handler) failStatus(w http.ResponseWriter, r *http.Request, caller *tc.Caller, status int, code, msg string) {
+	switch {
+	case status == http.StatusUnauthorized:
+		h.toLogin(w, r)
+	case status == http.StatusForbidden:
+		h.errorPage(w, r, caller, status, "You do not have access to this page", msg)
+	case status == http.StatusNotFound && code == "":
+		h.errorPage(w, r, caller, http.StatusNotImplemented, "Not available yet", "This server does not offer the API this page needs.")
+	case status == http.StatusNotFound:
+		h.errorPage(w, r, caller, status, "Not found", msg)
+	case status < 500:
+		h.errorPage(w, r, caller, status, "Request refused", msg)
+	default:
+		h.errorPage(w, r, caller, status, "Something went wrong", "The server could not complete the request. Try again in a moment.")
+	}
 }
 
 // get calls GET path on the API as the visitor and decodes the JSON answer
