@@ -1,15 +1,12 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/httpx"
-	"github.com/telegrafcontroller/tc/internal/textdiff"
+	"github.com/telegrafcontroller/tc/internal/service"
 )
 
 // configVersionJSON is a version as the API shows it: the TOML only when one
@@ -30,31 +27,17 @@ func newVersionJSON(v *tc.ConfigVersion, current int) configVersionJSON {
 		CreatedAt: v.CreatedAt, Current: v.Version == current}
 }
 
-// writeVersion answers one version of config id with its TOML, marking
-// whether it is the current one.
-func (s *Server) writeVersion(w http.ResponseWriter, r *http.Request, id string, v *tc.ConfigVersion) {
-	current, err := s.Store.ConfigCurrentVersion(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+// writeVersion answers one version with its TOML, marking whether it is the
+// current one.
+func writeVersion(w http.ResponseWriter, v *tc.ConfigVersion, current int) {
 	out := newVersionJSON(v, current)
 	out.TOML = &v.TOML
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
-// versionParam parses a version number from the path or the query.
-func versionParam(field, v string) (int, error) {
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		return 0, tc.FieldErrorf(field, "%s must be a positive integer", field)
-	}
-	return n, nil
-}
-
 // listConfigVersions lists a config's versions, newest first.
 func (s *Server) listConfigVersions(w http.ResponseWriter, r *http.Request) {
-	versions, current, err := s.Store.ConfigVersions(r.Context(), r.PathValue("id"))
+	versions, current, err := s.Configs.Versions(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -68,52 +51,44 @@ func (s *Server) listConfigVersions(w http.ResponseWriter, r *http.Request) {
 
 // getConfigVersion returns one version with its TOML.
 func (s *Server) getConfigVersion(w http.ResponseWriter, r *http.Request) {
-	n, err := versionParam("version", r.PathValue("version"))
+	n, err := service.ParseVersion("version", r.PathValue("version"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	id := r.PathValue("id")
-	v, err := s.Store.ConfigVersion(r.Context(), id, n)
+	v, current, err := s.Configs.Version(r.Context(), r.PathValue("id"), n)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.writeVersion(w, r, id, v)
+	writeVersion(w, v, current)
 }
 
 // diffConfigVersions answers a unified diff from version ?from= to ?to=.
 func (s *Server) diffConfigVersions(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	from, err := versionParam("from", q.Get("from"))
+	from, err := service.ParseVersion("from", q.Get("from"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	to, err := versionParam("to", q.Get("to"))
+	to, err := service.ParseVersion("to", q.Get("to"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	id := r.PathValue("id")
-	a, err := s.Store.ConfigVersion(r.Context(), id, from)
+	diff, err := s.Configs.Diff(r.Context(), r.PathValue("id"), from, to)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	b, err := s.Store.ConfigVersion(r.Context(), id, to)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	diff := textdiff.Unified(fmt.Sprintf("version %d", from), fmt.Sprintf("version %d", to), a.TOML, b.TOML, 3)
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "identical": diff == "", "diff": diff})
 }
 
-// rollbackConfigVersion makes version n's TOML current again by recording
-// it as a new version whose note names n (and the caller's note, if any).
+// rollbackConfigVersion makes version n's TOML current again as a new
+// version; the body, optional, adds a note.
 func (s *Server) rollbackConfigVersion(w http.ResponseWriter, r *http.Request) {
-	n, err := versionParam("version", r.PathValue("version"))
+	n, err := service.ParseVersion("version", r.PathValue("version"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -127,15 +102,7 @@ func (s *Server) rollbackConfigVersion(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	note := fmt.Sprintf("Rollback to version %d", n)
-	if extra := strings.TrimSpace(req.Note); extra != "" {
-		note += ": " + extra
-	}
-	if err := tc.CheckChangeNote(note); err != nil {
-		s.fail(w, r, tc.FieldErrorf("note", "note is too long: a rollback note must fit in %d characters with its %q prefix", tc.MaxChangeNoteLen, "Rollback to version N: "))
-		return
-	}
-	c, err := s.Store.RollbackConfig(r.Context(), r.PathValue("id"), n, note, callerID(r))
+	c, err := s.Configs.Rollback(r.Context(), r.PathValue("id"), n, req.Note)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -143,10 +110,9 @@ func (s *Server) rollbackConfigVersion(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, c)
 }
 
-// patchConfigVersion edits a version's change note (the only mutable part
-// of a version).
+// patchConfigVersion edits a version's change note.
 func (s *Server) patchConfigVersion(w http.ResponseWriter, r *http.Request) {
-	n, err := versionParam("version", r.PathValue("version"))
+	n, err := service.ParseVersion("version", r.PathValue("version"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -158,65 +124,36 @@ func (s *Server) patchConfigVersion(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if req.Note == nil {
-		s.fail(w, r, tc.FieldErrorf("note", "note is required"))
-		return
-	}
-	if len([]rune(*req.Note)) > tc.MaxChangeNoteLen {
-		s.fail(w, r, tc.FieldErrorf("note", "note must be at most %d characters", tc.MaxChangeNoteLen))
-		return
-	}
-	id := r.PathValue("id")
-	v, err := s.Store.SetConfigVersionNote(r.Context(), id, n, *req.Note)
+	v, current, err := s.Configs.SetVersionNote(r.Context(), r.PathValue("id"), n, req.Note)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.writeVersion(w, r, id, v)
+	writeVersion(w, v, current)
 }
 
-// deleteConfigVersion removes one version; the current one and the last
-// remaining one are refused with 409.
+// deleteConfigVersion removes one version.
 func (s *Server) deleteConfigVersion(w http.ResponseWriter, r *http.Request) {
-	n, err := versionParam("version", r.PathValue("version"))
+	n, err := service.ParseVersion("version", r.PathValue("version"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.Store.DeleteConfigVersion(r.Context(), r.PathValue("id"), n); err != nil {
+	if err := s.Configs.DeleteVersion(r.Context(), r.PathValue("id"), n); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// pruneConfigVersions deletes old versions by number or by time, never the
-// current one.
+// pruneConfigVersions deletes old versions by number or by time.
 func (s *Server) pruneConfigVersions(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		BeforeVersion *int       `json:"beforeVersion"`
-		BeforeTime    *time.Time `json:"beforeTime"`
-	}
+	var req service.PruneRequest
 	if err := s.decode(w, r, &req); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	var beforeVersion int
-	var beforeTime time.Time
-	switch {
-	case (req.BeforeVersion == nil) == (req.BeforeTime == nil):
-		s.fail(w, r, tc.Errorf(tc.EINVALID, "give exactly one of beforeVersion and beforeTime"))
-		return
-	case req.BeforeVersion != nil:
-		if *req.BeforeVersion < 1 {
-			s.fail(w, r, tc.FieldErrorf("beforeVersion", "beforeVersion must be a positive integer"))
-			return
-		}
-		beforeVersion = *req.BeforeVersion
-	default:
-		beforeTime = *req.BeforeTime
-	}
-	n, err := s.Store.PruneConfigVersions(r.Context(), r.PathValue("id"), beforeVersion, beforeTime)
+	n, err := s.Configs.PruneVersions(r.Context(), r.PathValue("id"), req)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -3,28 +3,12 @@ package api
 import (
 	"net/http"
 
-	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/httpx"
+	"github.com/telegrafcontroller/tc/internal/service"
 )
 
-type constantRequest struct {
-	Name        *string `json:"name"`
-	Value       *string `json:"value"`
-	Description *string `json:"description"`
-}
-
-func (req *constantRequest) check() error {
-	if req.Value != nil && len(*req.Value) > tc.MaxConstantValueLen {
-		return tc.FieldErrorf("value", "value must be at most %d bytes", tc.MaxConstantValueLen)
-	}
-	if req.Description != nil && len(*req.Description) > 1000 {
-		return tc.FieldErrorf("description", "description must be at most 1000 characters")
-	}
-	return nil
-}
-
 func (s *Server) listConstants(w http.ResponseWriter, r *http.Request) {
-	items, err := s.Store.ListConstants(r.Context())
+	items, err := s.Constants.List(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -33,28 +17,13 @@ func (s *Server) listConstants(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) createConstant(w http.ResponseWriter, r *http.Request) {
-	var req constantRequest
+	var req service.ConstantRequest
 	if err := s.decode(w, r, &req); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if req.Name == nil || !tc.ValidConstantName(*req.Name) {
-		s.fail(w, r, tc.FieldErrorf("name", "name must be 1 to 64 characters of a-z, 0-9 and _"))
-		return
-	}
-	if req.Value == nil {
-		s.fail(w, r, tc.FieldErrorf("value", "value is required"))
-		return
-	}
-	if err := req.check(); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c := &tc.Constant{Name: *req.Name, Value: *req.Value}
-	if req.Description != nil {
-		c.Description = *req.Description
-	}
-	if err := s.Store.CreateConstant(r.Context(), c); err != nil {
+	c, err := s.Constants.Create(r.Context(), req)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -62,20 +31,12 @@ func (s *Server) createConstant(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) patchConstant(w http.ResponseWriter, r *http.Request) {
-	var req constantRequest
+	var req service.ConstantRequest
 	if err := s.decode(w, r, &req); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if req.Name != nil && *req.Name != r.PathValue("name") {
-		s.fail(w, r, tc.FieldErrorf("name", "a constant's name cannot change"))
-		return
-	}
-	if err := req.check(); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, err := s.Store.UpdateConstant(r.Context(), r.PathValue("name"), req.Value, req.Description)
+	c, err := s.Constants.Update(r.Context(), r.PathValue("name"), req)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -84,7 +45,7 @@ func (s *Server) patchConstant(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteConstant(w http.ResponseWriter, r *http.Request) {
-	if err := s.Store.DeleteConstant(r.Context(), r.PathValue("name")); err != nil {
+	if err := s.Constants.Delete(r.Context(), r.PathValue("name")); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -4,7 +4,6 @@
 package api
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -28,10 +27,15 @@ type Server struct {
 	Agents *service.Agents
 	// ReportingRules is the reporting-rule service.
 	ReportingRules *service.ReportingRules
-	Metrics        *metrics.Metrics
-	Logger         *slog.Logger
-	Now            func() time.Time
-	Version        string
+	// Configs, labels and constants (config.go, config_version.go,
+	// validation.go, label.go, constant.go).
+	Configs   *service.Configs
+	Labels    *service.Labels
+	Constants *service.Constants
+	Metrics   *metrics.Metrics
+	Logger    *slog.Logger
+	Now       func() time.Time
+	Version   string
 	// MaxBody caps JSON request bodies.
 	MaxBody int64
 	// Exempt lists permission resources ("configs", "heartbeat", ...) whose
@@ -39,12 +43,6 @@ type Server struct {
 	Exempt map[string]bool
 	// TLS reports whether the listener serves HTTPS (cookies get Secure).
 	TLS bool
-	// HeartbeatPort is the heartbeat listener's port, for the heartbeat URL
-	// of new configs when no public heartbeat URL is set.
-	HeartbeatPort int
-	// PublicHeartbeatURL returns the public heartbeat URL setting ("" when
-	// unset); nil means no such setting.
-	PublicHeartbeatURL func(ctx context.Context) string
 
 	// Identity (auth.go, invite.go, password_reset.go, account.go): the
 	// sign-in rules (with the limiter and the client address they count by)

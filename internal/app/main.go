@@ -132,12 +132,16 @@ func (m *Main) Run(ctx context.Context) error {
 	users := &service.Users{Store: m.Store, Now: m.Now, Logger: m.Logger, Changed: m.Auth.UserChanged}
 	agents := &service.Agents{Store: m.Store}
 	rules := &service.ReportingRules{Store: m.Store}
+	configs := &service.Configs{Store: m.Store, Logger: m.Logger, TLS: tlsConfig != nil,
+		PublicHeartbeatURL: func(context.Context) string { return m.Store.Settings().PublicHeartbeatURL }}
+	labels := &service.Labels{Store: m.Store, Logger: m.Logger}
+	constants := &service.Constants{Store: m.Store, Logger: m.Logger}
 	m.API = &api.Server{
 		Store: m.Store, Auth: m.Auth, Tokens: tokens, Users: users, Agents: agents, ReportingRules: rules,
+		Configs: configs, Labels: labels, Constants: constants,
 		Metrics: m.Metrics, Logger: m.Logger, Now: m.Now,
 		Version: Version, MaxBody: m.Config.MaxBodyBytes, Exempt: exempt, TLS: tlsConfig != nil,
 		SignIn: m.SignIn, Sessions: m.Sessions,
-		PublicHeartbeatURL: func(context.Context) string { return m.Store.Settings().PublicHeartbeatURL },
 	}
 	ingest := &heartbeat.Ingester{
 		Store: m.Store, Metrics: m.Metrics, Logger: m.Logger,
@@ -150,6 +154,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.InProcessAPI = httpx.PlainURL(apiRoutes, m.Logger)
 	ui, err := web.New(web.Handler{
 		API: m.InProcessAPI, Tokens: tokens, Users: users, Agents: agents, ReportingRules: rules, SignIn: m.SignIn,
+		Configs: configs, Labels: labels, Constants: constants,
 		Settings: m.Store.Settings, Auth: m.Auth, Logger: m.Logger, Now: m.Now, Version: Version,
 		FleetHealth: m.Store.FleetHealth,
 	})
@@ -174,7 +179,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.hbLn, err = listen(m.Config.Bind, m.Config.HeartbeatPort, "heartbeat"); err != nil {
 		return err
 	}
-	m.API.HeartbeatPort = m.hbLn.Addr().(*net.TCPAddr).Port
+	configs.HeartbeatPort = m.hbLn.Addr().(*net.TCPAddr).Port
 	m.mainSrv = m.newServer(m.MainHandler, tlsConfig, 60*time.Second)
 	m.hbSrv = m.newServer(m.HB.Handler(), tlsConfig, 10*time.Second)
 	scheme := "http"

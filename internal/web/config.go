@@ -6,83 +6,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/service"
+	"github.com/telegrafcontroller/tc/internal/telegraf"
 )
-
-// Config is a configuration as the API returns it.
-type Config struct {
-	ID             string    `json:"id"`
-	Name           string    `json:"name"`
-	Description    string    `json:"description"`
-	TOML           string    `json:"toml"`
-	LabelIDs       []string  `json:"labelIds"`
-	CreatedAt      time.Time `json:"createdAt"`
-	UpdatedAt      time.Time `json:"updatedAt"`
-	CurrentVersion int       `json:"currentVersion"`
-}
-
-// Validation is POST /api/configs/validate's answer.
-type Validation struct {
-	Valid      bool      `json:"valid"`
-	Errors     []Problem `json:"errors"`
-	Warnings   []Problem `json:"warnings"`
-	References struct {
-		Parameters []Use `json:"parameters"`
-		Env        []Use `json:"env"`
-		Secrets    []Use `json:"secrets"`
-		Constants  []Use `json:"constants"`
-	} `json:"references"`
-}
-
-// Problem is one validation finding at a line.
-type Problem struct {
-	Severity string `json:"severity"`
-	Message  string `json:"message"`
-	Line     int    `json:"line"`
-	Column   int    `json:"column"`
-}
-
-// Use is one dynamic value a TOML document uses.
-type Use struct {
-	Name     string  `json:"name"`
-	Default  *string `json:"default"`
-	Required bool    `json:"required"`
-}
-
-// Version is one recorded version of a config.
-type Version struct {
-	Version   int       `json:"version"`
-	Note      string    `json:"note"`
-	AuthorID  string    `json:"authorId"`
-	CreatedAt time.Time `json:"createdAt"`
-	Current   bool      `json:"current"`
-	TOML      string    `json:"toml"`
-}
-
-// labelIndex resolves label ids for display.
-type labelIndex map[string]Label
-
-func (v *view) labels() ([]Label, labelIndex) {
-	var l list[Label]
-	if err := v.get("/api/labels", &l); err != nil {
-		return nil, labelIndex{}
-	}
-	idx := labelIndex{}
-	for _, lb := range l.Items {
-		idx[lb.ID] = lb
-	}
-	return l.Items, idx
-}
-
-func (idx labelIndex) of(ids []string) []Label {
-	var out []Label
-	for _, id := range ids {
-		if l, ok := idx[id]; ok {
-			out = append(out, l)
-		}
-	}
-	return out
-}
 
 // listQuery carries a list page's search, filter, sort and page.
 type listQuery struct {
@@ -175,66 +103,74 @@ func (lq listQuery) Pager() map[string]any {
 }
 
 type configRow struct {
-	Config
-	Labels []Label
+	// Config is a named field, not an embedded one: a template reads the
+	// fields of a struct with an embedded one through reflect's slow,
+	// allocating search, once per row.
+	Config *tc.Config
+	Labels []tc.Label
 }
 
 type configsData struct {
 	Q       listQuery
 	LabelID string
-	Labels  []Label
+	Labels  []tc.Label
 	Rows    []configRow
 }
 
 func (h *Handler) configsPage(w http.ResponseWriter, r *http.Request, v *view) error {
 	lq := newListQuery(r, "name", "asc", 25)
 	labelID := r.URL.Query().Get("labelId")
-	var l list[Config]
-	if err := v.get("/api/configs?"+lq.values(map[string]string{"labelId": labelID}).Encode(), &l); err != nil {
+	ctx := v.ctx()
+	configs, total, err := h.Configs.List(ctx, tc.ConfigFilter{Search: lq.Search, LabelID: labelID, SortBy: lq.Sort, SortOrder: lq.Order, Page: lq.Page, Limit: lq.Limit})
+	if err != nil {
 		return err
 	}
-	labels, idx := v.labels()
+	labels, idx, err := v.labelList()
+	if err != nil {
+		return err
+	}
 	d := configsData{Q: lq, LabelID: labelID, Labels: labels}
-	for _, c := range l.Items {
+	for _, c := range configs {
 		d.Rows = append(d.Rows, configRow{c, idx.of(c.LabelIDs)})
 	}
-	d.Q.setTotal(l.Total, len(l.Items))
+	d.Q.setTotal(total, len(configs))
 	return v.show(w, "configs", "Configurations", "configs", d)
 }
 
 type configNewData struct {
-	Labels []Label
+	Labels []tc.Label
 }
 
 func (h *Handler) configNewPage(w http.ResponseWriter, r *http.Request, v *view) error {
-	labels, _ := v.labels()
+	labels, _, err := v.labelList()
+	if err != nil {
+		return err
+	}
 	return v.show(w, "config_new", "New configuration", "configs", configNewData{Labels: labels})
 }
 
 type configData struct {
-	Config     Config
-	Labels     []Label
-	Attached   []Label
-	Validation Validation
+	Config     *tc.Config
+	Labels     []tc.Label
+	Attached   []tc.Label
+	Validation telegraf.Report
 	APIBase    string
 	Tab        string
 }
 
-func (v *view) config(id string) (Config, error) {
-	var c Config
-	err := v.get("/api/configs/"+url.PathEscape(id), &c)
-	return c, err
-}
-
 func (h *Handler) configPage(w http.ResponseWriter, r *http.Request, v *view) error {
-	c, err := v.config(r.PathValue("id"))
+	ctx := v.ctx()
+	c, err := h.Configs.Get(ctx, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	labels, idx := v.labels()
+	labels, idx, err := v.labelList()
+	if err != nil {
+		return err
+	}
 	d := configData{Config: c, Labels: labels, Attached: idx.of(c.LabelIDs), Tab: "editor"}
-	if err := h.call(r, http.MethodPost, "/api/configs/validate", map[string]string{"toml": c.TOML}, &d.Validation, nil); err != nil {
-		h.Logger.Debug("validate for page", "error", err)
+	if d.Validation, err = h.Configs.Validate(ctx, service.ValidateRequest{TOML: &c.TOML}); err != nil {
+		return err
 	}
 	d.APIBase = v.apiBase()
 	return v.show(w, "config", c.Name, "configs", d)
@@ -250,74 +186,88 @@ func (v *view) apiBase() string {
 }
 
 type versionsData struct {
-	Config   Config
-	Versions []Version
+	Config   *tc.Config
+	Versions []*tc.ConfigVersion
+	Current  int // the current version's number
 	Tab      string
 }
 
 func (h *Handler) configVersionsPage(w http.ResponseWriter, r *http.Request, v *view) error {
-	c, err := v.config(r.PathValue("id"))
+	ctx := v.ctx()
+	c, err := h.Configs.Get(ctx, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	var vs list[Version]
-	if err := v.get("/api/configs/"+url.PathEscape(c.ID)+"/versions", &vs); err != nil {
+	vs, current, err := h.Configs.Versions(ctx, c.ID)
+	if err != nil {
 		return err
 	}
-	return v.show(w, "config_versions", c.Name, "configs", versionsData{Config: c, Versions: vs.Items, Tab: "versions"})
+	return v.show(w, "config_versions", c.Name, "configs", versionsData{Config: c, Versions: vs, Current: current, Tab: "versions"})
 }
 
 type versionData struct {
-	Config  Config
-	Version Version
+	Config  *tc.Config
+	Version *tc.ConfigVersion
+	Current int // the current version's number
 	Tab     string
 }
 
 func (h *Handler) configVersionPage(w http.ResponseWriter, r *http.Request, v *view) error {
-	c, err := v.config(r.PathValue("id"))
+	ctx := v.ctx()
+	c, err := h.Configs.Get(ctx, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	var ver Version
-	if err := v.get(fmt.Sprintf("/api/configs/%s/versions/%s", url.PathEscape(c.ID), url.PathEscape(r.PathValue("n"))), &ver); err != nil {
+	n, err := service.ParseVersion("version", r.PathValue("n"))
+	if err != nil {
 		return err
 	}
-	return v.show(w, "config_version", fmt.Sprintf("%s · version %d", c.Name, ver.Version), "configs", versionData{Config: c, Version: ver, Tab: "versions"})
+	ver, current, err := h.Configs.Version(ctx, c.ID, n)
+	if err != nil {
+		return err
+	}
+	return v.show(w, "config_version", fmt.Sprintf("%s · version %d", c.Name, ver.Version), "configs", versionData{Config: c, Version: ver, Current: current, Tab: "versions"})
 }
 
 type compareData struct {
-	Config    Config
+	Config    *tc.Config
 	From, To  int
 	Mode      string
 	Identical bool
 	Unified   []diffLine
 	Split     []splitRow
-	Versions  []Version
+	Versions  []*tc.ConfigVersion
 	Tab       string
 }
 
 func (h *Handler) configComparePage(w http.ResponseWriter, r *http.Request, v *view) error {
-	c, err := v.config(r.PathValue("id"))
+	ctx := v.ctx()
+	c, err := h.Configs.Get(ctx, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
-	var diff struct {
-		From, To  int
-		Identical bool   `json:"identical"`
-		Diff      string `json:"diff"`
-	}
-	path := fmt.Sprintf("/api/configs/%s/versions/diff?from=%s&to=%s", url.PathEscape(c.ID), url.QueryEscape(q.Get("from")), url.QueryEscape(q.Get("to")))
-	if err := v.get(path, &diff); err != nil {
+	from, err := service.ParseVersion("from", q.Get("from"))
+	if err != nil {
 		return err
 	}
-	var vs list[Version]
-	v.get("/api/configs/"+url.PathEscape(c.ID)+"/versions", &vs)
-	d := compareData{Config: c, From: diff.From, To: diff.To, Mode: q.Get("mode"), Identical: diff.Identical, Versions: vs.Items, Tab: "versions"}
+	to, err := service.ParseVersion("to", q.Get("to"))
+	if err != nil {
+		return err
+	}
+	diff, err := h.Configs.Diff(ctx, c.ID, from, to)
+	if err != nil {
+		return err
+	}
+	vs, _, err := h.Configs.Versions(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	d := compareData{Config: c, From: from, To: to, Mode: q.Get("mode"), Identical: diff == "", Versions: vs, Tab: "versions"}
 	if d.Mode != "unified" {
 		d.Mode = "split"
 	}
-	d.Unified = parseUnified(diff.Diff)
+	d.Unified = parseUnified(diff)
 	d.Split = splitRows(d.Unified)
 	return v.show(w, "config_compare", fmt.Sprintf("%s · compare %d and %d", c.Name, d.From, d.To), "configs", d)
 }

@@ -35,6 +35,9 @@ type Handler struct {
 	Users          *service.Users
 	Agents         *service.Agents
 	ReportingRules *service.ReportingRules
+	Configs        *service.Configs
+	Labels         *service.Labels
+	Constants      *service.Constants
 	// SignIn is the sign-in rules the public pages share with the API.
 	SignIn *auth.SignIn
 	// Settings returns the instance settings (store.Settings).
@@ -136,33 +139,40 @@ type apiError struct {
 func (e *apiError) Error() string { return fmt.Sprintf("api %d %s: %s", e.Status, e.Code, e.Message) }
 
 // fail renders err as a page: an expired session goes back to sign-in,
-// other API errors become their status page.
+// other API and domain errors become their status page.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, caller *tc.Caller, err error) {
 	var ae *apiError
-	if code := tc.ErrorCode(err); code != tc.EINTERNAL {
-		// A service's domain error reads as the API's answer would.
-		ae = &apiError{Status: httpx.StatusOf(err), Code: code, Message: tc.ErrorMessage(err)}
+	if errors.As(err, &ae) {
+		h.failStatus(w, r, caller, ae.Status, ae.Code, ae.Message)
+		return
 	}
-	if ae != nil || errors.As(err, &ae) {
-		switch {
-		case ae.Status == http.StatusUnauthorized:
-			h.toLogin(w, r)
-		case ae.Status == http.StatusForbidden:
-			h.errorPage(w, r, caller, ae.Status, "You do not have access to this page", ae.Message)
-		case ae.Status == http.StatusNotFound && ae.Code == "":
-			h.errorPage(w, r, caller, http.StatusNotImplemented, "Not available yet", "This server does not offer the API this page needs.")
-		case ae.Status == http.StatusNotFound:
-			h.errorPage(w, r, caller, ae.Status, "Not found", ae.Message)
-		case ae.Status < 500:
-			h.errorPage(w, r, caller, ae.Status, "Request refused", ae.Message)
-		default:
-			h.errorPage(w, r, caller, ae.Status, "Something went wrong", "The server could not complete the request. Try again in a moment.")
-		}
+	// A service's refusal (not found, invalid, forbidden...) gets the page
+	// the API's answer got; server-side failures are logged below.
+	if status := httpx.StatusOf(err); status < 500 {
+		h.failStatus(w, r, caller, status, tc.ErrorCode(err), tc.ErrorMessage(err))
 		return
 	}
 	// The route, not the path: a path may hold a one-time link's secret.
 	h.Logger.Error("render page", "route", r.Pattern, "error", err)
 	h.errorPage(w, r, caller, http.StatusInternalServerError, "Something went wrong", "The page could not be shown. Try again in a moment.")
+}
+
+// failStatus renders an error answer of status with its code and message.
+func (h *Handler) failStatus(w http.ResponseWriter, r *http.Request, caller *tc.Caller, status int, code, msg string) {
+	switch {
+	case status == http.StatusUnauthorized:
+		h.toLogin(w, r)
+	case status == http.StatusForbidden:
+		h.errorPage(w, r, caller, status, "You do not have access to this page", msg)
+	case status == http.StatusNotFound && code == "":
+		h.errorPage(w, r, caller, http.StatusNotImplemented, "Not available yet", "This server does not offer the API this page needs.")
+	case status == http.StatusNotFound:
+		h.errorPage(w, r, caller, status, "Not found", msg)
+	case status < 500:
+		h.errorPage(w, r, caller, status, "Request refused", msg)
+	default:
+		h.errorPage(w, r, caller, status, "Something went wrong", "The server could not complete the request. Try again in a moment.")
+	}
 }
 
 // get calls GET path on the API as the visitor and decodes the JSON answer
