@@ -15,8 +15,6 @@ const (
 	MaxAgentPage     = 1_000_000
 	MaxAgentSearch   = 255
 	MaxBulkAgentIDs  = 1000
-	// MaxConfigChoices is how many configs ConfigNames offers.
-	MaxConfigChoices = 200
 )
 
 // Agents is the agent service: the fleet list and summary, one agent, and
@@ -159,35 +157,4 @@ func (s *Agents) Bulk(ctx context.Context, b tc.AgentBulk) ([]tc.AgentBulkResult
 		out = append(out, r)
 	}
 	return out, nil
-}
-
-// ConfigNames lists up to MaxConfigChoices configs by name, without their
-// TOML, for the agents page's config filter. It needs configs:read, which
-// a caller reading agents may lack (then EFORBIDDEN: hide the filter).
-// It stands in for the configs service's list until the pages share it.
-// Errors: EUNAUTHORIZED, EFORBIDDEN.
-func (s *Agents) ConfigNames(ctx context.Context) ([]tc.ConfigRef, error) {
-	if _, err := require(ctx, tc.Perm(tc.ResConfigs, tc.ActionRead)); err != nil {
-		return nil, err
-	}
-	configs, _, err := s.Store.ListConfigs(ctx, tc.ConfigFilter{SortBy: "name", SortOrder: "asc", Page: 1, Limit: MaxConfigChoices})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]tc.ConfigRef, len(configs))
-	for i, c := range configs {
-		out[i] = tc.ConfigRef{ID: c.ID, Name: c.Name}
-	}
-	return out, nil
-}
-
-// Labels lists every label, for the agent pages' filter, bulk actions and
-// label picker. It needs labels:read (EFORBIDDEN otherwise: show no
-// labels). It stands in for the labels service until the pages share it.
-// Errors: EUNAUTHORIZED, EFORBIDDEN.
-func (s *Agents) Labels(ctx context.Context) ([]*tc.Label, error) {
-	if _, err := require(ctx, tc.Perm(tc.ResLabels, tc.ActionRead)); err != nil {
-		return nil, err
-	}
-	return s.Store.ListLabels(ctx)
 }

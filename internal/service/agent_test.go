@@ -83,12 +83,13 @@ func TestAgentsPermissions(t *testing.T) {
 		wantCode(t, "deleted agent", err, tc.ENOTFOUND)
 
 		// The optional reads the agents page makes need their own permission.
-		_, err = s.ConfigNames(as(agentsRead))
-		wantCode(t, "config names without configs:read", err, tc.EFORBIDDEN)
-		if _, err := s.ConfigNames(as(tc.Perm(tc.ResConfigs, tc.ActionRead))); err != nil {
-			t.Errorf("config names: %v", err)
+		configs := &service.Configs{Store: st}
+		_, _, err = configs.List(as(agentsRead), tc.ConfigFilter{})
+		wantCode(t, "configs without configs:read", err, tc.EFORBIDDEN)
+		if _, _, err := configs.List(as(tc.Perm(tc.ResConfigs, tc.ActionRead)), tc.ConfigFilter{Page: 1, Limit: 200}); err != nil {
+			t.Errorf("configs: %v", err)
 		}
-		_, err = s.Labels(as(agentsRead))
+		_, err = (&service.Labels{Store: st}).List(as(agentsRead))
 		wantCode(t, "labels without labels:read", err, tc.EFORBIDDEN)
 	})
 }

@@ -51,11 +51,15 @@ type agentsData struct {
 	Summary  tc.AgentSummary
 	Chart    template.HTML
 	Rows     []agentRow
-	Configs  []tc.ConfigRef // the config filter's drop-down; nil hides it
+	Configs  []*tc.Config // the config filter's drop-down (without TOML); nil hides it
 	Rules    []*tc.ReportingRule
 	Labels   []*tc.Label
 	Statuses []Segment
 }
+
+// maxConfigChoices is how many configs the agents page's config filter
+// offers, by name.
+const maxConfigChoices = 200
 
 // optional turns EFORBIDDEN into "nothing to show": a page's optional
 // part the caller may not read. Any other error stays an error.
@@ -83,12 +87,11 @@ func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) er
 	if d.Summary, err = h.Agents.Summary(ctx); err != nil {
 		return err
 	}
-	labels, err := h.Agents.Labels(ctx)
-	if err = optional(err); err != nil {
+	labels, idx, err := v.labelList()
+	if err != nil {
 		return err
 	}
 	d.Labels = labels
-	idx := indexLabels(labels)
 	for _, a := range l.Items {
 		d.Rows = append(d.Rows, agentRow{Agent: a, StatusLabel: statusLabels[a.Status], Labels: idx.of(a.LabelIDs)})
 	}
@@ -102,7 +105,7 @@ func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) er
 	d.Rules = rules
 	// The config names carry no TOML (a config can be megabytes, and this
 	// page is reloaded every 5 s).
-	configs, err := h.Agents.ConfigNames(ctx)
+	configs, _, err := h.Configs.List(ctx, tc.ConfigFilter{SortBy: "name", SortOrder: "asc", Page: 1, Limit: maxConfigChoices})
 	if err = optional(err); err != nil {
 		return err
 	}
@@ -117,28 +120,6 @@ func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) er
 		d.Chart = fleetChart(samples, now)
 	}
 	return v.show(w, "agents", "Agents", "agents", d)
-}
-
-// agentLabels resolves label ids for display.
-type agentLabels map[string]*tc.Label
-
-func indexLabels(labels []*tc.Label) agentLabels {
-	idx := make(agentLabels, len(labels))
-	for _, l := range labels {
-		idx[l.ID] = l
-	}
-	return idx
-}
-
-// of returns the labels of ids that exist, in the order given.
-func (idx agentLabels) of(ids []string) []*tc.Label {
-	var out []*tc.Label
-	for _, id := range ids {
-		if l, ok := idx[id]; ok {
-			out = append(out, l)
-		}
-	}
-	return out
 }
 
 type agentData struct {
@@ -160,7 +141,7 @@ func (h *Handler) agentPage(w http.ResponseWriter, r *http.Request, v *view) err
 	if d.Rules, err = h.ReportingRules.List(ctx); optional(err) != nil {
 		return err
 	}
-	if d.Labels, err = h.Agents.Labels(ctx); optional(err) != nil {
+	if d.Labels, _, err = v.labelList(); err != nil {
 		return err
 	}
 	return v.show(w, "agent", "Agent "+a.ID, "agents", d)

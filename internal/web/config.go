@@ -107,13 +107,13 @@ type configRow struct {
 	// fields of a struct with an embedded one through reflect's slow,
 	// allocating search, once per row.
 	Config *tc.Config
-	Labels []tc.Label
+	Labels []*tc.Label
 }
 
 type configsData struct {
 	Q       listQuery
 	LabelID string
-	Labels  []tc.Label
+	Labels  []*tc.Label
 	Rows    []configRow
 }
 
@@ -138,7 +138,7 @@ func (h *Handler) configsPage(w http.ResponseWriter, r *http.Request, v *view) e
 }
 
 type configNewData struct {
-	Labels []tc.Label
+	Labels []*tc.Label
 }
 
 func (h *Handler) configNewPage(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -151,8 +151,8 @@ func (h *Handler) configNewPage(w http.ResponseWriter, r *http.Request, v *view)
 
 type configData struct {
 	Config     *tc.Config
-	Labels     []tc.Label
-	Attached   []tc.Label
+	Labels     []*tc.Label
+	Attached   []*tc.Label
 	Validation telegraf.Report
 	APIBase    string
 	Tab        string
