@@ -55,7 +55,6 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.Auth.UserChanged(u.ID) // cached token callers carry the user's name and email
 	httpx.WriteJSON(w, http.StatusOK, s.viewUser(u))
 }
 

@@ -87,6 +87,12 @@ func (s *Store) loadSettings(ctx context.Context) error {
 	return nil
 }
 
+// ReloadSettings reads the settings into memory again: the settings cache's
+// subscription to the change feed (internal/app), for changes this store's
+// UpdateSettings did not make itself (another node's, in a cluster). It
+// takes only the cache's lock, for a moment, never the writers'.
+func (s *Store) ReloadSettings(ctx context.Context) error { return s.loadSettings(ctx) }
+
 // Settings returns the instance settings from memory (no I/O once loaded).
 // Before InitSettings it reads them once, falling back to the defaults.
 func (s *Store) Settings() tc.Settings {
@@ -129,6 +135,7 @@ func (s *Store) UpdateSettings(ctx context.Context, change func(*tc.Settings)) (
 				return err
 			}
 		}
+		tx.announce(ctx, tc.EntitySettings, tc.OpUpdate)
 		return nil
 	})
 	if err != nil {
