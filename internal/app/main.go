@@ -188,8 +188,9 @@ func (m *Main) Run(ctx context.Context) error {
 // token cache drops a changed token, and every token of a changed user (their
 // role, disabled flag and name are in the cached caller); the API drops the
 // renders of a changed config (a constant change announces the configs that
-// use it); the settings are read again. No handler or service invalidates a
-// cache by hand. Called once, after the API registered its routes.
+// use it); the settings are read again at their next use. No handler or
+// service invalidates a cache by hand. Called once, after the API registered
+// its routes.
 func (m *Main) subscribeCaches() {
 	m.Store.Subscribe(func(c tc.Change) {
 		switch c.Entity {
@@ -204,9 +205,7 @@ func (m *Main) subscribeCaches() {
 		case tc.EntityConfig:
 			m.API.ConfigsChanged(c.IDs)
 		case tc.EntitySettings:
-			if err := m.Store.ReloadSettings(context.Background()); err != nil {
-				m.Logger.Warn("reload settings", "error", err)
-			}
+			m.Store.DropSettings()
 		}
 	})
 }

@@ -30,8 +30,10 @@ type feed struct {
 
 // Subscribe registers fn to hear every change committed from now on. fn
 // runs on the writer's goroutine while the next announcing commit waits: it
-// must be quick and must not write to the store (drop a cache entry, queue
-// the change for elsewhere). Register at start-up, before serving.
+// must be quick and must not wait on the database, whose connections may all
+// be held by writers waiting for it (drop a cache entry, queue the change
+// for elsewhere). The change is shared by every subscriber: do not modify
+// it. Register at start-up, before serving.
 func (s *Store) Subscribe(fn func(tc.Change)) {
 	s.feed.mu.Lock()
 	defer s.feed.mu.Unlock()

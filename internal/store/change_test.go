@@ -304,3 +304,27 @@ func TestChangeFeedOrder(t *testing.T) {
 		}
 	})
 }
+
+// TestDropSettings checks the settings cache's subscription: a change the
+// store did not make itself (another node's) is read at the next use once
+// the cache is dropped, and not before.
+func TestDropSettings(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		s := MustOpen(t, db)
+		ctx := context.Background()
+		if err := s.InitSettings(ctx, tc.DefaultSettings); err != nil {
+			t.Fatal(err)
+		}
+		before := s.Settings().LoginLockoutAttempts
+		if _, err := s.WithTxExec(ctx, `UPDATE settings SET value = $1 WHERE key = 'loginLockoutAttempts'`, fmt.Sprint(before+4)); err != nil {
+			t.Fatal(err)
+		}
+		if got := s.Settings().LoginLockoutAttempts; got != before {
+			t.Fatalf("settings read the database without being dropped: %d", got)
+		}
+		s.DropSettings()
+		if got := s.Settings().LoginLockoutAttempts; got != before+4 {
+			t.Errorf("after DropSettings: attempts = %d, want %d", got, before+4)
+		}
+	})
+}

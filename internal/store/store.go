@@ -66,6 +66,7 @@ type Store struct {
 	settingsMu      sync.RWMutex
 	settings        tc.Settings
 	settingsLoaded  bool
+	settingsGen     uint64 // moved by DropSettings: a load begun before is not kept
 	settingsWriteMu sync.Mutex
 
 	// stmts holds statements of hot paths prepared once on the write pool,
