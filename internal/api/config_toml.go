@@ -138,6 +138,11 @@ func (c *tomlCache) dropLocked(id string) {
 	}
 }
 
+// ConfigsChanged drops every cached render of the given configs. internal/app
+// calls it from the store's change feed for every change of a config
+// (tc.EntityConfig); call it only after Register.
+func (s *Server) ConfigsChanged(ids []string) { s.tomls.invalidate(ids) }
+
 // invalidate drops every render of the given configs.
 func (c *tomlCache) invalidate(ids []string) {
 	c.mu.Lock()

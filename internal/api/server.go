@@ -124,9 +124,6 @@ func (s *Server) Register(mux *http.ServeMux) {
 	}
 	if s.tomls == nil {
 		s.tomls = newTOMLCache(maxCachedItems, maxCachedBytes, s.Metrics)
-		if s.Store != nil {
-			s.Store.OnConfigChange(s.tomls.invalidate)
-		}
 	}
 	s.mux = mux
 	s.routes = nil

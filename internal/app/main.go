@@ -128,8 +128,8 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Logger.Warn("authentication is disabled for some endpoints; anyone who can reach them can use them",
 			"groups", strings.Join(keys(exempt), ","))
 	}
-	tokens := &service.Tokens{Store: m.Store, Now: m.Now, Logger: m.Logger, Changed: m.Auth.TokenChanged}
-	users := &service.Users{Store: m.Store, Now: m.Now, Logger: m.Logger, Changed: m.Auth.UserChanged}
+	tokens := &service.Tokens{Store: m.Store, Now: m.Now, Logger: m.Logger}
+	users := &service.Users{Store: m.Store, Now: m.Now, Logger: m.Logger}
 	agents := &service.Agents{Store: m.Store}
 	rules := &service.ReportingRules{Store: m.Store}
 	configs := &service.Configs{Store: m.Store, Logger: m.Logger, TLS: tlsConfig != nil,
@@ -151,6 +151,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.OnClose(ingest.Close) // after the heartbeat listener drained: nothing answered 204 is lost
 	// The main listener's parts are composed in router.go.
 	apiRoutes := m.apiHandler()
+	m.subscribeCaches()
 	m.InProcessAPI = httpx.PlainURL(apiRoutes, m.Logger)
 	ui, err := web.New(web.Handler{
 		API: m.InProcessAPI, Tokens: tokens, Users: users, Agents: agents, ReportingRules: rules, SignIn: m.SignIn,
@@ -191,6 +192,32 @@ func (m *Main) Run(ctx context.Context) error {
 	go m.serve(m.mainSrv, m.mainLn, tlsConfig != nil)
 	go m.serve(m.hbSrv, m.hbLn, tlsConfig != nil)
 	return nil
+}
+
+// subscribeCaches makes every cache follow the store's change feed: the
+// token cache drops a changed token, and every token of a changed user (their
+// role, disabled flag and name are in the cached caller); the API drops the
+// renders of a changed config (a constant change announces the configs that
+// use it); the settings are read again at their next use. No handler or
+// service invalidates a cache by hand. Called once, after the API registered
+// its routes.
+func (m *Main) subscribeCaches() {
+	m.Store.Subscribe(func(c tc.Change) {
+		switch c.Entity {
+		case tc.EntityToken:
+			for _, id := range c.IDs {
+				m.Auth.TokenChanged(id)
+			}
+		case tc.EntityUser:
+			for _, id := range c.IDs {
+				m.Auth.UserChanged(id)
+			}
+		case tc.EntityConfig:
+			m.API.ConfigsChanged(c.IDs)
+		case tc.EntitySettings:
+			m.Store.DropSettings()
+		}
+	})
 }
 
 // startTokenUsageWriter writes tokens' lastUsedAt off the request path, every

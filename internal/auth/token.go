@@ -107,14 +107,14 @@ func (a *Authenticator) load(ctx context.Context, d digest) (*tokenEntry, error)
 	return e, nil
 }
 
-// UserChanged must be called after any change to a user (role, disabled
-// flag, deletion, profile), after the change is committed and before the API
-// call that made it returns: the user's cached tokens are dropped, so the next
-// request sees the change. Safe for concurrent use.
+// UserChanged drops the cached tokens of a user whose row changed (role,
+// disabled flag, deletion, profile), so the next request sees the change.
+// internal/app calls it from the store's change feed, after the commit and
+// before the write returns; nothing else needs to. Safe for concurrent use.
 func (a *Authenticator) UserChanged(userID string) { a.cache.dropUser(userID) }
 
-// TokenChanged must be called after a token is revoked, deleted or
-// reassigned, after the change is committed and before the API call returns.
+// TokenChanged drops a token that was revoked, deleted or reassigned; it is
+// called from the change feed like UserChanged.
 func (a *Authenticator) TokenChanged(tokenID string) { a.cache.dropToken(tokenID) }
 
 // CachedTokens returns how many tokens and unknown digests the cache holds.

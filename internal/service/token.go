@@ -31,9 +31,6 @@ type Tokens struct {
 	Store  *store.Store
 	Now    func() time.Time
 	Logger *slog.Logger
-	// Changed is told the id of every token a call changed, after the
-	// change committed (the token cache drops it).
-	Changed func(id string)
 }
 
 // tokenNotFound answers an id that names no token the caller may see.
@@ -58,12 +55,6 @@ func signedIn(ctx context.Context) (*tc.Caller, string, error) {
 		return c, "", nil
 	}
 	return c, c.User.ID, nil
-}
-
-func (s *Tokens) changed(id string) {
-	if s.Changed != nil {
-		s.Changed(id)
-	}
 }
 
 // requireAllTokens refuses callers who may manage only their own tokens.
@@ -238,11 +229,7 @@ func (s *Tokens) revoke(ctx context.Context, id, scope string) (*tc.Token, error
 	if !PlausibleID(id) {
 		return nil, tokenNotFound
 	}
-	t, err := s.Store.RevokeToken(ctx, id, scope)
-	if err == nil {
-		s.changed(id)
-	}
-	return t, err
+	return s.Store.RevokeToken(ctx, id, scope)
 }
 
 // Delete removes a token's record, under the rule of Revoke.
@@ -259,11 +246,7 @@ func (s *Tokens) delete(ctx context.Context, id, scope string) error {
 	if !PlausibleID(id) {
 		return tokenNotFound
 	}
-	err := s.Store.DeleteToken(ctx, id, scope)
-	if err == nil {
-		s.changed(id)
-	}
-	return err
+	return s.Store.DeleteToken(ctx, id, scope)
 }
 
 // Reassign moves a token to another user under tc.CanReassignToken.
@@ -293,13 +276,9 @@ func (s *Tokens) reassign(ctx context.Context, c *tc.Caller, id, userID string) 
 	if !PlausibleID(userID) {
 		return nil, tc.FieldErrorf("userId", "no user with id %q", userID)
 	}
-	t, err := s.Store.ReassignToken(ctx, id, userID, func(t *tc.Token, from, to *tc.User) error {
+	return s.Store.ReassignToken(ctx, id, userID, func(t *tc.Token, from, to *tc.User) error {
 		return tc.CanReassignToken(c, t.Permissions, from, to)
 	})
-	if err == nil {
-		s.changed(id)
-	}
-	return t, err
 }
 
 // Bulk applies one action to many tokens, each in its own transaction, and

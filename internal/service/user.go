@@ -17,21 +17,10 @@ type Users struct {
 	Store  *store.Store
 	Now    func() time.Time
 	Logger *slog.Logger
-	// Changed is told the id of every user a call changed, after the change
-	// committed (the token and session caches drop what they hold of them).
-	Changed func(userID string)
 }
 
 // LinkSecretBytes is the size of an invite or reset link's secret (256 bits).
 const LinkSecretBytes = 32
-
-func (s *Users) changed(ids ...string) {
-	for _, id := range ids {
-		if s.Changed != nil {
-			s.Changed(id)
-		}
-	}
-}
 
 func (s *Users) log() *slog.Logger {
 	if s.Logger == nil {
@@ -136,7 +125,6 @@ func (s *Users) Update(ctx context.Context, id string, in UserPatch) (tc.UserInf
 		return tc.UserInfo{}, err
 	}
 	if changed {
-		s.changed(u.ID)
 		s.log().Info("user changed", "user_id", u.ID, "role", string(u.Role), "disabled", u.Disabled, By(c))
 	}
 	return u.Info(s.Now()), nil
@@ -152,7 +140,6 @@ func (s *Users) Delete(ctx context.Context, id string) error {
 	if err := s.Store.DeleteUser(ctx, id, func(target *tc.User) error { return tc.CanManage(c.User, target, tc.ActDelete) }); err != nil {
 		return err
 	}
-	s.changed(id)
 	s.log().Info("user deleted", "user_id", id, By(c))
 	return nil
 }
@@ -170,7 +157,6 @@ func (s *Users) TransferOwnership(ctx context.Context, id string) error {
 	}); err != nil {
 		return err
 	}
-	s.changed(c.User.ID, id)
 	s.log().Info("ownership transferred", "from_user_id", c.User.ID, "to_user_id", id, By(c))
 	return nil
 }
@@ -329,6 +315,5 @@ func (s *Users) UpdateAccount(ctx context.Context, in AccountPatch) (tc.UserInfo
 	if err != nil {
 		return tc.UserInfo{}, err
 	}
-	s.changed(u.ID) // cached token callers carry the user's name and email
 	return u.Info(s.Now()), nil
 }

@@ -209,6 +209,7 @@ func (s *Store) UpdateAgent(ctx context.Context, id string, u tc.AgentUpdate) er
 				}
 			}
 		}
+		tx.announce(ctx, tc.EntityAgent, tc.OpUpdate, id)
 		return nil
 	})
 }
@@ -272,6 +273,7 @@ func (s *Store) DeleteAgent(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("agent")
 		}
+		tx.announce(ctx, tc.EntityAgent, tc.OpDelete, id)
 		return nil
 	})
 }
@@ -291,6 +293,8 @@ const (
 func (s *Store) BulkAgents(ctx context.Context, action string, ids []string, arg, field string) (map[string]error, error) {
 	results := make(map[string]error, len(ids))
 	err := s.withTx(ctx, func(tx *Tx) error {
+		clear(results) // a retried transaction starts again
+		var changed []string
 		switch action {
 		case BulkAssignRule:
 			if err := tx.requireRule(ctx, arg, field); err != nil {
@@ -349,7 +353,13 @@ func (s *Store) BulkAgents(ctx context.Context, action string, ids []string, arg
 				}
 			}
 			results[id] = nil
+			changed = append(changed, id)
 		}
+		op := tc.OpUpdate
+		if action == BulkDelete {
+			op = tc.OpDelete
+		}
+		tx.announce(ctx, tc.EntityAgent, op, changed...)
 		return nil
 	})
 	if err != nil {

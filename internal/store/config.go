@@ -38,23 +38,6 @@ func scanConfig(row interface{ Scan(...any) error }) (*tc.Config, error) {
 	return &c, nil
 }
 
-// OnConfigChange registers fn to be called after a commit that changed what
-// serving the named configs returns (their TOML, a constant they use, their
-// name, which names downloads) or removed them. Register at start-up,
-// before serving.
-func (s *Store) OnConfigChange(fn func(ids []string)) {
-	s.configListeners = append(s.configListeners, fn)
-}
-
-func (s *Store) configsChanged(ids []string) {
-	if len(ids) == 0 {
-		return
-	}
-	for _, fn := range s.configListeners {
-		fn(ids)
-	}
-}
-
 // nextRevisionSQL moves revision_at to the transaction's time truncated to
 // the second ($1), or one second past its previous value when that is later:
 // Last-Modified has one-second resolution, and two changes within one second
@@ -87,11 +70,9 @@ func (s *Store) CreateConfig(ctx context.Context, c *tc.Config, note string) err
 			return err
 		}
 		c.LabelIDs, err = setConfigLabels(ctx, tx, c.ID, c.LabelIDs)
+		tx.announce(ctx, tc.EntityConfig, tc.OpCreate, c.ID)
 		return err
 	})
-	if err == nil {
-		s.configsChanged([]string{c.ID})
-	}
 	return err
 }
 
@@ -132,6 +113,11 @@ func setConfigLabels(ctx context.Context, tx *Tx, configID string, ids []string)
 		out = append(out, id)
 	}
 	return out, nil
+}
+
+// sameSet reports whether a and b hold the same strings, in any order.
+func sameSet(a, b []string) bool {
+	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
 }
 
 // ConfigByID returns one config with its labels. Errors: ENOTFOUND.
@@ -245,7 +231,6 @@ func (s *Store) ListConfigs(ctx context.Context, f tc.ConfigFilter) ([]*tc.Confi
 // Errors: ENOTFOUND, ECONFLICT (name), EINVALID (label).
 func (s *Store) UpdateConfig(ctx context.Context, id string, u tc.ConfigUpdate, actorID string) (*tc.Config, error) {
 	var out *tc.Config
-	var changed bool
 	err := s.withTx(ctx, func(tx *Tx) error {
 		cur, err := configByID(ctx, tx, id)
 		if err != nil {
@@ -266,7 +251,7 @@ func (s *Store) UpdateConfig(ctx context.Context, id string, u tc.ConfigUpdate, 
 		if err != nil {
 			return fmt.Errorf("update config: %w", err)
 		}
-		changed = name != cur.Name
+		changed := name != cur.Name || desc != cur.Description
 		if u.TOML != nil && *u.TOML != cur.TOML {
 			if err := setConfigTOML(ctx, tx, id, *u.TOML, u.ChangeNote, actorID); err != nil {
 				return err
@@ -274,18 +259,20 @@ func (s *Store) UpdateConfig(ctx context.Context, id string, u tc.ConfigUpdate, 
 			changed = true
 		}
 		if u.LabelIDs != nil {
-			if _, err := setConfigLabels(ctx, tx, id, *u.LabelIDs); err != nil {
+			ids, err := setConfigLabels(ctx, tx, id, *u.LabelIDs)
+			if err != nil {
 				return err
 			}
+			changed = changed || !sameSet(ids, cur.LabelIDs)
+		}
+		if changed {
+			tx.announce(ctx, tc.EntityConfig, tc.OpUpdate, id)
 		}
 		out, err = configByID(ctx, tx, id)
 		return err
 	})
 	if err != nil {
 		return nil, err
-	}
-	if changed {
-		s.configsChanged([]string{id})
 	}
 	return out, nil
 }
@@ -300,6 +287,7 @@ func (s *Store) SetConfigTOML(ctx context.Context, id, toml, note, actorID strin
 		if err := setConfigTOML(ctx, tx, id, toml, note, actorID); err != nil {
 			return err
 		}
+		tx.announce(ctx, tc.EntityConfig, tc.OpUpdate, id)
 		var err error
 		out, err = configByID(ctx, tx, id)
 		return err
@@ -307,7 +295,6 @@ func (s *Store) SetConfigTOML(ctx context.Context, id, toml, note, actorID strin
 	if err != nil {
 		return nil, err
 	}
-	s.configsChanged([]string{id})
 	return out, nil
 }
 
@@ -383,11 +370,9 @@ func (s *Store) DeleteConfigs(ctx context.Context, ids []string) error {
 				return fmt.Errorf("delete config: %w", err)
 			}
 		}
+		tx.announce(ctx, tc.EntityConfig, tc.OpDelete, ids...)
 		return nil
 	})
-	if err == nil {
-		s.configsChanged(ids)
-	}
 	return err
 }
 

@@ -41,7 +41,11 @@ func TestConfigVersionsAndRevisions(t *testing.T) {
 		s := mustOpenClock(t, db, clock)
 		ctx := context.Background()
 		var notified []string
-		s.OnConfigChange(func(ids []string) { notified = append(notified, ids...) })
+		s.Subscribe(func(c tc.Change) {
+			if c.Entity == tc.EntityConfig {
+				notified = append(notified, c.IDs...)
+			}
+		})
 
 		c := &tc.Config{Name: "Base", TOML: "a = 1\n", CreatedBy: "u1"}
 		if err := s.CreateConfig(ctx, c, "first"); err != nil {

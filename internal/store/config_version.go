@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/telegrafcontroller/tc"
@@ -89,6 +90,7 @@ func (s *Store) DeleteConfigVersion(ctx context.Context, configID string, versio
 		if _, err := tx.ExecContext(ctx, `DELETE FROM config_versions WHERE config_id = $1 AND version = $2`, configID, version); err != nil {
 			return fmt.Errorf("delete config version: %w", err)
 		}
+		tx.announce(ctx, tc.EntityConfigVersion, tc.OpDelete, versionID(configID, version))
 		return nil
 	})
 }
@@ -107,13 +109,26 @@ func (s *Store) PruneConfigVersions(ctx context.Context, configID string, before
 		if beforeVersion <= 0 {
 			cond, arg = `created_at < $3`, any(ms(beforeTime))
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM config_versions WHERE config_id = $1 AND version <> $2 AND `+cond,
+		rows, err := tx.QueryContext(ctx, `DELETE FROM config_versions WHERE config_id = $1 AND version <> $2 AND `+cond+` RETURNING version`,
 			configID, current, arg)
 		if err != nil {
 			return fmt.Errorf("prune config versions: %w", err)
 		}
-		n, err = res.RowsAffected()
-		return err
+		defer rows.Close()
+		var ids []string
+		for rows.Next() {
+			var v int
+			if err := rows.Scan(&v); err != nil {
+				return fmt.Errorf("prune config versions: %w", err)
+			}
+			ids = append(ids, versionID(configID, v))
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("prune config versions: %w", err)
+		}
+		n = int64(len(ids))
+		tx.announce(ctx, tc.EntityConfigVersion, tc.OpDelete, ids...)
+		return nil
 	})
 	return int(n), err
 }
@@ -162,13 +177,13 @@ func (s *Store) RollbackConfig(ctx context.Context, configID string, version int
 		if err := setConfigTOML(ctx, tx, configID, toml, note, actorID); err != nil {
 			return err
 		}
+		tx.announce(ctx, tc.EntityConfig, tc.OpRollback, configID)
 		out, err = configByID(ctx, tx, configID)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.configsChanged([]string{configID})
 	return out, nil
 }
 
@@ -188,10 +203,16 @@ func (s *Store) SetConfigVersionNote(ctx context.Context, configID string, versi
 		} else if n == 0 {
 			return tc.Errorf(tc.ENOTFOUND, "config version %d not found", version)
 		}
+		tx.announce(ctx, tc.EntityConfigVersion, tc.OpUpdate, versionID(configID, version))
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.ConfigVersion(ctx, configID, version)
+}
+
+// versionID names a config version in a tc.Change: "<config id>/<version>".
+func versionID(configID string, version int) string {
+	return configID + "/" + strconv.Itoa(version)
 }

@@ -111,7 +111,6 @@ func refIDs(refs []tc.ConfigRef) []string {
 // CreateConstant inserts c. Configs that already reference it render
 // differently from now on, so their revisions move. Errors: ECONFLICT.
 func (s *Store) CreateConstant(ctx context.Context, c *tc.Constant) error {
-	var ids []string
 	err := s.withTx(ctx, func(tx *Tx) error {
 		c.CreatedAt, c.UpdatedAt = tx.now, tx.now
 		_, err := tx.ExecContext(ctx, `INSERT INTO constants (`+constantColumns+`) VALUES ($1, $2, $3, $4, $5)`,
@@ -127,12 +126,11 @@ func (s *Store) CreateConstant(ctx context.Context, c *tc.Constant) error {
 			return err
 		}
 		c.Configs = got.Configs
-		ids = refIDs(c.Configs)
+		ids := refIDs(c.Configs)
+		tx.announce(ctx, tc.EntityConstant, tc.OpCreate, c.Name)
+		tx.announce(ctx, tc.EntityConfig, tc.OpRender, ids...)
 		return bumpRevisions(ctx, tx, ids)
 	})
-	if err == nil {
-		s.configsChanged(ids)
-	}
 	return err
 }
 
@@ -141,7 +139,6 @@ func (s *Store) CreateConstant(ctx context.Context, c *tc.Constant) error {
 // Errors: ENOTFOUND.
 func (s *Store) UpdateConstant(ctx context.Context, name string, value, description *string) (*tc.Constant, error) {
 	var out *tc.Constant
-	var ids []string
 	err := s.withTx(ctx, func(tx *Tx) error {
 		cur, err := constantByName(ctx, tx, name)
 		if err != nil {
@@ -158,8 +155,10 @@ func (s *Store) UpdateConstant(ctx context.Context, name string, value, descript
 			v, d, ms(tx.now), name); err != nil {
 			return fmt.Errorf("update constant: %w", err)
 		}
+		tx.announce(ctx, tc.EntityConstant, tc.OpUpdate, name)
 		if v != cur.Value {
-			ids = refIDs(cur.Configs)
+			ids := refIDs(cur.Configs)
+			tx.announce(ctx, tc.EntityConfig, tc.OpRender, ids...)
 			if err := bumpRevisions(ctx, tx, ids); err != nil {
 				return err
 			}
@@ -170,7 +169,6 @@ func (s *Store) UpdateConstant(ctx context.Context, name string, value, descript
 	if err != nil {
 		return nil, err
 	}
-	s.configsChanged(ids)
 	return out, nil
 }
 
@@ -192,6 +190,7 @@ func (s *Store) DeleteConstant(ctx context.Context, name string) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM constants WHERE name = $1`, name); err != nil {
 			return fmt.Errorf("delete constant: %w", err)
 		}
+		tx.announce(ctx, tc.EntityConstant, tc.OpDelete, name)
 		return nil
 	})
 }

@@ -65,6 +65,7 @@ func (s *Store) CreateInvite(ctx context.Context, inv *tc.Invite) error {
 		inv.CreatedAt = tx.now
 		_, err := tx.ExecContext(ctx, `INSERT INTO invites (`+inviteColumns+`) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8)`,
 			inv.ID, inv.TokenHash, inv.Username, inv.Email, string(inv.Role), inv.CreatedBy, ms(inv.CreatedAt), ms(inv.ExpiresAt))
+		tx.announce(ctx, tc.EntityInvite, tc.OpCreate, inv.ID)
 		return err
 	})
 }
@@ -98,6 +99,7 @@ func (s *Store) DeleteInvite(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("invite")
 		}
+		tx.announce(ctx, tc.EntityInvite, tc.OpDelete, id)
 		return nil
 	})
 }
@@ -177,6 +179,7 @@ func (s *Store) AcceptInvite(ctx context.Context, tokenHash, passwordHash, idHas
 		if n, _ := res.RowsAffected(); n == 0 {
 			return tc.Errorf(tc.EGONE, "This invite has already been used")
 		}
+		tx.announce(ctx, tc.EntityInvite, tc.OpUpdate, inv.ID)
 		now := tx.now
 		u = &tc.User{Username: inv.Username, Email: inv.Email, Role: inv.Role, PasswordHash: passwordHash, LastLoginAt: &now}
 		if err := createUser(ctx, tx, u); err != nil {

@@ -73,6 +73,7 @@ func (s *Store) CreateLabel(ctx context.Context, l *tc.Label) error {
 		if err != nil {
 			return fmt.Errorf("create label: %w", err)
 		}
+		tx.announce(ctx, tc.EntityLabel, tc.OpCreate, l.ID)
 		return nil
 	})
 }
@@ -108,6 +109,7 @@ func (s *Store) UpdateLabel(ctx context.Context, id string, u LabelUpdate) (*tc.
 		if err != nil {
 			return fmt.Errorf("update label: %w", err)
 		}
+		tx.announce(ctx, tc.EntityLabel, tc.OpUpdate, id)
 		out = l
 		return nil
 	})
@@ -125,6 +127,7 @@ func (s *Store) DeleteLabel(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("label")
 		}
+		tx.announce(ctx, tc.EntityLabel, tc.OpDelete, id)
 		return nil
 	})
 }

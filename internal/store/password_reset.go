@@ -32,6 +32,7 @@ func (s *Store) CreatePasswordReset(ctx context.Context, pr *tc.PasswordReset, c
 		pr.CreatedAt = tx.now
 		_, err = tx.ExecContext(ctx, `INSERT INTO password_resets (id, token_hash, user_id, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 			pr.ID, pr.TokenHash, pr.UserID, pr.CreatedBy, ms(pr.CreatedAt), ms(pr.ExpiresAt))
+		tx.announce(ctx, tc.EntityPasswordReset, tc.OpCreate, pr.ID)
 		return err
 	})
 }
@@ -130,6 +131,7 @@ func (s *Store) UsePasswordReset(ctx context.Context, tokenHash, passwordHash st
 			return tc.Errorf(tc.EGONE, "This password reset link has already been used")
 		}
 		userID = pr.UserID
+		tx.announce(ctx, tc.EntityPasswordReset, tc.OpUpdate, pr.ID)
 		return setPassword(ctx, tx, pr.UserID, passwordHash, "")
 	})
 	return userID, err

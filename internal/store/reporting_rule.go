@@ -86,6 +86,7 @@ func (s *Store) CreateReportingRule(ctx context.Context, r *tc.ReportingRule) er
 			auto_delete_after_seconds, is_default, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			r.ID, r.Name, r.Description, r.NotReportingAfterSeconds, nullInt(r.AutoDeleteAfterSeconds), r.IsDefault,
 			ms(r.CreatedAt), ms(r.UpdatedAt))
+		tx.announce(ctx, tc.EntityReportingRule, tc.OpCreate, r.ID)
 		return ruleNameConflict(err, r.Name)
 	})
 }
@@ -122,6 +123,7 @@ func (s *Store) UpdateReportingRule(ctx context.Context, id string, fn func(r *t
 		if err := ruleNameConflict(err, r.Name); err != nil {
 			return err
 		}
+		tx.announce(ctx, tc.EntityReportingRule, tc.OpUpdate, id)
 		out = r
 		return nil
 	})
@@ -149,6 +151,7 @@ func (s *Store) DeleteReportingRule(ctx context.Context, id string) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM reporting_rules WHERE id = $1`, id); err != nil {
 			return fmt.Errorf("delete reporting rule: %w", err)
 		}
+		tx.announce(ctx, tc.EntityReportingRule, tc.OpDelete, id)
 		return nil
 	})
 }
@@ -167,7 +170,8 @@ func defaultRuleID(ctx context.Context, q queryer) (string, error) {
 }
 
 func (tx *Tx) clearDefaultRule(ctx context.Context) error {
-	_, err := tx.ExecContext(ctx, `UPDATE reporting_rules SET is_default = FALSE, updated_at = $1 WHERE is_default`, ms(tx.now))
+	ids, err := queryStrings(ctx, tx, `UPDATE reporting_rules SET is_default = FALSE, updated_at = $1 WHERE is_default RETURNING id`, ms(tx.now))
+	tx.announce(ctx, tc.EntityReportingRule, tc.OpUpdate, ids...)
 	if err != nil {
 		return fmt.Errorf("clear default reporting rule: %w", err)
 	}

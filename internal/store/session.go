@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/telegrafcontroller/tc"
@@ -18,7 +19,7 @@ func (s *Store) CreateSession(ctx context.Context, userID, idHash string, expire
 	var sess *tc.Session
 	err := s.withTx(ctx, func(tx *Tx) error {
 		if replaceHash != "" {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = $1`, replaceHash); err != nil {
+			if err := deleteSession(ctx, tx, replaceHash); err != nil {
 				return err
 			}
 		}
@@ -47,6 +48,7 @@ func createSession(ctx context.Context, tx *Tx, userID, idHash string, expires t
 	_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
 		idHash, userID, ms(tx.now), ms(tx.now), ms(expires))
 	*out = sess
+	tx.announce(ctx, tc.EntitySession, tc.OpCreate, userID)
 	return err
 }
 
@@ -72,26 +74,47 @@ func (s *Store) TouchSession(ctx context.Context, idHash string, at time.Time) e
 	return err
 }
 
-// DeleteSession ends one session (no error when it does not exist).
+// DeleteSession ends one session (no error when it does not exist): a
+// sign-out, or a session found expired when presented.
 func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
-	_, err := s.WithTxExec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash)
+	return s.withTx(ctx, func(tx *Tx) error { return deleteSession(ctx, tx, idHash) })
+}
+
+func deleteSession(ctx context.Context, tx *Tx, idHash string) error {
+	users, err := queryStrings(ctx, tx, `DELETE FROM sessions WHERE id_hash = $1 RETURNING user_id`, idHash)
+	tx.announce(ctx, tc.EntitySession, tc.OpDelete, users...)
 	return err
 }
 
 // DeleteUserSessions ends every session of userID except keepHash ("" for all).
 func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepHash string) error {
-	_, err := s.WithTxExec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2`, userID, keepHash)
-	return err
+	return s.withTx(ctx, func(tx *Tx) error { return deleteUserSessions(ctx, tx, userID, keepHash) })
+}
+
+func deleteUserSessions(ctx context.Context, tx *Tx, userID, keepHash string) error {
+	res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2`, userID, keepHash)
+	if err != nil {
+		return fmt.Errorf("delete sessions: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		tx.announce(ctx, tc.EntitySession, tc.OpDelete, userID)
+	}
+	return nil
 }
 
 // DeleteExpiredSessions removes sessions past their absolute lifetime or
-// idle since before idleBefore.
+// idle since before idleBefore, and returns how many. Like every end of a
+// session it is announced, naming the users whose sessions ended.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now, idleBefore time.Time) (int64, error) {
-	res, err := s.WithTxExec(ctx, `DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2`, ms(now), ms(idleBefore))
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
+	var n int64
+	err := s.withTx(ctx, func(tx *Tx) error {
+		users, err := queryStrings(ctx, tx, `DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2 RETURNING user_id`, ms(now), ms(idleBefore))
+		n = int64(len(users))
+		slices.Sort(users)
+		tx.announce(ctx, tc.EntitySession, tc.OpDelete, slices.Compact(users)...)
+		return err
+	})
+	return n, err
 }
 
 // sessionWithUserSQL is the session lookup behind every cookie-authenticated

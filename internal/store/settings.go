@@ -48,6 +48,9 @@ func (s *Store) InitSettings(ctx context.Context, seed tc.Settings) error {
 }
 
 func (s *Store) loadSettings(ctx context.Context) error {
+	s.settingsMu.RLock()
+	gen := s.settingsGen
+	s.settingsMu.RUnlock()
 	rows, err := s.read.QueryContext(ctx, `SELECT key, value FROM settings`)
 	if err != nil {
 		return fmt.Errorf("load settings: %w", err)
@@ -82,9 +85,23 @@ func (s *Store) loadSettings(ctx context.Context) error {
 		return fmt.Errorf("load settings: %w", err)
 	}
 	s.settingsMu.Lock()
-	s.settings, s.settingsLoaded = v, true
+	if s.settingsGen == gen { // else dropped meanwhile: what was read may predate the change
+		s.settings, s.settingsLoaded = v, true
+	}
 	s.settingsMu.Unlock()
 	return nil
+}
+
+// DropSettings forgets the settings held in memory; the next Settings call
+// reads them again. It is the settings cache's subscription to the change
+// feed (internal/app), for changes UpdateSettings did not make itself
+// (another node's, in a cluster), and does no I/O, as a subscriber must
+// not. It takes only the cache's lock, for a moment, never the writers'.
+func (s *Store) DropSettings() {
+	s.settingsMu.Lock()
+	s.settingsGen++
+	s.settingsLoaded = false
+	s.settingsMu.Unlock()
 }
 
 // Settings returns the instance settings from memory (no I/O once loaded).
@@ -129,6 +146,7 @@ func (s *Store) UpdateSettings(ctx context.Context, change func(*tc.Settings)) (
 				return err
 			}
 		}
+		tx.announce(ctx, tc.EntitySettings, tc.OpUpdate)
 		return nil
 	})
 	if err != nil {

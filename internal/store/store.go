@@ -57,8 +57,8 @@ type Store struct {
 	logger  *slog.Logger
 	path    string // SQLite file path, "" for PostgreSQL
 	plan    PlanOptions
-	// configListeners hear about committed changes of served configs (config.go).
-	configListeners []func(ids []string)
+	// feed hands committed changes to subscribers (change.go).
+	feed feed
 
 	// settings caches the settings table (settings.go): settingsMu guards
 	// the cache for a moment at a time; settingsWriteMu serialises the
@@ -66,6 +66,7 @@ type Store struct {
 	settingsMu      sync.RWMutex
 	settings        tc.Settings
 	settingsLoaded  bool
+	settingsGen     uint64 // moved by DropSettings: a load begun before is not kept
 	settingsWriteMu sync.Mutex
 
 	// stmts holds statements of hot paths prepared once on the write pool,
@@ -313,6 +314,8 @@ type Tx struct {
 	*sql.Tx
 	store *Store
 	now   time.Time
+	// changes are announced at commit (change.go).
+	changes []tc.Change
 }
 
 // BeginTx starts a write transaction.
@@ -356,7 +359,7 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := fn(tx); err != nil {
 		return translate(err)
 	}
-	return translate(tx.Commit())
+	return translate(tx.commit())
 }
 
 // WithTx is withTx for callers outside the package that compose store calls.

@@ -64,6 +64,7 @@ func (s *Store) CreateToken(ctx context.Context, t *tc.Token) error {
 		if err != nil {
 			return fmt.Errorf("create token: %w", err)
 		}
+		tx.announce(ctx, tc.EntityToken, tc.OpCreate, t.ID)
 		return nil
 	})
 }
@@ -199,6 +200,7 @@ func (s *Store) RevokeToken(ctx context.Context, id, ownerID string) (*tc.Token,
 			return tc.Errorf(tc.ECONFLICT, "token is already revoked")
 		}
 		t.Status, t.RevokedAt = tc.TokenRevoked, &tx.now
+		tx.announce(ctx, tc.EntityToken, tc.OpRevoke, id)
 		return nil
 	})
 	if err != nil {
@@ -243,6 +245,7 @@ func (s *Store) ReassignToken(ctx context.Context, id, userID string, check func
 		}
 		t.UserID = u.ID
 		t.Owner = &tc.TokenOwner{ID: u.ID, Username: u.Username, Email: u.Email, Role: u.Role, Disabled: u.Disabled}
+		tx.announce(ctx, tc.EntityToken, tc.OpReassign, id)
 		return nil
 	})
 	if err != nil {
@@ -262,6 +265,7 @@ func (s *Store) DeleteToken(ctx context.Context, id, ownerID string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("token")
 		}
+		tx.announce(ctx, tc.EntityToken, tc.OpDelete, id)
 		return nil
 	})
 }

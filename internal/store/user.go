@@ -52,6 +52,7 @@ func createUser(ctx context.Context, tx *Tx, u *tc.User) error {
 	if err != nil {
 		return fmt.Errorf("create user: %w", err)
 	}
+	tx.announce(ctx, tc.EntityUser, tc.OpCreate, u.ID)
 	return nil
 }
 
@@ -228,6 +229,8 @@ func (s *Store) CreateOwner(ctx context.Context, u *tc.User) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
 			return err
 		}
+		tx.announce(ctx, tc.EntityUser, tc.OpUpdate, id)
+		tx.announce(ctx, tc.EntitySession, tc.OpDelete, id)
 		got, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 		if err != nil {
 			return err
@@ -253,8 +256,8 @@ func setPassword(ctx context.Context, tx *Tx, userID, hash, keepSession string) 
 	if n, _ := res.RowsAffected(); n == 0 {
 		return notFound("user")
 	}
-	_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2`, userID, keepSession)
-	return err
+	tx.announce(ctx, tc.EntityUser, tc.OpPassword, userID)
+	return deleteUserSessions(ctx, tx, userID, keepSession)
 }
 
 // RecordLoginFailure counts a failed password for userID. When the count
@@ -309,9 +312,11 @@ func (s *Store) UpdateUser(ctx context.Context, id string, p UserPatch, check fu
 		if p.Role != nil && *p.Role != u.Role {
 			u.Role, changed = *p.Role, true
 			if u.Role == tc.RoleViewer {
-				if _, err := tx.ExecContext(ctx, `UPDATE tokens SET status = 'revoked', revoked_at = $2 WHERE user_id = $1 AND status = 'active'`, id, ms(tx.now)); err != nil {
+				revoked, err := queryStrings(ctx, tx, `UPDATE tokens SET status = 'revoked', revoked_at = $2 WHERE user_id = $1 AND status = 'active' RETURNING id`, id, ms(tx.now))
+				if err != nil {
 					return err
 				}
+				tx.announce(ctx, tc.EntityToken, tc.OpRevoke, revoked...)
 			}
 		}
 		if p.Disabled != nil && *p.Disabled != u.Disabled {
@@ -325,7 +330,8 @@ func (s *Store) UpdateUser(ctx context.Context, id string, p UserPatch, check fu
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET role = $2, disabled = $3, updated_at = $4 WHERE id = $1`, id, string(u.Role), u.Disabled, ms(tx.now)); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
+		tx.announce(ctx, tc.EntityUser, tc.OpUpdate, id)
+		if err := deleteUserSessions(ctx, tx, id, ""); err != nil {
 			return err
 		}
 		out = u
@@ -380,6 +386,7 @@ func (s *Store) UpdateAccount(ctx context.Context, id string, username, email *s
 		if IsConflict(err) {
 			return tc.Errorf(tc.ECONFLICT, "A user with this username or email already exists")
 		}
+		tx.announce(ctx, tc.EntityUser, tc.OpUpdate, id)
 		out = u
 		return err
 	})
@@ -401,6 +408,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string, check func(*tc.User) 
 			}
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM users WHERE id = $1`, id)
+		tx.announce(ctx, tc.EntityUser, tc.OpDelete, id)
 		return err
 	})
 }
@@ -443,7 +451,9 @@ func (s *Store) TransferOwnership(ctx context.Context, fromID, targetID string, 
 				return err
 			}
 		}
+		tx.announce(ctx, tc.EntityUser, tc.OpUpdate, from.ID, target.ID)
 		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id IN ($1, $2)`, from.ID, target.ID)
+		tx.announce(ctx, tc.EntitySession, tc.OpDelete, from.ID, target.ID)
 		return err
 	})
 }

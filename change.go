@@ -1,0 +1,72 @@
+package tc
+
+import "time"
+
+// Change is one committed change of state, as the store announces it on its
+// change feed (internal/store change.go): what changed (Entity, Op), which
+// records (IDs), who did it (the caller in the writing request's context)
+// and when (the transaction's time). Caches subscribe to drop what they
+// hold; the audit log records it; the cluster carries it to other nodes, so
+// it holds no secret and travels as JSON.
+//
+// What IDs hold depends on Entity: user, token, label, reporting-rule, agent,
+// config and invite ids; constant names; for a session, the id of the user
+// whose sessions began or ended (a session's key is a secret's digest and
+// stays out of the feed); for a config version "<config id>/<version>";
+// nothing for settings.
+type Change struct {
+	Entity Entity   `json:"entity"`
+	Op     Op       `json:"op"`
+	IDs    []string `json:"ids,omitempty"`
+	// ActorUserID and ActorTokenID name the caller: a user, and the token
+	// they acted through ("" for a session). Both are "" for a change made
+	// by no caller: the server itself, start-up, an exempted route without
+	// credentials, or a sign-in before it succeeds.
+	ActorUserID  string    `json:"actorUserId,omitempty"`
+	ActorTokenID string    `json:"actorTokenId,omitempty"`
+	At           time.Time `json:"at"`
+}
+
+// Entity names what a Change changed.
+type Entity string
+
+// The entities the store announces. Heartbeats, agents' liveness, token
+// last-use times and session activity are telemetry, not changes, and are
+// never announced.
+const (
+	EntityUser          Entity = "user"
+	EntityToken         Entity = "token"
+	EntitySession       Entity = "session"
+	EntityInvite        Entity = "invite"
+	EntityPasswordReset Entity = "password-reset"
+	EntitySettings      Entity = "settings"
+	EntityConfig        Entity = "config"
+	EntityConfigVersion Entity = "config-version"
+	EntityConstant      Entity = "constant"
+	EntityLabel         Entity = "label"
+	EntityReportingRule Entity = "reporting-rule"
+	EntityAgent         Entity = "agent"
+)
+
+// Op names what happened to a Change's records.
+type Op string
+
+// The operations. Create, update and delete apply to every entity; the
+// others say more where a reader (the audit log, a person) wants to know.
+const (
+	OpCreate Op = "create"
+	OpUpdate Op = "update"
+	OpDelete Op = "delete"
+	// OpPassword: a user's password was set (sessions other than the
+	// caller's end with it).
+	OpPassword Op = "password"
+	// OpRevoke and OpReassign: a token was revoked, or moved to another
+	// owner.
+	OpRevoke   Op = "revoke"
+	OpReassign Op = "reassign"
+	// OpRollback: a config's TOML was set back to an earlier version.
+	OpRollback Op = "rollback"
+	// OpRender: what serving a config returns changed through something it
+	// uses (a constant) while the config itself did not.
+	OpRender Op = "render"
+)
