@@ -204,11 +204,12 @@ func TestChangeFeed(t *testing.T) {
 		r := &tc.ReportingRule{Name: "feed", NotReportingAfterSeconds: 60}
 		must(s.CreateReportingRule(ctx, r))
 		expect(t, "create rule", want{tc.EntityReportingRule, tc.OpCreate, []string{r.ID}})
-		_, err = s.MakeDefaultReportingRule(ctx, r.ID)
+		makeDefault := func(r *tc.ReportingRule) error { r.IsDefault = true; return nil }
+		_, err = s.UpdateReportingRule(ctx, r.ID, makeDefault)
 		must(err)
 		expect(t, "make rule default", want{tc.EntityReportingRule, tc.OpUpdate, []string{tc.DefaultReportingRuleID}},
 			want{tc.EntityReportingRule, tc.OpUpdate, []string{r.ID}})
-		_, err = s.MakeDefaultReportingRule(ctx, tc.DefaultReportingRuleID)
+		_, err = s.UpdateReportingRule(ctx, tc.DefaultReportingRuleID, makeDefault)
 		must(err)
 		rec.take()
 		// A transaction that announced a change and then failed delivers
