@@ -23,7 +23,6 @@ import (
 	"github.com/telegrafcontroller/tc/internal/api"
 	"github.com/telegrafcontroller/tc/internal/auth"
 	"github.com/telegrafcontroller/tc/internal/heartbeat"
-	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/metrics"
 	"github.com/telegrafcontroller/tc/internal/scheduler"
 	"github.com/telegrafcontroller/tc/internal/service"
@@ -53,9 +52,6 @@ type Main struct {
 	HB      *heartbeat.Server
 	// MainHandler is the main listener's whole handler chain (router.go).
 	MainHandler http.Handler
-	// InProcessAPI is the API's routes behind the URL text check alone, as
-	// the UI reads them in-process (router.go).
-	InProcessAPI http.Handler
 	// Scheduler is the agent status monitor; tests drive it with Tick.
 	Scheduler *scheduler.Scheduler
 
@@ -152,9 +148,8 @@ func (m *Main) Run(ctx context.Context) error {
 	// The main listener's parts are composed in router.go.
 	apiRoutes := m.apiHandler()
 	m.subscribeCaches()
-	m.InProcessAPI = httpx.PlainURL(apiRoutes, m.Logger)
 	ui, err := web.New(web.Handler{
-		API: m.InProcessAPI, Tokens: tokens, Users: users, Agents: agents, ReportingRules: rules, SignIn: m.SignIn,
+		Tokens: tokens, Users: users, Agents: agents, ReportingRules: rules, SignIn: m.SignIn,
 		Configs: configs, Labels: labels, Constants: constants,
 		Settings: m.Store.Settings, Auth: m.Auth, Logger: m.Logger, Now: m.Now, Version: Version,
 		FleetHealth: m.Store.FleetHealth,

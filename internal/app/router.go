@@ -13,8 +13,6 @@ import (
 // apiHandler builds the JSON side of the main listener: one mux holding the
 // API's routes (internal/api routes.go: /api/ and /health/) and /metrics,
 // answering paths and methods it does not know in the JSON error shape.
-// The UI calls it in-process behind httpx.PlainURL alone, without the rest
-// of mainHandler's wrapping.
 func (m *Main) apiHandler() http.Handler {
 	mux := http.NewServeMux()
 	m.API.Register(mux)

@@ -1,18 +1,14 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -32,19 +28,15 @@ import (
 //
 //   - page/NAME: GET of the page through HTTP over loopback, what a browser
 //     waits for (client and server allocations both count in B/op);
-//   - api/NAME: the API reads the page makes today, served in-process one
-//     after the other as internal/web does it (a request carrying the
-//     session cookie, a session lookup, the handler, JSON out and decoded
-//     again), without HTTP. page minus api is the page's own work: its
-//     session check, the fleet chart, the template and the transport.
 //   - floor: GET /health/live through the same client, what HTTP over
 //     loopback costs before any page work.
 //
 // Besides ns/op, B/op and allocs/op each reports cpu-ms/op, the process's
 // CPU time per op, which a busy machine disturbs less than wall time.
 //
-// Issue 12 removes the in-process API round trip from the UI; the api/
-// sub-benchmarks measure it before that, and go with it (see pagesAPI).
+// Until issue 12 the pages read through the JSON API in-process, and api/NAME
+// sub-benchmarks timed those reads; the pages now call the services, and
+// docs/performance.md keeps the before and after figures.
 //
 //	go test ./internal/web -run '^$' -bench 'BenchmarkPages$' -benchmem -benchtime 200x -count 3
 func BenchmarkPages(b *testing.B) {
@@ -77,21 +69,6 @@ func BenchmarkPages(b *testing.B) {
 				get(b, p.path)
 			}
 		})
-		if f.api == nil {
-			continue
-		}
-		b.Run("api/"+p.name, func(b *testing.B) {
-			for _, c := range p.calls {
-				f.callAPI(b, c)
-			}
-			b.ReportAllocs()
-			defer reportCPU(b)()
-			for b.Loop() {
-				for _, c := range p.calls {
-					f.callAPI(b, c)
-				}
-			}
-		})
 	}
 }
 
@@ -122,20 +99,11 @@ type pagesFixture struct {
 	tb     *binaryTB
 	client *http.Client
 	cookie string
-	api    http.Handler
 	pages  []benchPage
 }
 
-// benchPage is one page and the API reads it makes (internal/web today).
-type benchPage struct {
-	name, path string
-	calls      []apiCall
-}
-
-type apiCall struct {
-	method, path string
-	body         []byte
-}
+// benchPage is one page.
+type benchPage struct{ name, path string }
 
 var pagesFix struct {
 	f      *pagesFixture
@@ -150,14 +118,6 @@ func TestMain(m *testing.M) {
 		f.tb.close()
 	}
 	os.Exit(code)
-}
-
-// pagesAPI is what answers the UI's API reads in-process today. When the UI
-// calls the services directly and app.Main.InProcessAPI is gone, return
-// nil here: the api/ sub-benchmarks are then skipped (or point it at the
-// API's own handler to keep the JSON figures for comparison).
-func pagesAPI(inst *apptest.Instance) http.Handler {
-	return inst.InProcessAPI
 }
 
 func mustPagesFixture(b *testing.B) *pagesFixture {
@@ -296,61 +256,13 @@ func seedPages(tb testing.TB, agents int) *pagesFixture {
 		tb.Fatal(err)
 	}
 
-	// The pages, and the API reads each makes (internal/web/*.go).
-	validate, _ := json.Marshal(map[string]string{"toml": toml})
-	get := func(paths ...string) []apiCall {
-		var out []apiCall
-		for _, p := range paths {
-			out = append(out, apiCall{method: "GET", path: p})
-		}
-		return out
-	}
 	agent, config := "agent-00000", configs[len(configs)-1]
 	f.pages = []benchPage{
-		{"agents", "/agents", get("/api/agents?limit=25&page=1&sortBy=name&sortOrder=asc", "/api/agents/summary",
-			"/api/labels", "/api/reporting-rules", "/api/configs?limit=200&sortBy=name&sortOrder=asc")},
-		{"agent", "/agents/" + agent, get("/api/agents/"+agent, "/api/reporting-rules", "/api/labels")},
-		{"configs", "/configs", get("/api/configs?limit=25&page=1&sortBy=name&sortOrder=asc", "/api/labels")},
-		{"config", "/configs/" + config, append(get("/api/configs/"+config, "/api/labels"),
-			apiCall{"POST", "/api/configs/validate", validate}, apiCall{"GET", "/api/settings", nil})},
-		{"constants", "/constants", get("/api/constants")},
-		{"reporting-rules", "/reporting-rules", get("/api/reporting-rules")},
-		{"labels", "/labels", get("/api/labels")},
-		{"tokens", "/tokens", get("/api/tokens?", "/api/tokens/presets", "/api/users")},
-		{"users", "/users", get("/api/users", "/api/invites")},
-		{"settings", "/settings", get("/api/settings")},
-		{"account", "/account", get("/api/account")},
+		{"agents", "/agents"}, {"agent", "/agents/" + agent}, {"configs", "/configs"}, {"config", "/configs/" + config},
+		{"constants", "/constants"}, {"reporting-rules", "/reporting-rules"}, {"labels", "/labels"},
+		{"tokens", "/tokens"}, {"users", "/users"}, {"settings", "/settings"}, {"account", "/account"},
 	}
-	f.api = pagesAPI(inst)
 	return f
-}
-
-// callAPI serves one API read in-process as internal/web does: the
-// visitor's cookie on a new request, the answer recorded and decoded.
-func (f *pagesFixture) callAPI(b *testing.B, c apiCall) {
-	var body io.Reader = http.NoBody
-	if c.body != nil {
-		body = bytes.NewReader(c.body)
-	}
-	req, err := http.NewRequestWithContext(context.Background(), c.method, c.path, body)
-	if err != nil {
-		b.Fatal(err)
-	}
-	req.RemoteAddr = "127.0.0.1:50000"
-	req.Host = strings.TrimPrefix(f.inst.URL, "http://")
-	req.Header.Set("Cookie", f.cookie)
-	if c.body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	rec := httptest.NewRecorder()
-	f.api.ServeHTTP(rec, req)
-	if rec.Code != http.StatusOK {
-		b.Fatalf("%s %s: %d %s", c.method, c.path, rec.Code, rec.Body)
-	}
-	var v any
-	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
-		b.Fatalf("%s %s: %v", c.method, c.path, err)
-	}
 }
 
 // pagesTOML is a config of about 1.5 kB in the shape of a real one: agent
