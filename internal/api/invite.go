@@ -16,7 +16,7 @@ const (
 // uiBase is the public UI URL from settings, else the origin the request
 // came to.
 func (s *Server) uiBase(r *http.Request) string {
-	if u := s.Store.Settings().PublicUIURL; u != "" {
+	if u := s.Settings.Current().PublicUIURL; u != "" {
 		return u
 	}
 	scheme := "http"
@@ -56,7 +56,7 @@ func (s *Server) listInvites(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteInvite(w http.ResponseWriter, r *http.Request) {
-	if err := s.Store.DeleteInvite(r.Context(), r.PathValue("invite")); err != nil {
+	if err := s.Users.DeleteInvite(r.Context(), r.PathValue("invite")); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -71,7 +71,7 @@ func (s *Server) showInvite(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"username": inv.Username, "email": inv.Email, "role": inv.Role,
-		"expiresAt": inv.ExpiresAt, "passwordComplexity": s.Store.Settings().PasswordComplexity})
+		"expiresAt": inv.ExpiresAt, "passwordComplexity": s.Settings.Current().PasswordComplexity})
 }
 
 type passwordInput struct {

@@ -37,7 +37,7 @@ func (s *Server) showPasswordReset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"username": u.Username, "expiresAt": pr.ExpiresAt,
-		"passwordComplexity": s.Store.Settings().PasswordComplexity})
+		"passwordComplexity": s.Settings.Current().PasswordComplexity})
 }
 
 // usePasswordReset is public: it sets the password, clears any lockout and

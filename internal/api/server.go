@@ -32,6 +32,7 @@ type Server struct {
 	Configs   *service.Configs
 	Labels    *service.Labels
 	Constants *service.Constants
+	Settings  *service.Settings
 	Metrics   *metrics.Metrics
 	Logger    *slog.Logger
 	Now       func() time.Time

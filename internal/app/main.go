@@ -132,9 +132,10 @@ func (m *Main) Run(ctx context.Context) error {
 		PublicHeartbeatURL: func(context.Context) string { return m.Store.Settings().PublicHeartbeatURL }}
 	labels := &service.Labels{Store: m.Store, Logger: m.Logger}
 	constants := &service.Constants{Store: m.Store, Logger: m.Logger}
+	settings := &service.Settings{Store: m.Store, Logger: m.Logger}
 	m.API = &api.Server{
 		Store: m.Store, Auth: m.Auth, Tokens: tokens, Users: users, Agents: agents, ReportingRules: rules,
-		Configs: configs, Labels: labels, Constants: constants,
+		Configs: configs, Labels: labels, Constants: constants, Settings: settings,
 		Metrics: m.Metrics, Logger: m.Logger, Now: m.Now,
 		Version: Version, MaxBody: m.Config.MaxBodyBytes, Exempt: exempt, TLS: tlsConfig != nil,
 		SignIn: m.SignIn, Sessions: m.Sessions,
@@ -151,7 +152,7 @@ func (m *Main) Run(ctx context.Context) error {
 	ui, err := web.New(web.Handler{
 		Tokens: tokens, Users: users, Agents: agents, ReportingRules: rules, SignIn: m.SignIn,
 		Configs: configs, Labels: labels, Constants: constants,
-		Settings: m.Store.Settings, Auth: m.Auth, Logger: m.Logger, Now: m.Now, Version: Version,
+		Settings: settings, Auth: m.Auth, Logger: m.Logger, Now: m.Now, Version: Version,
 		FleetHealth: m.Store.FleetHealth,
 	})
 	if err != nil {

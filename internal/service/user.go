@@ -239,6 +239,20 @@ func (s *Users) Invites(ctx context.Context) ([]InviteInfo, error) {
 	return out, nil
 }
 
+// DeleteInvite withdraws invite id. Errors: EUNAUTHORIZED, EFORBIDDEN,
+// ENOTFOUND.
+func (s *Users) DeleteInvite(ctx context.Context, id string) error {
+	c, err := require(ctx, tc.Perm(tc.ResInvites, tc.ActionDelete))
+	if err != nil {
+		return err
+	}
+	if err := s.Store.DeleteInvite(ctx, id); err != nil {
+		return err
+	}
+	s.log().Info("invite deleted", "invite_id", id, By(c))
+	return nil
+}
+
 // CreatePasswordReset stores a one-time link letting user id set a new
 // password, if the caller may reset that user's (tc.ActResetPassword), and
 // returns it with its secret (shown this once). hours nil takes the default.

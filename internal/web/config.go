@@ -180,7 +180,7 @@ func (h *Handler) configPage(w http.ResponseWriter, r *http.Request, v *view) er
 // them; the page falls back to the browser's origin.
 func (v *view) apiBase() string {
 	if v.caller.Can("settings:read") {
-		return v.h.Settings().PublicAPIURL
+		return v.h.Settings.Current().PublicAPIURL
 	}
 	return ""
 }

@@ -118,7 +118,7 @@ type passwordData struct {
 // passwordHelp describes the password rule in force.
 func (h *Handler) passwordHelp() string {
 	const common = " Common passwords are refused."
-	switch h.Settings().PasswordComplexity {
+	switch h.Settings.Current().PasswordComplexity {
 	case tc.ComplexityMedium:
 		return "At least 10 characters with upper- and lower-case letters and a digit." + common
 	case tc.ComplexityHigh:

@@ -49,5 +49,9 @@ func (h *Handler) accountPage(w http.ResponseWriter, r *http.Request, v *view) e
 }
 
 func (h *Handler) settingsPage(w http.ResponseWriter, r *http.Request, v *view) error {
-	return v.show(w, "settings", "Settings", "settings", h.Settings())
+	settings, err := h.Settings.Get(v.ctx())
+	if err != nil {
+		return err
+	}
+	return v.show(w, "settings", "Settings", "settings", settings)
 }

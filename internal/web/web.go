@@ -33,8 +33,8 @@ type Handler struct {
 	Constants      *service.Constants
 	// SignIn is the sign-in rules the public pages share with the API.
 	SignIn *auth.SignIn
-	// Settings returns the instance settings (store.Settings).
-	Settings func() tc.Settings
+	// Settings is the instance-settings service.
+	Settings *service.Settings
 	// Auth resolves the session cookie to a caller.
 	Auth    *auth.Authenticator
 	Logger  *slog.Logger
