@@ -99,8 +99,8 @@ func ValidConstantName(name string) bool { return constantNameRE.MatchString(nam
 // ValidLabelColor reports whether c is #rrggbb.
 func ValidLabelColor(c string) bool { return labelColorRE.MatchString(c) }
 
-// CheckConfigName trims and validates a config name.
-func CheckConfigName(name string) (string, error) {
+// ValidateConfigName trims and validates a config name.
+func ValidateConfigName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	switch {
 	case name == "":
@@ -113,8 +113,8 @@ func CheckConfigName(name string) (string, error) {
 	return name, nil
 }
 
-// CheckChangeNote validates a version note.
-func CheckChangeNote(note string) error {
+// ValidateChangeNote validates a version note.
+func ValidateChangeNote(note string) error {
 	if len([]rune(note)) > MaxChangeNoteLen {
 		return FieldErrorf("changeNote", "changeNote must be at most %d characters", MaxChangeNoteLen)
 	}

@@ -103,10 +103,10 @@ func putChecksum(dst []byte, random string) {
 	}
 }
 
-// CheckTokenFormat reports whether s has the token prefix, length, alphabet
+// ValidTokenFormat reports whether s has the token prefix, length, alphabet
 // and a matching checksum. It does no I/O, so a forged or mistyped value is
 // refused before any cache or database work.
-func CheckTokenFormat(s string) bool {
+func ValidTokenFormat(s string) bool {
 	if len(s) != TokenLen || s[:len(TokenPrefix)] != TokenPrefix {
 		return false
 	}

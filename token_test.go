@@ -14,7 +14,7 @@ func TestTokenFormat(t *testing.T) {
 	seen := map[string]bool{}
 	for i := 0; i < 200; i++ {
 		s := tc.NewTokenSecret()
-		if !tc.CheckTokenFormat(s) {
+		if !tc.ValidTokenFormat(s) {
 			t.Fatalf("fresh token %q fails its own check", s)
 		}
 		if !re.MatchString(s) || re.FindString("x "+s+" y") != s {
@@ -46,7 +46,7 @@ func TestTokenFormat(t *testing.T) {
 		"no prefix":     good[len(tc.TokenPrefix):],
 		"github format": "ghp_" + good[len(tc.TokenPrefix):],
 	} {
-		if tc.CheckTokenFormat(bad) {
+		if tc.ValidTokenFormat(bad) {
 			t.Errorf("%s: %q accepted", name, bad)
 		}
 	}
@@ -72,7 +72,7 @@ func TestEffectivePermissions(t *testing.T) {
 var publishedShape = regexp.MustCompile(`^` + regexp.QuoteMeta(tc.TokenPrefix) + `[0-9A-Za-z]{36}$`)
 
 // publishedFormat is the token format written out from its documentation
-// (token.go), independently of CheckTokenFormat: the prefix, 30 base62
+// (token.go), independently of ValidTokenFormat: the prefix, 30 base62
 // characters, then their CRC-32 (IEEE) in 6 base62 digits, '0'-padded.
 func publishedFormat(s string) bool {
 	if !publishedShape.MatchString(s) {
@@ -89,9 +89,9 @@ func publishedFormat(s string) bool {
 	return s[len(tc.TokenPrefix)+tc.TokenRandomLen:] == string(want)
 }
 
-// FuzzCheckTokenFormat: no input panics CheckTokenFormat, and it accepts
+// FuzzValidTokenFormat: no input panics ValidTokenFormat, and it accepts
 // exactly the published format; what it accepts, TokenPattern finds whole.
-func FuzzCheckTokenFormat(f *testing.F) {
+func FuzzValidTokenFormat(f *testing.F) {
 	good := tc.NewTokenSecret()
 	for _, s := range []string{
 		good, "", tc.TokenPrefix, good[:len(good)-1], good + "a", "tc-apiv2_" + good[len(tc.TokenPrefix):],
@@ -102,9 +102,9 @@ func FuzzCheckTokenFormat(f *testing.F) {
 	}
 	re := regexp.MustCompile(tc.TokenPattern)
 	f.Fuzz(func(t *testing.T, s string) {
-		got := tc.CheckTokenFormat(s)
+		got := tc.ValidTokenFormat(s)
 		if want := publishedFormat(s); got != want {
-			t.Fatalf("CheckTokenFormat(%q) = %v, published format says %v", s, got, want)
+			t.Fatalf("ValidTokenFormat(%q) = %v, published format says %v", s, got, want)
 		}
 		if got && re.FindString(s) != s {
 			t.Fatalf("TokenPattern does not find the accepted %q whole", s)

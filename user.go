@@ -163,7 +163,7 @@ func (c PasswordComplexity) MinLength() int {
 	return 8
 }
 
-// CheckPassword applies level c to password, naming field in the error.
+// ValidatePassword applies level c to password, naming field in the error.
 // Low: at least 8 characters. Medium: at least 10 with an upper-case and a
 // lower-case letter and a digit. High: at least 12 with all of those and a
 // character that is neither letter nor digit. At most 256 characters, never
@@ -171,7 +171,7 @@ func (c PasswordComplexity) MinLength() int {
 // on the list of common passwords (IsCommonPassword) is refused, as NIST SP
 // 800-63B asks; that is checked before the composition rules, so that adding
 // a capital and a digit to "password" is not the way out they suggest.
-func (c PasswordComplexity) CheckPassword(field, password string) error {
+func (c PasswordComplexity) ValidatePassword(field, password string) error {
 	n := utf8.RuneCountInString(password)
 	if n > PasswordMaxLen {
 		return FieldErrorf(field, "Password must be at most %d characters", PasswordMaxLen)

@@ -32,7 +32,7 @@ func TestPasswordComplexity(t *testing.T) {
 		{tc.ComplexityLow, "abcdefg\xff", false},
 	}
 	for _, c := range cases {
-		err := c.level.CheckPassword("password", c.password)
+		err := c.level.ValidatePassword("password", c.password)
 		if (err == nil) != c.ok {
 			t.Errorf("%s %q: err = %v, want ok=%v", c.level, c.password, err, c.ok)
 		}
@@ -42,7 +42,7 @@ func TestPasswordComplexity(t *testing.T) {
 			}
 		}
 	}
-	if err := tc.ComplexityMedium.CheckPassword("newPassword", "abc"); !strings.Contains(tc.ErrorMessage(err), "at least 10") {
+	if err := tc.ComplexityMedium.ValidatePassword("newPassword", "abc"); !strings.Contains(tc.ErrorMessage(err), "at least 10") {
 		t.Errorf("short medium password message = %q", tc.ErrorMessage(err))
 	}
 }
@@ -74,7 +74,7 @@ func TestCommonPasswords(t *testing.T) {
 		if got := tc.IsCommonPassword(c.password); got != c.common {
 			t.Errorf("IsCommonPassword(%q) = %v, want %v", c.password, got, c.common)
 		}
-		err := c.level.CheckPassword("newPassword", c.password)
+		err := c.level.ValidatePassword("newPassword", c.password)
 		if !c.common {
 			if err != nil {
 				t.Errorf("%s %q: err = %v, want accepted", c.level, c.password, err)
@@ -87,7 +87,7 @@ func TestCommonPasswords(t *testing.T) {
 		}
 	}
 	// Too short is said before too common.
-	if err := tc.ComplexityMedium.CheckPassword("password", "password"); !strings.Contains(tc.ErrorMessage(err), "at least 10") {
+	if err := tc.ComplexityMedium.ValidatePassword("password", "password"); !strings.Contains(tc.ErrorMessage(err), "at least 10") {
 		t.Errorf("short common password message = %q", tc.ErrorMessage(err))
 	}
 }

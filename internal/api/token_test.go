@@ -77,7 +77,7 @@ func TestTokenCreate(t *testing.T) {
 		tok := mustCreateToken(t, inst, manager, map[string]any{
 			"description": "  ci pipeline  ", "permissions": []string{"configs:read", "users:write", "configs:read"},
 		})
-		if !tc.CheckTokenFormat(tok.Token) {
+		if !tc.ValidTokenFormat(tok.Token) {
 			t.Fatalf("created token %q is not in the published format", tok.Token)
 		}
 		if got, want := tok.Permissions, []tc.Permission{"configs:read"}; !slices.Equal(got, want) {

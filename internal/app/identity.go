@@ -96,7 +96,7 @@ func (m *Main) bootstrapOwner(ctx context.Context) error {
 			if c.OwnerPassword == "" {
 				return fmt.Errorf("RESET_OWNER_PASSWORD needs OWNER_PASSWORD (or --owner-password)")
 			}
-			if err := complexity.CheckPassword("password", c.OwnerPassword); err != nil {
+			if err := complexity.ValidatePassword("password", c.OwnerPassword); err != nil {
 				return fmt.Errorf("OWNER_PASSWORD is too weak for the %s password rule: %s", complexity, tc.ErrorMessage(err))
 			}
 			hash, err := m.Passwords.Hash(c.OwnerPassword)
@@ -125,7 +125,7 @@ func (m *Main) bootstrapOwner(ctx context.Context) error {
 	if err := tc.ValidateEmail(c.OwnerEmail); err != nil {
 		return fmt.Errorf("OWNER_EMAIL: %s", tc.ErrorMessage(err))
 	}
-	if err := complexity.CheckPassword("password", c.OwnerPassword); err != nil {
+	if err := complexity.ValidatePassword("password", c.OwnerPassword); err != nil {
 		return fmt.Errorf("OWNER_PASSWORD is too weak for the %s password rule: %s", complexity, tc.ErrorMessage(err))
 	}
 	hash, err := m.Passwords.Hash(c.OwnerPassword)

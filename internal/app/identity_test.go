@@ -706,7 +706,7 @@ func TestOwnerBootstrap(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ok, _ := m.Passwords.Check(o.PasswordHash, password); ok != want {
+			if ok, _ := m.Passwords.Verify(o.PasswordHash, password); ok != want {
 				t.Fatalf("owner password %q matches = %v, want %v", password, ok, want)
 			}
 		}

@@ -94,7 +94,7 @@ func TestOwnerBootstrapPasswords(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ok, _ := m.Passwords.Check(o.PasswordHash, password); !ok {
+			if ok, _ := m.Passwords.Verify(o.PasswordHash, password); !ok {
 				t.Fatalf("OWNER_PASSWORD=%q: owner password does not match", password)
 			}
 			m.Close()

@@ -39,7 +39,7 @@ func (s failingSessions) CallerBySession(ctx context.Context, id string) (*tc.Ca
 // base64-encoded for Basic); and the session cookie is never read.
 func FuzzAuthorizationHeader(f *testing.F) {
 	secret := fixedSecret()
-	if !tc.CheckTokenFormat(secret) {
+	if !tc.ValidTokenFormat(secret) {
 		f.Fatalf("fixed secret %q is not in the token format", secret)
 	}
 	basic := func(s string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(s)) }

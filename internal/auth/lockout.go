@@ -55,7 +55,7 @@ func (g *PasswordGuard) Verify(ctx context.Context, u *tc.User, password, addr s
 		g.Limiter.Failed(addr)
 		return false, &LockedError{Until: *u.LockedUntil}
 	}
-	ok, rehash := g.Passwords.Check(u.PasswordHash, password)
+	ok, rehash := g.Passwords.Verify(u.PasswordHash, password)
 	if ok && !u.Disabled {
 		return rehash, nil
 	}

@@ -60,10 +60,10 @@ func (h *Hasher) Hash(password string) (string, error) {
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
-// Check reports whether password matches the PHC string hash, and
+// Verify reports whether password matches the PHC string hash, and
 // whether the hash should be replaced because its parameters are below the
 // current ones. A malformed or empty hash never matches.
-func (h *Hasher) Check(hash, password string) (ok, rehash bool) {
+func (h *Hasher) Verify(hash, password string) (ok, rehash bool) {
 	p, salt, key, err := parsePHC(hash)
 	if err != nil || len(password) > 4*tc.PasswordMaxLen {
 		return false, false
@@ -81,7 +81,7 @@ func (h *Hasher) Check(hash, password string) (ok, rehash bool) {
 // unknown or locked account answers as slowly as a wrong password.
 func (h *Hasher) Spend(password string) {
 	h.dummyOnce.Do(func() { h.dummy, _ = h.Hash("not a real password") })
-	h.Check(h.dummy, password)
+	h.Verify(h.dummy, password)
 }
 
 func parsePHC(s string) (p Argon2Params, salt, key []byte, err error) {

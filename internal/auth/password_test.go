@@ -26,7 +26,7 @@ func TestProductionArgon2(t *testing.T) {
 	if want := "$argon2id$v=19$m=19456,t=2,p=1$"; !strings.HasPrefix(hash, want) {
 		t.Fatalf("hash = %q, want prefix %q", hash, want)
 	}
-	if ok, rehash := h.Check(hash, "pässword with spaces"); !ok || rehash {
+	if ok, rehash := h.Verify(hash, "pässword with spaces"); !ok || rehash {
 		t.Fatalf("Check(right) = %v, %v; want true, false", ok, rehash)
 	}
 }
@@ -49,19 +49,19 @@ func TestPasswordHashing(t *testing.T) {
 		{"empty", "", false},
 	}
 	for _, c := range cases {
-		if got, _ := low.Check(hash, c.password); got != c.want {
+		if got, _ := low.Verify(hash, c.password); got != c.want {
 			t.Errorf("%s: Check = %v, want %v", c.name, got, c.want)
 		}
 	}
 	for _, bad := range []string{"", "plain", "$argon2id$v=19$m=64,t=1,p=1$$", "$argon2i$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5", "$argon2id$v=19$m=99999999,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5"} {
-		if ok, _ := low.Check(bad, "x"); ok {
+		if ok, _ := low.Verify(bad, "x"); ok {
 			t.Errorf("malformed hash %q matched", bad)
 		}
 	}
 	// Raising the cost asks for a rehash of hashes made at the lower one.
 	higher := auth.TestArgon2
 	higher.Time++
-	if ok, rehash := auth.NewHasher(higher).Check(hash, long); !ok || !rehash {
+	if ok, rehash := auth.NewHasher(higher).Verify(hash, long); !ok || !rehash {
 		t.Fatalf("after raising t: Check = %v, %v; want true, true", ok, rehash)
 	}
 }

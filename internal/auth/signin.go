@@ -158,7 +158,7 @@ func (s *SignIn) Setup(ctx context.Context, in Credentials, from Origin) (*Start
 	} else if has {
 		return nil, tc.Errorf(tc.ECONFLICT, msgSetupDone)
 	}
-	if err := s.CheckNewAccount(in.Username, in.Email, in.Password, "password"); err != nil {
+	if err := s.ValidateNewAccount(in.Username, in.Email, in.Password, "password"); err != nil {
 		return nil, err
 	}
 	hash, err := s.Passwords.Hash(in.Password)
@@ -176,16 +176,16 @@ func (s *SignIn) Setup(ctx context.Context, in Credentials, from Origin) (*Start
 	return s.start(ctx, u, from, "")
 }
 
-// CheckNewAccount validates a username, email and password (field names
+// ValidateNewAccount validates a username, email and password (field names
 // the password field in errors). Errors: EINVALID.
-func (s *SignIn) CheckNewAccount(username, email, password, field string) error {
+func (s *SignIn) ValidateNewAccount(username, email, password, field string) error {
 	if err := tc.ValidateUsername(username); err != nil {
 		return err
 	}
 	if err := tc.ValidateEmail(email); err != nil {
 		return err
 	}
-	return s.Store.Settings().PasswordComplexity.CheckPassword(field, password)
+	return s.Store.Settings().PasswordComplexity.ValidatePassword(field, password)
 }
 
 // Login signs in with a username or email and a password. Failures never
@@ -333,7 +333,7 @@ func (s *SignIn) ChangePassword(ctx context.Context, in PasswordChange, from Ori
 	} else if err != nil {
 		return err
 	}
-	if err := s.Store.Settings().PasswordComplexity.CheckPassword("newPassword", in.NewPassword); err != nil {
+	if err := s.Store.Settings().PasswordComplexity.ValidatePassword("newPassword", in.NewPassword); err != nil {
 		return err
 	}
 	hash, err := s.Passwords.Hash(in.NewPassword)
@@ -351,7 +351,7 @@ func (s *SignIn) AcceptInvite(ctx context.Context, secret, password string) (*St
 	if _, err := s.Store.InviteByToken(ctx, hash); err != nil {
 		return nil, err
 	}
-	if err := s.Store.Settings().PasswordComplexity.CheckPassword("password", password); err != nil {
+	if err := s.Store.Settings().PasswordComplexity.ValidatePassword("password", password); err != nil {
 		return nil, err
 	}
 	pwHash, err := s.Passwords.Hash(password)
@@ -377,7 +377,7 @@ func (s *SignIn) UsePasswordReset(ctx context.Context, secret, password string) 
 	if _, _, err := s.Store.PasswordResetByToken(ctx, hash); err != nil {
 		return err
 	}
-	if err := s.Store.Settings().PasswordComplexity.CheckPassword("password", password); err != nil {
+	if err := s.Store.Settings().PasswordComplexity.ValidatePassword("password", password); err != nil {
 		return err
 	}
 	pwHash, err := s.Passwords.Hash(password)

@@ -183,7 +183,7 @@ func TestSignInRehashesOldHashes(t *testing.T) {
 		if got.PasswordHash == u.PasswordHash {
 			t.Fatal("hash unchanged after sign-in with a stronger cost")
 		}
-		if ok, rehash := e.s.Passwords.Check(got.PasswordHash, signInPassword); !ok || rehash {
+		if ok, rehash := e.s.Passwords.Verify(got.PasswordHash, signInPassword); !ok || rehash {
 			t.Fatalf("new hash: Check = %v, %v; want true, false", ok, rehash)
 		}
 		// A current hash is left alone.

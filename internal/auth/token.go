@@ -32,7 +32,7 @@ var (
 // the same token until the token or its owner changes: treat it as read-only.
 func (a *Authenticator) AuthenticateToken(ctx context.Context, secret string) (*tc.Caller, error) {
 	a.once.Do(a.init)
-	if !tc.CheckTokenFormat(secret) {
+	if !tc.ValidTokenFormat(secret) {
 		a.counts.badFormat.Inc()
 		return nil, errBadFormat
 	}

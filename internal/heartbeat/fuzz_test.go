@@ -73,7 +73,7 @@ func FuzzParse(f *testing.F) {
 
 // parseReflect is the reference: the API's text rules, then encoding/json.
 func parseReflect(body []byte, at time.Time) (*tc.AgentBeat, error) {
-	if err := httpx.CheckJSONText(body); err != nil {
+	if err := httpx.ValidateJSONText(body); err != nil {
 		return nil, err
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {

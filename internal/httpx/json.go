@@ -27,7 +27,7 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) erro
 	if err != nil {
 		return jsonError(err)
 	}
-	if err := CheckJSONText(data); err != nil {
+	if err := ValidateJSONText(data); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -41,9 +41,9 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) erro
 	return nil
 }
 
-// CheckJSONText refuses a JSON document that is not valid UTF-8 or that
+// ValidateJSONText refuses a JSON document that is not valid UTF-8 or that
 // escapes a NUL character (\u0000) anywhere.
-func CheckJSONText(data []byte) error {
+func ValidateJSONText(data []byte) error {
 	if !utf8.Valid(data) {
 		return tc.Errorf(tc.EINVALID, "request body must be valid UTF-8")
 	}

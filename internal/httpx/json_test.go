@@ -25,11 +25,11 @@ func TestCheckJSONText(t *testing.T) {
 		{"{\"name\": \"\xed\xa0\x80\"}", tc.EINVALID}, // an encoded surrogate
 	} {
 		got := ""
-		if err := httpx.CheckJSONText([]byte(c.body)); err != nil {
+		if err := httpx.ValidateJSONText([]byte(c.body)); err != nil {
 			got = tc.ErrorCode(err)
 		}
 		if got != c.want {
-			t.Errorf("CheckJSONText(%q) = %q, want %q", c.body, got, c.want)
+			t.Errorf("ValidateJSONText(%q) = %q, want %q", c.body, got, c.want)
 		}
 	}
 }

@@ -72,7 +72,7 @@ type ConfigRequest struct {
 // the warnings of the TOML sent (warnings do not block a save).
 func (req *ConfigRequest) check() ([]telegraf.Problem, error) {
 	if req.Name != nil {
-		name, err := tc.CheckConfigName(*req.Name)
+		name, err := tc.ValidateConfigName(*req.Name)
 		if err != nil {
 			return nil, err
 		}
@@ -84,7 +84,7 @@ func (req *ConfigRequest) check() ([]telegraf.Problem, error) {
 	if req.LabelIDs != nil && len(*req.LabelIDs) > MaxConfigLabels {
 		return nil, tc.FieldErrorf("labelIds", "at most %d labels", MaxConfigLabels)
 	}
-	if err := tc.CheckChangeNote(req.ChangeNote); err != nil {
+	if err := tc.ValidateChangeNote(req.ChangeNote); err != nil {
 		return nil, err
 	}
 	if req.TOML == nil {

@@ -78,7 +78,7 @@ func (s *Configs) Rollback(ctx context.Context, id string, n int, note string) (
 	if extra := strings.TrimSpace(note); extra != "" {
 		full += ": " + extra
 	}
-	if err := tc.CheckChangeNote(full); err != nil {
+	if err := tc.ValidateChangeNote(full); err != nil {
 		return nil, tc.FieldErrorf("note", "note is too long: a rollback note must fit in %d characters with its %q prefix", tc.MaxChangeNoteLen, "Rollback to version N: ")
 	}
 	cfg, err := s.Store.RollbackConfig(ctx, id, n, full, authorID(c))
