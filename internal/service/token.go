@@ -43,12 +43,17 @@ func PlausibleID(s string) bool {
 	return s != "" && len(s) <= 64 && utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
 
-// signedIn returns the caller in ctx, and the owner id that scopes what they
-// see: "" for those who manage every user's tokens, their own id otherwise.
-// Errors: EUNAUTHORIZED.
-func signedIn(ctx context.Context) (*tc.Caller, string, error) {
-	c := tc.CallerFromContext(ctx)
-	if c == nil || c.User == nil {
+// signedIn returns the signed-in user's caller in ctx when they hold perm
+// ("" for any signed-in user), and the owner id that scopes which tokens
+// they see: "" for those who manage every user's tokens, their own id
+// otherwise. Tokens and users are never open to an exempted caller.
+// Errors: EUNAUTHORIZED, EFORBIDDEN.
+func signedIn(ctx context.Context, perm tc.Permission) (*tc.Caller, string, error) {
+	c, err := require(ctx, perm)
+	if err != nil {
+		return nil, "", err
+	}
+	if c.User == nil {
 		return nil, "", tc.Errorf(tc.EUNAUTHORIZED, auth.MsgMissing)
 	}
 	if tc.ManagesAllTokens(c.User.Role) {
@@ -71,7 +76,7 @@ func requireAllTokens(c *tc.Caller) error {
 // its secret (shown this once) and the permissions it was denied.
 // Errors: EUNAUTHORIZED, EINVALID.
 func (s *Tokens) Create(ctx context.Context, req tc.TokenRequest) (tc.TokenInfo, string, []tc.Permission, error) {
-	c, _, err := signedIn(ctx)
+	c, _, err := signedIn(ctx, tc.Perm(tc.ResTokens, tc.ActionWrite))
 	if err != nil {
 		return tc.TokenInfo{}, "", nil, err
 	}
@@ -162,7 +167,7 @@ func newToken(c *tc.Caller, req tc.TokenRequest, now time.Time) (*tc.Token, []tc
 // the owner and administrators, their own for anyone else (another user's
 // id in f finds nothing). Errors: EUNAUTHORIZED, EINVALID.
 func (s *Tokens) List(ctx context.Context, f store.TokenFilter) ([]tc.TokenInfo, error) {
-	c, scope, err := signedIn(ctx)
+	c, scope, err := signedIn(ctx, tc.Perm(tc.ResTokens, tc.ActionRead))
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +201,7 @@ func (s *Tokens) List(ctx context.Context, f store.TokenFilter) ([]tc.TokenInfo,
 
 // Get returns one token the caller may see. Errors: EUNAUTHORIZED, ENOTFOUND.
 func (s *Tokens) Get(ctx context.Context, id string) (tc.TokenInfo, error) {
-	_, scope, err := signedIn(ctx)
+	_, scope, err := signedIn(ctx, tc.Perm(tc.ResTokens, tc.ActionRead))
 	if err != nil {
 		return tc.TokenInfo{}, err
 	}
@@ -214,7 +219,7 @@ func (s *Tokens) Get(ctx context.Context, id string) (tc.TokenInfo, error) {
 // anyone's (tc.ActRevokeToken); others only their own.
 // Errors: EUNAUTHORIZED, ENOTFOUND, ECONFLICT when already revoked.
 func (s *Tokens) Revoke(ctx context.Context, id string) (tc.TokenInfo, error) {
-	_, scope, err := signedIn(ctx)
+	_, scope, err := signedIn(ctx, tc.Perm(tc.ResTokens, tc.ActionWrite))
 	if err != nil {
 		return tc.TokenInfo{}, err
 	}
@@ -235,7 +240,7 @@ func (s *Tokens) revoke(ctx context.Context, id, scope string) (*tc.Token, error
 // Delete removes a token's record, under the rule of Revoke.
 // Errors: EUNAUTHORIZED, ENOTFOUND.
 func (s *Tokens) Delete(ctx context.Context, id string) error {
-	_, scope, err := signedIn(ctx)
+	_, scope, err := signedIn(ctx, tc.Perm(tc.ResTokens, tc.ActionDelete))
 	if err != nil {
 		return err
 	}
@@ -252,7 +257,7 @@ func (s *Tokens) delete(ctx context.Context, id, scope string) error {
 // Reassign moves a token to another user under tc.CanReassignToken.
 // Errors: EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, EINVALID.
 func (s *Tokens) Reassign(ctx context.Context, id, userID string) (tc.TokenInfo, error) {
-	c, _, err := signedIn(ctx)
+	c, _, err := signedIn(ctx, tc.Perm(tc.ResTokens, tc.ActionWrite))
 	if err != nil {
 		return tc.TokenInfo{}, err
 	}
@@ -287,7 +292,7 @@ func (s *Tokens) reassign(ctx context.Context, c *tc.Caller, id, userID string) 
 // ids of other users' tokens are reported not_found.
 // Errors (for the whole request): EUNAUTHORIZED, EFORBIDDEN, EINVALID.
 func (s *Tokens) Bulk(ctx context.Context, action string, ids []string, userID string) ([]tc.TokenBulkResult, error) {
-	c, scope, err := signedIn(ctx)
+	c, scope, err := signedIn(ctx, tc.Perm(tc.ResTokens, tc.ActionWrite))
 	if err != nil {
 		return nil, err
 	}
@@ -376,7 +381,7 @@ func (s *Tokens) checkBulk(ctx context.Context, c *tc.Caller, action string, ids
 // Presets lists the presets as they apply to the caller: what a token
 // created with each would hold. Errors: EUNAUTHORIZED.
 func (s *Tokens) Presets(ctx context.Context) ([]tc.TokenPreset, error) {
-	c, _, err := signedIn(ctx)
+	c, _, err := signedIn(ctx, tc.Perm(tc.ResTokens, tc.ActionRead))
 	if err != nil {
 		return nil, err
 	}

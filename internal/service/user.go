@@ -45,7 +45,7 @@ func By(c *tc.Caller) slog.Attr {
 
 // List returns every user. Errors: EUNAUTHORIZED.
 func (s *Users) List(ctx context.Context) ([]tc.UserInfo, error) {
-	if _, _, err := signedIn(ctx); err != nil {
+	if _, _, err := signedIn(ctx, tc.Perm(tc.ResUsers, tc.ActionRead)); err != nil {
 		return nil, err
 	}
 	users, err := s.Store.ListUsers(ctx)
@@ -62,7 +62,7 @@ func (s *Users) List(ctx context.Context) ([]tc.UserInfo, error) {
 
 // Get returns one user. Errors: EUNAUTHORIZED, ENOTFOUND.
 func (s *Users) Get(ctx context.Context, id string) (tc.UserInfo, error) {
-	if _, _, err := signedIn(ctx); err != nil {
+	if _, _, err := signedIn(ctx, tc.Perm(tc.ResUsers, tc.ActionRead)); err != nil {
 		return tc.UserInfo{}, err
 	}
 	u, err := s.Store.UserByID(ctx, id)
@@ -74,7 +74,7 @@ func (s *Users) Get(ctx context.Context, id string) (tc.UserInfo, error) {
 
 // Account returns the caller's own account. Errors: EUNAUTHORIZED, ENOTFOUND.
 func (s *Users) Account(ctx context.Context) (tc.UserInfo, error) {
-	c, _, err := signedIn(ctx)
+	c, _, err := signedIn(ctx, "")
 	if err != nil {
 		return tc.UserInfo{}, err
 	}
@@ -95,7 +95,7 @@ type UserPatch struct {
 // and each change one the caller may make to that user (tc.CanManage).
 // Errors: EUNAUTHORIZED, EFORBIDDEN, EINVALID, ENOTFOUND.
 func (s *Users) Update(ctx context.Context, id string, in UserPatch) (tc.UserInfo, error) {
-	c, _, err := signedIn(ctx)
+	c, _, err := signedIn(ctx, tc.Perm(tc.ResUsers, tc.ActionWrite))
 	if err != nil {
 		return tc.UserInfo{}, err
 	}
@@ -133,7 +133,7 @@ func (s *Users) Update(ctx context.Context, id string, in UserPatch) (tc.UserInf
 // Delete removes user id with their sessions, tokens and links, if the
 // caller may (tc.ActDelete). Errors: EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND.
 func (s *Users) Delete(ctx context.Context, id string) error {
-	c, _, err := signedIn(ctx)
+	c, _, err := signedIn(ctx, tc.Perm(tc.ResUsers, tc.ActionDelete))
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func (s *Users) Delete(ctx context.Context, id string) error {
 // caller an administrator, atomically; both users' sessions end.
 // Errors: EUNAUTHORIZED, EFORBIDDEN, EINVALID, ENOTFOUND.
 func (s *Users) TransferOwnership(ctx context.Context, id string) error {
-	c, _, err := signedIn(ctx)
+	c, _, err := signedIn(ctx, tc.Perm(tc.ResUsers, tc.ActionWrite))
 	if err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ type InviteInfo struct {
 // it with its link secret (shown this once). Errors: EUNAUTHORIZED,
 // EFORBIDDEN, EINVALID, ECONFLICT.
 func (s *Users) CreateInvite(ctx context.Context, in InviteRequest) (*tc.Invite, string, error) {
-	c, _, err := signedIn(ctx)
+	c, _, err := signedIn(ctx, tc.Perm(tc.ResInvites, tc.ActionWrite))
 	if err != nil {
 		return nil, "", err
 	}
@@ -224,7 +224,7 @@ func (s *Users) CreateInvite(ctx context.Context, in InviteRequest) (*tc.Invite,
 
 // Invites lists the invites, pending or not. Errors: EUNAUTHORIZED.
 func (s *Users) Invites(ctx context.Context) ([]InviteInfo, error) {
-	if _, _, err := signedIn(ctx); err != nil {
+	if _, _, err := signedIn(ctx, tc.Perm(tc.ResInvites, tc.ActionRead)); err != nil {
 		return nil, err
 	}
 	invs, err := s.Store.ListInvites(ctx)
@@ -258,7 +258,7 @@ func (s *Users) DeleteInvite(ctx context.Context, id string) error {
 // returns it with its secret (shown this once). hours nil takes the default.
 // Errors: EUNAUTHORIZED, EFORBIDDEN, EINVALID, ENOTFOUND.
 func (s *Users) CreatePasswordReset(ctx context.Context, id string, hours *int) (*tc.PasswordReset, string, error) {
-	c, _, err := signedIn(ctx)
+	c, _, err := signedIn(ctx, tc.Perm(tc.ResPasswordResets, tc.ActionWrite))
 	if err != nil {
 		return nil, "", err
 	}
@@ -311,7 +311,7 @@ type AccountPatch struct {
 // scripts) can still edit their email. Errors: EUNAUTHORIZED, EINVALID,
 // ECONFLICT, ENOTFOUND.
 func (s *Users) UpdateAccount(ctx context.Context, in AccountPatch) (tc.UserInfo, error) {
-	c, _, err := signedIn(ctx)
+	c, _, err := signedIn(ctx, "")
 	if err != nil {
 		return tc.UserInfo{}, err
 	}
