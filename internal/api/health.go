@@ -13,11 +13,16 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// ready answers 200 only when the database answers.
+// ready answers 200 only when the database answers, its last write did not
+// fail for lack of space, and the node is not draining for shutdown.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if s.Draining != nil && s.Draining.Load() {
+		httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]bool{"ready": false})
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.Store.Ping(ctx); err != nil {
+	if err := s.Store.Ready(ctx); err != nil {
 		s.Logger.Warn("readiness check failed", "error", err)
 		httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]bool{"ready": false})
 		return

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/telegrafcontroller/tc"
@@ -44,6 +45,9 @@ type Server struct {
 	Exempt map[string]bool
 	// TLS reports whether the listener serves HTTPS (cookies get Secure).
 	TLS bool
+	// Draining, once set, turns /health/ready to 503 while requests are
+	// still served: the node is shutting down (app.Main.Close).
+	Draining *atomic.Bool
 
 	// Identity (auth.go, invite.go, password_reset.go, account.go): the
 	// sign-in rules (with the limiter and the client address they count by)

@@ -77,7 +77,7 @@ func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	beat.IP = httpx.ClientIP(r, s.TrustedProxies)
-	if err := s.Ingest.Add(beat); err != nil {
+	if err := s.Ingest.Add(r.Context(), beat); err != nil {
 		s.fail(w, r, err)
 		return
 	}

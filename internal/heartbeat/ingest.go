@@ -37,15 +37,32 @@ type Ingester struct {
 	Logger    *slog.Logger
 	Interval  time.Duration
 	BatchSize int
-	// MaxPending bounds the agents waiting for a flush. Beyond it a new
-	// agent's heartbeat is refused (503): Telegraf keeps its statistics and
-	// logs and sends them with its next heartbeat, so nothing is lost, and a
-	// database that falls behind cannot grow memory without bound.
+	// MaxPending bounds the agents whose heartbeats are not yet written:
+	// those waiting for the next flush, those of a flush under way, and
+	// those of failed flushes kept for the next. Beyond it a new agent's
+	// heartbeat is refused (503); an agent already waiting may update its
+	// entry. Telegraf keeps its statistics and logs and sends them with its
+	// next heartbeat, so nothing is lost, and a database that falls behind
+	// cannot grow memory without bound.
 	MaxPending int
+	// AckFlush makes Add return only once the flush holding the beat has
+	// committed (--heartbeat-ack=flush): a 204 then means the beat is in the
+	// database. Each beat starts a flush if none is running (group commit:
+	// beats arriving during a flush share the next one).
+	AckFlush bool
 
-	mu      sync.Mutex
-	pending map[string]*tc.AgentBeat
-	closed  bool
+	mu sync.Mutex
+	// pending waits for the next flush; pendingBeats counts the beats
+	// merged into it. inflight is the batch of the flush under way (only
+	// read while set), overlap the agents in both maps.
+	pending       map[string]*tc.AgentBeat
+	pendingBeats  int
+	inflight      map[string]*tc.AgentBeat
+	inflightBeats int
+	overlap       int
+	// gen is the flush that will write pending: AckFlush waiters wait for it.
+	gen    *flushGen
+	closed bool
 
 	kick chan struct{}
 	loop *loop.Loop
@@ -55,6 +72,15 @@ type Ingester struct {
 	written map[uint64]digests // hash(agent id) -> what was last written
 	seed    maphash.Seed
 }
+
+// flushGen is one flush as seen by the beats it holds: done closes when it
+// ended, err says how.
+type flushGen struct {
+	done chan struct{}
+	err  error
+}
+
+func newFlushGen() *flushGen { return &flushGen{done: make(chan struct{})} }
 
 // Start begins the flush loop. Close stops it.
 func (g *Ingester) Start() {
@@ -68,6 +94,7 @@ func (g *Ingester) Start() {
 		g.Logger = slog.New(slog.DiscardHandler)
 	}
 	g.pending = make(map[string]*tc.AgentBeat)
+	g.gen = newFlushGen()
 	g.written = make(map[uint64]digests)
 	g.seed = maphash.MakeSeed()
 	g.kick = make(chan struct{}, 1)
@@ -79,9 +106,11 @@ func (g *Ingester) Start() {
 	})
 }
 
-// Add records a heartbeat. Errors: EUNAVAILABLE when shutting down or when
-// MaxPending agents already wait for the database.
-func (g *Ingester) Add(b *tc.AgentBeat) error {
+// Add records a heartbeat. With AckFlush it returns once the beat is
+// written, or when ctx ends. Errors: EUNAVAILABLE when shutting down, when
+// MaxPending agents already wait for the database, and (AckFlush) when the
+// flush holding the beat failed or ctx ended first.
+func (g *Ingester) Add(ctx context.Context, b *tc.AgentBeat) error {
 	g.mu.Lock()
 	if g.closed {
 		g.mu.Unlock()
@@ -89,30 +118,73 @@ func (g *Ingester) Add(b *tc.AgentBeat) error {
 	}
 	if old, ok := g.pending[b.ID]; ok {
 		b.Merge(old)
-	} else if g.MaxPending > 0 && len(g.pending) >= g.MaxPending {
-		g.mu.Unlock()
-		return tc.Errorf(tc.EUNAVAILABLE, "heartbeat backlog full (%d agents wait for the database), try again", g.MaxPending)
+	} else {
+		// An agent of the flush under way is already counted: it will be
+		// one entry again if that flush fails.
+		_, inflight := g.inflight[b.ID]
+		if !inflight && g.MaxPending > 0 && g.unwrittenLocked() >= g.MaxPending {
+			g.mu.Unlock()
+			return tc.Errorf(tc.EUNAVAILABLE, "heartbeat backlog full (%d agents wait for the database), try again", g.MaxPending)
+		}
+		if inflight {
+			g.overlap++
+		}
 	}
 	g.pending[b.ID] = b
-	n := len(g.pending)
+	g.pendingBeats++
+	n, waiting, gen := g.unwrittenLocked(), len(g.pending), g.gen
 	g.mu.Unlock()
 	if g.Metrics != nil {
 		g.Metrics.HeartbeatPending.Set(float64(n))
 	}
-	if n >= g.BatchSize {
+	if g.AckFlush || waiting >= g.BatchSize {
 		select {
 		case g.kick <- struct{}{}:
 		default:
 		}
 	}
-	return nil
+	if !g.AckFlush {
+		return nil
+	}
+	select {
+	case <-gen.done:
+		if gen.err != nil {
+			if tc.ErrorCode(gen.err) == tc.EUNAVAILABLE {
+				return gen.err
+			}
+			return &flushError{tc.Errorf(tc.EUNAVAILABLE, "heartbeat not written yet: the database failed, try again"), gen.err}
+		}
+		return nil
+	case <-ctx.Done():
+		return tc.Errorf(tc.EUNAVAILABLE, "heartbeat not written yet, try again")
+	}
 }
 
-// Pending returns how many agents wait for the next flush.
+// flushError keeps the cause of a failed flush for logs.
+type flushError struct {
+	domain *tc.Error
+	cause  error
+}
+
+func (e *flushError) Error() string   { return e.domain.Error() + ": " + e.cause.Error() }
+func (e *flushError) Unwrap() []error { return []error{e.domain, e.cause} }
+
+// unwrittenLocked counts the agents whose heartbeats are not written yet.
+func (g *Ingester) unwrittenLocked() int { return len(g.pending) + len(g.inflight) - g.overlap }
+
+// Pending returns how many agents have heartbeats not yet written (waiting
+// for a flush, or in one under way).
 func (g *Ingester) Pending() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return len(g.pending)
+	return g.unwrittenLocked()
+}
+
+// unwritten returns the agents and the acknowledged beats not yet written.
+func (g *Ingester) unwritten() (agents, beats int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.unwrittenLocked(), g.pendingBeats + g.inflightBeats
 }
 
 // Flush writes every pending heartbeat now. On failure the batch goes back
@@ -121,12 +193,42 @@ func (g *Ingester) Flush(ctx context.Context) error {
 	g.flushMu.Lock()
 	defer g.flushMu.Unlock()
 	g.mu.Lock()
-	batch := g.pending
-	g.pending = make(map[string]*tc.AgentBeat, len(batch))
-	g.mu.Unlock()
+	batch, beats, gen := g.pending, g.pendingBeats, g.gen
 	if len(batch) == 0 {
+		g.mu.Unlock()
 		return nil
 	}
+	g.pending, g.pendingBeats, g.gen = make(map[string]*tc.AgentBeat, len(batch)), 0, newFlushGen()
+	g.inflight, g.inflightBeats, g.overlap = batch, beats, 0
+	g.mu.Unlock()
+	err := g.write(ctx, batch)
+	g.mu.Lock()
+	if err != nil {
+		for id, old := range batch {
+			if b, ok := g.pending[id]; ok {
+				b.Merge(old)
+			} else {
+				g.pending[id] = old
+			}
+		}
+		g.pendingBeats += beats
+	}
+	g.inflight, g.inflightBeats, g.overlap = nil, 0, 0
+	n := g.unwrittenLocked()
+	g.mu.Unlock()
+	gen.err = err
+	close(gen.done)
+	if g.Metrics != nil {
+		g.Metrics.HeartbeatPending.Set(float64(n))
+		if err != nil {
+			g.Metrics.HeartbeatFlushErrors.Inc()
+		}
+	}
+	return err
+}
+
+// write writes one batch and remembers what it wrote.
+func (g *Ingester) write(ctx context.Context, batch map[string]*tc.AgentBeat) error {
 	start := time.Now()
 	writes := make([]store.HeartbeatWrite, 0, len(batch))
 	keys := make([]uint64, 0, len(batch))
@@ -157,22 +259,7 @@ func (g *Ingester) Flush(ctx context.Context) error {
 	for i, j := range order {
 		sorted[i] = writes[j]
 	}
-	err := g.Store.WriteHeartbeats(ctx, sorted)
-	if err != nil {
-		g.mu.Lock()
-		for id, old := range batch {
-			if b, ok := g.pending[id]; ok {
-				b.Merge(old)
-			} else {
-				g.pending[id] = old
-			}
-		}
-		n := len(g.pending)
-		g.mu.Unlock()
-		if g.Metrics != nil {
-			g.Metrics.HeartbeatFlushErrors.Inc()
-			g.Metrics.HeartbeatPending.Set(float64(n))
-		}
+	if err := g.Store.WriteHeartbeats(ctx, sorted); err != nil {
 		return err
 	}
 	for i, key := range keys {
@@ -181,7 +268,6 @@ func (g *Ingester) Flush(ctx context.Context) error {
 	if g.Metrics != nil {
 		g.Metrics.HeartbeatFlushSize.Observe(float64(len(batch)))
 		g.Metrics.HeartbeatFlushDuration.Observe(time.Since(start).Seconds())
-		g.Metrics.HeartbeatPending.Set(float64(g.Pending()))
 	}
 	return nil
 }
@@ -213,11 +299,11 @@ func (g *Ingester) digest(b *tc.AgentBeat) digests {
 	return d
 }
 
-// Close refuses further beats, stops the loop and flushes what is pending:
-// every heartbeat answered 204 before Close reaches the database. The final
-// flush is not cut short by ctx's deadline (the shutdown timeout bounds the
-// draining of requests, not the writing of what they were promised);
-// --heartbeat-max-pending bounds how long it can take.
+// Close refuses further beats, stops the loop and flushes what is pending,
+// so that every heartbeat answered 204 before Close reaches the database.
+// A failing flush is tried again, with growing pauses, until ctx ends (the
+// shutdown budget); then Close logs and returns exactly how many
+// acknowledged beats, of how many agents, could not be written.
 func (g *Ingester) Close(ctx context.Context) error {
 	g.mu.Lock()
 	already := g.closed
@@ -226,15 +312,57 @@ func (g *Ingester) Close(ctx context.Context) error {
 	if already {
 		return nil
 	}
-	// Even past the shutdown deadline: every beat answered 204 is written.
+	// A flush under way finishes, even past the deadline: it holds beats
+	// answered 204.
 	g.loop.Stop(context.WithoutCancel(ctx))
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, defaultCloseBudget)
+		defer cancel()
+	}
 	start := time.Now()
-	n := g.Pending()
-	if err := g.Flush(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("flush heartbeats at shutdown: %w", err)
+	agents, beats := g.unwritten()
+	pause := closeRetryFirst
+	for attempt := 1; ; attempt++ {
+		err := g.Flush(ctx)
+		if err == nil {
+			if agents > 0 {
+				g.Logger.Info("flushed pending heartbeats at shutdown", "agents", agents, "beats", beats,
+					"attempts", attempt, "duration", time.Since(start))
+			}
+			return nil
+		}
+		left := time.Until(deadline(ctx))
+		if ctx.Err() != nil || left <= 0 {
+			agents, beats := g.unwritten()
+			g.Logger.Error("heartbeats acknowledged but not written: the database failed for the whole shutdown budget",
+				"beats", beats, "agents", agents, "attempts", attempt, "duration", time.Since(start), "error", err)
+			g.mu.Lock()
+			gen := g.gen
+			g.mu.Unlock()
+			gen.err = err
+			close(gen.done) // no flush will come: AckFlush waiters (none by now) are told
+			return fmt.Errorf("flush heartbeats at shutdown: %d acknowledged heartbeats of %d agents not written after %d attempts: %w",
+				beats, agents, attempt, err)
+		}
+		g.Logger.Warn("flush heartbeats at shutdown failed; trying again", "attempt", attempt, "retry_in", min(pause, left), "error", err)
+		select {
+		case <-time.After(min(pause, left)):
+		case <-ctx.Done():
+		}
+		pause = min(2*pause, closeRetryMax)
 	}
-	if n > 0 {
-		g.Logger.Info("flushed pending heartbeats at shutdown", "agents", n, "duration", time.Since(start))
-	}
-	return nil
+}
+
+// Pauses between the flush attempts of Close, and its budget when ctx has no
+// deadline.
+const (
+	closeRetryFirst    = 100 * time.Millisecond
+	closeRetryMax      = 2 * time.Second
+	defaultCloseBudget = 15 * time.Second
+)
+
+func deadline(ctx context.Context) time.Time {
+	d, _ := ctx.Deadline()
+	return d
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,6 +34,9 @@ type Server struct {
 	MaxBody int64
 	// TrustedProxies are the peers whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
+	// Draining, once set, turns GET /health to 503 while heartbeats are
+	// still accepted: the node is shutting down (app.Main.Close).
+	Draining *atomic.Bool
 
 	results     map[string]prometheus.Counter
 	overloadLog everyInterval
@@ -73,8 +77,13 @@ func (s *Server) Handler() http.Handler {
 	return httpx.Instrument(s.Metrics, "heartbeat", s.Logger, mux)
 }
 
-// health tells load balancers the heartbeat listener is up.
+// health tells load balancers the heartbeat listener is up, and that it is
+// going away while the node drains.
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	if s.Draining != nil && s.Draining.Load() {
+		httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "shutting down"})
+		return
+	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 

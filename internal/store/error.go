@@ -3,7 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -20,6 +26,7 @@ const (
 	sqliteConstraintCheck      = 275
 	sqliteConstraintNotNull    = 1299
 	sqliteBusy                 = 5
+	sqliteFull                 = 13 // SQLITE_FULL: disk full, or max_page_count reached
 	pgUniqueViolation          = "23505"
 	pgForeignKeyViolation      = "23503"
 	pgCheckViolation           = "23514"
@@ -27,6 +34,18 @@ const (
 	pgCharacterNotInRepertoire = "22021" // e.g. a NUL byte in text
 	pgSerializationFailure     = "40001"
 	pgDeadlockDetected         = "40P01"
+	pgDiskFull                 = "53100"
+	// Class 08 (connection exception) and 57P01-57P03 (admin shutdown,
+	// crash shutdown, cannot connect now) mean the server is gone or not
+	// yet accepting: the request may succeed later.
+	pgClassConnection = "08"
+	pgClassShutdown   = "57P0"
+)
+
+// Messages of the two "try again later" faults a caller can do nothing about.
+const (
+	msgUnavailable = "database unavailable, try again"
+	msgFull        = "storage full: the database cannot be written, try again later"
 )
 
 // translate turns driver errors into domain errors: unique violations into
@@ -42,6 +61,11 @@ func translate(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return tc.Errorf(tc.ENOTFOUND, "not found")
 	}
+	// Before the context check: a connect attempt cut short by its timeout
+	// is the database being away, not the client giving up.
+	if connectionFailure(err) {
+		return &wrapped{tc.Errorf(tc.EUNAVAILABLE, msgUnavailable), err}
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
@@ -55,6 +79,9 @@ func translate(err error) error {
 			return &wrapped{tc.Errorf(tc.EINVALID, "invalid value"), err}
 		case sqliteBusy:
 			return &wrapped{tc.Errorf(tc.EUNAVAILABLE, "database busy, try again"), err}
+		}
+		if e.Code()&0xff == sqliteFull {
+			return &wrapped{tc.Errorf(tc.EUNAVAILABLE, msgFull), &storageFull{err}}
 		}
 	}
 	if e, ok := errors.AsType[*pgconn.PgError](err); ok {
@@ -71,10 +98,42 @@ func translate(err error) error {
 			// Like SQLite's busy: the transaction lost to a concurrent one
 			// and changed nothing; the same request can be sent again.
 			return &wrapped{tc.Errorf(tc.EUNAVAILABLE, "database busy, try again"), err}
+		case pgDiskFull:
+			return &wrapped{tc.Errorf(tc.EUNAVAILABLE, msgFull), &storageFull{err}}
 		}
 	}
 	return err
 }
+
+// connectionFailure reports whether err says the database cannot be
+// reached: pgx's connect errors, socket errors, a connection database/sql
+// gave up on, or a PostgreSQL SQLSTATE of class 08 or 57P0x. By type and
+// code, never by message.
+func connectionFailure(err error) bool {
+	if _, ok := errors.AsType[*pgconn.ConnectError](err); ok {
+		return true
+	}
+	if e, ok := errors.AsType[*pgconn.PgError](err); ok {
+		return strings.HasPrefix(e.Code, pgClassConnection) || strings.HasPrefix(e.Code, pgClassShutdown)
+	}
+	if _, ok := errors.AsType[*net.OpError](err); ok {
+		return true
+	}
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// storageFull marks a write refused for lack of space, so that the store
+// can remember it for readiness (WriteFailure).
+type storageFull struct{ error }
+
+func (e *storageFull) Unwrap() error { return e.error }
+
+// fullMemory is how long a "storage full" write keeps readiness at 503
+// when no write succeeds after it: long enough for a load balancer to see
+// it, short enough that a node whose disk was freed and that gets no
+// writes comes back by itself (its next failing write flips it again).
+const fullMemory = 30 * time.Second
 
 // wrapped keeps the driver error for logs while exposing the domain error.
 type wrapped struct {
