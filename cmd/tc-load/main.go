@@ -242,7 +242,7 @@ func startController(o options) (*controller, error) {
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"--port", "0", "--heartbeat-port", "0", "--bind", "127.0.0.1", "--data-dir", dir, "--log-level", "warn"}
+	args := []string{"--port", "0", "--heartbeat-port", "0", "--bind", "127.0.0.1", "--data-dir", dir, "--log-level", "warn", "--drain-period", "0"}
 	if o.noAuth {
 		args = append(args, "--disable-auth-endpoints", "heartbeat")
 	}

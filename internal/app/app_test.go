@@ -170,7 +170,7 @@ func TestStartupFailuresAreOneLine(t *testing.T) {
 			m := app.NewMain()
 			m.Getenv = func(string) string { return "" }
 			m.LogOutput = io.Discard
-			cfg, err := app.ParseConfig(append([]string{"--port", "0", "--heartbeat-port", "0", "--bind", "127.0.0.1", "--data-dir", t.TempDir()}, c.args...), m.Getenv, nil, io.Discard)
+			cfg, err := app.ParseConfig(append([]string{"--port", "0", "--heartbeat-port", "0", "--bind", "127.0.0.1", "--drain-period", "0", "--data-dir", t.TempDir()}, c.args...), m.Getenv, nil, io.Discard)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -37,12 +37,18 @@ type Config struct {
 	// DisabledAuthEndpoints is the raw --disable-auth-endpoints list.
 	DisabledAuthEndpoints string
 	ShutdownTimeout       time.Duration
+	// DrainPeriod is how long a node reports not ready before it stops
+	// accepting requests at shutdown.
+	DrainPeriod time.Duration
 
 	// Heartbeat ingestion (internal/heartbeat).
 	TrustedProxies         []netip.Prefix
 	HeartbeatFlushInterval time.Duration
 	HeartbeatFlushAgents   int
 	HeartbeatMaxPending    int
+	// HeartbeatAckFlush answers a heartbeat only once it is written
+	// (--heartbeat-ack=flush).
+	HeartbeatAckFlush bool
 	// Identity: owner bootstrap, first-start seeds of the login settings,
 	// and session lifetimes.
 	OwnerUsername        string
@@ -94,10 +100,19 @@ func options() []option {
 		{"heartbeat-max-body-bytes", "HEARTBEAT_MAX_BODY_BYTES", "1048576", "largest accepted heartbeat body in bytes (413 beyond)", int64Setter(func(c *Config, n int64) { c.HeartbeatMaxBodyBytes = n })},
 		{"disable-auth-endpoints", "DISABLED_AUTH_ENDPOINTS", "", "comma list of agents, configs, labels, reporting-rules, heartbeat, or * whose endpoints need no authentication (read once at start-up)", func(c *Config, v string) error { c.DisabledAuthEndpoints = v; return nil }},
 		{"shutdown-timeout", "SHUTDOWN_TIMEOUT", "15s", "how long a graceful shutdown waits for in-flight requests", durationSetter(func(c *Config, d time.Duration) { c.ShutdownTimeout = d })},
+		{"drain-period", "DRAIN_PERIOD", "5s", "at shutdown, how long the node keeps serving while /health/ready and the heartbeat listener's /health answer 503, so that load balancers stop sending to it first; 0 skips it", durationSetter(func(c *Config, d time.Duration) { c.DrainPeriod = d })},
 		{"trusted-proxies", "TRUSTED_PROXIES", "", "comma list of CIDRs (or addresses) of reverse proxies whose X-Forwarded-For is believed: the client (an agent's recorded IP, the sign-in limiter's address) is the right-most hop that is not a trusted proxy", prefixesSetter(func(c *Config, p []netip.Prefix) { c.TrustedProxies = p })},
 		{"heartbeat-flush-interval", "HEARTBEAT_FLUSH_INTERVAL", "1s", "how often pending heartbeats are written to the database (one transaction per flush)", durationSetter(func(c *Config, d time.Duration) { c.HeartbeatFlushInterval = d })},
 		{"heartbeat-flush-agents", "HEARTBEAT_FLUSH_AGENTS", "10000", "flush earlier once this many agents have pending heartbeats", int64Setter(func(c *Config, n int64) { c.HeartbeatFlushAgents = int(min(n, 1<<30)) })},
 		{"heartbeat-max-pending", "HEARTBEAT_MAX_PENDING", "200000", "agents whose heartbeats may wait for the database; beyond, new agents' heartbeats get 503 until a flush catches up", int64Setter(func(c *Config, n int64) { c.HeartbeatMaxPending = int(min(n, 1<<30)) })},
+		{"heartbeat-ack", "HEARTBEAT_ACK", "receive", "when a heartbeat is answered 204: receive (at once; a crash loses the beats of the last flush interval) or flush (once written to the database, flushing as soon as the previous flush ends)", func(c *Config, v string) error {
+			switch v {
+			case "receive", "flush":
+				c.HeartbeatAckFlush = v == "flush"
+				return nil
+			}
+			return fmt.Errorf("must be receive or flush, not %q", v)
+		}},
 		// Identity.
 		{"owner-username", "OWNER_USERNAME", "", "username of the owner account created at first start (with --owner-email and --owner-password)", func(c *Config, v string) error { c.OwnerUsername = v; return nil }},
 		{"owner-email", "OWNER_EMAIL", "", "email of the owner account created at first start", func(c *Config, v string) error { c.OwnerEmail = v; return nil }},

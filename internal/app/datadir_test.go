@@ -22,7 +22,7 @@ func startInDataDir(t *testing.T, dir string, logs io.Writer) *app.Main {
 	m.Getenv = func(string) string { return "" }
 	m.LogOutput = logs
 	m.Argon2 = auth.TestArgon2
-	cfg, err := app.ParseConfig([]string{"--port", "0", "--heartbeat-port", "0", "--bind", "127.0.0.1", "--data-dir", dir}, m.Getenv, nil, io.Discard)
+	cfg, err := app.ParseConfig([]string{"--port", "0", "--heartbeat-port", "0", "--bind", "127.0.0.1", "--drain-period", "0", "--data-dir", dir}, m.Getenv, nil, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -684,7 +684,7 @@ func startOn(t *testing.T, dsn string, env map[string]string, logs io.Writer) (*
 	m.Getenv = func(k string) string { return env[k] }
 	m.LogOutput = logs
 	m.Argon2 = auth.TestArgon2
-	cfg, err := app.ParseConfig([]string{"--port", "0", "--heartbeat-port", "0", "--bind", "127.0.0.1"}, m.Getenv, nil, io.Discard)
+	cfg, err := app.ParseConfig([]string{"--port", "0", "--heartbeat-port", "0", "--bind", "127.0.0.1", "--drain-period", "0"}, m.Getenv, nil, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/telegrafcontroller/tc"
@@ -63,6 +64,8 @@ type Main struct {
 	Limiter   *auth.LoginLimiter
 	SignIn    *auth.SignIn // the sign-in rules over the three above
 
+	// draining turns the readiness checks to 503 during Close's drain period.
+	draining     atomic.Bool
 	mainLn, hbLn net.Listener
 	mainSrv      *http.Server
 	hbSrv        *http.Server
@@ -107,6 +110,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Store, err = store.Open(ctx, dsn, store.Options{
 		Logger: m.Logger, Now: m.Now, CACertFile: m.Config.DBCACert, SSLNoVerify: m.Config.DBSSLNoVerify,
+		Exclusive: true, // one controller per SQLite file
 	})
 	if err != nil {
 		return err
@@ -138,11 +142,12 @@ func (m *Main) Run(ctx context.Context) error {
 		Configs: configs, Labels: labels, Constants: constants, Settings: settings,
 		Metrics: m.Metrics, Logger: m.Logger, Now: m.Now,
 		Version: Version, MaxBody: m.Config.MaxBodyBytes, Exempt: exempt, TLS: tlsConfig != nil,
-		SignIn: m.SignIn, Sessions: m.Sessions,
+		SignIn: m.SignIn, Sessions: m.Sessions, Draining: &m.draining,
 	}
 	ingest := &heartbeat.Ingester{
 		Store: m.Store, Metrics: m.Metrics, Logger: m.Logger,
 		Interval: m.Config.HeartbeatFlushInterval, BatchSize: m.Config.HeartbeatFlushAgents, MaxPending: m.Config.HeartbeatMaxPending,
+		AckFlush: m.Config.HeartbeatAckFlush,
 	}
 	ingest.Start()
 	m.OnClose(ingest.Close) // after the heartbeat listener drained: nothing answered 204 is lost
@@ -162,6 +167,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.HB = &heartbeat.Server{
 		Store: m.Store, Auth: m.Auth, Metrics: m.Metrics, Logger: m.Logger, Ingest: ingest, Now: m.Now,
 		Exempt: exempt[tc.ResHeartbeat], MaxBody: m.Config.HeartbeatMaxBodyBytes, TrustedProxies: m.Config.TrustedProxies,
+		Draining: &m.draining,
 	}
 
 	m.Scheduler = &scheduler.Scheduler{
@@ -269,9 +275,17 @@ func (m *Main) Done() <-chan error { return m.serveErr }
 // drained and before the database closes.
 func (m *Main) OnClose(fn func(context.Context) error) { m.closers = append(m.closers, fn) }
 
-// Close stops accepting requests, lets in-flight ones finish, runs the
-// registered closers (which flush pending writes) and closes the database.
+// Close shuts the node down in order: for the drain period it keeps serving
+// while /health/ready and the heartbeat listener's /health answer 503, so
+// that load balancers stop sending to it; then it stops accepting requests,
+// lets in-flight ones finish, runs the registered closers (which flush every
+// acknowledged heartbeat and other pending writes) and closes the database.
+// The shutdown timeout bounds everything after the drain period.
 func (m *Main) Close() error {
+	if m.draining.CompareAndSwap(false, true) && m.Config.DrainPeriod > 0 && m.mainSrv != nil {
+		m.Logger.Info("draining: reporting not ready before shutting down", "drain_period", m.Config.DrainPeriod)
+		time.Sleep(m.Config.DrainPeriod)
+	}
 	timeout := m.Config.ShutdownTimeout
 	if timeout == 0 {
 		timeout = 15 * time.Second
@@ -297,6 +311,9 @@ func (m *Main) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// Draining reports whether Close has begun.
+func (m *Main) Draining() bool { return m.draining.Load() }
 
 // MainAddr is the main listener's address (host:port).
 func (m *Main) MainAddr() string { return m.mainLn.Addr().String() }

@@ -124,7 +124,7 @@ func WithEnv(env map[string]string) Option {
 // WithArgs parses args as command-line flags (over the test defaults).
 func WithArgs(args ...string) Option {
 	return func(m *app.Main) {
-		cfg, err := app.ParseConfig(append([]string{"--port", "0", "--heartbeat-port", "0", "--bind", "127.0.0.1"}, args...),
+		cfg, err := app.ParseConfig(append([]string{"--port", "0", "--heartbeat-port", "0", "--bind", "127.0.0.1", "--drain-period", "0"}, args...),
 			m.Getenv, nil, io.Discard)
 		if err != nil {
 			panic(err)
@@ -144,7 +144,7 @@ func MustStart(tb testing.TB, db DB, opts ...Option) *Instance {
 	m.Now = inst.Clock.Now
 	m.LogOutput = inst.Logs
 	m.Argon2 = auth.TestArgon2 // cheap hashing; TestProductionArgon2 asserts the real default
-	cfg, err := app.ParseConfig([]string{"--port", "0", "--heartbeat-port", "0", "--bind", "127.0.0.1", "--log-level", "debug"},
+	cfg, err := app.ParseConfig([]string{"--port", "0", "--heartbeat-port", "0", "--bind", "127.0.0.1", "--drain-period", "0", "--log-level", "debug"},
 		m.Getenv, nil, io.Discard)
 	if err != nil {
 		tb.Fatal(err)

@@ -324,7 +324,11 @@ func (g *Ingester) Close(ctx context.Context) error {
 	agents, beats := g.unwritten()
 	pause := closeRetryFirst
 	for attempt := 1; ; attempt++ {
-		err := g.Flush(ctx)
+		// An attempt is not cut short by the deadline: one that is writing
+		// finishes (--heartbeat-max-pending bounds how long it can take;
+		// connect_timeout how long a dead PostgreSQL holds it). The
+		// deadline only stops the retries.
+		err := g.Flush(context.WithoutCancel(ctx))
 		if err == nil {
 			if agents > 0 {
 				g.Logger.Info("flushed pending heartbeats at shutdown", "agents", agents, "beats", beats,

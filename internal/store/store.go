@@ -45,6 +45,11 @@ type Options struct {
 	SSLNoVerify bool
 	// Plan tunes the agent list's planner (agent_plan.go).
 	Plan PlanOptions
+	// Exclusive makes a SQLite store hold a lock on its file for its life,
+	// so that a second controller on the same file refuses to start
+	// (sqlite_lock_unix.go). Controllers set it; tools and tests that open
+	// a second store beside a first leave it off.
+	Exclusive bool
 }
 
 // Store is the database. For SQLite, writes go through a single connection
@@ -58,6 +63,7 @@ type Store struct {
 	now     func() time.Time
 	logger  *slog.Logger
 	path    string // SQLite file path, "" for PostgreSQL
+	lock    *os.File // SQLite: flock held for the store's life (sqlite_lock_unix.go)
 	plan    PlanOptions
 	// feed hands committed changes to subscribers (change.go).
 	feed feed
@@ -106,7 +112,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if IsPostgresURL(dsn) {
 		err = s.openPostgres(ctx, dsn, opts)
 	} else {
-		err = s.openSQLite(ctx, dsn)
+		err = s.openSQLite(ctx, dsn, opts.Exclusive)
 	}
 	if err != nil {
 		s.Close()
@@ -123,7 +129,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-func (s *Store) openSQLite(ctx context.Context, dsn string) error {
+func (s *Store) openSQLite(ctx context.Context, dsn string, exclusive bool) error {
 	s.dialect = sqliteDialect
 	path := strings.TrimPrefix(dsn, "file:")
 	if i := strings.IndexByte(path, '?'); i >= 0 {
@@ -140,13 +146,18 @@ func (s *Store) openSQLite(ctx context.Context, dsn string) error {
 	if err := secureSQLiteFiles(path, s.logger); err != nil {
 		return err
 	}
+	var err error
+	if exclusive {
+		if s.lock, err = lockSQLite(path); err != nil {
+			return err
+		}
+	}
 	s.path = path
 	// busy_timeout comes first so that the other pragmas wait for a lock
 	// instead of failing; WAL lets readers run beside the writer; foreign keys
 	// are off by default in SQLite; synchronous=NORMAL is durable in WAL mode
 	// except for the last transactions on power loss.
 	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
-	var err error
 	// The writer's page cache is 64 MiB instead of SQLite's 2 MiB: a
 	// heartbeat flush dirties a page or more per agent, and a transaction
 	// whose dirty pages outgrow the cache spills them to the WAL before the
@@ -353,6 +364,10 @@ func (s *Store) Close() error {
 	}
 	if s.read != nil && s.read != s.write {
 		errs = append(errs, s.read.Close())
+	}
+	if s.lock != nil {
+		errs = append(errs, s.lock.Close()) // after the pools: no connection outlives the lock
+		s.lock = nil
 	}
 	return errors.Join(errs...)
 }
