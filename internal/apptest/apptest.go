@@ -137,8 +137,15 @@ func WithArgs(args ...string) Option {
 // MustStart starts a controller on db and registers its shutdown.
 func MustStart(tb testing.TB, db DB, opts ...Option) *Instance {
 	tb.Helper()
+	return MustStartOn(tb, db, NewDSN(tb, db), opts...)
+}
+
+// MustStartOn starts a controller on the database dsn (of kind db), e.g. a
+// database of a test's own Cluster.
+func MustStartOn(tb testing.TB, db DB, dsn string, opts ...Option) *Instance {
+	tb.Helper()
 	inst := &Instance{DB: db, Clock: NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)), Logs: &SafeBuffer{}}
-	inst.DSN = NewDSN(tb, db)
+	inst.DSN = dsn
 	m := app.NewMain()
 	m.Getenv = func(string) string { return "" }
 	m.Now = inst.Clock.Now

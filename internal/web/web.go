@@ -97,6 +97,10 @@ func (v *view) ctx() context.Context { return tc.NewContextWithCaller(v.r.Contex
 func (h *Handler) signedIn(perm tc.Permission, p page) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		caller, err := h.Auth.Authenticate(r)
+		if httpx.StatusOf(err) == http.StatusServiceUnavailable {
+			h.fail(w, r, nil, err) // the database is away: signing in again would not help
+			return
+		}
 		if err != nil || caller == nil || caller.User == nil {
 			h.toLogin(w, r)
 			return
@@ -122,9 +126,9 @@ func (h *Handler) toLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // fail renders a service's error as a page: an expired session goes back
-// to sign-in, a refusal (forbidden, not found, invalid...) gets its status
-// page with the service's message, and anything else is logged and shown as
-// a 500 without detail.
+// to sign-in, a refusal (forbidden, not found, invalid...) or an unavailable
+// database gets its status page with the service's message, and anything
+// else is logged and shown as a 500 without detail.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, caller *tc.Caller, err error) {
 	status, msg := httpx.StatusOf(err), tc.ErrorMessage(err)
 	switch {
@@ -136,6 +140,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, caller *tc.Caller
 		h.errorPage(w, r, caller, status, "Not found", msg)
 	case status < 500:
 		h.errorPage(w, r, caller, status, "Request refused", msg)
+	case status == http.StatusServiceUnavailable:
+		h.errorPage(w, r, caller, status, "Temporarily unavailable", msg)
 	default:
 		// The route, not the path: a path may hold a one-time link's secret.
 		h.Logger.Error("render page", "route", r.Pattern, "error", err)
