@@ -13,7 +13,6 @@ import (
 	"github.com/telegrafcontroller/tc/internal/app"
 	"github.com/telegrafcontroller/tc/internal/apptest"
 	"github.com/telegrafcontroller/tc/internal/auth"
-	"github.com/telegrafcontroller/tc/internal/store"
 )
 
 const faultPassword = "Fault-Injection-7-Horse"
@@ -103,42 +102,13 @@ func TestPostgresOutage(t *testing.T) {
 	apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/agents/during-outage", Token: token}), 200)
 }
 
-// fillSQLite makes the store's SQLite database full, as a full disk would:
-// max_page_count is lowered to the pages in use (on the single write
-// connection, where it stays) and the free pages are filled. The returned
-// function lifts the limit again.
-func fillSQLite(t *testing.T, s *store.Store) (unfill func()) {
-	t.Helper()
-	ctx := context.Background()
-	if _, err := s.WithTxExec(ctx, `CREATE TABLE IF NOT EXISTS test_fill (b BLOB)`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.WithTxExec(ctx, `PRAGMA max_page_count = 1`); err != nil { // clamps to the pages in use
-		t.Fatal(err)
-	}
-	for i := 0; ; i++ {
-		_, err := s.WithTxExec(ctx, `INSERT INTO test_fill (b) VALUES (randomblob(512))`)
-		if tc.ErrorCode(err) == tc.EUNAVAILABLE {
-			break
-		}
-		if err != nil || i > 100000 {
-			t.Fatalf("filling the database: %v after %d rows", err, i)
-		}
-	}
-	return func() {
-		if _, err := s.WithTxExec(ctx, `PRAGMA max_page_count = 1073741823`); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // TestSQLiteFull: a write that needs space answers 503 "storage full" and
 // readiness turns 503; once a write succeeds again, readiness is 200.
 func TestSQLiteFull(t *testing.T) {
 	inst := apptest.MustStart(t, apptest.DB{Name: "sqlite"})
 	token := inst.MustRoleToken(t, tc.RoleAdministrator)
 	apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/health/ready"}), 200)
-	unfill := fillSQLite(t, inst.Store)
+	unfill := apptest.FillSQLite(t, inst.Store)
 	big := "[[inputs.cpu]]\n" + strings.Repeat("# a comment that takes room\n", 4000)
 	create := apptest.Req{Method: "POST", Path: "/api/configs", Token: token, Body: map[string]string{"name": "big", "toml": big}}
 	mustUnavailable(t, inst.Do(t, create), "storage full")

@@ -62,7 +62,7 @@ type Store struct {
 	read    *sql.DB
 	now     func() time.Time
 	logger  *slog.Logger
-	path    string // SQLite file path, "" for PostgreSQL
+	path    string   // SQLite file path, "" for PostgreSQL
 	lock    *os.File // SQLite: flock held for the store's life (sqlite_lock_unix.go)
 	plan    PlanOptions
 	// feed hands committed changes to subscribers (change.go).

@@ -1,6 +1,7 @@
 package apptest
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"net"
@@ -12,6 +13,9 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/store"
 )
 
 // Cluster is a throwaway PostgreSQL server that belongs to one test, which
@@ -152,4 +156,33 @@ func freePort(tb testing.TB) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// FillSQLite makes s's SQLite database full, as a full disk would:
+// max_page_count is lowered to the pages in use (on the single write
+// connection, where it stays) and the free pages are filled. The returned
+// function lifts the limit again.
+func FillSQLite(tb testing.TB, s *store.Store) (unfill func()) {
+	tb.Helper()
+	ctx := context.Background()
+	if _, err := s.WithTxExec(ctx, `CREATE TABLE IF NOT EXISTS test_fill (b BLOB)`); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := s.WithTxExec(ctx, `PRAGMA max_page_count = 1`); err != nil { // clamps to the pages in use
+		tb.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		_, err := s.WithTxExec(ctx, `INSERT INTO test_fill (b) VALUES (randomblob(512))`)
+		if tc.ErrorCode(err) == tc.EUNAVAILABLE {
+			break
+		}
+		if err != nil || i > 100000 {
+			tb.Fatalf("filling the database: %v after %d rows", err, i)
+		}
+	}
+	return func() {
+		if _, err := s.WithTxExec(ctx, `PRAGMA max_page_count = 1073741823`); err != nil {
+			tb.Fatal(err)
+		}
+	}
 }
