@@ -55,7 +55,7 @@ func New() *Metrics {
 		}, []string{"result"}),
 		HeartbeatPending: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "tc_heartbeat_pending_agents",
-			Help: "Agents whose heartbeats wait in memory for the next database flush.",
+			Help: "Agents whose heartbeats are not yet written: waiting for a flush, in one under way, or kept from a failed one (bounded by --heartbeat-max-pending).",
 		}),
 		HeartbeatFlushSize: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "tc_heartbeat_flush_batch_size",
