@@ -50,6 +50,10 @@ type Ingester struct {
 	// database. Each beat starts a flush if none is running (group commit:
 	// beats arriving during a flush share the next one).
 	AckFlush bool
+	// AckGather is how long an AckFlush flush waits, once started, for
+	// more beats to join it (group commit): a longer wait makes bigger,
+	// cheaper batches and slower answers. Default ackGather; negative: none.
+	AckGather time.Duration
 
 	mu sync.Mutex
 	// pending waits for the next flush; pendingBeats counts the beats
@@ -72,6 +76,13 @@ type Ingester struct {
 	written map[uint64]digests // hash(agent id) -> what was last written
 	seed    maphash.Seed
 }
+
+// ackGather is the default AckGather. A flush of a few agents costs about
+// as much as one of a hundred (the transaction, not the rows, dominates), so
+// a few milliseconds of waiting multiply the throughput of
+// --heartbeat-ack=flush under load (docs/performance.md) while a beat still
+// waits well under the 100 ms a flush may take to come.
+const ackGather = 5 * time.Millisecond
 
 // flushGen is one flush as seen by the beats it holds: done closes when it
 // ended, err says how.
@@ -98,8 +109,14 @@ func (g *Ingester) Start() {
 	g.written = make(map[uint64]digests)
 	g.seed = maphash.MakeSeed()
 	g.kick = make(chan struct{}, 1)
+	if g.AckGather == 0 {
+		g.AckGather = ackGather
+	}
 	// A flush under way at shutdown finishes: Close then flushes the rest.
 	g.loop = loop.Start(g.Interval, g.kick, func(ctx context.Context) {
+		if g.AckFlush && g.AckGather > 0 {
+			time.Sleep(g.AckGather)
+		}
 		if err := g.Flush(context.WithoutCancel(ctx)); err != nil {
 			g.Logger.Error("flush heartbeats", "error", err)
 		}
