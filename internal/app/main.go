@@ -124,18 +124,20 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Logger.Warn("authentication is disabled for some endpoints; anyone who can reach them can use them",
 			"groups", strings.Join(keys(exempt), ","))
 	}
-	tokens := &service.Tokens{Store: m.Store, Now: m.Now, Logger: m.Logger}
-	users := &service.Users{Store: m.Store, Now: m.Now, Logger: m.Logger}
-	agents := &service.Agents{Store: m.Store}
-	rules := &service.ReportingRules{Store: m.Store}
 	configs := &service.Configs{Store: m.Store, Logger: m.Logger, TLS: tlsConfig != nil,
 		PublicHeartbeatURL: func(context.Context) string { return m.Store.Settings().PublicHeartbeatURL }}
-	labels := &service.Labels{Store: m.Store, Logger: m.Logger}
-	constants := &service.Constants{Store: m.Store, Logger: m.Logger}
-	settings := &service.Settings{Store: m.Store, Logger: m.Logger}
+	svc := service.Services{
+		Tokens:         &service.Tokens{Store: m.Store, Now: m.Now, Logger: m.Logger},
+		Users:          &service.Users{Store: m.Store, Now: m.Now, Logger: m.Logger},
+		Configs:        configs,
+		Labels:         &service.Labels{Store: m.Store, Logger: m.Logger},
+		Constants:      &service.Constants{Store: m.Store, Logger: m.Logger},
+		Agents:         &service.Agents{Store: m.Store},
+		ReportingRules: &service.ReportingRules{Store: m.Store},
+		Settings:       &service.Settings{Store: m.Store, Logger: m.Logger},
+	}
 	m.API = &api.Server{
-		Store: m.Store, Auth: m.Auth, Tokens: tokens, Users: users, Agents: agents, ReportingRules: rules,
-		Configs: configs, Labels: labels, Constants: constants, Settings: settings,
+		Store: m.Store, Auth: m.Auth, Services: svc,
 		Metrics: m.Metrics, Logger: m.Logger, Now: m.Now,
 		Version: Version, MaxBody: m.Config.MaxBodyBytes, Exempt: exempt, TLS: tlsConfig != nil,
 		SignIn: m.SignIn, Sessions: m.Sessions,
@@ -150,10 +152,7 @@ func (m *Main) Run(ctx context.Context) error {
 	apiRoutes := m.apiHandler()
 	m.subscribeCaches()
 	ui, err := web.New(web.Handler{
-		Tokens: tokens, Users: users, Agents: agents, ReportingRules: rules, SignIn: m.SignIn,
-		Configs: configs, Labels: labels, Constants: constants,
-		Settings: settings, Auth: m.Auth, Logger: m.Logger, Now: m.Now, Version: Version,
-		FleetHealth: m.Store.FleetHealth,
+		Services: svc, SignIn: m.SignIn, Auth: m.Auth, Logger: m.Logger, Now: m.Now, Version: Version,
 	})
 	if err != nil {
 		return err
