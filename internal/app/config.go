@@ -56,6 +56,11 @@ type Config struct {
 	SessionLifetime      time.Duration
 	// StatusInterval is how often the agent status scheduler runs.
 	StatusInterval time.Duration
+	// HA runs the node in cluster mode (internal/cluster, docs/cluster.md);
+	// HACheckInterval is how often it checks leadership and the change
+	// counter.
+	HA              bool
+	HACheckInterval time.Duration
 }
 
 // option describes one setting: its flag, variable, default and help.
@@ -120,6 +125,15 @@ func options() []option {
 				return fmt.Errorf("must be a duration of at least 1s such as 60s, not %q", v)
 			}
 			c.StatusInterval = d
+			return nil
+		}},
+		{"ha", "HA_ENABLED", "false", "cluster mode: several nodes on one PostgreSQL database elect one leader for the status sweep and share changes (docs/cluster.md); PostgreSQL only", boolSetter(func(c *Config, b bool) { c.HA = b })},
+		{"ha-check-interval", "HA_CHECK_INTERVAL", "3s", "in cluster mode: how often the leader re-checks its lock, the others try to take it, and the change counter is polled", func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 100*time.Millisecond || d > time.Minute {
+				return fmt.Errorf("must be a duration between 100ms and 1m such as 3s, not %q", v)
+			}
+			c.HACheckInterval = d
 			return nil
 		}},
 	}
