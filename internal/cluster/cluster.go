@@ -126,6 +126,13 @@ func (n *Node) Fence() (f *store.Fence, since time.Time, ok bool) {
 func (n *Node) LockPID() uint32   { return n.lockPID.Load() }
 func (n *Node) ListenPID() uint32 { return n.listenPID.Load() }
 
+// Seen is the change counter this node's caches account for.
+func (n *Node) Seen() int64 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.seen
+}
+
 // Resets counts how often this node's caches were reset because it may
 // have missed changes; Deliveries how many remote notifications it applied.
 func (n *Node) Resets() int64     { return n.resets.Load() }
