@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -353,4 +354,39 @@ func TestHARefusesSQLite(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "needs PostgreSQL") {
 		t.Fatalf("Run with --ha on SQLite: %v, want a clear error", err)
 	}
+}
+
+// BenchmarkRevocationPropagation measures how long a token revoked through
+// node A's API stays usable on node B after A's call returned: B is asked
+// in a loop until it refuses. Run with -benchtime=1000x for the figures in
+// docs/cluster.md; it reports p50, p99 and max in milliseconds.
+func BenchmarkRevocationPropagation(b *testing.B) {
+	nodes := apptest.MustStartCluster(b, 2, notifyOnly)
+	a, other := nodes[0], nodes[1]
+	owner := a.MustOwner(b)
+	admin := a.MustToken(b, owner, tc.AllPermissions...)
+	lat := make([]time.Duration, 0, b.N)
+	polls := 0
+	for b.Loop() {
+		victim := a.MustToken(b, owner, tc.AllPermissions...)
+		id := tokenID(b, a, victim)
+		if got := status(b, other, "/api/configs", victim); got != 200 {
+			b.Fatalf("before revocation: status %d", got)
+		}
+		apptest.MustStatus(b, a.Do(b, apptest.Req{Method: "POST", Path: "/api/tokens/" + id + "/revoke", Token: admin}), 200)
+		start := time.Now()
+		for status(b, other, "/api/configs", victim) != 401 {
+			polls++
+			if time.Since(start) > propagationBound {
+				b.Fatalf("revoked token still accepted after %v", propagationBound)
+			}
+		}
+		lat = append(lat, time.Since(start))
+	}
+	slices.Sort(lat)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
+	b.ReportMetric(ms(lat[len(lat)*99/100]), "p99-ms")
+	b.ReportMetric(ms(lat[len(lat)-1]), "max-ms")
+	b.ReportMetric(float64(polls)/float64(len(lat)), "accepted-after-return/op")
 }
