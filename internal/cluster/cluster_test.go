@@ -186,6 +186,15 @@ func TestOneLeaderAndFailover(t *testing.T) {
 	if _, err := leader.Scheduler.Tick(context.Background()); err != nil {
 		t.Fatalf("leader's sweep: %v", err)
 	}
+	for _, n := range nodes {
+		want := "\ntc_leader 0\n"
+		if n == leader {
+			want = "\ntc_leader 1\n"
+		}
+		if body := string(apptest.MustStatus(t, n.Do(t, apptest.Req{Method: "GET", Path: "/metrics"}), 200).Body); !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", strings.TrimSpace(want))
+		}
+	}
 	var rest []*apptest.Instance
 	for _, n := range nodes {
 		if n != leader {
