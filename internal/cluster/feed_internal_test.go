@@ -24,7 +24,9 @@ func TestApply(t *testing.T) {
 	resets := 0
 	s.SubscribeReset(func() { resets++ })
 	n := &Node{Store: s} // NodeID "" on SQLite: "self" below is another node
-	change := func(id string) []tc.Change { return []tc.Change{{Entity: tc.EntityToken, Op: tc.OpRevoke, IDs: []string{id}}} }
+	change := func(id string) []tc.Change {
+		return []tc.Change{{Entity: tc.EntityToken, Op: tc.OpRevoke, IDs: []string{id}}}
+	}
 	steps := []struct {
 		note       store.Notification
 		wantGot    string // ids delivered so far
@@ -32,7 +34,7 @@ func TestApply(t *testing.T) {
 		wantSeen   int64
 	}{
 		{store.Notification{Node: "b", Seq: 1, Changes: change("t1")}, "t1", 0, 1},
-		{store.Notification{Node: "", Seq: 2, Changes: change("own")}, "t1", 0, 2}, // this node's own
+		{store.Notification{Node: "", Seq: 2, Changes: change("own")}, "t1", 0, 2},  // this node's own
 		{store.Notification{Node: "b", Seq: 2, Changes: change("dup")}, "t1", 0, 2}, // already seen
 		{store.Notification{Node: "b", Seq: 3, Changes: change("t3")}, "t1 t3", 0, 3},
 		{store.Notification{Node: "b", Seq: 5, Changes: change("t5")}, "t1 t3", 1, 5}, // 4 was missed
