@@ -23,7 +23,7 @@ func TestApply(t *testing.T) {
 	s.Subscribe(func(c tc.Change) { got = append(got, c.IDs[0]) })
 	resets := 0
 	s.SubscribeReset(func() { resets++ })
-	n := &Node{Store: s} // NodeID "" on SQLite: "self" below is another node
+	n := &Node{Store: s} // the store's NodeID is "" on SQLite: node "" below is this one
 	change := func(id string) []tc.Change {
 		return []tc.Change{{Entity: tc.EntityToken, Op: tc.OpRevoke, IDs: []string{id}}}
 	}
