@@ -198,6 +198,14 @@ func boolSetter(f func(*Config, bool)) func(*Config, string) error {
 	}
 }
 
+// boolText holds a yes/no flag's text for its option's setter to check;
+// as a flag.Value that is a bool flag, it may stand without a value.
+type boolText string
+
+func (b *boolText) String() string     { return string(*b) }
+func (b *boolText) Set(v string) error { *b = boolText(v); return nil }
+func (b *boolText) IsBoolFlag() bool   { return true }
+
 func durationSetter(f func(*Config, time.Duration)) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
@@ -246,6 +254,13 @@ func ParseConfig(args []string, getenv func(string) string, dotenv map[string]st
 	fs.SetOutput(io.Discard)
 	given := map[string]*string{}
 	for _, o := range opts {
+		if o.def == "true" || o.def == "false" {
+			// A yes/no option also stands alone: --ha means --ha=true.
+			v := new(string)
+			fs.Var((*boolText)(v), o.flag, "")
+			given[o.flag] = v
+			continue
+		}
 		given[o.flag] = fs.String(o.flag, "", "")
 	}
 	version := fs.Bool("version", false, "")

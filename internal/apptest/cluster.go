@@ -29,5 +29,5 @@ func MustStartCluster(tb testing.TB, n int, opts ...Option) []*Instance {
 // WithClusterArgs turns cluster mode on with a short check interval, so
 // tests see elections and counter polls quickly.
 func WithClusterArgs(args ...string) Option {
-	return WithArgs(append([]string{"--ha=true", "--ha-check-interval", "200ms", "--log-level", "debug"}, args...)...)
+	return WithArgs(append([]string{"--ha", "--ha-check-interval", "200ms", "--log-level", "debug"}, args...)...)
 }
