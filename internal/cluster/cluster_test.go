@@ -292,6 +292,24 @@ func TestFencing(t *testing.T) {
 	}
 }
 
+// TestFencingBeforeNoticing: the leader's scheduler, whose elector has not
+// yet noticed (checks every minute here) that its lock connection died,
+// cannot commit a sweep.
+func TestFencingBeforeNoticing(t *testing.T) {
+	nodes := apptest.MustStartCluster(t, 1, apptest.WithClusterArgs("--ha-check-interval", "1m"))
+	leader, _ := waitLeader(t, nodes)
+	if _, err := leader.Scheduler.Tick(context.Background()); err != nil {
+		t.Fatalf("sweep while leading: %v", err)
+	}
+	terminate(t, adminDB(t), leader.Cluster.LockPID())
+	if !leader.Cluster.Leader() {
+		t.Fatal("the elector noticed already; this test needs it not to")
+	}
+	if _, err := leader.Scheduler.Tick(context.Background()); !errors.Is(err, store.ErrNotLeader) {
+		t.Fatalf("sweep after the lock connection died: error %v, want ErrNotLeader", err)
+	}
+}
+
 // TestListenerKilled: a node whose listening connection is killed still
 // refuses a token revoked elsewhere (it reconnects and resets its caches).
 func TestListenerKilled(t *testing.T) {
