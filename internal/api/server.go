@@ -28,6 +28,9 @@ type Server struct {
 	Logger  *slog.Logger
 	Now     func() time.Time
 	Version string
+	// Leader reports whether this node leads its cluster (GET
+	// /health/leader); nil outside a cluster, where it always does.
+	Leader func() bool
 	// MaxBody caps JSON request bodies.
 	MaxBody int64
 	// Exempt lists permission resources ("configs", "heartbeat", ...) whose

@@ -22,6 +22,7 @@ import (
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/api"
 	"github.com/telegrafcontroller/tc/internal/auth"
+	"github.com/telegrafcontroller/tc/internal/cluster"
 	"github.com/telegrafcontroller/tc/internal/heartbeat"
 	"github.com/telegrafcontroller/tc/internal/metrics"
 	"github.com/telegrafcontroller/tc/internal/scheduler"
@@ -54,6 +55,8 @@ type Main struct {
 	MainHandler http.Handler
 	// Scheduler is the agent status monitor; tests drive it with Tick.
 	Scheduler *scheduler.Scheduler
+	// Cluster is this node's membership of a cluster (--ha), nil otherwise.
+	Cluster *cluster.Node
 
 	// Identity (identity.go). Argon2 is the password-hashing cost:
 	// auth.DefaultArgon2 unless a test lowers it.
@@ -105,8 +108,16 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var nodeID string
+	if m.Config.HA {
+		if !store.IsPostgresURL(dsn) {
+			return errors.New("--ha (HA_ENABLED) needs PostgreSQL: several nodes cannot share a SQLite file; set --database to a postgres:// URL, or run one node without --ha")
+		}
+		nodeID = cluster.NewNodeID()
+	}
 	m.Store, err = store.Open(ctx, dsn, store.Options{
 		Logger: m.Logger, Now: m.Now, CACertFile: m.Config.DBCACert, SSLNoVerify: m.Config.DBSSLNoVerify,
+		NodeID: nodeID,
 	})
 	if err != nil {
 		return err
@@ -166,8 +177,12 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Scheduler = &scheduler.Scheduler{
 		Store: m.Store, Metrics: m.Metrics, Logger: m.Logger, Now: m.Now, Interval: m.Config.StatusInterval,
 	}
+	m.startCluster()
 	m.Scheduler.Start()
 	m.OnClose(m.Scheduler.Stop)
+	if m.Cluster != nil {
+		m.OnClose(m.Cluster.Close) // after the scheduler: its last sweep still proves its fence
+	}
 
 	if m.mainLn, err = listen(m.Config.Bind, m.Config.Port, "main"); err != nil {
 		return err
@@ -213,6 +228,40 @@ func (m *Main) subscribeCaches() {
 			m.Store.DropSettings()
 		}
 	})
+	// In a cluster, a node that may have missed another's changes forgets
+	// everything (internal/cluster); Store.Reset drops the settings itself.
+	m.Store.SubscribeReset(func() {
+		m.Auth.TokensReset()
+		m.API.ConfigsReset()
+	})
+}
+
+// startCluster joins the cluster with --ha (docs/cluster.md): the node
+// elects a leader with the others, and only the leader's scheduler sweeps;
+// the changes other nodes commit reach this node's caches through the same
+// subscribers as its own (subscribeCaches, which must have run). Without
+// --ha the node is its own leader. The session sweep and the token
+// last-use writer stay on every node: each deletes only expired rows or
+// writes only its own pending uses, so running them twice is harmless.
+func (m *Main) startCluster() {
+	if !m.Config.HA {
+		m.Metrics.Leader.Set(1)
+		return
+	}
+	m.Cluster = &cluster.Node{
+		Store: m.Store, Logger: m.Logger, Now: m.Now, CheckInterval: m.Config.HACheckInterval,
+		OnLeader: func(leader bool) {
+			if leader {
+				m.Metrics.Leader.Set(1)
+			} else {
+				m.Metrics.Leader.Set(0)
+			}
+		},
+	}
+	m.Scheduler.Leader = m.Cluster
+	m.API.Leader = m.Cluster.Leader
+	m.Cluster.Start()
+	m.Logger.Info("cluster mode", "node", m.Store.NodeID(), "check_interval", m.Config.HACheckInterval.String())
 }
 
 // startTokenUsageWriter writes tokens' lastUsedAt off the request path, every

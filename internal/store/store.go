@@ -43,6 +43,10 @@ type Options struct {
 	SSLNoVerify bool
 	// Plan tunes the agent list's planner (agent_plan.go).
 	Plan PlanOptions
+	// NodeID names this node in a cluster (PostgreSQL only): announcing
+	// transactions then notify the other nodes (cluster.go). "" outside a
+	// cluster.
+	NodeID string
 }
 
 // Store is the database. For SQLite, writes go through a single connection
@@ -59,6 +63,9 @@ type Store struct {
 	plan    PlanOptions
 	// feed hands committed changes to subscribers (change.go).
 	feed feed
+	// nodeID and pgConfig serve cluster mode (cluster.go).
+	nodeID   string
+	pgConfig *pgx.ConnConfig
 
 	// settings caches the settings table (settings.go): settingsMu guards
 	// the cache for a moment at a time; settingsWriteMu serialises the
@@ -217,6 +224,8 @@ func (s *Store) openPostgres(ctx context.Context, dsn string, opts Options) erro
 			cfg.TLSConfig = &tls.Config{InsecureSkipVerify: true}
 		}
 	}
+	s.pgConfig = cfg.Copy()
+	s.nodeID = opts.NodeID
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(16)
@@ -359,7 +368,7 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := fn(tx); err != nil {
 		return translate(err)
 	}
-	return translate(tx.commit())
+	return translate(tx.commit(ctx))
 }
 
 // WithTx is withTx for callers outside the package that compose store calls.
