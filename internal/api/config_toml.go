@@ -143,6 +143,19 @@ func (c *tomlCache) dropLocked(id string) {
 // (tc.EntityConfig); call it only after Register.
 func (s *Server) ConfigsChanged(ids []string) { s.tomls.invalidate(ids) }
 
+// ConfigsReset drops every cached render: a node of a cluster that may have
+// missed changes made on another calls it (internal/app).
+func (s *Server) ConfigsReset() { s.tomls.reset() }
+
+// reset drops every render.
+func (c *tomlCache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.byConfig = map[string]*configRenders{}
+	c.items, c.bytes = 0, 0
+}
+
 // invalidate drops every render of the given configs.
 func (c *tomlCache) invalidate(ids []string) {
 	c.mu.Lock()

@@ -29,3 +29,14 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]bool{"ready": true})
 }
+
+// leader answers 200 on the node that runs the status sweep, 503 on the
+// others: a load balancer or a person can find the cluster's leader. A node
+// outside a cluster is its own leader.
+func (s *Server) leader(w http.ResponseWriter, r *http.Request) {
+	if s.Leader != nil && !s.Leader() {
+		httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]bool{"leader": false})
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]bool{"leader": true})
+}

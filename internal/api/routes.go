@@ -8,6 +8,7 @@ func (s *Server) registerRoutes() {
 	// Health and reference (health.go, openapi.go).
 	s.handle("GET /health/live", Public, s.live)
 	s.handle("GET /health/ready", Public, s.ready)
+	s.handle("GET /health/leader", Public, s.leader)
 	s.handle("GET /api/openapi.json", Public, s.openAPI)
 	s.handle("GET /api/docs", Public, s.apiDocs)
 

@@ -21,23 +21,17 @@ import (
 // Server holds what the API's handlers need. Fields are set by
 // internal/app before Register is called.
 type Server struct {
-	Store  *store.Store
-	Auth   *auth.Authenticator
-	Tokens *service.Tokens
-	Users  *service.Users
-	Agents *service.Agents
-	// ReportingRules is the reporting-rule service.
-	ReportingRules *service.ReportingRules
-	// Configs, labels and constants (config.go, config_version.go,
-	// validation.go, label.go, constant.go).
-	Configs   *service.Configs
-	Labels    *service.Labels
-	Constants *service.Constants
-	Settings  *service.Settings
-	Metrics   *metrics.Metrics
-	Logger    *slog.Logger
-	Now       func() time.Time
-	Version   string
+	Store *store.Store
+	Auth  *auth.Authenticator
+	// The services every handler calls (internal/service).
+	service.Services
+	Metrics *metrics.Metrics
+	Logger  *slog.Logger
+	Now     func() time.Time
+	Version string
+	// Leader reports whether this node leads its cluster (GET
+	// /health/leader); nil outside a cluster, where it always does.
+	Leader func() bool
 	// MaxBody caps JSON request bodies.
 	MaxBody int64
 	// Exempt lists permission resources ("configs", "heartbeat", ...) whose

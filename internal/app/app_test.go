@@ -57,6 +57,10 @@ func TestHealthAndErrors(t *testing.T) {
 				t.Errorf("/metrics lacks %s", want)
 			}
 		}
+		// Without --ha the node is its own leader.
+		if !bytes.Contains(r.Body, []byte("\ntc_leader 1\n")) {
+			t.Error("/metrics lacks tc_leader 1")
+		}
 
 		// Ready turns 503 when the database is gone.
 		inst.Store.Close()

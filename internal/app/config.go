@@ -62,6 +62,11 @@ type Config struct {
 	SessionLifetime      time.Duration
 	// StatusInterval is how often the agent status scheduler runs.
 	StatusInterval time.Duration
+	// HA runs the node in cluster mode (internal/cluster, docs/cluster.md);
+	// HACheckInterval is how often it checks leadership and the change
+	// counter.
+	HA              bool
+	HACheckInterval time.Duration
 }
 
 // option describes one setting: its flag, variable, default and help.
@@ -137,6 +142,15 @@ func options() []option {
 			c.StatusInterval = d
 			return nil
 		}},
+		{"ha", "HA_ENABLED", "false", "cluster mode: several nodes on one PostgreSQL database elect one leader for the status sweep and share changes (docs/cluster.md); PostgreSQL only", boolSetter(func(c *Config, b bool) { c.HA = b })},
+		{"ha-check-interval", "HA_CHECK_INTERVAL", "3s", "in cluster mode: how often the leader re-checks its lock, the others try to take it, and the change counter is polled", func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 100*time.Millisecond || d > time.Minute {
+				return fmt.Errorf("must be a duration between 100ms and 1m such as 3s, not %q", v)
+			}
+			c.HACheckInterval = d
+			return nil
+		}},
 	}
 }
 
@@ -199,6 +213,14 @@ func boolSetter(f func(*Config, bool)) func(*Config, string) error {
 	}
 }
 
+// boolText holds a yes/no flag's text for its option's setter to check;
+// as a flag.Value that is a bool flag, it may stand without a value.
+type boolText string
+
+func (b *boolText) String() string     { return string(*b) }
+func (b *boolText) Set(v string) error { *b = boolText(v); return nil }
+func (b *boolText) IsBoolFlag() bool   { return true }
+
 func durationSetter(f func(*Config, time.Duration)) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
@@ -247,6 +269,13 @@ func ParseConfig(args []string, getenv func(string) string, dotenv map[string]st
 	fs.SetOutput(io.Discard)
 	given := map[string]*string{}
 	for _, o := range opts {
+		if o.def == "true" || o.def == "false" {
+			// A yes/no option also stands alone: --ha means --ha=true.
+			v := new(string)
+			fs.Var((*boolText)(v), o.flag, "")
+			given[o.flag] = v
+			continue
+		}
 		given[o.flag] = fs.String(o.flag, "", "")
 	}
 	version := fs.Bool("version", false, "")

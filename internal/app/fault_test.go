@@ -37,8 +37,8 @@ func mustUnavailable(t *testing.T, r *apptest.Response, message string) {
 // readiness is 503, heartbeats are still acknowledged; once PostgreSQL is
 // back the same process serves again and writes the beats it acknowledged.
 func TestPostgresOutage(t *testing.T) {
-	cluster := apptest.StartCluster(t)
-	inst := apptest.MustStartOn(t, apptest.DB{Name: "postgres"}, cluster.NewDSN(t))
+	pg := apptest.StartPostgresServer(t)
+	inst := apptest.MustStartOn(t, apptest.DB{Name: "postgres"}, pg.NewDSN(t), apptest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)))
 	inst.Client.Timeout = 30 * time.Second // a request that hangs fails the test
 	owner := inst.MustPasswordUser(t, tc.RoleOwner, faultPassword)
 	token := inst.MustRoleToken(t, tc.RoleAdministrator)
@@ -67,7 +67,7 @@ func TestPostgresOutage(t *testing.T) {
 		}
 	}
 
-	cluster.Stop(t)
+	pg.Stop(t)
 	mustUnavailable(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/health/ready"}), "")
 	mustUnavailable(t, signIn(), "database unavailable")
 	for _, c := range calls {
@@ -83,7 +83,7 @@ func TestPostgresOutage(t *testing.T) {
 		t.Errorf("a request answered 500 during the outage:\n%s", inst.Logs.String())
 	}
 
-	cluster.Start(t)
+	pg.Start(t)
 	apptest.Eventually(t, 60*time.Second, "readiness after PostgreSQL is back", func() bool {
 		return inst.Do(t, apptest.Req{Method: "GET", Path: "/health/ready"}).StatusCode == 200
 	})

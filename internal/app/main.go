@@ -23,6 +23,7 @@ import (
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/api"
 	"github.com/telegrafcontroller/tc/internal/auth"
+	"github.com/telegrafcontroller/tc/internal/cluster"
 	"github.com/telegrafcontroller/tc/internal/heartbeat"
 	"github.com/telegrafcontroller/tc/internal/metrics"
 	"github.com/telegrafcontroller/tc/internal/scheduler"
@@ -55,6 +56,8 @@ type Main struct {
 	MainHandler http.Handler
 	// Scheduler is the agent status monitor; tests drive it with Tick.
 	Scheduler *scheduler.Scheduler
+	// Cluster is this node's membership of a cluster (--ha), nil otherwise.
+	Cluster *cluster.Node
 
 	// Identity (identity.go). Argon2 is the password-hashing cost:
 	// auth.DefaultArgon2 unless a test lowers it.
@@ -108,9 +111,17 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var nodeID string
+	if m.Config.HA {
+		if !store.IsPostgresURL(dsn) {
+			return errors.New("--ha (HA_ENABLED) needs PostgreSQL: several nodes cannot share a SQLite file; set --database to a postgres:// URL, or run one node without --ha")
+		}
+		nodeID = cluster.NewNodeID()
+	}
 	m.Store, err = store.Open(ctx, dsn, store.Options{
 		Logger: m.Logger, Now: m.Now, CACertFile: m.Config.DBCACert, SSLNoVerify: m.Config.DBSSLNoVerify,
 		Exclusive: true, // one controller per SQLite file
+		NodeID:    nodeID,
 	})
 	if err != nil {
 		return err
@@ -128,18 +139,20 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Logger.Warn("authentication is disabled for some endpoints; anyone who can reach them can use them",
 			"groups", strings.Join(keys(exempt), ","))
 	}
-	tokens := &service.Tokens{Store: m.Store, Now: m.Now, Logger: m.Logger}
-	users := &service.Users{Store: m.Store, Now: m.Now, Logger: m.Logger}
-	agents := &service.Agents{Store: m.Store}
-	rules := &service.ReportingRules{Store: m.Store}
 	configs := &service.Configs{Store: m.Store, Logger: m.Logger, TLS: tlsConfig != nil,
 		PublicHeartbeatURL: func(context.Context) string { return m.Store.Settings().PublicHeartbeatURL }}
-	labels := &service.Labels{Store: m.Store, Logger: m.Logger}
-	constants := &service.Constants{Store: m.Store, Logger: m.Logger}
-	settings := &service.Settings{Store: m.Store, Logger: m.Logger}
+	svc := service.Services{
+		Tokens:         &service.Tokens{Store: m.Store, Now: m.Now, Logger: m.Logger},
+		Users:          &service.Users{Store: m.Store, Now: m.Now, Logger: m.Logger},
+		Configs:        configs,
+		Labels:         &service.Labels{Store: m.Store, Logger: m.Logger},
+		Constants:      &service.Constants{Store: m.Store, Logger: m.Logger},
+		Agents:         &service.Agents{Store: m.Store},
+		ReportingRules: &service.ReportingRules{Store: m.Store},
+		Settings:       &service.Settings{Store: m.Store, Logger: m.Logger},
+	}
 	m.API = &api.Server{
-		Store: m.Store, Auth: m.Auth, Tokens: tokens, Users: users, Agents: agents, ReportingRules: rules,
-		Configs: configs, Labels: labels, Constants: constants, Settings: settings,
+		Store: m.Store, Auth: m.Auth, Services: svc,
 		Metrics: m.Metrics, Logger: m.Logger, Now: m.Now,
 		Version: Version, MaxBody: m.Config.MaxBodyBytes, Exempt: exempt, TLS: tlsConfig != nil,
 		SignIn: m.SignIn, Sessions: m.Sessions, Draining: &m.draining,
@@ -155,10 +168,7 @@ func (m *Main) Run(ctx context.Context) error {
 	apiRoutes := m.apiHandler()
 	m.subscribeCaches()
 	ui, err := web.New(web.Handler{
-		Tokens: tokens, Users: users, Agents: agents, ReportingRules: rules, SignIn: m.SignIn,
-		Configs: configs, Labels: labels, Constants: constants,
-		Settings: settings, Auth: m.Auth, Logger: m.Logger, Now: m.Now, Version: Version,
-		FleetHealth: m.Store.FleetHealth,
+		Services: svc, SignIn: m.SignIn, Auth: m.Auth, Logger: m.Logger, Now: m.Now, Version: Version,
 	})
 	if err != nil {
 		return err
@@ -173,8 +183,12 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Scheduler = &scheduler.Scheduler{
 		Store: m.Store, Metrics: m.Metrics, Logger: m.Logger, Now: m.Now, Interval: m.Config.StatusInterval,
 	}
+	m.startCluster()
 	m.Scheduler.Start()
 	m.OnClose(m.Scheduler.Stop)
+	if m.Cluster != nil {
+		m.OnClose(m.Cluster.Close) // after the scheduler: its last sweep still proves its fence
+	}
 
 	if m.mainLn, err = listen(m.Config.Bind, m.Config.Port, "main"); err != nil {
 		return err
@@ -220,6 +234,40 @@ func (m *Main) subscribeCaches() {
 			m.Store.DropSettings()
 		}
 	})
+	// In a cluster, a node that may have missed another's changes forgets
+	// everything (internal/cluster); Store.Reset drops the settings itself.
+	m.Store.SubscribeReset(func() {
+		m.Auth.TokensReset()
+		m.API.ConfigsReset()
+	})
+}
+
+// startCluster joins the cluster with --ha (docs/cluster.md): the node
+// elects a leader with the others, and only the leader's scheduler sweeps;
+// the changes other nodes commit reach this node's caches through the same
+// subscribers as its own (subscribeCaches, which must have run). Without
+// --ha the node is its own leader. The session sweep and the token
+// last-use writer stay on every node: each deletes only expired rows or
+// writes only its own pending uses, so running them twice is harmless.
+func (m *Main) startCluster() {
+	if !m.Config.HA {
+		m.Metrics.Leader.Set(1)
+		return
+	}
+	m.Cluster = &cluster.Node{
+		Store: m.Store, Logger: m.Logger, Now: m.Now, CheckInterval: m.Config.HACheckInterval,
+		OnLeader: func(leader bool) {
+			if leader {
+				m.Metrics.Leader.Set(1)
+			} else {
+				m.Metrics.Leader.Set(0)
+			}
+		},
+	}
+	m.Scheduler.Leader = m.Cluster
+	m.API.Leader = m.Cluster.Leader
+	m.Cluster.Start()
+	m.Logger.Info("cluster mode", "node", m.Store.NodeID(), "check_interval", m.Config.HACheckInterval.String())
 }
 
 // startTokenUsageWriter writes tokens' lastUsedAt off the request path, every

@@ -211,6 +211,7 @@ func TestAgentsRulesHealthRoleWalk(t *testing.T) {
 		rows := []apptest.RoleRow{
 			{Method: "GET", Path: "/health/live", Want: public},
 			{Method: "GET", Path: "/health/ready", Want: public},
+			{Method: "GET", Path: "/health/leader", Want: public}, // outside a cluster every node leads
 			{Method: "GET", Path: "/api/openapi.json", Want: public},
 			{Method: "GET", Path: "/api/docs", Want: public},
 

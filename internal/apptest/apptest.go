@@ -94,6 +94,9 @@ type Instance struct {
 	Clock        *Clock
 	Logs         *SafeBuffer // every log line, for "no secret in logs" checks
 	Client       *http.Client
+
+	stopOnce sync.Once
+	stopErr  error
 }
 
 // SafeBuffer is a goroutine-safe bytes.Buffer.
@@ -137,14 +140,15 @@ func WithArgs(args ...string) Option {
 // MustStart starts a controller on db and registers its shutdown.
 func MustStart(tb testing.TB, db DB, opts ...Option) *Instance {
 	tb.Helper()
-	return MustStartOn(tb, db, NewDSN(tb, db), opts...)
+	return MustStartOn(tb, db, NewDSN(tb, db), NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)), opts...)
 }
 
-// MustStartOn starts a controller on the database dsn (of kind db), e.g. a
-// database of a test's own Cluster.
-func MustStartOn(tb testing.TB, db DB, dsn string, opts ...Option) *Instance {
+// MustStartOn starts a controller on an existing database dsn of db, with
+// clock, and registers its shutdown: several instances on one dsn are the
+// nodes of a cluster (MustStartCluster).
+func MustStartOn(tb testing.TB, db DB, dsn string, clock *Clock, opts ...Option) *Instance {
 	tb.Helper()
-	inst := &Instance{DB: db, Clock: NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)), Logs: &SafeBuffer{}}
+	inst := &Instance{DB: db, Clock: clock, Logs: &SafeBuffer{}}
 	inst.DSN = dsn
 	m := app.NewMain()
 	m.Getenv = func(string) string { return "" }
@@ -167,7 +171,7 @@ func MustStartOn(tb testing.TB, db DB, dsn string, opts ...Option) *Instance {
 		tb.Fatalf("start controller: %v", err)
 	}
 	tb.Cleanup(func() {
-		if err := m.Close(); err != nil {
+		if err := inst.Stop(); err != nil {
 			tb.Errorf("close controller: %v", err)
 		}
 	})
@@ -180,6 +184,13 @@ func MustStartOn(tb testing.TB, db DB, dsn string, opts ...Option) *Instance {
 	inst.HeartbeatURL = scheme + "://" + m.HeartbeatAddr()
 	inst.Client = &http.Client{Timeout: 30 * time.Second}
 	return inst
+}
+
+// Stop closes the controller once (a test may stop a node before its
+// cleanup runs).
+func (i *Instance) Stop() error {
+	i.stopOnce.Do(func() { i.stopErr = i.Main.Close() })
+	return i.stopErr
 }
 
 // NewDSN returns a fresh, empty database on db: a SQLite file in a temporary

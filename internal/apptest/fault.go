@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -18,12 +17,12 @@ import (
 	"github.com/telegrafcontroller/tc/internal/store"
 )
 
-// Cluster is a throwaway PostgreSQL server that belongs to one test, which
+// PostgresServer is a throwaway PostgreSQL server that belongs to one test, which
 // may stop and start it (fault injection). The shared cluster of
 // TC_TEST_POSTGRES_URL is never stopped. Like scripts/test, it runs as the
 // unprivileged user tcpgtest when the test runs as root, since PostgreSQL
 // refuses to run as root.
-type Cluster struct {
+type PostgresServer struct {
 	// URL is an admin URL of the cluster's postgres database.
 	URL string
 
@@ -35,10 +34,10 @@ type Cluster struct {
 // clusterOSUser runs PostgreSQL when tests run as root (scripts/test's).
 const clusterOSUser = "tcpgtest"
 
-// StartCluster initialises and starts a cluster on a free loopback port,
+// StartPostgresServer initialises and starts a cluster on a free loopback port,
 // stopped and removed at cleanup. Without PostgreSQL's binaries it skips
 // loudly, or fails when CI is set.
-func StartCluster(tb testing.TB) *Cluster {
+func StartPostgresServer(tb testing.TB) *PostgresServer {
 	tb.Helper()
 	bin := postgresBinDir()
 	if bin == "" {
@@ -53,7 +52,7 @@ func StartCluster(tb testing.TB) *Cluster {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	c := &Cluster{bin: bin, dir: dir, port: freePort(tb)}
+	c := &PostgresServer{bin: bin, dir: dir, port: freePort(tb)}
 	if os.Geteuid() == 0 {
 		c.osUser = clusterOSUser
 		if _, err := user.Lookup(c.osUser); err != nil {
@@ -78,7 +77,7 @@ func StartCluster(tb testing.TB) *Cluster {
 }
 
 // Start starts the (stopped) cluster and waits until it accepts connections.
-func (c *Cluster) Start(tb testing.TB) {
+func (c *PostgresServer) Start(tb testing.TB) {
 	tb.Helper()
 	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off", c.port, c.dir)
 	if out, err := c.run("pg_ctl", "-D", c.data(), "-w", "-l", filepath.Join(c.dir, "server.log"), "-o", opts, "start"); err != nil {
@@ -89,7 +88,7 @@ func (c *Cluster) Start(tb testing.TB) {
 
 // Stop stops the cluster the way an operator or a crash would end the
 // sessions: fast shutdown, every connection closed.
-func (c *Cluster) Stop(tb testing.TB) {
+func (c *PostgresServer) Stop(tb testing.TB) {
 	tb.Helper()
 	if out, err := c.run("pg_ctl", "-D", c.data(), "-w", "-m", "fast", "stop"); err != nil {
 		tb.Fatalf("stop PostgreSQL: %v: %s", err, out)
@@ -97,7 +96,7 @@ func (c *Cluster) Stop(tb testing.TB) {
 }
 
 // NewDSN creates an empty database on the cluster and returns its URL.
-func (c *Cluster) NewDSN(tb testing.TB) string {
+func (c *PostgresServer) NewDSN(tb testing.TB) string {
 	tb.Helper()
 	db, err := sql.Open("pgx", c.URL)
 	if err != nil {
@@ -111,9 +110,9 @@ func (c *Cluster) NewDSN(tb testing.TB) string {
 	return fmt.Sprintf("postgres://tc@127.0.0.1:%d/%s?sslmode=disable", c.port, name)
 }
 
-func (c *Cluster) data() string { return filepath.Join(c.dir, "data") }
+func (c *PostgresServer) data() string { return filepath.Join(c.dir, "data") }
 
-func (c *Cluster) run(name string, args ...string) ([]byte, error) {
+func (c *PostgresServer) run(name string, args ...string) ([]byte, error) {
 	path := filepath.Join(c.bin, name)
 	var cmd *exec.Cmd
 	if c.osUser != "" {
@@ -145,17 +144,6 @@ func postgresBinDir() string {
 func version(binDir string) int {
 	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
 	return n
-}
-
-// freePort returns a loopback TCP port nobody listens on right now.
-func freePort(tb testing.TB) int {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // FillSQLite makes s's SQLite database full, as a full disk would:

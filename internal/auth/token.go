@@ -117,6 +117,10 @@ func (a *Authenticator) UserChanged(userID string) { a.cache.dropUser(userID) }
 // called from the change feed like UserChanged.
 func (a *Authenticator) TokenChanged(tokenID string) { a.cache.dropToken(tokenID) }
 
+// TokensReset drops every cached token and unknown digest: a node of a
+// cluster that may have missed changes made on another calls it.
+func (a *Authenticator) TokensReset() { a.cache.reset() }
+
 // CachedTokens returns how many tokens and unknown digests the cache holds.
 func (a *Authenticator) CachedTokens() (tokens, unknown int) {
 	a.cache.mu.RLock()
@@ -200,6 +204,14 @@ func (c *tokenCache) dropToken(id string) {
 	if d, ok := c.byToken[id]; ok {
 		c.remove(d, c.entries[d])
 	}
+}
+
+func (c *tokenCache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.entries, c.byToken, c.byUser = nil, nil, nil
+	c.unknown = digestRing{}
 }
 
 func (c *tokenCache) dropUser(id string) {

@@ -33,6 +33,10 @@ type Metrics struct {
 	// of a config whose template is cached) and load (the config had to be
 	// read from the database; concurrent loads of one config share a read).
 	ConfigTOMLRenders *prometheus.CounterVec
+
+	// Leader is 1 on the node that runs the status sweep: the cluster's
+	// leader, or any node outside a cluster.
+	Leader prometheus.Gauge
 }
 
 // New builds the collectors and registers them with the Go runtime and
@@ -83,13 +87,17 @@ func New() *Metrics {
 			Name: "tc_config_toml_renders_total",
 			Help: "Config TOML answers (GET and HEAD), by how they were produced: cache_hit, render, load.",
 		}, []string{"result"}),
+		Leader: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "tc_leader",
+			Help: "1 on the node that runs the status sweep (the cluster's leader, or a node outside a cluster), else 0.",
+		}),
 	}
 	m.Registry.MustRegister(
 		m.Heartbeats, m.HeartbeatPending, m.HeartbeatFlushSize, m.HeartbeatFlushDuration, m.HeartbeatFlushErrors,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.HTTPRequests, m.HTTPDuration, m.TokenLookups,
-		m.AgentsByStatus, m.ConfigTOMLRenders,
+		m.AgentsByStatus, m.ConfigTOMLRenders, m.Leader,
 	)
 	return m
 }

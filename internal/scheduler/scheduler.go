@@ -2,10 +2,15 @@
 // silent agents not_reporting, deletes those past their rule's auto-delete
 // threshold, records a fleet health sample and updates the agents-by-status
 // gauge. Tests call Tick directly instead of waiting for the timer.
+//
+// In a cluster only the leader sweeps (Leader): every node runs the loop,
+// a follower's ticks do nothing, and the leader's sweep proves its
+// leadership inside its transaction (store.SweepAgentStatusAsLeader).
 package scheduler
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -26,10 +31,19 @@ type Scheduler struct {
 	Logger   *slog.Logger
 	Now      func() time.Time // the injected clock
 	Interval time.Duration
+	// Leader is the cluster's election (internal/cluster); nil outside a
+	// cluster, where the node is its own leader.
+	Leader Leader
 
 	startedAt time.Time
 	mu        sync.Mutex // one tick at a time
 	loop      *loop.Loop
+}
+
+// Leader tells whether this node leads the cluster: the fence its sweeps
+// prove and when its leadership began; ok is false on a follower.
+type Leader interface {
+	Fence() (f *store.Fence, since time.Time, ok bool)
 }
 
 // Start records the controller's start time (the grace period counts from
@@ -52,12 +66,33 @@ func (s *Scheduler) Start() {
 func (s *Scheduler) Stop(ctx context.Context) error { return s.loop.Stop(ctx) }
 
 // Tick runs one sweep now. A failed sweep is logged and retried at the next
-// tick; nothing it did is kept.
+// tick; nothing it did is kept. On a follower of a cluster, or a leader that
+// lost its leadership, it does nothing and returns store.ErrNotLeader.
+//
+// The grace period (store.SweepAgentStatus) counts from the controller's
+// start or, in a cluster, from when this node became leader, whichever is
+// later: a failover does not turn agents not_reporting.
 func (s *Scheduler) Tick(ctx context.Context) (store.Sweep, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	start := time.Now()
-	sw, err := s.Store.SweepAgentStatus(ctx, s.startedAt)
+	startedAt := s.startedAt
+	var fence *store.Fence
+	if s.Leader != nil {
+		f, since, ok := s.Leader.Fence()
+		if !ok {
+			return store.Sweep{}, store.ErrNotLeader
+		}
+		fence = f
+		if since.After(startedAt) {
+			startedAt = since
+		}
+	}
+	sw, err := s.Store.SweepAgentStatusAsLeader(ctx, startedAt, fence)
+	if errors.Is(err, store.ErrNotLeader) {
+		s.Logger.Warn("agent status sweep refused: this node is no longer the leader")
+		return sw, err
+	}
 	if err != nil {
 		if ctx.Err() == nil {
 			s.Logger.Error("agent status sweep failed", "error", err)

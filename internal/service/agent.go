@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/store"
@@ -157,4 +158,14 @@ func (s *Agents) Bulk(ctx context.Context, b tc.AgentBulk) ([]tc.AgentBulkResult
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// FleetHealth returns the status scheduler's samples taken in [from, to],
+// oldest first, for the fleet-health chart. Errors: EUNAUTHORIZED,
+// EFORBIDDEN.
+func (s *Agents) FleetHealth(ctx context.Context, from, to time.Time) ([]tc.FleetHealthSample, error) {
+	if _, err := require(ctx, tc.Perm(tc.ResAgents, tc.ActionRead)); err != nil {
+		return nil, err
+	}
+	return s.Store.FleetHealth(ctx, from, to)
 }

@@ -1,9 +1,3 @@
-// Package service holds the rules that every adapter shares: the JSON API,
-// the web UI, and later the command-line client. A service takes the caller
-// from the context (tc.CallerFromContext), decides what that caller may do
-// beyond the permission its route already required (who may act on whom
-// lives in the domain's policy.go), calls the store, and returns domain
-// types and domain errors. Adapters only translate.
 package service
 
 import (

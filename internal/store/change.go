@@ -26,6 +26,8 @@ import (
 type feed struct {
 	mu          sync.Mutex
 	subscribers []func(tc.Change)
+	// resets forget every cache (SubscribeReset, cluster.go).
+	resets []func()
 }
 
 // Subscribe registers fn to hear every change committed from now on. fn
@@ -59,10 +61,18 @@ func (tx *Tx) announce(ctx context.Context, entity tc.Entity, op tc.Op, ids ...s
 	tx.changes = append(tx.changes, c)
 }
 
-// commit commits tx and delivers its changes (see feed).
-func (tx *Tx) commit() error {
+// commit commits tx and delivers its changes (see feed). In a cluster the
+// transaction also notifies the other nodes (cluster.go); that is done
+// before taking mu, as it may wait for another node's announcing
+// transaction to commit.
+func (tx *Tx) commit(ctx context.Context) error {
 	if len(tx.changes) == 0 {
 		return tx.Commit()
+	}
+	if tx.store.nodeID != "" {
+		if err := tx.notifyChanges(ctx); err != nil {
+			return err
+		}
 	}
 	f := &tx.store.feed
 	f.mu.Lock()

@@ -28,8 +28,20 @@ type Sweep struct {
 // agents have had a full threshold to report. It then records a fleet health
 // sample and prunes old ones.
 func (s *Store) SweepAgentStatus(ctx context.Context, startedAt time.Time) (Sweep, error) {
+	return s.SweepAgentStatusAsLeader(ctx, startedAt, nil)
+}
+
+// SweepAgentStatusAsLeader is SweepAgentStatus for the leader of a cluster:
+// the transaction first proves the leadership fence (cluster.go) and fails
+// with ErrNotLeader, having changed nothing, when this node has lost it.
+// startedAt is then when the node became leader: a failover applies the
+// same grace as a restart. A nil fence proves nothing.
+func (s *Store) SweepAgentStatusAsLeader(ctx context.Context, startedAt time.Time, fence *Fence) (Sweep, error) {
 	var sw Sweep
 	err := s.withTx(ctx, func(tx *Tx) error {
+		if err := tx.proveLeader(ctx, fence); err != nil {
+			return err
+		}
 		rules, err := s.reportingRules(ctx, tx)
 		if err != nil {
 			return err

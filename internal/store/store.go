@@ -50,6 +50,10 @@ type Options struct {
 	// (sqlite_lock_unix.go). Controllers set it; tools and tests that open
 	// a second store beside a first leave it off.
 	Exclusive bool
+	// NodeID names this node in a cluster (PostgreSQL only): announcing
+	// transactions then notify the other nodes (cluster.go). "" outside a
+	// cluster.
+	NodeID string
 }
 
 // Store is the database. For SQLite, writes go through a single connection
@@ -67,6 +71,9 @@ type Store struct {
 	plan    PlanOptions
 	// feed hands committed changes to subscribers (change.go).
 	feed feed
+	// nodeID and pgConfig serve cluster mode (cluster.go).
+	nodeID   string
+	pgConfig *pgx.ConnConfig
 
 	// settings caches the settings table (settings.go): settingsMu guards
 	// the cache for a moment at a time; settingsWriteMu serialises the
@@ -240,6 +247,8 @@ func (s *Store) openPostgres(ctx context.Context, dsn string, opts Options) erro
 			cfg.TLSConfig = &tls.Config{InsecureSkipVerify: true}
 		}
 	}
+	s.pgConfig = cfg.Copy()
+	s.nodeID = opts.NodeID
 	// Every connection attempt goes through connector: when PostgreSQL is
 	// down, each query of every store method fails there first, and its
 	// error becomes EUNAVAILABLE (503) wherever the store returns it.
@@ -423,7 +432,7 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := fn(tx); err != nil {
 		return translate(err)
 	}
-	return translate(tx.commit())
+	return translate(tx.commit(ctx))
 }
 
 // WithTx is withTx for callers outside the package that compose store calls.

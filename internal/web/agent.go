@@ -111,14 +111,12 @@ func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) er
 	}
 	d.Configs = configs
 	d.Statuses = segments(d.Summary)
-	if h.FleetHealth != nil {
-		now := h.Now()
-		samples, err := h.FleetHealth(r.Context(), now.Add(-24*time.Hour), now)
-		if err != nil {
-			h.Logger.Warn("read fleet health", "error", err)
-		}
-		d.Chart = fleetChart(samples, now)
+	now := h.Now()
+	samples, err := h.Agents.FleetHealth(ctx, now.Add(-24*time.Hour), now)
+	if err != nil {
+		return err
 	}
+	d.Chart = fleetChart(samples, now)
 	return v.show(w, "agents", "Agents", "agents", d)
 }
 

@@ -23,26 +23,15 @@ import (
 
 // Handler is the web UI. Create it with New.
 type Handler struct {
-	// Services the pages read through, as the API does (internal/service).
-	Tokens         *service.Tokens
-	Users          *service.Users
-	Agents         *service.Agents
-	ReportingRules *service.ReportingRules
-	Configs        *service.Configs
-	Labels         *service.Labels
-	Constants      *service.Constants
+	// The services the pages read through, as the API does.
+	service.Services
 	// SignIn is the sign-in rules the public pages share with the API.
 	SignIn *auth.SignIn
-	// Settings is the instance-settings service.
-	Settings *service.Settings
 	// Auth resolves the session cookie to a caller.
 	Auth    *auth.Authenticator
 	Logger  *slog.Logger
 	Now     func() time.Time
 	Version string
-	// FleetHealth reads the status scheduler's samples in [from, to] for the
-	// agents page chart (store.FleetHealth); nil hides the chart.
-	FleetHealth func(ctx context.Context, from, to time.Time) ([]tc.FleetHealthSample, error)
 
 	tmpl   *templates
 	static *staticFiles

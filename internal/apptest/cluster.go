@@ -1,0 +1,33 @@
+package apptest
+
+import (
+	"testing"
+	"time"
+)
+
+// MustStartCluster starts n controllers in cluster mode (--ha) on one new
+// PostgreSQL database, sharing one clock, and registers their shutdown. It
+// skips (fails under CI) without PostgreSQL. opts apply to every node, after
+// --ha and a check interval of 200ms (--ha-check-interval overrides it);
+// the nodes are returned in start order, the first one usually the leader.
+// An option with flags replaces these (WithArgs parses anew): pass extra
+// flags through WithClusterArgs. A test that puts a proxy in front
+// (HAProxy) uses each node's URL and HeartbeatURL as its backends.
+func MustStartCluster(tb testing.TB, n int, opts ...Option) []*Instance {
+	tb.Helper()
+	db := DB{"postgres"}
+	RequirePostgres(tb)
+	dsn := NewDSN(tb, db)
+	clock := NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	nodes := make([]*Instance, n)
+	for i := range nodes {
+		nodes[i] = MustStartOn(tb, db, dsn, clock, append([]Option{WithClusterArgs()}, opts...)...)
+	}
+	return nodes
+}
+
+// WithClusterArgs turns cluster mode on with a short check interval, so
+// tests see elections and counter polls quickly.
+func WithClusterArgs(args ...string) Option {
+	return WithArgs(append([]string{"--ha", "--ha-check-interval", "200ms", "--log-level", "debug"}, args...)...)
+}

@@ -1,0 +1,127 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/telegrafcontroller/tc/internal/store"
+)
+
+// listen LISTENs for the other nodes' changes on a dedicated connection and
+// hands them to the store's subscribers. Whenever the connection is (re)made
+// the node's caches are reset, as changes may have been missed meanwhile.
+func (n *Node) listen(ctx context.Context) {
+	for ctx.Err() == nil {
+		err := n.listenOnce(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		n.Logger.Warn("cluster: change listener stopped; reconnecting", "error", err)
+		if !sleep(ctx, min(n.CheckInterval, time.Second)) {
+			return
+		}
+	}
+}
+
+func (n *Node) listenOnce(ctx context.Context) error {
+	conn, err := n.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		n.mu.Lock()
+		n.listening = false
+		n.mu.Unlock()
+		n.listenPID.Store(0)
+		cctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		conn.Close(cctx)
+		cancel()
+	}()
+	if _, err := conn.Exec(ctx, "LISTEN "+store.ChangeChannel); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	// Every commit after this read is notified: the caches forget
+	// everything up to it and follow notifications from there.
+	counter, err := store.ChangeCounter(ctx, conn)
+	if err != nil {
+		return err
+	}
+	n.mu.Lock()
+	n.reset(counter)
+	n.listening = true
+	n.mu.Unlock()
+	n.listenPID.Store(conn.PgConn().PID())
+	for {
+		msg, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		var note store.Notification
+		if err := json.Unmarshal([]byte(msg.Payload), &note); err != nil {
+			n.Logger.Error("cluster: unreadable change notification", "error", err)
+			continue
+		}
+		n.apply(note)
+	}
+}
+
+// apply hands one notification's changes to the subscribers, unless it is
+// this node's own (already delivered at commit) or already accounted for.
+// A gap in the counter means a notification was missed: reset.
+func (n *Node) apply(note store.Notification) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch {
+	case note.Seq <= n.seen:
+		return
+	case note.Seq > n.seen+1 || note.Reset:
+		n.reset(note.Seq)
+		return
+	}
+	n.seen = note.Seq
+	if note.Node == n.Store.NodeID() {
+		return
+	}
+	n.Store.DeliverRemote(note.Changes)
+	n.deliveries.Add(1)
+}
+
+// reset forgets every cache and accounts for changes up to counter; n.mu is
+// held.
+func (n *Node) reset(counter int64) {
+	n.Store.Reset()
+	n.resets.Add(1)
+	n.seen = max(n.seen, counter)
+	n.suspect = 0
+}
+
+// poll reads the change counter every CheckInterval, through the store's
+// pool: when it has moved past the notifications received, at two polls in
+// a row (a notification may be on its way at the first), the caches are
+// reset. It backs up a listening connection that silently stopped hearing.
+func (n *Node) poll(ctx context.Context) {
+	for sleep(ctx, n.CheckInterval) {
+		cctx, cancel := context.WithTimeout(ctx, max(n.CheckInterval, 5*time.Second))
+		counter, err := n.Store.ReadChangeCounter(cctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil {
+				n.Logger.Warn("cluster: cannot read the change counter", "error", err)
+			}
+			continue
+		}
+		n.mu.Lock()
+		switch {
+		case !n.listening || counter <= n.seen:
+			n.suspect = 0
+		case n.suspect != 0 && n.seen < n.suspect:
+			n.Logger.Warn("cluster: changes were not notified; resetting caches", "counter", counter, "seen", n.seen)
+			n.reset(counter)
+		default:
+			n.suspect = counter
+		}
+		n.mu.Unlock()
+	}
+}
