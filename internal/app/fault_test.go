@@ -13,6 +13,7 @@ import (
 	"github.com/telegrafcontroller/tc/internal/app"
 	"github.com/telegrafcontroller/tc/internal/apptest"
 	"github.com/telegrafcontroller/tc/internal/auth"
+	"github.com/telegrafcontroller/tc/internal/store"
 )
 
 const faultPassword = "Fault-Injection-7-Horse"
@@ -180,4 +181,71 @@ func TestOneProcessPerSQLiteFile(t *testing.T) {
 	if err := m.Close(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		t.Fatal(err)
 	}
+}
+
+// TestShutdownDuringPostgresOutage: SIGTERM (Close) while PostgreSQL is
+// down retries the final heartbeat flush. When PostgreSQL comes back within
+// the shutdown budget every acknowledged beat is written; when it does not,
+// Close says exactly how many acknowledged beats were lost.
+func TestShutdownDuringPostgresOutage(t *testing.T) {
+	pg := apptest.StartPostgresServer(t)
+	clock := func() *apptest.Clock { return apptest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) }
+	beatAll := func(inst *apptest.Instance, token string, ids ...string) {
+		for _, id := range ids {
+			apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: inst.HeartbeatURL + "/agents/heartbeat", Token: token,
+				Body: `{"id":"` + id + `","version":"Telegraf 1.39.3","statistics":{"errors":0,"warnings":0,"metrics":1}}`}), http.StatusNoContent)
+		}
+	}
+	setUp := func(timeout string) (*apptest.Instance, string) {
+		inst := apptest.MustStartOn(t, apptest.DB{Name: "postgres"}, pg.NewDSN(t), clock(), apptest.WithArgs("--shutdown-timeout", timeout))
+		token := inst.MustToken(t, inst.MustUser(t, tc.RoleManager), tc.Perm(tc.ResHeartbeat, tc.ActionWrite))
+		beatAll(inst, token, "warm") // caches the token
+		if err := inst.HB.Ingest.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := inst.Auth.FlushUsage(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return inst, token
+	}
+
+	// PostgreSQL comes back during the shutdown: nothing is lost.
+	inst, token := setUp("2m")
+	pg.Stop(t)
+	beatAll(inst, token, "x", "y", "z", "x")
+	closed := make(chan error, 1)
+	go func() { closed <- inst.Close() }()
+	apptest.Eventually(t, time.Minute, "a failed flush at shutdown", func() bool {
+		return strings.Contains(inst.Logs.String(), "flush heartbeats at shutdown failed; trying again")
+	})
+	pg.Start(t)
+	if err := <-closed; err != nil {
+		t.Fatalf("close once PostgreSQL is back: %v", err)
+	}
+	if !strings.Contains(inst.Logs.String(), `flushed pending heartbeats at shutdown" agents=3 beats=4`) {
+		t.Fatalf("logs lack the final flush of 4 beats of 3 agents:\n%s", inst.Logs.String())
+	}
+	s, err := store.Open(context.Background(), inst.DSN, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, id := range []string{"x", "y", "z"} {
+		if _, err := s.Agent(context.Background(), id); err != nil {
+			t.Errorf("agent %s acknowledged before shutdown: %v", id, err)
+		}
+	}
+
+	// PostgreSQL stays down for the whole budget: the loss is counted.
+	inst, token = setUp("1s")
+	pg.Stop(t)
+	beatAll(inst, token, "p", "q", "p", "r", "p")
+	err = inst.Close()
+	if err == nil || !strings.Contains(err.Error(), "5 acknowledged heartbeats of 3 agents not written") {
+		t.Fatalf("close with PostgreSQL down: err = %v, want the count of lost beats", err)
+	}
+	if !strings.Contains(inst.Logs.String(), "beats=5 agents=3") {
+		t.Fatalf("logs lack the count of lost beats:\n%s", inst.Logs.String())
+	}
+	pg.Start(t) // the cleanup's second Close writes what it still can
 }
