@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -76,6 +77,16 @@ func TestPostgresOutage(t *testing.T) {
 			c.Body = map[string]string{"name": "outage-2", "color": "#112233"}
 		}
 		mustUnavailable(t, inst.Do(t, c), "database unavailable")
+	}
+	// The sign-in page and form of the UI.
+	mustUnavailable(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/login"}), "")
+	form, err := inst.Client.PostForm(inst.URL+"/login", url.Values{"username": {owner.Username}, "password": {faultPassword}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	form.Body.Close()
+	if form.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("POST /login (the UI's sign-in form): status = %d, want 503", form.StatusCode)
 	}
 	// A known agent's heartbeats are acknowledged from memory while the
 	// database is away.
