@@ -112,13 +112,16 @@ func (n *node) leader() bool {
 // balancer: kill -9 of the leader elects another (the time is logged), no
 // status tick is sampled twice, no agent falsely turns not_reporting; then a
 // rolling restart (SIGTERM, one node at a time, each draining first) loses
-// no acknowledged heartbeat.
+// no acknowledged heartbeat, and two real Telegraf agents that fetch their
+// config and send heartbeats through the load balancer keep running, ok,
+// with their config.
 func TestClusterBehindHAProxy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs a cluster")
 	}
 	apptest.RequirePostgres(t)
 	apptest.RequireHAProxy(t)
+	apptest.RequireTelegraf(t)
 	bin := buildBinary(t)
 	dsn := apptest.NewDSN(t, apptest.DB{Name: "postgres"})
 	home := t.TempDir()
@@ -254,6 +257,29 @@ func TestClusterBehindHAProxy(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	stopLoad(killLoad)
 
+	// Two real Telegraf agents fetch their config through the load
+	// balancer and send heartbeats through it.
+	cfgBody, _ := json.Marshal(map[string]any{"name": "ha agents", "toml": "[agent]\n  interval = \"1s\"\n  flush_interval = \"1s\"\n\n" +
+		"[[inputs.mem]]\n\n[[outputs.heartbeat]]\n  url = \"" + lb.HeartbeatURL + "/agents/heartbeat\"\n  instance_id = \"&{agent_id}\"\n" +
+		"  token = \"${TC_AGENT_TOKEN}\"\n  interval = \"1s\"\n  include = [\"hostname\", \"statistics\", \"configs\", \"status\"]\n"})
+	var cfg struct{ ID string }
+	postJSON(t, lb.URL+"/api/configs", token, cfgBody, http.StatusCreated, &cfg)
+	var telegrafs []*apptest.Telegraf
+	for _, id := range []string{"tg-1", "tg-2"} {
+		telegrafs = append(telegrafs, apptest.StartTelegraf(t, []string{"--config", lb.URL + "/api/configs/" + cfg.ID + "/toml?agent_id=" + id},
+			"TELEGRAF_CONTROLLER_TOKEN="+token, "TC_AGENT_TOKEN="+token))
+	}
+	agentOK := func(id string) bool {
+		var a tcAgent
+		if !tryGetJSON(lb.URL+"/api/agents/"+id, token, &a) {
+			return false
+		}
+		return a.Status == "ok" && len(a.ConfigIDs) == 1 && a.ConfigIDs[0] == cfg.ID
+	}
+	for _, id := range []string{"tg-1", "tg-2"} {
+		apptest.Eventually(t, 60*time.Second, "telegraf agent "+id+" ok with its config", func() bool { return agentOK(id) })
+	}
+
 	// Rolling restart under a fresh load, every beat of which must be kept.
 	rollLoad := startLoad("ha-roll")
 	time.Sleep(time.Second)
@@ -269,6 +295,21 @@ func TestClusterBehindHAProxy(t *testing.T) {
 	}
 	stopLoad(rollLoad)
 	time.Sleep(500 * time.Millisecond) // the last flush interval
+	restarted := time.Now()
+	for i, tg := range telegrafs {
+		if tg.Exited() {
+			t.Fatalf("telegraf %d exited during the rolling restart:\n%s", i+1, tg.Output)
+		}
+	}
+	for _, id := range []string{"tg-1", "tg-2"} {
+		apptest.Eventually(t, 30*time.Second, "telegraf agent "+id+" beating after the restart", func() bool {
+			var a tcAgent
+			return tryGetJSON(lb.URL+"/api/agents/"+id, token, &a) && a.Status == "ok" && a.LastSeen.After(restarted)
+		})
+		if !agentOK(id) {
+			t.Errorf("telegraf agent %s lost its config or its ok status", id)
+		}
+	}
 
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
@@ -291,10 +332,46 @@ func TestClusterBehindHAProxy(t *testing.T) {
 }
 
 type tcAgent struct {
-	Status     string `json:"status"`
+	Status     string    `json:"status"`
+	LastSeen   time.Time `json:"lastSeen"`
+	ConfigIDs  []string  `json:"configIds"`
 	Statistics struct {
 		TotalMetrics int64 `json:"totalMetrics"`
 	} `json:"statistics"`
+}
+
+// tryGetJSON reads url into out, reporting whether it answered 200.
+func tryGetJSON(url, token string, out any) bool {
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode == http.StatusOK && json.Unmarshal(b, out) == nil
+}
+
+func postJSON(t *testing.T, url, token string, body []byte, want int, out any) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		t.Fatalf("POST %s: %d %s", url, resp.StatusCode, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("POST %s: %v", url, err)
+		}
+	}
 }
 
 func getJSON(t *testing.T, url, token string, out any) {
