@@ -99,6 +99,11 @@ func (s *Store) WriteHeartbeats(ctx context.Context, beats []HeartbeatWrite) err
 	return s.withTx(ctx, func(tx *Tx) error {
 		// withTx may run this again (a deadlock victim): nothing here
 		// may outlive one attempt, or a retry would add totals twice.
+		if q := tx.store.dialect.beatTxSetup; q != "" {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("write heartbeats: %w", err)
+			}
+		}
 		updated := make(map[string]bool, len(live))
 		if err := updateLiveness(ctx, tx, live, updated); err != nil {
 			return err
