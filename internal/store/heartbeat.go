@@ -59,10 +59,12 @@ type HeartbeatWrite struct {
 	// row is new, so a deleted agent that keeps beating gets them back.
 	WriteLinks bool
 	// LivenessOnly says hostname, ip, version, status and config sources
-	// are those last written for this agent, so only last_seen and the
-	// statistics change: a narrower update that leaves the indexes on
-	// status and hostname alone. An agent whose row is gone or marked
-	// not_reporting gets the full write anyway.
+	// are those stored for this agent (the flusher's digests of what it
+	// last wrote), so only last_seen and the statistics change: a narrower
+	// update that leaves the indexes on status and hostname alone. An agent
+	// whose row is gone or marked not_reporting gets the full write anyway;
+	// on PostgreSQL, where other controllers may have written since, so
+	// does one whose stored hostname, ip, version or status differ.
 	LivenessOnly bool
 }
 
@@ -200,9 +202,13 @@ func livenessWhere(id, hostname, ip, version, status string) string {
 
 // livenessRowSQL is the liveness update of one agent (SQLite): a prepared
 // single-row update is a primary-key lookup with no round trip, where SQLite
-// plans a multi-row UPDATE ... FROM (VALUES ...) as a scan of agents.
+// plans a multi-row UPDATE ... FROM (VALUES ...) as a scan of agents. It
+// does not check the row's metadata (livenessWhere): one process writes a
+// SQLite database, so the flusher's digests are what is stored, and the
+// check cost a quarter of the update (5 µs of 21 per agent,
+// tc-agents-bench -flushes).
 var livenessRowSQL = `UPDATE agents SET ` + livenessSet("$2", "$3", "$4", "$5", "$6", "$7", "$8") +
-	` WHERE ` + livenessWhere("$1", "$9", "$10", "$11", "$12")
+	` WHERE agents.id = $1 AND agents.status <> 'not_reporting'`
 
 // livenessArraySQL is the liveness update of a whole batch (PostgreSQL): one
 // statement whose parameters are arrays, one element per agent, returning
@@ -229,7 +235,7 @@ func updateLiveness(ctx context.Context, tx *Tx, beats []HeartbeatWrite, updated
 	txst := tx.StmtContext(ctx, st)
 	for _, b := range beats {
 		res, err := txst.ExecContext(ctx, b.ID, ms(b.LastSeen), b.Last.Errors, b.Last.Warnings, b.Last.Metrics,
-			b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics, b.Hostname, b.IP, b.Version, b.Status)
+			b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics)
 		if err != nil {
 			return fmt.Errorf("write heartbeats: update liveness: %w", err)
 		}

@@ -47,7 +47,8 @@ func beatsOf(id string, t0 time.Time, n int, sameIP bool) []*tc.AgentBeat {
 // process), write the beats of the same agents in every order: round-robin
 // over the nodes, some merged in a node's memory first, flushed out of
 // order, some through the narrow liveness update whatever the stored row
-// says. The stored agent must be the newest beat's, with every beat's
+// says (on PostgreSQL; on SQLite only where it is true, as with one
+// writer process). The stored agent must be the newest beat's, with every beat's
 // statistics counted once.
 func TestWriteHeartbeatsLastWriterWins(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
@@ -119,6 +120,21 @@ func TestWriteHeartbeatsLastWriterWins(t *testing.T) {
 				batch = append(batch, w.w)
 			}
 			slices.SortFunc(batch, func(a, b store.HeartbeatWrite) int { return cmpString(a.ID, b.ID) })
+			if db.Name == "sqlite" {
+				// One process writes a SQLite database, so its flusher's
+				// claim that nothing but liveness changed is true: keep
+				// only the true claims.
+				for i, w := range batch {
+					if w.LivenessOnly {
+						a, err := node.Agent(ctx, w.ID)
+						if err != nil {
+							t.Fatal(err)
+						}
+						w.LivenessOnly = a.Status == w.Status && a.IP == w.IP && a.Version == w.Version && (w.Hostname == "" || a.Hostname == w.Hostname)
+						batch[i] = w
+					}
+				}
+			}
 			if err := node.WriteHeartbeats(ctx, batch); err != nil {
 				t.Fatal(err)
 			}
