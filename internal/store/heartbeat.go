@@ -337,9 +337,8 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigi
 	AS v(id, hostname, ip, version, status, first_seen, last_seen, le, lw, lm, te, tw, tm, external)` + upsertAgentsTail
 
 // findAgentsArraySQL is findAgentsStatement for an array of ids. A join
-// with unnest, not id = ANY($1): under the generic plan (beatTxSetup) made
-// while agents was small, = ANY became a scan of agents testing each row
-// against the whole array, quadratic in the batch.
+// with unnest, not id = ANY($1): a generic plan made while agents was small
+// tested = ANY on each row of a scan of agents, quadratic in the batch.
 const findAgentsArraySQL = `SELECT a.id FROM unnest($1::text[]) AS v(id) JOIN agents a ON a.id = v.id FOR UPDATE OF a`
 
 // upsertAgents creates or updates the agents of beats. Agents that report
