@@ -116,6 +116,9 @@ func (s *Store) WriteHeartbeats(ctx context.Context, beats []HeartbeatWrite) err
 				full = append(full, b)
 			}
 		}
+		// In id order, as the batch came: concurrent flushes of other
+		// nodes lock the rows they share with this one in the same order.
+		slices.SortFunc(full, func(a, b HeartbeatWrite) int { return strings.Compare(a.ID, b.ID) })
 		rule, err := defaultRuleID(ctx, tx)
 		if err != nil {
 			return fmt.Errorf("write heartbeats: %w", err)
