@@ -54,23 +54,34 @@ type AgentBeat struct {
 	Configs    []string
 }
 
-// Merge folds an earlier, not yet written beat of the same agent into b, so
-// that writing b alone is the same as writing older and then b.
-func (b *AgentBeat) Merge(older *AgentBeat) {
-	b.Sum = b.Sum.Add(older.Sum)
-	if older.FirstSeen.Before(b.FirstSeen) {
-		b.FirstSeen = older.FirstSeen
+// Merge folds another not yet written beat of the same agent into b, so
+// that writing b alone is the same as writing both, in either order: the
+// latest values (hostname, ip, version, status, config sources, Last) are
+// those of the beat with the later LastSeen, whichever it is (beats of one
+// agent handled concurrently may reach Merge out of order), statistics are
+// summed, FirstSeen is the earlier one, and logs are newest first.
+func (b *AgentBeat) Merge(other *AgentBeat) {
+	newer, older := b, other
+	if other.LastSeen.After(b.LastSeen) {
+		newer, older = other, b
 	}
-	if b.Hostname == "" {
-		b.Hostname = older.Hostname
+	m := *newer
+	m.Sum = newer.Sum.Add(older.Sum)
+	m.FirstSeen = newer.FirstSeen
+	if older.FirstSeen.Before(m.FirstSeen) {
+		m.FirstSeen = older.FirstSeen
 	}
-	if !b.HasConfigs && older.HasConfigs {
-		b.HasConfigs, b.Configs = true, older.Configs
+	if m.Hostname == "" {
+		m.Hostname = older.Hostname
 	}
-	if len(older.Logs) > 0 && len(b.Logs) < MaxAgentLogs {
-		n := min(len(older.Logs), MaxAgentLogs-len(b.Logs))
-		b.Logs = append(b.Logs[:len(b.Logs):len(b.Logs)], older.Logs[:n]...)
+	if !m.HasConfigs && older.HasConfigs {
+		m.HasConfigs, m.Configs = true, older.Configs
 	}
+	if len(older.Logs) > 0 && len(m.Logs) < MaxAgentLogs {
+		n := min(len(older.Logs), MaxAgentLogs-len(m.Logs))
+		m.Logs = append(m.Logs[:len(m.Logs):len(m.Logs)], older.Logs[:n]...)
+	}
+	*b = m
 }
 
 // ConfigLinks splits the config sources an agent reported into ids of this

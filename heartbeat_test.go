@@ -1,6 +1,7 @@
 package tc_test
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -59,5 +60,31 @@ func TestAgentBeatMerge(t *testing.T) {
 	}
 	if want := []string{"n1", "o2", "o1"}; !slices.Equal(msgs, want) {
 		t.Errorf("logs = %v, want %v", msgs, want)
+	}
+}
+
+// TestAgentBeatMergeOutOfOrder merges a beat into one that is newer: the
+// result is the same as merging them the other way round.
+func TestAgentBeatMergeOutOfOrder(t *testing.T) {
+	t0 := time.Unix(100, 0)
+	mk := func() (older, newer *tc.AgentBeat) {
+		older = &tc.AgentBeat{ID: "a", Hostname: "h", IP: "10.0.0.1", Version: "1.38", Status: tc.AgentOK, FirstSeen: t0, LastSeen: t0,
+			Last: tc.HeartbeatStats{Errors: 1}, Sum: tc.HeartbeatStats{Errors: 1, Metrics: 5}, Logs: []tc.AgentLog{{Message: "o1"}}}
+		newer = &tc.AgentBeat{ID: "a", IP: "10.0.0.2", Version: "1.39", Status: tc.AgentWarn, FirstSeen: t0.Add(time.Second), LastSeen: t0.Add(time.Second),
+			HasConfigs: true, Configs: []string{"c"}, Last: tc.HeartbeatStats{Metrics: 2}, Sum: tc.HeartbeatStats{Metrics: 2}, Logs: []tc.AgentLog{{Message: "n1"}}}
+		return older, newer
+	}
+	o1, n1 := mk()
+	n1.Merge(o1)
+	o2, n2 := mk()
+	o2.Merge(n2)
+	if !reflect.DeepEqual(o2, n1) {
+		t.Errorf("older.Merge(newer) = %+v\nwant newer.Merge(older) = %+v", o2, n1)
+	}
+	if o2.Status != tc.AgentWarn || o2.IP != "10.0.0.2" || o2.Hostname != "h" || !o2.LastSeen.Equal(t0.Add(time.Second)) || !o2.FirstSeen.Equal(t0) {
+		t.Errorf("merged = %+v: want the newer beat's status, ip and last seen, the older's hostname and first seen", o2)
+	}
+	if got, want := o2.Sum, (tc.HeartbeatStats{Errors: 1, Metrics: 7}); got != want {
+		t.Errorf("sum = %+v, want %+v", got, want)
 	}
 }

@@ -351,9 +351,21 @@ func flushBeats(rng *rand.Rand, fleet, per, f int, periodic bool, at time.Time) 
 			continue
 		}
 		seen[i] = true
+		// What the seed stored: the liveness update checks it is unchanged.
+		status := tc.AgentOK
+		switch {
+		case i%100 >= 96:
+			status = tc.AgentUndefined
+		case i%100 >= 94:
+			status = tc.AgentFail
+		case i%100 >= 90:
+			status = tc.AgentWarn
+		}
 		beats = append(beats, store.HeartbeatWrite{LivenessOnly: true, AgentBeat: &tc.AgentBeat{
-			ID: fmt.Sprintf("agent-%07d", i), FirstSeen: at, LastSeen: at,
-			Last: tc.HeartbeatStats{Metrics: 120}, Sum: tc.HeartbeatStats{Metrics: 120},
+			ID: fmt.Sprintf("agent-%07d", i), FirstSeen: at, LastSeen: at, Status: status,
+			Hostname: fmt.Sprintf("host-%07d", (i*7919)%fleet), IP: fmt.Sprintf("10.%d.%d.%d", (i/65536)%256, (i/256)%256, i%256),
+			Version: "Telegraf 1.39.3",
+			Last:    tc.HeartbeatStats{Metrics: 120}, Sum: tc.HeartbeatStats{Metrics: 120},
 		}})
 	}
 	slices.SortFunc(beats, func(a, b store.HeartbeatWrite) int { return strings.Compare(a.ID, b.ID) })

@@ -42,7 +42,7 @@ import (
 
 type options struct {
 	url, token, db    string
-	pid               int
+	pid, pgPid        int
 	agents            int
 	rate              float64
 	duration, compare time.Duration
@@ -62,6 +62,7 @@ func main() {
 	flag.StringVar(&o.token, "token", "", "API token with heartbeat:write for -url (empty: send none)")
 	flag.StringVar(&o.db, "db", "", "database of the -url controller (SQLite file or postgres:// URL), read after the load to check every agent's latest state arrived")
 	flag.IntVar(&o.pid, "pid", 0, "process id of the -url controller, to report its peak RSS")
+	flag.IntVar(&o.pgPid, "pg-pid", 0, "process id of the PostgreSQL postmaster of -db, to report PostgreSQL's CPU per beat (it and its children)")
 	flag.IntVar(&o.agents, "agents", 10000, "distinct agent ids; they beat in turn")
 	flag.Float64Var(&o.rate, "rate", 0, "heartbeats per second of the sustained phase (0 skips it)")
 	flag.DurationVar(&o.duration, "duration", 30*time.Second, "length of the sustained phase")
@@ -117,6 +118,7 @@ func run(o options) error {
 	if pid != os.Getpid() {
 		gen.pid = pid
 	}
+	gen.pgPid = o.pgPid
 	if o.warmup {
 		gen.resendRefused = true
 		w := gen.phase("warm-up: one beat per agent", u, o.conns, 0, time.Hour, true, uint64(o.agents))
@@ -305,6 +307,7 @@ func startBare() (string, func(), error) {
 // the freshness check compares with the database.
 type generator struct {
 	pid         int // the controller's process when it is not this one (0: none or this)
+	pgPid       int // the PostgreSQL postmaster (0: not measured)
 	agents      int
 	logFraction float64
 	token       string
@@ -386,6 +389,7 @@ type result struct {
 	behind             time.Duration // open loop: how late the last beat was sent
 	missed             uint64        // open loop: beats not sent by 10 s after the end
 	cpu                time.Duration // CPU time of load generator and controller during the phase
+	server, pg         time.Duration // of which the controller's (-pid); PostgreSQL's (-pg-pid), apart
 }
 
 func (r *result) throughput() float64 { return float64(r.ok) / r.elapsed.Seconds() }
@@ -397,6 +401,14 @@ func (r *result) print() {
 	if r.ok > 0 && r.cpu > 0 {
 		fmt.Printf("  CPU: %s for %d beats = %.1f µs per beat (load generator and server together)\n",
 			r.cpu.Round(time.Millisecond), r.ok, float64(r.cpu.Microseconds())/float64(r.ok))
+		if r.server > 0 {
+			fmt.Printf("  CPU per beat: controller %.1f µs, load generator %.1f µs\n",
+				float64(r.server.Microseconds())/float64(r.ok), float64((r.cpu-r.server).Microseconds())/float64(r.ok))
+		}
+		if r.pg > 0 {
+			fmt.Printf("  CPU per beat: PostgreSQL %.1f µs (postmaster and its children, %s)\n",
+				float64(r.pg.Microseconds())/float64(r.ok), r.pg.Round(time.Millisecond))
+		}
 	}
 	if r.behind > 0 {
 		fmt.Printf("  (open loop: the last beats were sent %s behind schedule)\n", r.behind.Round(time.Millisecond))
@@ -416,7 +428,7 @@ func (r *result) print() {
 // generator waiting for it.
 func (g *generator) phase(name string, u *url.URL, conns int, rate float64, d time.Duration, track bool, limit uint64) *result {
 	res := &result{name: name, hist: &histogram{}}
-	cpu0 := g.cpuTime()
+	cpu0, server0, pg0 := g.cpuTime(), procCPU(g.pid), treeCPU(g.pgPid)
 	var ok, failed, errs atomic.Uint64
 	var firstErr sync.Once
 	var lastBehind atomic.Int64
@@ -529,6 +541,7 @@ func (g *generator) phase(name string, u *url.URL, conns int, rate float64, d ti
 	}
 	res.ok, res.failed, res.errors = ok.Load(), failed.Load(), errs.Load()
 	res.cpu = g.cpuTime() - cpu0
+	res.server, res.pg = procCPU(g.pid)-server0, treeCPU(g.pgPid)-pg0
 	res.behind = time.Duration(lastBehind.Load())
 	res.missed = missed.Load()
 	return res
@@ -663,18 +676,58 @@ func (g *generator) cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	t := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	if g.pid > 0 {
-		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", g.pid)); err == nil {
-			// Fields after the parenthesised command: state is field 3,
-			// utime and stime are fields 14 and 15, in clock ticks (100/s).
-			if i := strings.LastIndexByte(string(b), ')'); i > 0 {
-				f := strings.Fields(string(b)[i+1:])
-				if len(f) > 13 {
-					u, _ := strconv.ParseInt(f[11], 10, 64)
-					s, _ := strconv.ParseInt(f[12], 10, 64)
-					t += time.Duration(u+s) * 10 * time.Millisecond
-				}
-			}
+	t += procCPU(g.pid)
+	return t
+}
+
+// procCPU is the user and system CPU time used so far by process pid (0
+// when pid is 0 or gone).
+func procCPU(pid int) time.Duration {
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the parenthesised command: state is field 3, utime and
+	// stime are fields 14 and 15, in clock ticks (100/s).
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b)[i+1:])
+	if len(f) <= 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+s) * 10 * time.Millisecond
+}
+
+// treeCPU is procCPU of pid and of its children (a PostgreSQL postmaster
+// and its backends; a backend that exited meanwhile is not counted).
+func treeCPU(pid int) time.Duration {
+	if pid <= 0 {
+		return 0
+	}
+	t := procCPU(pid)
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", child))
+		if err != nil {
+			continue
+		}
+		i := strings.LastIndexByte(string(b), ')')
+		if i < 0 {
+			continue
+		}
+		if f := strings.Fields(string(b)[i+1:]); len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			t += procCPU(child)
 		}
 	}
 	return t

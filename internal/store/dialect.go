@@ -64,13 +64,24 @@ type dialect struct {
 	// transactions that commit meanwhile are neither deleted nor summed.
 	compactCounts string
 
-	// livenessPerRow: a heartbeat flush updates liveness one agent at a
-	// time with a prepared single-row UPDATE (livenessRowSQL) rather than
-	// a multi-row UPDATE ... FROM (VALUES ...), which SQLite plans as a scan
-	// of agents. The statement is prepared before the transaction: on
-	// SQLite the transaction holds the only write connection, which a
-	// prepare on the pool would wait for.
-	livenessPerRow bool
+	// arrays: a heartbeat flush writes a whole batch in one statement per
+	// step, its values in array parameters read with unnest (heartbeat.go):
+	// one short prepared statement, where multi-row VALUES lists cost a
+	// long bind and a parse of 8,000 parameters per 500 agents. SQLite has
+	// no arrays: it updates liveness with a prepared single-row UPDATE (it
+	// plans UPDATE ... FROM (VALUES ...) as a scan of agents) and upserts
+	// in multi-row chunks.
+	arrays bool
+
+	// beatTxSetup, when set, runs first in a heartbeat flush's transaction.
+	// PostgreSQL plans an UPDATE ... FROM unnest of 10,000 ids for the
+	// values at hand as a hash join over a scan of the whole agents table
+	// (1 s at 200,000 agents, where probing the primary key per id takes
+	// 0.1 s); a generic plan made while agents was small scans it once per
+	// id. Every statement of a flush reads agents by key, so the flush
+	// turns scans, hash and merge joins off for its own transaction: index
+	// probes, linear in the batch whatever the statistics say.
+	beatTxSetup string
 }
 
 // searchDialect is how the agent search reads the trigram index (migration
@@ -110,8 +121,7 @@ var sqliteDialect = &dialect{
 		pattern: func(part string) string { return `"` + strings.ReplaceAll(part, `"`, `""`) + `"` },
 		sample:  sqliteSearchSample,
 	},
-	compactCounts:  `DELETE FROM agent_counts WHERE n = 0`,
-	livenessPerRow: true,
+	compactCounts: `DELETE FROM agent_counts WHERE n = 0`,
 }
 
 var postgresDialect = &dialect{
@@ -135,6 +145,9 @@ var postgresDialect = &dialect{
 	compactCounts: `WITH d AS (DELETE FROM agent_counts RETURNING reporting_rule_id, status, n)
 			INSERT INTO agent_counts (reporting_rule_id, status, n)
 			SELECT reporting_rule_id, status, SUM(n) FROM d GROUP BY reporting_rule_id, status HAVING SUM(n) <> 0`,
+	arrays: true,
+	beatTxSetup: `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true),
+		set_config('enable_mergejoin', 'off', true)`,
 }
 
 // param is the placeholder of the n-th (1-based) parameter of a long

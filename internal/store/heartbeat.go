@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/telegrafcontroller/tc"
 )
@@ -57,36 +59,36 @@ type HeartbeatWrite struct {
 	// row is new, so a deleted agent that keeps beating gets them back.
 	WriteLinks bool
 	// LivenessOnly says hostname, ip, version, status and config sources
-	// are those last written for this agent, so only last_seen and the
-	// statistics change: a narrower update that leaves the indexes on
-	// status and hostname alone. An agent whose row is gone or marked
-	// not_reporting gets the full write anyway.
+	// are those stored for this agent (the flusher's digests of what it
+	// last wrote), so only last_seen and the statistics change: a narrower
+	// update that leaves the indexes on status and hostname alone. An agent
+	// whose row is gone or marked not_reporting gets the full write anyway;
+	// on PostgreSQL, where other controllers may have written since, so
+	// does one whose stored hostname, ip, version or status differ.
 	LivenessOnly bool
 }
 
 // WriteHeartbeats writes a batch of heartbeats in one transaction: agents
 // are created (on the current default reporting rule) or updated, statistics
-// added to the running totals, new log entries put in front of the kept
-// ones, and config links replaced where asked. Each agent appears at most
-// once in beats.
+// added to the running totals, new log entries merged into the kept ones,
+// and config links replaced where asked. Each agent appears at most once in
+// beats.
+//
+// Writes are last-writer-wins by heartbeat time, so that several nodes may
+// write beats of one agent in any order: last_seen never moves backwards,
+// first_seen never forwards, the reported values (hostname, ip, version,
+// status, the latest statistics, config links) are those of the beat with
+// the latest LastSeen, and every beat's statistics are added to the totals
+// exactly once. A beat older than the stored row changes only the totals
+// (and first_seen, logs and an empty hostname).
 func (s *Store) WriteHeartbeats(ctx context.Context, beats []HeartbeatWrite) error {
 	if len(beats) == 0 {
 		return nil
 	}
 	// Prepare before the transaction: on SQLite the transaction holds the
 	// only write connection, which a prepare on the pool would wait for.
-	if s.dialect.livenessPerRow {
-		if _, err := s.prepared(ctx, livenessRowSQL); err != nil {
-			return fmt.Errorf("write heartbeats: prepare: %w", err)
-		}
-	}
-	for _, n := range chunkSizes {
-		st := s.beatSQL()[n]
-		for _, q := range []string{st.upsert, st.findAgents, st.liveness} {
-			if _, err := s.prepared(ctx, q); err != nil {
-				return fmt.Errorf("write heartbeats: prepare: %w", err)
-			}
-		}
+	if err := s.prepareBeatStatements(ctx); err != nil {
+		return fmt.Errorf("write heartbeats: prepare: %w", err)
 	}
 	var live, full []HeartbeatWrite
 	for _, b := range beats {
@@ -97,37 +99,41 @@ func (s *Store) WriteHeartbeats(ctx context.Context, beats []HeartbeatWrite) err
 		}
 	}
 	return s.withTx(ctx, func(tx *Tx) error {
-		updated := make(map[string]bool, len(live))
-		for start := 0; start < len(live); {
-			n := chunkSize(len(live) - start)
-			if err := updateLiveness(ctx, tx, live[start:start+n], updated); err != nil {
-				return err
+		// withTx may run this again (a deadlock victim): nothing here
+		// may outlive one attempt, or a retry would add totals twice.
+		if q := tx.store.dialect.beatTxSetup; q != "" {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("write heartbeats: %w", err)
 			}
-			start += n
 		}
+		updated := make(map[string]bool, len(live))
+		if err := updateLiveness(ctx, tx, live, updated); err != nil {
+			return err
+		}
+		full := full[:len(full):len(full)]
 		for _, b := range live {
 			if !updated[b.ID] {
 				full = append(full, b)
 			}
 		}
+		// In id order, as the batch came: concurrent flushes of other
+		// nodes lock the rows they share with this one in the same order.
+		slices.SortFunc(full, func(a, b HeartbeatWrite) int { return strings.Compare(a.ID, b.ID) })
 		rule, err := defaultRuleID(ctx, tx)
 		if err != nil {
 			return fmt.Errorf("write heartbeats: %w", err)
 		}
 		created := make(map[string]bool)
-		for start := 0; start < len(full); {
-			n := chunkSize(len(full) - start)
-			if err := upsertAgents(ctx, tx, rule, full[start:start+n], created); err != nil {
-				return err
-			}
-			start += n
+		newest := make(map[string]bool, len(full))
+		if err := upsertAgents(ctx, tx, rule, full, created, newest); err != nil {
+			return err
 		}
-		if err := writeLinks(ctx, tx, full, created); err != nil {
+		if err := writeLinks(ctx, tx, full, created, newest); err != nil {
 			return err
 		}
 		for _, b := range beats {
 			if len(b.Logs) > 0 {
-				if err := prependLogs(ctx, tx, b.ID, b.Logs); err != nil {
+				if err := mergeLogs(ctx, tx, b.ID, b.Logs); err != nil {
 					return err
 				}
 			}
@@ -136,9 +142,30 @@ func (s *Store) WriteHeartbeats(ctx context.Context, beats []HeartbeatWrite) err
 	})
 }
 
-// beatStatements are the texts of the batch statements for one chunk size.
+// prepareBeatStatements prepares every statement WriteHeartbeats runs.
+func (s *Store) prepareBeatStatements(ctx context.Context) error {
+	var qs []string
+	if s.dialect.arrays {
+		qs = []string{livenessArraySQL, upsertArraySQL, findAgentsArraySQL}
+	} else {
+		qs = []string{livenessRowSQL}
+		for _, n := range chunkSizes {
+			st := s.beatSQL()[n]
+			qs = append(qs, st.upsert, st.findAgents)
+		}
+	}
+	for _, q := range qs {
+		if _, err := s.prepared(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// beatStatements are the texts of the batch statements for one chunk size
+// (SQLite: PostgreSQL takes a whole batch as arrays in one statement).
 type beatStatements struct {
-	upsert, findAgents, liveness string
+	upsert, findAgents string
 }
 
 // buildBeatStatements builds the batch statements of every chunk size,
@@ -146,80 +173,93 @@ type beatStatements struct {
 func buildBeatStatements(d *dialect) map[int]beatStatements {
 	m := make(map[int]beatStatements, len(chunkSizes))
 	for _, n := range chunkSizes {
-		m[n] = beatStatements{upsert: upsertStatement(d, n), findAgents: findAgentsStatement(d, n), liveness: livenessStatement(d, n)}
+		m[n] = beatStatements{upsert: upsertStatement(d, n), findAgents: findAgentsStatement(d, n)}
 	}
 	return m
 }
 
-// livenessColumns is the number of values per row of livenessStatement.
-const livenessColumns = 8
-
-// livenessStatement updates last_seen and the statistics of n agents that
-// exist and are not marked not_reporting, returning the ids it updated.
-// VALUES columns are column1..column8 on both databases; the casts give
-// PostgreSQL the parameter types.
-func livenessStatement(d *dialect, n int) string {
-	var b strings.Builder
-	b.WriteString(`UPDATE agents SET
-	last_seen = CASE WHEN v.column2 > agents.last_seen THEN v.column2 ELSE agents.last_seen END,
-	last_errors = v.column3, last_warnings = v.column4, last_metrics = v.column5,
-	total_errors = agents.total_errors + v.column6,
-	total_warnings = agents.total_warnings + v.column7,
-	total_metrics = agents.total_metrics + v.column8
-FROM (VALUES `)
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		p := 1 + i*livenessColumns
-		b.WriteString("(CAST(" + d.param(p) + " AS TEXT)")
-		for c := 1; c < livenessColumns; c++ {
-			b.WriteString(", CAST(" + d.param(p+c) + " AS BIGINT)")
-		}
-		b.WriteString(")")
-	}
-	b.WriteString(`) AS v
-WHERE agents.id = v.column1 AND agents.status <> 'not_reporting'
-RETURNING agents.id`)
-	return b.String()
+// livenessSet is the SET list of a liveness update, given the expressions
+// of the beat's time, latest statistics and statistics to add: last_seen
+// never goes backwards, the latest statistics are the latest beat's, the
+// totals grow by every beat's.
+func livenessSet(seen, le, lw, lm, te, tw, tm string) string {
+	newer := seen + " >= agents.last_seen"
+	return `last_seen = CASE WHEN ` + seen + ` > agents.last_seen THEN ` + seen + ` ELSE agents.last_seen END,
+	last_errors = CASE WHEN ` + newer + ` THEN ` + le + ` ELSE agents.last_errors END,
+	last_warnings = CASE WHEN ` + newer + ` THEN ` + lw + ` ELSE agents.last_warnings END,
+	last_metrics = CASE WHEN ` + newer + ` THEN ` + lm + ` ELSE agents.last_metrics END,
+	total_errors = agents.total_errors + ` + te + `,
+	total_warnings = agents.total_warnings + ` + tw + `,
+	total_metrics = agents.total_metrics + ` + tm
 }
 
-// livenessRowSQL is livenessStatement for one agent, where the dialect
-// updates liveness row by row (dialect.livenessPerRow): a prepared
-// single-row update is a primary-key lookup with no round trip.
-const livenessRowSQL = `UPDATE agents SET
-	last_seen = CASE WHEN $2 > last_seen THEN $2 ELSE last_seen END,
-	last_errors = $3, last_warnings = $4, last_metrics = $5,
-	total_errors = total_errors + $6, total_warnings = total_warnings + $7, total_metrics = total_metrics + $8
-WHERE id = $1 AND status <> 'not_reporting'`
+// livenessWhere limits a liveness update to the agent id whose stored
+// hostname, ip, version and status are the beat's (its status is never
+// not_reporting, so an agent marked so takes the full write). The flusher's
+// digests say what it last wrote, but another node may have written since;
+// this check makes the narrow update right whoever wrote last.
+func livenessWhere(id, hostname, ip, version, status string) string {
+	return `agents.id = ` + id + ` AND agents.status = ` + status + ` AND agents.ip = ` + ip +
+		` AND agents.version = ` + version + ` AND (` + hostname + ` = '' OR agents.hostname = ` + hostname + `)`
+}
 
-// updateLiveness runs livenessStatement for chunk and records the agents it
-// updated.
-func updateLiveness(ctx context.Context, tx *Tx, chunk []HeartbeatWrite, updated map[string]bool) error {
-	if tx.store.dialect.livenessPerRow {
-		st, err := tx.store.prepared(ctx, livenessRowSQL)
+// livenessRowSQL is the liveness update of one agent (SQLite): a prepared
+// single-row update is a primary-key lookup with no round trip, where SQLite
+// plans a multi-row UPDATE ... FROM (VALUES ...) as a scan of agents. It
+// does not check the row's metadata (livenessWhere): one process writes a
+// SQLite database, so the flusher's digests are what is stored, and the
+// check cost a quarter of the update (5 µs of 21 per agent,
+// tc-agents-bench -flushes).
+var livenessRowSQL = `UPDATE agents SET ` + livenessSet("$2", "$3", "$4", "$5", "$6", "$7", "$8") +
+	` WHERE agents.id = $1 AND agents.status <> 'not_reporting'`
+
+// livenessArraySQL is the liveness update of a whole batch (PostgreSQL): one
+// statement whose parameters are arrays, one element per agent, returning
+// the ids it updated.
+var livenessArraySQL = `UPDATE agents SET ` + livenessSet("v.seen", "v.le", "v.lw", "v.lm", "v.te", "v.tw", "v.tm") + `
+FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[],
+	$9::text[], $10::text[], $11::text[], $12::text[]) AS v(id, seen, le, lw, lm, te, tw, tm, hostname, ip, version, status)
+WHERE ` + livenessWhere("v.id", "v.hostname", "v.ip", "v.version", "v.status") + `
+RETURNING agents.id`
+
+// updateLiveness runs the liveness update of beats and records the agents
+// it updated.
+func updateLiveness(ctx context.Context, tx *Tx, beats []HeartbeatWrite, updated map[string]bool) error {
+	if len(beats) == 0 {
+		return nil
+	}
+	if tx.store.dialect.arrays {
+		return updateLivenessArrays(ctx, tx, beats, updated)
+	}
+	st, err := tx.store.prepared(ctx, livenessRowSQL)
+	if err != nil {
+		return fmt.Errorf("write heartbeats: update liveness: %w", err)
+	}
+	txst := tx.StmtContext(ctx, st)
+	for _, b := range beats {
+		res, err := txst.ExecContext(ctx, b.ID, ms(b.LastSeen), b.Last.Errors, b.Last.Warnings, b.Last.Metrics,
+			b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics)
 		if err != nil {
 			return fmt.Errorf("write heartbeats: update liveness: %w", err)
 		}
-		txst := tx.StmtContext(ctx, st)
-		for _, b := range chunk {
-			res, err := txst.ExecContext(ctx, b.ID, ms(b.LastSeen), b.Last.Errors, b.Last.Warnings, b.Last.Metrics,
-				b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics)
-			if err != nil {
-				return fmt.Errorf("write heartbeats: update liveness: %w", err)
-			}
-			if n, _ := res.RowsAffected(); n == 1 {
-				updated[b.ID] = true
-			}
+		if n, _ := res.RowsAffected(); n == 1 {
+			updated[b.ID] = true
 		}
-		return nil
 	}
-	args := make([]any, 0, livenessColumns*len(chunk))
-	for _, b := range chunk {
-		args = append(args, b.ID, ms(b.LastSeen), b.Last.Errors, b.Last.Warnings, b.Last.Metrics,
-			b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics)
+	return nil
+}
+
+// updateLivenessArrays is updateLiveness in one statement (livenessArraySQL).
+func updateLivenessArrays(ctx context.Context, tx *Tx, beats []HeartbeatWrite, updated map[string]bool) error {
+	n := len(beats)
+	ids, hosts, ips, versions, statuses := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	seen, le, lw, lm, te, tw, tm := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	for i, b := range beats {
+		ids[i], hosts[i], ips[i], versions[i], statuses[i] = b.ID, b.Hostname, b.IP, b.Version, b.Status
+		seen[i], le[i], lw[i], lm[i] = ms(b.LastSeen), b.Last.Errors, b.Last.Warnings, b.Last.Metrics
+		te[i], tw[i], tm[i] = b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics
 	}
-	rows, err := tx.queryPrepared(ctx, tx.store.beatSQL()[len(chunk)].liveness, args...)
+	rows, err := tx.queryPrepared(ctx, livenessArraySQL, ids, seen, le, lw, lm, te, tw, tm, hosts, ips, versions, statuses)
 	if err != nil {
 		return fmt.Errorf("write heartbeats: update liveness: %w", err)
 	}
@@ -237,28 +277,35 @@ func updateLiveness(ctx context.Context, tx *Tx, chunk []HeartbeatWrite, updated
 	return nil
 }
 
-const upsertAgentsHead = `INSERT INTO agents (id, hostname, ip, version, reported_status, status, reporting_rule_id,
-	first_seen, last_seen, last_errors, last_warnings, last_metrics, total_errors, total_warnings, total_metrics, external_configs)
-VALUES `
+const upsertAgentsColumns = `id, hostname, ip, version, reported_status, status, reporting_rule_id,
+	first_seen, last_seen, last_errors, last_warnings, last_metrics, total_errors, total_warnings, total_metrics, external_configs`
 
-// upsertAgentsTail updates an existing row: a hostname is kept when none was
-// reported, the status becomes the reported one at once (which ends
-// not_reporting), last_seen never goes backwards, and totals grow by the
-// summed deltas. external_configs changes only through writeLinks.
+// upsertAgentsTail updates an existing row, last writer wins by heartbeat
+// time: the reported values (ip, version, statuses, latest statistics) are
+// the beat's when it is not older than the stored last_seen, the status
+// becomes the reported one (which ends not_reporting); a hostname is kept
+// when none was reported, and taken from an older beat only when none is
+// stored; last_seen never goes backwards nor first_seen forwards; totals
+// grow by the summed deltas. external_configs changes only through
+// writeLinks. It returns last_seen after the write: a beat is the newest
+// written when it equals the beat's.
 const upsertAgentsTail = `
 ON CONFLICT (id) DO UPDATE SET
-	hostname = CASE WHEN excluded.hostname = '' THEN agents.hostname ELSE excluded.hostname END,
-	ip = excluded.ip,
-	version = excluded.version,
-	reported_status = excluded.reported_status,
-	status = excluded.status,
+	hostname = CASE WHEN excluded.hostname = '' OR (excluded.last_seen < agents.last_seen AND agents.hostname <> '')
+		THEN agents.hostname ELSE excluded.hostname END,
+	ip = CASE WHEN excluded.last_seen >= agents.last_seen THEN excluded.ip ELSE agents.ip END,
+	version = CASE WHEN excluded.last_seen >= agents.last_seen THEN excluded.version ELSE agents.version END,
+	reported_status = CASE WHEN excluded.last_seen >= agents.last_seen THEN excluded.reported_status ELSE agents.reported_status END,
+	status = CASE WHEN excluded.last_seen >= agents.last_seen THEN excluded.status ELSE agents.status END,
+	first_seen = CASE WHEN excluded.first_seen < agents.first_seen THEN excluded.first_seen ELSE agents.first_seen END,
 	last_seen = CASE WHEN excluded.last_seen > agents.last_seen THEN excluded.last_seen ELSE agents.last_seen END,
-	last_errors = excluded.last_errors,
-	last_warnings = excluded.last_warnings,
-	last_metrics = excluded.last_metrics,
+	last_errors = CASE WHEN excluded.last_seen >= agents.last_seen THEN excluded.last_errors ELSE agents.last_errors END,
+	last_warnings = CASE WHEN excluded.last_seen >= agents.last_seen THEN excluded.last_warnings ELSE agents.last_warnings END,
+	last_metrics = CASE WHEN excluded.last_seen >= agents.last_seen THEN excluded.last_metrics ELSE agents.last_metrics END,
 	total_errors = agents.total_errors + excluded.total_errors,
 	total_warnings = agents.total_warnings + excluded.total_warnings,
-	total_metrics = agents.total_metrics + excluded.total_metrics`
+	total_metrics = agents.total_metrics + excluded.total_metrics
+RETURNING id, last_seen`
 
 // findAgentsStatement selects which of n agent ids exist, locking them
 // where the dialect locks rows.
@@ -266,10 +313,10 @@ func findAgentsStatement(d *dialect, n int) string {
 	return `SELECT id FROM agents WHERE id IN (` + d.params(1, n) + `)` + d.forUpdate
 }
 
-// upsertStatement inserts or updates rows agents.
+// upsertStatement inserts or updates rows agents (SQLite).
 func upsertStatement(d *dialect, rows int) string {
 	var b strings.Builder
-	b.WriteString(upsertAgentsHead)
+	b.WriteString("INSERT INTO agents (" + upsertAgentsColumns + ")\nVALUES ")
 	for i := range rows {
 		if i > 0 {
 			b.WriteString(",\n")
@@ -280,13 +327,55 @@ func upsertStatement(d *dialect, rows int) string {
 	return b.String()
 }
 
-// beatColumns is the number of columns upsertAgentsHead names.
+// beatColumns is the number of columns upsertAgentsColumns names.
 const beatColumns = 16
 
-// upsertAgents writes one chunk. Agents that report config sources are
-// looked up first, so that created holds exactly the ones whose row is new
-// (on PostgreSQL the rows are locked, so a concurrent delete waits).
-func upsertAgents(ctx context.Context, tx *Tx, rule string, chunk []HeartbeatWrite, created map[string]bool) error {
+// upsertArraySQL is upsertStatement for a whole batch as arrays
+// (PostgreSQL); $15 is the reporting rule of new agents.
+const upsertArraySQL = `INSERT INTO agents (` + upsertAgentsColumns + `)
+SELECT v.id, v.hostname, v.ip, v.version, v.status, v.status, $15, v.first_seen, v.last_seen,
+	v.le, v.lw, v.lm, v.te, v.tw, v.tm, v.external
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[],
+	$8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::text[])
+	AS v(id, hostname, ip, version, status, first_seen, last_seen, le, lw, lm, te, tw, tm, external)` + upsertAgentsTail
+
+// findAgentsArraySQL is findAgentsStatement for an array of ids. A join
+// with unnest, not id = ANY($1): a generic plan made while agents was small
+// tested = ANY on each row of a scan of agents, quadratic in the batch.
+const findAgentsArraySQL = `SELECT a.id FROM unnest($1::text[]) AS v(id) JOIN agents a ON a.id = v.id FOR UPDATE OF a`
+
+// upsertAgents creates or updates the agents of beats. Agents that report
+// config sources are looked up first, so that created holds exactly the
+// ones whose row is new (on PostgreSQL the rows are locked, so a concurrent
+// delete waits); newest holds those whose beat is the latest written.
+func upsertAgents(ctx context.Context, tx *Tx, rule string, beats []HeartbeatWrite, created, newest map[string]bool) error {
+	if tx.store.dialect.arrays {
+		if len(beats) == 0 {
+			return nil
+		}
+		return upsertAgentsArrays(ctx, tx, rule, beats, created, newest)
+	}
+	for start := 0; start < len(beats); {
+		n := chunkSize(len(beats) - start)
+		if err := upsertAgentsChunk(ctx, tx, rule, beats[start:start+n], created, newest); err != nil {
+			return err
+		}
+		start += n
+	}
+	return nil
+}
+
+// externalJSON is what a beat's write stores in external_configs.
+func externalJSON(b HeartbeatWrite) string {
+	if !b.HasConfigs {
+		return "[]"
+	}
+	_, ext := tc.ConfigLinks(b.Configs)
+	return mustJSON(ext)
+}
+
+// upsertAgentsChunk writes one chunk (SQLite).
+func upsertAgentsChunk(ctx context.Context, tx *Tx, rule string, chunk []HeartbeatWrite, created, newest map[string]bool) error {
 	ids := make([]any, len(chunk))
 	anyConfigs := false
 	for i, b := range chunk {
@@ -294,51 +383,107 @@ func upsertAgents(ctx context.Context, tx *Tx, rule string, chunk []HeartbeatWri
 		anyConfigs = anyConfigs || b.HasConfigs
 	}
 	if anyConfigs {
-		existing := make(map[string]bool, len(ids))
 		rows, err := tx.queryPrepared(ctx, tx.store.beatSQL()[len(ids)].findAgents, ids...)
 		if err != nil {
 			return fmt.Errorf("write heartbeats: find agents: %w", err)
 		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return fmt.Errorf("write heartbeats: find agents: %w", err)
-			}
-			existing[id] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("write heartbeats: find agents: %w", err)
-		}
-		for _, b := range chunk {
-			if b.HasConfigs && !existing[b.ID] {
-				created[b.ID] = true
-			}
+		if err := markCreated(rows, chunk, created); err != nil {
+			return err
 		}
 	}
-
 	args := make([]any, 0, beatColumns*len(chunk))
 	for _, b := range chunk {
-		external := "[]"
-		if b.HasConfigs {
-			_, ext := tc.ConfigLinks(b.Configs)
-			external = mustJSON(ext)
-		}
 		args = append(args, b.ID, b.Hostname, b.IP, b.Version, b.Status, b.Status, rule,
 			ms(b.FirstSeen), ms(b.LastSeen), b.Last.Errors, b.Last.Warnings, b.Last.Metrics,
-			b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics, external)
+			b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics, externalJSON(b))
 	}
-	if err := tx.execPrepared(ctx, tx.store.beatSQL()[len(chunk)].upsert, args...); err != nil {
+	rows, err := tx.queryPrepared(ctx, tx.store.beatSQL()[len(chunk)].upsert, args...)
+	if err != nil {
 		return fmt.Errorf("write heartbeats: upsert agents: %w", err)
+	}
+	return markNewest(rows, chunk, newest)
+}
+
+// upsertAgentsArrays is upsertAgents in one statement (upsertArraySQL).
+func upsertAgentsArrays(ctx context.Context, tx *Tx, rule string, beats []HeartbeatWrite, created, newest map[string]bool) error {
+	n := len(beats)
+	ids, hosts, ips, versions, statuses, external := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	first, seen, le, lw, lm, te, tw, tm := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	anyConfigs := false
+	for i, b := range beats {
+		ids[i], hosts[i], ips[i], versions[i], statuses[i], external[i] = b.ID, b.Hostname, b.IP, b.Version, b.Status, externalJSON(b)
+		first[i], seen[i], le[i], lw[i], lm[i] = ms(b.FirstSeen), ms(b.LastSeen), b.Last.Errors, b.Last.Warnings, b.Last.Metrics
+		te[i], tw[i], tm[i] = b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics
+		anyConfigs = anyConfigs || b.HasConfigs
+	}
+	if anyConfigs {
+		rows, err := tx.queryPrepared(ctx, findAgentsArraySQL, ids)
+		if err != nil {
+			return fmt.Errorf("write heartbeats: find agents: %w", err)
+		}
+		if err := markCreated(rows, beats, created); err != nil {
+			return err
+		}
+	}
+	rows, err := tx.queryPrepared(ctx, upsertArraySQL, ids, hosts, ips, versions, statuses, first, seen, le, lw, lm, te, tw, tm, external, rule)
+	if err != nil {
+		return fmt.Errorf("write heartbeats: upsert agents: %w", err)
+	}
+	return markNewest(rows, beats, newest)
+}
+
+// markCreated reads the ids of the existing agents among beats from rows
+// and marks the others, among those reporting config sources, as created.
+func markCreated(rows *sql.Rows, beats []HeartbeatWrite, created map[string]bool) error {
+	defer rows.Close()
+	existing := make(map[string]bool, len(beats))
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("write heartbeats: find agents: %w", err)
+		}
+		existing[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("write heartbeats: find agents: %w", err)
+	}
+	for _, b := range beats {
+		if b.HasConfigs && !existing[b.ID] {
+			created[b.ID] = true
+		}
+	}
+	return nil
+}
+
+// markNewest reads (id, last_seen) after an upsert from rows and marks the
+// agents whose beat is the latest written (its time is the stored one).
+func markNewest(rows *sql.Rows, beats []HeartbeatWrite, newest map[string]bool) error {
+	defer rows.Close()
+	seen := make(map[string]int64, len(beats))
+	for rows.Next() {
+		var id string
+		var at int64
+		if err := rows.Scan(&id, &at); err != nil {
+			return fmt.Errorf("write heartbeats: upsert agents: %w", err)
+		}
+		seen[id] = at
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("write heartbeats: upsert agents: %w", err)
+	}
+	for _, b := range beats {
+		if at, ok := seen[b.ID]; ok && at == ms(b.LastSeen) {
+			newest[b.ID] = true
+		}
 	}
 	return nil
 }
 
 // writeLinks replaces the config links of the agents that asked for it or
-// whose row is new. The managed links of all of them go in multi-row
-// inserts.
-func writeLinks(ctx context.Context, tx *Tx, beats []HeartbeatWrite, created map[string]bool) error {
+// whose row is new, where the beat is the newest written (an older beat's
+// sources are no longer the agent's). The managed links of all of them go
+// in multi-row inserts.
+func writeLinks(ctx context.Context, tx *Tx, beats []HeartbeatWrite, created, newest map[string]bool) error {
 	var pairs []any
 	flush := func() error {
 		if len(pairs) == 0 {
@@ -361,7 +506,7 @@ func writeLinks(ctx context.Context, tx *Tx, beats []HeartbeatWrite, created map
 	}
 	for _, b := range beats {
 		isNew := created[b.ID]
-		if !b.HasConfigs || (!b.WriteLinks && !isNew) {
+		if !b.HasConfigs || (!b.WriteLinks && !isNew) || !newest[b.ID] {
 			continue
 		}
 		managed, external := tc.ConfigLinks(b.Configs)
@@ -385,27 +530,51 @@ func writeLinks(ctx context.Context, tx *Tx, beats []HeartbeatWrite, created map
 	return flush()
 }
 
-// prependLogs puts entries (newest first) in front of the agent's kept log
-// entries, keeping at most tc.MaxAgentLogs.
-func prependLogs(ctx context.Context, tx *Tx, agentID string, entries []tc.AgentLog) error {
+// mergeLogs merges entries (newest first) into the agent's kept log entries,
+// keeping the newest tc.MaxAgentLogs. Entries usually are newer than every
+// kept one and go in front; a beat written after a newer one (another node
+// wrote it first) has its entries placed by time.
+func mergeLogs(ctx context.Context, tx *Tx, agentID string, entries []tc.AgentLog) error {
 	var old string
 	err := tx.QueryRowContext(ctx, `SELECT logs FROM agent_logs WHERE agent_id = $1`, agentID).Scan(&old)
 	if err != nil && err != sql.ErrNoRows {
 		return fmt.Errorf("write heartbeats: read logs: %w", err)
 	}
-	kept := make([]json.RawMessage, 0, tc.MaxAgentLogs)
-	for _, e := range entries[:min(len(entries), tc.MaxAgentLogs)] {
+	var prev []json.RawMessage
+	if old != "" {
+		if err := json.Unmarshal([]byte(old), &prev); err != nil {
+			prev = nil
+		}
+	}
+	entries = entries[:min(len(entries), tc.MaxAgentLogs)]
+	kept := make([]json.RawMessage, 0, min(len(entries)+len(prev), tc.MaxAgentLogs))
+	for _, e := range entries {
 		raw, err := json.Marshal(e)
 		if err != nil {
 			return fmt.Errorf("write heartbeats: encode log: %w", err)
 		}
 		kept = append(kept, raw)
 	}
-	if old != "" && len(kept) < tc.MaxAgentLogs {
-		var prev []json.RawMessage
-		if err := json.Unmarshal([]byte(old), &prev); err == nil {
-			kept = append(kept, prev[:min(len(prev), tc.MaxAgentLogs-len(kept))]...)
+	if newestOld, oldestNew := logTime(rawLogTime(prev)), logTime(entries[len(entries)-1].Time); !newestOld.IsZero() && !oldestNew.IsZero() && oldestNew.Before(newestOld) {
+		// Out of order: merge by time, newest first, each side's order kept.
+		type timed struct {
+			raw json.RawMessage
+			at  time.Time
 		}
+		all := make([]timed, 0, len(kept)+len(prev))
+		for i, raw := range kept {
+			all = append(all, timed{raw, logTime(entries[i].Time)})
+		}
+		for _, raw := range prev {
+			all = append(all, timed{raw, logTime(rawLogTime([]json.RawMessage{raw}))})
+		}
+		slices.SortStableFunc(all, func(a, b timed) int { return b.at.Compare(a.at) })
+		kept = kept[:0]
+		for _, e := range all[:min(len(all), tc.MaxAgentLogs)] {
+			kept = append(kept, e.raw)
+		}
+	} else if len(kept) < tc.MaxAgentLogs {
+		kept = append(kept, prev[:min(len(prev), tc.MaxAgentLogs-len(kept))]...)
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO agent_logs (agent_id, logs) VALUES ($1, $2)
 		ON CONFLICT (agent_id) DO UPDATE SET logs = excluded.logs`, agentID, mustJSON(kept))
@@ -413,6 +582,31 @@ func prependLogs(ctx context.Context, tx *Tx, agentID string, entries []tc.Agent
 		return fmt.Errorf("write heartbeats: write logs: %w", err)
 	}
 	return nil
+}
+
+// logTime parses a log entry's time (RFC 3339 as Telegraf sends it); an
+// entry without a readable time counts as the oldest.
+func logTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// rawLogTime is the time field of the first of stored log entries ("" for
+// none).
+func rawLogTime(entries []json.RawMessage) string {
+	if len(entries) == 0 {
+		return ""
+	}
+	var e struct {
+		Time string `json:"time"`
+	}
+	if json.Unmarshal(entries[0], &e) != nil {
+		return ""
+	}
+	return e.Time
 }
 
 func mustJSON(v any) string {

@@ -1,0 +1,217 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/apptest"
+	"github.com/telegrafcontroller/tc/internal/store"
+)
+
+// beatsOf returns n heartbeats of agent id, one a second from t0, each with
+// another status, ip, version, statistics and config source; the first
+// names the hostname, the second and fifth carry a log entry. With sameIP
+// only the status and statistics change.
+func beatsOf(id string, t0 time.Time, n int, sameIP bool) []*tc.AgentBeat {
+	statuses := []string{tc.AgentOK, tc.AgentWarn, tc.AgentFail, tc.AgentUndefined}
+	beats := make([]*tc.AgentBeat, n)
+	for i := range beats {
+		at := t0.Add(time.Duration(i) * time.Second)
+		stats := tc.HeartbeatStats{Errors: int64(i + 1), Warnings: int64(10 * (i + 1)), Metrics: int64(100 * (i + 1))}
+		b := &tc.AgentBeat{
+			ID: id, IP: fmt.Sprintf("10.0.0.%d", i+1), Version: fmt.Sprintf("1.%d.0", 30+i), Status: statuses[i%len(statuses)],
+			FirstSeen: at, LastSeen: at, Last: stats, Sum: stats,
+			HasConfigs: true, Configs: []string{fmt.Sprintf("http://tc.example/api/configs/cfg-%d/toml", i+1), fmt.Sprintf("/etc/telegraf/%d.conf", i+1)},
+		}
+		if sameIP {
+			b.IP, b.Version = "10.0.0.1", "1.30.0"
+		}
+		if i == 0 {
+			b.Hostname = "host-" + id
+		}
+		if i == 1 || i == 4 {
+			b.Logs = []tc.AgentLog{{Time: at.Format(time.RFC3339Nano), Level: "ERROR", Source: "test", Message: fmt.Sprintf("beat %d", i+1)}}
+		}
+		beats[i] = b
+	}
+	return beats
+}
+
+// TestWriteHeartbeatsLastWriterWins has two nodes, each with its own
+// store on one database (one store on SQLite, whose file has one writer
+// process), write the beats of the same agents in every order: round-robin
+// over the nodes, some merged in a node's memory first, flushed out of
+// order, some through the narrow liveness update whatever the stored row
+// says (on PostgreSQL; on SQLite only where it is true, as with one
+// writer process). The stored agent must be the newest beat's, with every beat's
+// statistics counted once.
+func TestWriteHeartbeatsLastWriterWins(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		ctx := context.Background()
+		dsn := apptest.NewDSN(t, db)
+		nodeA := mustOpenDSN(t, dsn)
+		nodeB := nodeA
+		if db.Name == "postgres" {
+			nodeB = mustOpenDSN(t, dsn)
+		}
+		const agents, perAgent = 40, 6
+		t0 := time.UnixMilli(1_700_000_000_000)
+		rng := rand.New(rand.NewPCG(13, 1))
+		type write struct {
+			node *store.Store
+			w    store.HeartbeatWrite
+		}
+		var writes []write
+		want := map[string][]*tc.AgentBeat{}
+		for a := range agents {
+			id := fmt.Sprintf("agent-%02d", a)
+			beats := beatsOf(id, t0.Add(time.Duration(a)*time.Millisecond), perAgent, a%2 == 0)
+			want[id] = beatsOf(id, t0.Add(time.Duration(a)*time.Millisecond), perAgent, a%2 == 0)
+			// Round robin: node A gets beats 1, 3, 5; node B 2, 4, 6.
+			// A node merges two of its beats before a flush for every
+			// third agent, as its pending map does.
+			var mine [2][]*tc.AgentBeat
+			for i, b := range beats {
+				mine[i%2] = append(mine[i%2], b)
+			}
+			for n, bs := range mine {
+				node := nodeA
+				if n == 1 {
+					node = nodeB
+				}
+				if a%3 == 0 {
+					merged := bs[1]
+					merged.Merge(bs[0]) // the newer into the older is tested in tc
+					bs = []*tc.AgentBeat{merged, bs[2]}
+				}
+				for _, b := range bs {
+					writes = append(writes, write{node, store.HeartbeatWrite{AgentBeat: b, WriteLinks: true, LivenessOnly: rng.IntN(2) == 0}})
+				}
+			}
+		}
+		// The first write of every agent creates it; after that, any order.
+		first := map[string]bool{}
+		var creates, rest []write
+		rng.Shuffle(len(writes), func(i, j int) { writes[i], writes[j] = writes[j], writes[i] })
+		for _, w := range writes {
+			if !first[w.w.ID] {
+				first[w.w.ID] = true
+				w.w.LivenessOnly = false
+				creates = append(creates, w)
+			} else {
+				rest = append(rest, w)
+			}
+		}
+		flush := func(ws []write) {
+			t.Helper()
+			// A batch holds an agent at most once and is sorted by id, as
+			// the Ingester's are.
+			var batch []store.HeartbeatWrite
+			node := ws[0].node
+			for _, w := range ws {
+				if w.node != node || slices.ContainsFunc(batch, func(b store.HeartbeatWrite) bool { return b.ID == w.w.ID }) {
+					continue
+				}
+				batch = append(batch, w.w)
+			}
+			slices.SortFunc(batch, func(a, b store.HeartbeatWrite) int { return cmpString(a.ID, b.ID) })
+			if db.Name == "sqlite" {
+				// One process writes a SQLite database, so its flusher's
+				// claim that nothing but liveness changed is true: keep
+				// only the true claims.
+				for i, w := range batch {
+					if w.LivenessOnly {
+						a, err := node.Agent(ctx, w.ID)
+						if err != nil {
+							t.Fatal(err)
+						}
+						w.LivenessOnly = a.Status == w.Status && a.IP == w.IP && a.Version == w.Version && (w.Hostname == "" || a.Hostname == w.Hostname)
+						batch[i] = w
+					}
+				}
+			}
+			if err := node.WriteHeartbeats(ctx, batch); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, w := range creates {
+			flush([]write{w})
+		}
+		// Batches of a few writes, each node's in turn.
+		for len(rest) > 0 {
+			n := min(len(rest), 1+rng.IntN(7))
+			batch := rest[:n]
+			node := batch[0].node
+			var now, later []write
+			seen := map[string]bool{}
+			for _, w := range batch {
+				if w.node == node && !seen[w.w.ID] {
+					seen[w.w.ID] = true
+					now = append(now, w)
+				} else {
+					later = append(later, w)
+				}
+			}
+			flush(now)
+			rest = append(later, rest[n:]...)
+		}
+
+		for id, beats := range want {
+			a, err := nodeA.Agent(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			newest := beats[len(beats)-1]
+			var sum tc.HeartbeatStats
+			for _, b := range beats {
+				sum = sum.Add(b.Sum)
+			}
+			got := fmt.Sprintf("%s %s %s %s %s first %d last %d stats %+v", a.Hostname, a.IP, a.Version, a.Status, a.ReportedStatus,
+				a.FirstSeen.UnixMilli(), a.LastSeen.UnixMilli(), a.Stats)
+			wantS := fmt.Sprintf("%s %s %s %s %s first %d last %d stats %+v", "host-"+id, newest.IP, newest.Version, newest.Status, newest.Status,
+				beats[0].FirstSeen.UnixMilli(), newest.LastSeen.UnixMilli(), tc.AgentStats{
+					LastErrors: newest.Last.Errors, LastWarnings: newest.Last.Warnings, LastMetrics: newest.Last.Metrics,
+					TotalErrors: sum.Errors, TotalWarnings: sum.Warnings, TotalMetrics: sum.Metrics})
+			if got != wantS {
+				t.Errorf("agent %s:\n got %s\nwant %s", id, got, wantS)
+			}
+			managed, external := tc.ConfigLinks(newest.Configs)
+			if !slices.Equal(a.ConfigIDs, managed) || !slices.Equal(a.ExternalConfigs, external) {
+				t.Errorf("agent %s: configs %v, external %v; want the newest beat's %v, %v", id, a.ConfigIDs, a.ExternalConfigs, managed, external)
+			}
+			var logs []string
+			for _, l := range a.Logs {
+				logs = append(logs, l.Message)
+			}
+			if want := []string{"beat 5", "beat 2"}; !slices.Equal(logs, want) {
+				t.Errorf("agent %s: logs %v, want %v (newest first)", id, logs, want)
+			}
+		}
+	})
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// mustOpenDSN opens a store on dsn, closed at cleanup.
+func mustOpenDSN(tb testing.TB, dsn string) *store.Store {
+	tb.Helper()
+	s, err := store.Open(context.Background(), dsn, store.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
