@@ -67,6 +67,9 @@ type Config struct {
 	// counter.
 	HA              bool
 	HACheckInterval time.Duration
+	// HAPollInterval is how often the change counter is polled, the back-up
+	// of LISTEN/NOTIFY.
+	HAPollInterval time.Duration
 }
 
 // option describes one setting: its flag, variable, default and help.
@@ -143,12 +146,20 @@ func options() []option {
 			return nil
 		}},
 		{"ha", "HA_ENABLED", "false", "cluster mode: several nodes on one PostgreSQL database elect one leader for the status sweep and share changes (docs/cluster.md); PostgreSQL only", boolSetter(func(c *Config, b bool) { c.HA = b })},
-		{"ha-check-interval", "HA_CHECK_INTERVAL", "3s", "in cluster mode: how often the leader re-checks its lock, the others try to take it, and the change counter is polled", func(c *Config, v string) error {
+		{"ha-check-interval", "HA_CHECK_INTERVAL", "3s", "in cluster mode: how often the leader re-checks its lock and the others try to take it", func(c *Config, v string) error {
 			d, err := time.ParseDuration(v)
 			if err != nil || d < 100*time.Millisecond || d > time.Minute {
 				return fmt.Errorf("must be a duration between 100ms and 1m such as 3s, not %q", v)
 			}
 			c.HACheckInterval = d
+			return nil
+		}},
+		{"ha-poll-interval", "HA_POLL_INTERVAL", "250ms", "in cluster mode: how often the change counter is polled, so that a change whose notification was lost reaches this node's caches within two polls", func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 10*time.Millisecond || d > time.Minute {
+				return fmt.Errorf("must be a duration between 10ms and 1m such as 250ms, not %q", v)
+			}
+			c.HAPollInterval = d
 			return nil
 		}},
 	}

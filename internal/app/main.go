@@ -255,7 +255,7 @@ func (m *Main) startCluster() {
 		return
 	}
 	m.Cluster = &cluster.Node{
-		Store: m.Store, Logger: m.Logger, Now: m.Now, CheckInterval: m.Config.HACheckInterval,
+		Store: m.Store, Logger: m.Logger, Now: m.Now, CheckInterval: m.Config.HACheckInterval, PollInterval: m.Config.HAPollInterval,
 		OnLeader: func(leader bool) {
 			if leader {
 				m.Metrics.Leader.Set(1)

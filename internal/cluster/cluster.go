@@ -25,6 +25,11 @@ import (
 // follower tries to take it, and the change counter is polled.
 const DefaultCheckInterval = 3 * time.Second
 
+// DefaultPollInterval is how often the change counter is polled: a node
+// whose listening connection silently stopped hearing notices within two
+// polls, so a missed change reaches its caches in well under a second.
+const DefaultPollInterval = 250 * time.Millisecond
+
 // NewNodeID returns a random name for a node, fresh at every start.
 func NewNodeID() string {
 	b := make([]byte, 8)
@@ -40,6 +45,8 @@ type Node struct {
 	Now    func() time.Time
 	// CheckInterval: see DefaultCheckInterval.
 	CheckInterval time.Duration
+	// PollInterval: see DefaultPollInterval.
+	PollInterval time.Duration
 	// OnLeader is called with true when the node becomes leader and with
 	// false when it stops being leader (the tc_leader gauge).
 	OnLeader func(bool)
@@ -81,6 +88,9 @@ func (n *Node) Start() {
 	}
 	if n.CheckInterval <= 0 {
 		n.CheckInterval = DefaultCheckInterval
+	}
+	if n.PollInterval <= 0 {
+		n.PollInterval = DefaultPollInterval
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel

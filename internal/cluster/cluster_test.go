@@ -117,7 +117,7 @@ func terminate(t testing.TB, db *sql.DB, pid uint32) {
 
 // notifyOnly makes the counter poll too slow to matter within
 // propagationBound: a change that arrives came by NOTIFY.
-var notifyOnly = apptest.WithClusterArgs("--ha-check-interval", "1m")
+var notifyOnly = apptest.WithClusterArgs("--ha-check-interval", "1m", "--ha-poll-interval", "1m")
 
 func TestRevokedTokenRefusedOnEveryNode(t *testing.T) {
 	nodes := apptest.MustStartCluster(t, 3, notifyOnly)
@@ -296,7 +296,7 @@ func TestFencing(t *testing.T) {
 // yet noticed (checks every minute here) that its lock connection died,
 // cannot commit a sweep.
 func TestFencingBeforeNoticing(t *testing.T) {
-	nodes := apptest.MustStartCluster(t, 1, apptest.WithClusterArgs("--ha-check-interval", "1m"))
+	nodes := apptest.MustStartCluster(t, 1, apptest.WithClusterArgs("--ha-check-interval", "1m", "--ha-poll-interval", "1m"))
 	leader, _ := waitLeader(t, nodes)
 	if _, err := leader.Scheduler.Tick(context.Background()); err != nil {
 		t.Fatalf("sweep while leading: %v", err)

@@ -97,13 +97,13 @@ func (n *Node) reset(counter int64) {
 	n.suspect = 0
 }
 
-// poll reads the change counter every CheckInterval, through the store's
+// poll reads the change counter every PollInterval, through the store's
 // pool: when it has moved past the notifications received, at two polls in
 // a row (a notification may be on its way at the first), the caches are
 // reset. It backs up a listening connection that silently stopped hearing.
 func (n *Node) poll(ctx context.Context) {
-	for sleep(ctx, n.CheckInterval) {
-		cctx, cancel := context.WithTimeout(ctx, max(n.CheckInterval, 5*time.Second))
+	for sleep(ctx, n.PollInterval) {
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		counter, err := n.Store.ReadChangeCounter(cctx)
 		cancel()
 		if err != nil {
