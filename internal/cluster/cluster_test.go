@@ -417,3 +417,41 @@ func BenchmarkRevocationPropagation(b *testing.B) {
 	b.ReportMetric(ms(lat[len(lat)-1]), "max-ms")
 	b.ReportMetric(float64(polls)/float64(len(lat)), "accepted-after-return/op")
 }
+
+// BenchmarkRevocationPropagationListenerCut is BenchmarkRevocationPropagation
+// with node B's listening connection cut before every revocation: the
+// change reaches B through the counter poll (--ha-poll-interval, 250 ms by
+// default) or the listener's reconnect, whichever comes first.
+//
+//	go test -run '^$' -bench RevocationPropagationListenerCut -benchtime 100x ./internal/cluster/
+func BenchmarkRevocationPropagationListenerCut(b *testing.B) {
+	nodes := apptest.MustStartCluster(b, 2)
+	a, other := nodes[0], nodes[1]
+	db := adminDB(b)
+	owner := a.MustOwner(b)
+	admin := a.MustToken(b, owner, tc.AllPermissions...)
+	lat := make([]time.Duration, 0, b.N)
+	for b.Loop() {
+		victim := a.MustToken(b, owner, tc.AllPermissions...)
+		id := tokenID(b, a, victim)
+		if got := status(b, other, "/api/configs", victim); got != 200 {
+			b.Fatalf("before revocation: status %d", got)
+		}
+		waitFor(b, 10*time.Second, "node B listening", func() bool { return other.Cluster.ListenPID() != 0 })
+		terminate(b, db, other.Cluster.ListenPID())
+		apptest.MustStatus(b, a.Do(b, apptest.Req{Method: "POST", Path: "/api/tokens/" + id + "/revoke", Token: admin}), 200)
+		start := time.Now()
+		for status(b, other, "/api/configs", victim) != 401 {
+			if time.Since(start) > propagationBound {
+				b.Fatalf("revoked token still accepted after %v", propagationBound)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	slices.Sort(lat)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
+	b.ReportMetric(ms(lat[len(lat)*99/100]), "p99-ms")
+	b.ReportMetric(ms(lat[len(lat)-1]), "max-ms")
+}

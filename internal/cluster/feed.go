@@ -99,8 +99,9 @@ func (n *Node) reset(counter int64) {
 
 // poll reads the change counter every PollInterval, through the store's
 // pool: when it has moved past the notifications received, at two polls in
-// a row (a notification may be on its way at the first), the caches are
-// reset. It backs up a listening connection that silently stopped hearing.
+// a row (a notification may be on its way at the first), or at once while
+// the listening connection is down, the caches are reset. It backs up a
+// listening connection that silently stopped hearing or was cut.
 func (n *Node) poll(ctx context.Context) {
 	for sleep(ctx, n.PollInterval) {
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -114,8 +115,13 @@ func (n *Node) poll(ctx context.Context) {
 		}
 		n.mu.Lock()
 		switch {
-		case !n.listening || counter <= n.seen:
+		case counter <= n.seen:
 			n.suspect = 0
+		case !n.listening:
+			// Nothing can be heard until the listener is back: a moved
+			// counter is a change this node missed.
+			n.Logger.Warn("cluster: changes while not listening; resetting caches", "counter", counter, "seen", n.seen)
+			n.reset(counter)
 		case n.suspect != 0 && n.seen < n.suspect:
 			n.Logger.Warn("cluster: changes were not notified; resetting caches", "counter", counter, "seen", n.seen)
 			n.reset(counter)
