@@ -4,11 +4,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -29,35 +27,7 @@ func TestClusterPostgresOutage(t *testing.T) {
 	pg := apptest.StartPostgresServer(t)
 	bin := buildBinary(t)
 	dsn := pg.NewDSN(t)
-	home := t.TempDir()
-	base := []string{"HOME=" + home, "XDG_DATA_HOME=" + home, "PATH=" + os.Getenv("PATH"), "DATABASE_URL=" + dsn}
-	args := []string{"--ha", "--ha-check-interval", "500ms", "--status-interval", "1s", "--trusted-proxies", "127.0.0.1/32",
-		"--heartbeat-flush-interval", "100ms", "--drain-period", "0s", "--shutdown-timeout", "30s"}
-	nodes := make([]*node, 3)
-	for i := range nodes {
-		env := base
-		if i == 0 {
-			env = append(append([]string{}, base...), "OWNER_USERNAME=owner", "OWNER_EMAIL=owner@example.test", "OWNER_PASSWORD=cluster-test-Passw0rd!")
-		}
-		nodes[i] = &node{t: t, bin: bin, args: args, env: env, main: freeAddr(t), hb: freeAddr(t)}
-		nodes[i].start()
-	}
-	t.Cleanup(func() {
-		for _, n := range nodes {
-			n.signal(syscall.SIGKILL)
-			<-n.done
-			if t.Failed() {
-				t.Logf("node %s output:\n%s", n.main, n.out.String())
-			}
-		}
-	})
-	var backends []apptest.Backend
-	for _, n := range nodes {
-		backends = append(backends, apptest.Backend{Main: n.main, Heartbeat: n.hb})
-	}
-	lb := apptest.StartHAProxy(t, backends)
-	lb.WaitHealthy(t, 6)
-	token := mustClusterToken(t, lb.URL)
+	nodes, lb, token := startProcessCluster(t, bin, dsn, "--ha-check-interval", "500ms", "--drain-period", "0s")
 
 	const agents = 50
 	var acked, failed [agents]atomic.Int64

@@ -24,6 +24,42 @@ import (
 	"github.com/telegrafcontroller/tc/internal/apptest"
 )
 
+// startProcessCluster runs three --ha controller processes on dsn behind
+// HAProxy, the first creating the owner, and returns them, the load
+// balancer and a full-access token. extra flags follow the common ones.
+func startProcessCluster(t *testing.T, bin, dsn string, extra ...string) ([]*node, *apptest.HAProxy, string) {
+	t.Helper()
+	home := t.TempDir()
+	base := []string{"HOME=" + home, "XDG_DATA_HOME=" + home, "PATH=" + os.Getenv("PATH"), "DATABASE_URL=" + dsn}
+	args := append([]string{"--ha", "--status-interval", "1s", "--trusted-proxies", "127.0.0.1/32",
+		"--heartbeat-flush-interval", "100ms", "--shutdown-timeout", "30s"}, extra...)
+	nodes := make([]*node, 3)
+	for i := range nodes {
+		env := base
+		if i == 0 { // the first node creates the owner; the others find it
+			env = append(append([]string{}, base...), "OWNER_USERNAME=owner", "OWNER_EMAIL=owner@example.test", "OWNER_PASSWORD=cluster-test-Passw0rd!")
+		}
+		nodes[i] = &node{t: t, bin: bin, args: args, env: env, main: freeAddr(t), hb: freeAddr(t)}
+		nodes[i].start()
+	}
+	t.Cleanup(func() {
+		for _, n := range nodes {
+			n.cmd.Process.Kill()
+			<-n.done
+			if t.Failed() {
+				t.Logf("node %s output:\n%s", n.main, n.out.String())
+			}
+		}
+	})
+	var backends []apptest.Backend
+	for _, n := range nodes {
+		backends = append(backends, apptest.Backend{Main: n.main, Heartbeat: n.hb})
+	}
+	lb := apptest.StartHAProxy(t, backends)
+	lb.WaitHealthy(t, 6)
+	return nodes, lb, mustClusterToken(t, lb.URL)
+}
+
 // node is one controller process of a cluster test.
 type node struct {
 	t        *testing.T
@@ -124,35 +160,7 @@ func TestClusterBehindHAProxy(t *testing.T) {
 	apptest.RequireTelegraf(t)
 	bin := buildBinary(t)
 	dsn := apptest.NewDSN(t, apptest.DB{Name: "postgres"})
-	home := t.TempDir()
-	base := []string{"HOME=" + home, "XDG_DATA_HOME=" + home, "PATH=" + os.Getenv("PATH"), "DATABASE_URL=" + dsn}
-	args := []string{"--ha", "--ha-check-interval", "200ms", "--status-interval", "1s", "--trusted-proxies", "127.0.0.1/32",
-		"--heartbeat-flush-interval", "100ms", "--drain-period", "2s", "--shutdown-timeout", "30s"}
-	nodes := make([]*node, 3)
-	for i := range nodes {
-		env := base
-		if i == 0 { // the first node creates the owner; the others find it
-			env = append(append([]string{}, base...), "OWNER_USERNAME=owner", "OWNER_EMAIL=owner@example.test", "OWNER_PASSWORD=cluster-test-Passw0rd!")
-		}
-		nodes[i] = &node{t: t, bin: bin, args: args, env: env, main: freeAddr(t), hb: freeAddr(t)}
-		nodes[i].start()
-	}
-	t.Cleanup(func() {
-		for _, n := range nodes {
-			n.cmd.Process.Kill()
-			<-n.done
-			if t.Failed() {
-				t.Logf("node %s output:\n%s", n.main, n.out.String())
-			}
-		}
-	})
-	var backends []apptest.Backend
-	for _, n := range nodes {
-		backends = append(backends, apptest.Backend{Main: n.main, Heartbeat: n.hb})
-	}
-	lb := apptest.StartHAProxy(t, backends)
-	lb.WaitHealthy(t, 6)
-	token := mustClusterToken(t, lb.URL)
+	nodes, lb, token := startProcessCluster(t, bin, dsn, "--ha-check-interval", "200ms", "--drain-period", "2s")
 
 	// Heartbeat load: agents beat every 100 ms through the load balancer,
 	// each beat reporting one metric; the controller sums them into

@@ -132,9 +132,13 @@ func (s *Server) Register(mux *http.ServeMux) {
 // authorize authenticates the request and checks perm. Exempted groups
 // (--disable-auth-endpoints) pass unauthenticated.
 func (s *Server) authorize(perm tc.Permission, h http.HandlerFunc) http.Handler {
+	// On an exempted route the handlers' services see a caller holding perm;
+	// one without credentials gets this one, built once per route.
+	exempt := perm != Public && s.Exempt[perm.Resource()]
+	anonymous := tc.WithExempt(nil, perm)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		caller, err := s.Auth.Authenticate(r)
-		open := perm == Public || s.Exempt[perm.Resource()]
+		open := perm == Public || exempt
 		// Where no authentication is required, bad credentials are ignored
 		// as if absent (as on the exempted heartbeat listener): an agent
 		// with a revoked token keeps working on an exempted group.
@@ -142,8 +146,12 @@ func (s *Server) authorize(perm tc.Permission, h http.HandlerFunc) http.Handler 
 			httpx.WriteError(w, r, s.Logger, err)
 			return
 		}
-		if perm != Public && s.Exempt[perm.Resource()] && !caller.Can(perm) {
-			caller = tc.WithExempt(caller, perm)
+		if exempt && !caller.Can(perm) {
+			if caller == nil {
+				caller = anonymous // shared: read-only, as every Caller
+			} else {
+				caller = tc.WithExempt(caller, perm)
+			}
 		}
 		if caller != nil {
 			r = r.WithContext(tc.NewContextWithCaller(r.Context(), caller))
