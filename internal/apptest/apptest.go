@@ -59,11 +59,7 @@ func RequirePostgres(tb testing.TB) {
 		return
 	}
 	msg := "PostgreSQL tests need " + PostgresURLEnv + " (run ./scripts/test, which starts a cluster)"
-	if os.Getenv("CI") != "" {
-		tb.Fatal(msg + "; CI is set, so this is a failure")
-	}
-	skipNotice.Do(func() { fmt.Fprintln(os.Stderr, "!!! SKIPPING POSTGRESQL TESTS: "+msg) })
-	tb.Skip("SKIPPED: " + msg)
+	missing(tb, &skipNotice, "POSTGRESQL TESTS", msg)
 }
 
 // Clock is a settable clock shared by an instance's components.
@@ -369,4 +365,16 @@ func (i *Instance) MustToken(tb testing.TB, user *tc.User, perms ...tc.Permissio
 func (i *Instance) MustRoleToken(tb testing.TB, role tc.Role) string {
 	tb.Helper()
 	return i.MustToken(tb, i.MustUser(tb, role))
+}
+
+// missing reports a real part a test needs but this machine lacks: the test
+// fails when CI is set, and otherwise is skipped, with what banner names
+// printed loudly once per test binary.
+func missing(tb testing.TB, notice *sync.Once, what, msg string) {
+	tb.Helper()
+	if os.Getenv("CI") != "" {
+		tb.Fatal(msg + "; CI is set, so this is a failure")
+	}
+	notice.Do(func() { fmt.Fprintln(os.Stderr, "!!! SKIPPING "+what+": "+msg) })
+	tb.Skip("SKIPPED: " + msg)
 }
