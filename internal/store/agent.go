@@ -15,6 +15,12 @@ const agentColumns = `a.id, a.hostname, a.ip, a.version, a.status, a.reported_st
 	a.first_seen, a.last_seen, a.last_errors, a.last_warnings, a.last_metrics,
 	a.total_errors, a.total_warnings, a.total_metrics, a.external_configs`
 
+// livenessAgentColumns are agentColumns with the exact last heard time and
+// the statistics read from agent_liveness (alias lv, dialect.liveness).
+const livenessAgentColumns = `a.id, a.hostname, a.ip, a.version, a.status, a.reported_status, a.reporting_rule_id,
+	a.first_seen, GREATEST(a.last_seen, lv.last_seen), lv.last_errors, lv.last_warnings, lv.last_metrics,
+	lv.total_errors, lv.total_warnings, lv.total_metrics, a.external_configs`
+
 func scanAgent(row interface{ Scan(...any) error }) (*tc.Agent, error) {
 	var a tc.Agent
 	var first, last int64
@@ -117,7 +123,7 @@ func (s *Store) loadAgentLinks(ctx context.Context, agents []*tc.Agent) error {
 // Agent returns one agent with its rule, labels, managed configs and recent
 // logs. Errors: ENOTFOUND.
 func (s *Store) Agent(ctx context.Context, id string) (*tc.AgentDetail, error) {
-	a, err := scanAgent(s.read.QueryRowContext(ctx, `SELECT `+agentColumns+` FROM agents a WHERE a.id = $1`, id))
+	a, err := scanAgent(s.read.QueryRowContext(ctx, `SELECT `+s.dialect.agentColumns+` FROM `+s.dialect.agentFrom+` WHERE a.id = $1`, id))
 	if err == sql.ErrNoRows {
 		return nil, notFound("agent")
 	}

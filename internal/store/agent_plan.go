@@ -299,7 +299,7 @@ func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList
 	if col != "a.id" {
 		order += ", a.id " + dir
 	}
-	q := `SELECT ` + agentColumns + ` FROM agents a` + whereClause(where) + ` ORDER BY ` + order +
+	q := `SELECT ` + s.dialect.agentColumns + ` FROM ` + s.dialect.agentFrom + whereClause(where) + ` ORDER BY ` + order +
 		` LIMIT ` + strconv.Itoa(limit) + ` OFFSET ` + strconv.Itoa(offset)
 	rows, err := s.read.QueryContext(ctx, q, s.dialect.planned(args)...)
 	if err != nil {

@@ -64,6 +64,16 @@ type dialect struct {
 	// transactions that commit meanwhile are neither deleted nor summed.
 	compactCounts string
 
+	// liveness: the exact last heard time and the statistics live in
+	// agent_liveness (migration 0067, PostgreSQL), which a heartbeat that
+	// brings nothing else updates alone; agents.last_seen is the key of
+	// agents' indexes, kept within indexedSeenLag of the exact time.
+	// agentFrom and agentColumns read an agent with them; SQLite keeps
+	// them in agents, whose update in place costs it no index churn.
+	liveness     bool
+	agentFrom    string
+	agentColumns string
+
 	// arrays: a heartbeat flush writes a whole batch in one statement per
 	// step, its values in array parameters read with unnest (heartbeat.go):
 	// one short prepared statement, where multi-row VALUES lists cost a
@@ -122,6 +132,8 @@ var sqliteDialect = &dialect{
 		sample:  sqliteSearchSample,
 	},
 	compactCounts: `DELETE FROM agent_counts WHERE n = 0`,
+	agentFrom:     "agents a",
+	agentColumns:  agentColumns,
 }
 
 var postgresDialect = &dialect{
@@ -145,7 +157,10 @@ var postgresDialect = &dialect{
 	compactCounts: `WITH d AS (DELETE FROM agent_counts RETURNING reporting_rule_id, status, n)
 			INSERT INTO agent_counts (reporting_rule_id, status, n)
 			SELECT reporting_rule_id, status, SUM(n) FROM d GROUP BY reporting_rule_id, status HAVING SUM(n) <> 0`,
-	arrays: true,
+	liveness:     true,
+	agentFrom:    "agents a JOIN agent_liveness lv ON lv.agent_id = a.id",
+	agentColumns: livenessAgentColumns,
+	arrays:       true,
 	beatTxSetup: `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true),
 		set_config('enable_mergejoin', 'off', true)`,
 }

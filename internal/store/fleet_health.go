@@ -49,11 +49,8 @@ func (s *Store) SweepAgentStatusAsLeader(ctx context.Context, startedAt time.Tim
 		now := ms(tx.now)
 		for _, r := range rules {
 			cutoff := now - r.NotReportingAfterSeconds*1000
-			// The concatenations keep the planners on (status, last_seen)
-			// (migration 0062), which yields just the agents to change,
-			// rather than the rule's index, which may hold the whole fleet.
-			res, err := tx.ExecContext(ctx, `UPDATE agents SET status = reported_status
-				WHERE status = 'not_reporting' AND (reporting_rule_id || '') = $1 AND last_seen >= $2`, r.ID, cutoff)
+			q := s.sweepSQL()
+			res, err := tx.ExecContext(ctx, q.restore, r.ID, cutoff)
 			if err != nil {
 				return fmt.Errorf("restore reporting agents: %w", err)
 			}
@@ -61,15 +58,13 @@ func (s *Store) SweepAgentStatusAsLeader(ctx context.Context, startedAt time.Tim
 			if tx.now.Sub(startedAt) < time.Duration(r.NotReportingAfterSeconds)*time.Second {
 				continue
 			}
-			res, err = tx.ExecContext(ctx, `UPDATE agents SET status = 'not_reporting'
-				WHERE status IN ('ok', 'warn', 'fail', 'undefined') AND last_seen < $2 AND (reporting_rule_id || '') = $1`, r.ID, cutoff)
+			res, err = tx.ExecContext(ctx, q.mark, r.ID, cutoff)
 			if err != nil {
 				return fmt.Errorf("mark agents not reporting: %w", err)
 			}
 			sw.NotReporting += affected(res)
 			if r.AutoDeleteAfterSeconds != nil {
-				res, err = tx.ExecContext(ctx, `DELETE FROM agents WHERE last_seen < $2 AND (reporting_rule_id || '') = $1`,
-					r.ID, now-*r.AutoDeleteAfterSeconds*1000)
+				res, err = tx.ExecContext(ctx, q.delete, r.ID, now-*r.AutoDeleteAfterSeconds*1000)
 				if err != nil {
 					return fmt.Errorf("auto-delete agents: %w", err)
 				}
@@ -94,6 +89,54 @@ func (s *Store) SweepAgentStatusAsLeader(ctx context.Context, startedAt time.Tim
 		return nil
 	})
 	return sw, err
+}
+
+// sweepStatements are the statements of a status sweep for one rule ($1)
+// and time ($2): restore the agents heard since, mark those silent since as
+// not_reporting, delete those silent since.
+type sweepStatements struct {
+	restore, mark, delete string
+}
+
+// The concatenations keep the planners on (status, last_seen) (migration
+// 0062), which yields just the agents to change, rather than the rule's
+// index, which may hold the whole fleet.
+var agentsSweep = sweepStatements{
+	restore: `UPDATE agents SET status = reported_status
+		WHERE status = 'not_reporting' AND (reporting_rule_id || '') = $1 AND last_seen >= $2`,
+	mark: `UPDATE agents SET status = 'not_reporting'
+		WHERE status IN ('ok', 'warn', 'fail', 'undefined') AND last_seen < $2 AND (reporting_rule_id || '') = $1`,
+	delete: `DELETE FROM agents WHERE last_seen < $2 AND (reporting_rule_id || '') = $1`,
+}
+
+// livenessSweep is the sweep where the exact last heard time is
+// agent_liveness's (dialect.liveness): agents.last_seen is never ahead of
+// it, so agents it calls silent are candidates, checked against the exact
+// time. Marking and deleting lock the agent_liveness rows first, as a
+// heartbeat's write does: a beat written meanwhile takes its agent out of
+// the sweep (PostgreSQL rechecks the locked row), and the lock order is the
+// heartbeat's. Marking also writes the exact time into agents.last_seen
+// (the row changes anyway), so the list sorted by last heard is exact for
+// silent agents.
+var livenessSweep = sweepStatements{
+	restore: `UPDATE agents a SET status = a.reported_status FROM agent_liveness l
+		WHERE l.agent_id = a.id AND a.status = 'not_reporting' AND (a.reporting_rule_id || '') = $1
+		AND GREATEST(a.last_seen, l.last_seen) >= $2`,
+	mark: `WITH stale AS (SELECT l.agent_id, l.last_seen FROM agent_liveness l JOIN agents a ON a.id = l.agent_id
+			WHERE l.last_seen < $2 AND a.last_seen < $2 AND a.status IN ('ok', 'warn', 'fail', 'undefined')
+			AND (a.reporting_rule_id || '') = $1 FOR UPDATE OF l)
+		UPDATE agents a SET status = 'not_reporting', last_seen = GREATEST(a.last_seen, stale.last_seen)
+		FROM stale WHERE a.id = stale.agent_id AND a.status IN ('ok', 'warn', 'fail', 'undefined')`,
+	delete: `WITH old AS (SELECT l.agent_id FROM agent_liveness l JOIN agents a ON a.id = l.agent_id
+			WHERE l.last_seen < $2 AND a.last_seen < $2 AND (a.reporting_rule_id || '') = $1 FOR UPDATE OF l)
+		DELETE FROM agents a USING old WHERE a.id = old.agent_id`,
+}
+
+func (s *Store) sweepSQL() sweepStatements {
+	if s.dialect.liveness {
+		return livenessSweep
+	}
+	return agentsSweep
 }
 
 // CompactAgentCounts folds the agent counters now (the scheduler does it at

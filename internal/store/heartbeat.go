@@ -146,7 +146,7 @@ func (s *Store) WriteHeartbeats(ctx context.Context, beats []HeartbeatWrite) err
 func (s *Store) prepareBeatStatements(ctx context.Context) error {
 	var qs []string
 	if s.dialect.arrays {
-		qs = []string{livenessArraySQL, upsertArraySQL, findAgentsArraySQL}
+		qs = []string{livenessArraySQL, indexedSeenSQL, lockLivenessSQL, updateAgentsArraySQL, updateStatsArraySQL, insertAgentsArraySQL}
 	} else {
 		qs = []string{livenessRowSQL}
 		for _, n := range chunkSizes {
@@ -178,29 +178,33 @@ func buildBeatStatements(d *dialect) map[int]beatStatements {
 	return m
 }
 
-// livenessSet is the SET list of a liveness update, given the expressions
-// of the beat's time, latest statistics and statistics to add: last_seen
-// never goes backwards, the latest statistics are the latest beat's, the
-// totals grow by every beat's.
-func livenessSet(seen, le, lw, lm, te, tw, tm string) string {
-	newer := seen + " >= agents.last_seen"
-	return `last_seen = CASE WHEN ` + seen + ` > agents.last_seen THEN ` + seen + ` ELSE agents.last_seen END,
-	last_errors = CASE WHEN ` + newer + ` THEN ` + le + ` ELSE agents.last_errors END,
-	last_warnings = CASE WHEN ` + newer + ` THEN ` + lw + ` ELSE agents.last_warnings END,
-	last_metrics = CASE WHEN ` + newer + ` THEN ` + lm + ` ELSE agents.last_metrics END,
-	total_errors = agents.total_errors + ` + te + `,
-	total_warnings = agents.total_warnings + ` + tw + `,
-	total_metrics = agents.total_metrics + ` + tm
+// livenessSet is the SET list of a liveness update of table t (agents, or
+// agent_liveness on PostgreSQL), given the expressions of the beat's time,
+// latest statistics and statistics to add: last_seen never goes backwards,
+// the latest statistics are the latest beat's, the totals grow by every
+// beat's.
+func livenessSet(t, seen, le, lw, lm, te, tw, tm string) string {
+	newer := seen + " >= " + t + ".last_seen"
+	return `last_seen = CASE WHEN ` + seen + ` > ` + t + `.last_seen THEN ` + seen + ` ELSE ` + t + `.last_seen END,
+	last_errors = CASE WHEN ` + newer + ` THEN ` + le + ` ELSE ` + t + `.last_errors END,
+	last_warnings = CASE WHEN ` + newer + ` THEN ` + lw + ` ELSE ` + t + `.last_warnings END,
+	last_metrics = CASE WHEN ` + newer + ` THEN ` + lm + ` ELSE ` + t + `.last_metrics END,
+	total_errors = ` + t + `.total_errors + ` + te + `,
+	total_warnings = ` + t + `.total_warnings + ` + tw + `,
+	total_metrics = ` + t + `.total_metrics + ` + tm
 }
 
-// livenessWhere limits a liveness update to the agent id whose stored
-// hostname, ip, version and status are the beat's (its status is never
-// not_reporting, so an agent marked so takes the full write). The flusher's
-// digests say what it last wrote, but another node may have written since;
-// this check makes the narrow update right whoever wrote last.
+// livenessWhere limits a liveness update of agent_liveness (alias l) to
+// the agent id whose stored hostname, ip, version and status are the
+// beat's (its status is never not_reporting, so an agent marked so takes
+// the full write). The flusher's digests say what it last wrote, but
+// another node may have written since; this check makes the narrow update
+// right whoever wrote last. It reads agent_liveness's copies of those
+// columns, not agents': PostgreSQL rechecks the conditions on the row an
+// UPDATE waited for, and only on that row.
 func livenessWhere(id, hostname, ip, version, status string) string {
-	return `agents.id = ` + id + ` AND agents.status = ` + status + ` AND agents.ip = ` + ip +
-		` AND agents.version = ` + version + ` AND (` + hostname + ` = '' OR agents.hostname = ` + hostname + `)`
+	return `l.agent_id = ` + id + ` AND l.status = ` + status + ` AND l.ip = ` + ip +
+		` AND l.version = ` + version + ` AND (` + hostname + ` = '' OR l.hostname = ` + hostname + `)`
 }
 
 // livenessRowSQL is the liveness update of one agent (SQLite): a prepared
@@ -210,17 +214,33 @@ func livenessWhere(id, hostname, ip, version, status string) string {
 // SQLite database, so the flusher's digests are what is stored, and the
 // check cost a quarter of the update (5 µs of 21 per agent,
 // tc-agents-bench -flushes).
-var livenessRowSQL = `UPDATE agents SET ` + livenessSet("$2", "$3", "$4", "$5", "$6", "$7", "$8") +
+var livenessRowSQL = `UPDATE agents SET ` + livenessSet("agents", "$2", "$3", "$4", "$5", "$6", "$7", "$8") +
 	` WHERE agents.id = $1 AND agents.status <> 'not_reporting'`
 
+// indexedSeenLag is how far the exact last heard time (agent_liveness) may
+// move past agents.last_seen, the key of agents' indexes, before a
+// liveness update on PostgreSQL writes it there too: with agents beating
+// every minute, one beat in five or six moves agents' index entries. The
+// list sorted by last heard orders by that key; the sweep reads the exact
+// time.
+const indexedSeenLag = 5 * time.Minute
+
 // livenessArraySQL is the liveness update of a whole batch (PostgreSQL): one
-// statement whose parameters are arrays, one element per agent, returning
-// the ids it updated.
-var livenessArraySQL = `UPDATE agents SET ` + livenessSet("v.seen", "v.le", "v.lw", "v.lm", "v.te", "v.tw", "v.tm") + `
+// statement whose parameters are arrays, one element per agent, updating
+// agent_liveness alone and returning the ids it updated, each with whether
+// agents.last_seen is to be moved (indexedSeenLag; $13 in milliseconds).
+var livenessArraySQL = `UPDATE agent_liveness l SET ` + livenessSet("l", "v.seen", "v.le", "v.lw", "v.lm", "v.te", "v.tw", "v.tm") + `,
+	indexed_seen = CASE WHEN v.seen > l.indexed_seen + $13 THEN v.seen ELSE l.indexed_seen END
 FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[],
 	$9::text[], $10::text[], $11::text[], $12::text[]) AS v(id, seen, le, lw, lm, te, tw, tm, hostname, ip, version, status)
 WHERE ` + livenessWhere("v.id", "v.hostname", "v.ip", "v.version", "v.status") + `
-RETURNING agents.id`
+RETURNING l.agent_id, l.indexed_seen = v.seen`
+
+// indexedSeenSQL moves agents.last_seen, never backwards, for the agents
+// whose liveness update asked for it (PostgreSQL).
+const indexedSeenSQL = `UPDATE agents SET last_seen = v.seen
+FROM unnest($1::text[], $2::bigint[]) AS v(id, seen)
+WHERE agents.id = v.id AND agents.last_seen < v.seen`
 
 // updateLiveness runs the liveness update of beats and records the agents
 // it updated.
@@ -249,7 +269,8 @@ func updateLiveness(ctx context.Context, tx *Tx, beats []HeartbeatWrite, updated
 	return nil
 }
 
-// updateLivenessArrays is updateLiveness in one statement (livenessArraySQL).
+// updateLivenessArrays is updateLiveness in one statement (livenessArraySQL)
+// and, for the agents whose agents.last_seen lags too far, a second.
 func updateLivenessArrays(ctx context.Context, tx *Tx, beats []HeartbeatWrite, updated map[string]bool) error {
 	n := len(beats)
 	ids, hosts, ips, versions, statuses := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -259,20 +280,42 @@ func updateLivenessArrays(ctx context.Context, tx *Tx, beats []HeartbeatWrite, u
 		seen[i], le[i], lw[i], lm[i] = ms(b.LastSeen), b.Last.Errors, b.Last.Warnings, b.Last.Metrics
 		te[i], tw[i], tm[i] = b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics
 	}
-	rows, err := tx.queryPrepared(ctx, livenessArraySQL, ids, seen, le, lw, lm, te, tw, tm, hosts, ips, versions, statuses)
+	rows, err := tx.queryPrepared(ctx, livenessArraySQL, ids, seen, le, lw, lm, te, tw, tm, hosts, ips, versions, statuses,
+		indexedSeenLag.Milliseconds())
 	if err != nil {
 		return fmt.Errorf("write heartbeats: update liveness: %w", err)
 	}
 	defer rows.Close()
+	var move []string
 	for rows.Next() {
 		var id string
-		if err := rows.Scan(&id); err != nil {
+		var index bool
+		if err := rows.Scan(&id, &index); err != nil {
 			return fmt.Errorf("write heartbeats: update liveness: %w", err)
 		}
 		updated[id] = true
+		if index {
+			move = append(move, id)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("write heartbeats: update liveness: %w", err)
+	}
+	rows.Close()
+	if len(move) == 0 {
+		return nil
+	}
+	at := make(map[string]int64, n)
+	for _, b := range beats {
+		at[b.ID] = ms(b.LastSeen)
+	}
+	slices.Sort(move)
+	moveSeen := make([]int64, len(move))
+	for i, id := range move {
+		moveSeen[i] = at[id]
+	}
+	if err := tx.execPrepared(ctx, indexedSeenSQL, move, moveSeen); err != nil {
+		return fmt.Errorf("write heartbeats: move last seen: %w", err)
 	}
 	return nil
 }
@@ -330,19 +373,53 @@ func upsertStatement(d *dialect, rows int) string {
 // beatColumns is the number of columns upsertAgentsColumns names.
 const beatColumns = 16
 
-// upsertArraySQL is upsertStatement for a whole batch as arrays
-// (PostgreSQL); $15 is the reporting rule of new agents.
-const upsertArraySQL = `INSERT INTO agents (` + upsertAgentsColumns + `)
+// lockLivenessSQL locks the agent_liveness rows of a batch's agents
+// (PostgreSQL) and reads their exact last heard time: with them locked, no
+// other node's narrow update runs for these agents, and a beat's values are
+// the agent's exactly when the beat is not older. A join with unnest, not
+// id = ANY($1): a generic plan made while the table was small tested
+// = ANY on each row of a scan, quadratic in the batch.
+const lockLivenessSQL = `SELECT l.agent_id, l.last_seen FROM unnest($1::text[]) AS v(id)
+JOIN agent_liveness l ON l.agent_id = v.id FOR UPDATE OF l`
+
+// updateAgentsArraySQL is the full write of existing agents (PostgreSQL),
+// last writer wins as upsertAgentsTail but against the exact last heard
+// time $8 (read by lockLivenessSQL): agents.last_seen becomes the exact
+// time; the statistics are agent_liveness's (updateStatsArraySQL).
+const updateAgentsArraySQL = `UPDATE agents a SET
+	hostname = CASE WHEN v.hostname = '' OR (v.seen < GREATEST(a.last_seen, v.prior) AND a.hostname <> '')
+		THEN a.hostname ELSE v.hostname END,
+	ip = CASE WHEN v.seen >= GREATEST(a.last_seen, v.prior) THEN v.ip ELSE a.ip END,
+	version = CASE WHEN v.seen >= GREATEST(a.last_seen, v.prior) THEN v.version ELSE a.version END,
+	reported_status = CASE WHEN v.seen >= GREATEST(a.last_seen, v.prior) THEN v.status ELSE a.reported_status END,
+	status = CASE WHEN v.seen >= GREATEST(a.last_seen, v.prior) THEN v.status ELSE a.status END,
+	first_seen = CASE WHEN v.first_seen < a.first_seen THEN v.first_seen ELSE a.first_seen END,
+	last_seen = GREATEST(a.last_seen, v.prior, v.seen)
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[])
+	AS v(id, hostname, ip, version, status, first_seen, seen, prior)
+WHERE a.id = v.id
+RETURNING a.id, a.last_seen`
+
+// updateStatsArraySQL adds a full write's statistics to agent_liveness
+// (PostgreSQL); agents.last_seen was just set to the exact time.
+var updateStatsArraySQL = `UPDATE agent_liveness l SET ` + livenessSet("l", "v.seen", "v.le", "v.lw", "v.lm", "v.te", "v.tw", "v.tm") + `,
+	indexed_seen = GREATEST(l.last_seen, v.seen)
+FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[])
+	AS v(id, seen, le, lw, lm, te, tw, tm)
+WHERE l.agent_id = v.id`
+
+// insertAgentsArraySQL creates the agents of a batch that have no row
+// (PostgreSQL; a trigger creates their agent_liveness rows) and returns the
+// ids it created: one another node created meanwhile is left alone and
+// written as an existing agent.
+const insertAgentsArraySQL = `INSERT INTO agents (` + upsertAgentsColumns + `)
 SELECT v.id, v.hostname, v.ip, v.version, v.status, v.status, $15, v.first_seen, v.last_seen,
 	v.le, v.lw, v.lm, v.te, v.tw, v.tm, v.external
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[],
 	$8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::text[])
-	AS v(id, hostname, ip, version, status, first_seen, last_seen, le, lw, lm, te, tw, tm, external)` + upsertAgentsTail
-
-// findAgentsArraySQL is findAgentsStatement for an array of ids. A join
-// with unnest, not id = ANY($1): a generic plan made while agents was small
-// tested = ANY on each row of a scan of agents, quadratic in the batch.
-const findAgentsArraySQL = `SELECT a.id FROM unnest($1::text[]) AS v(id) JOIN agents a ON a.id = v.id FOR UPDATE OF a`
+	AS v(id, hostname, ip, version, status, first_seen, last_seen, le, lw, lm, te, tw, tm, external)
+ON CONFLICT (id) DO NOTHING
+RETURNING id`
 
 // upsertAgents creates or updates the agents of beats. Agents that report
 // config sources are looked up first, so that created holds exactly the
@@ -353,7 +430,7 @@ func upsertAgents(ctx context.Context, tx *Tx, rule string, beats []HeartbeatWri
 		if len(beats) == 0 {
 			return nil
 		}
-		return upsertAgentsArrays(ctx, tx, rule, beats, created, newest)
+		return upsertAgentsLiveness(ctx, tx, rule, beats, created, newest)
 	}
 	for start := 0; start < len(beats); {
 		n := chunkSize(len(beats) - start)
@@ -404,32 +481,135 @@ func upsertAgentsChunk(ctx context.Context, tx *Tx, rule string, chunk []Heartbe
 	return markNewest(rows, chunk, newest)
 }
 
-// upsertAgentsArrays is upsertAgents in one statement (upsertArraySQL).
-func upsertAgentsArrays(ctx context.Context, tx *Tx, rule string, beats []HeartbeatWrite, created, newest map[string]bool) error {
+// upsertAgentsLiveness is upsertAgents on PostgreSQL: the agent_liveness
+// rows of the batch's agents are locked first (lockLivenessSQL), existing
+// agents updated against their exact last heard time and their statistics
+// added there, the others inserted. An agent another node inserted between
+// the lock and the insert goes round again as an existing one.
+func upsertAgentsLiveness(ctx context.Context, tx *Tx, rule string, beats []HeartbeatWrite, created, newest map[string]bool) error {
+	for round := 0; len(beats) > 0; round++ {
+		if round == 3 {
+			return fmt.Errorf("write heartbeats: agents created and deleted meanwhile, three times")
+		}
+		ids := make([]string, len(beats))
+		for i, b := range beats {
+			ids[i] = b.ID
+		}
+		prior, err := lockLiveness(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		var existing, fresh []HeartbeatWrite
+		for _, b := range beats {
+			if _, ok := prior[b.ID]; ok {
+				existing = append(existing, b)
+			} else {
+				fresh = append(fresh, b)
+			}
+		}
+		if err := updateAgentsArrays(ctx, tx, existing, prior, newest); err != nil {
+			return err
+		}
+		inserted, err := insertAgentsArrays(ctx, tx, rule, fresh)
+		if err != nil {
+			return err
+		}
+		beats = beats[:0:0]
+		for _, b := range fresh {
+			if !inserted[b.ID] {
+				beats = append(beats, b)
+				continue
+			}
+			newest[b.ID] = true
+			if b.HasConfigs {
+				created[b.ID] = true
+			}
+		}
+	}
+	return nil
+}
+
+// lockLiveness locks the agent_liveness rows of ids and returns their exact
+// last heard times; an id without a row has no agent.
+func lockLiveness(ctx context.Context, tx *Tx, ids []string) (map[string]int64, error) {
+	rows, err := tx.queryPrepared(ctx, lockLivenessSQL, ids)
+	if err != nil {
+		return nil, fmt.Errorf("write heartbeats: lock liveness: %w", err)
+	}
+	defer rows.Close()
+	prior := make(map[string]int64, len(ids))
+	for rows.Next() {
+		var id string
+		var at int64
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, fmt.Errorf("write heartbeats: lock liveness: %w", err)
+		}
+		prior[id] = at
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("write heartbeats: lock liveness: %w", err)
+	}
+	return prior, nil
+}
+
+// updateAgentsArrays writes beats of existing agents (updateAgentsArraySQL,
+// updateStatsArraySQL) and marks those whose beat is the newest written.
+func updateAgentsArrays(ctx context.Context, tx *Tx, beats []HeartbeatWrite, prior map[string]int64, newest map[string]bool) error {
 	n := len(beats)
+	if n == 0 {
+		return nil
+	}
+	ids, hosts, ips, versions, statuses := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	first, seen, before, le, lw, lm, te, tw, tm := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	for i, b := range beats {
+		ids[i], hosts[i], ips[i], versions[i], statuses[i] = b.ID, b.Hostname, b.IP, b.Version, b.Status
+		first[i], seen[i], before[i] = ms(b.FirstSeen), ms(b.LastSeen), prior[b.ID]
+		le[i], lw[i], lm[i], te[i], tw[i], tm[i] = b.Last.Errors, b.Last.Warnings, b.Last.Metrics, b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics
+	}
+	rows, err := tx.queryPrepared(ctx, updateAgentsArraySQL, ids, hosts, ips, versions, statuses, first, seen, before)
+	if err != nil {
+		return fmt.Errorf("write heartbeats: update agents: %w", err)
+	}
+	if err := markNewest(rows, beats, newest); err != nil {
+		return err
+	}
+	if err := tx.execPrepared(ctx, updateStatsArraySQL, ids, seen, le, lw, lm, te, tw, tm); err != nil {
+		return fmt.Errorf("write heartbeats: update statistics: %w", err)
+	}
+	return nil
+}
+
+// insertAgentsArrays inserts the agents of beats (insertAgentsArraySQL) and
+// returns the ids it created.
+func insertAgentsArrays(ctx context.Context, tx *Tx, rule string, beats []HeartbeatWrite) (map[string]bool, error) {
+	n := len(beats)
+	inserted := make(map[string]bool, n)
+	if n == 0 {
+		return inserted, nil
+	}
 	ids, hosts, ips, versions, statuses, external := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	first, seen, le, lw, lm, te, tw, tm := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-	anyConfigs := false
 	for i, b := range beats {
 		ids[i], hosts[i], ips[i], versions[i], statuses[i], external[i] = b.ID, b.Hostname, b.IP, b.Version, b.Status, externalJSON(b)
 		first[i], seen[i], le[i], lw[i], lm[i] = ms(b.FirstSeen), ms(b.LastSeen), b.Last.Errors, b.Last.Warnings, b.Last.Metrics
 		te[i], tw[i], tm[i] = b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics
-		anyConfigs = anyConfigs || b.HasConfigs
 	}
-	if anyConfigs {
-		rows, err := tx.queryPrepared(ctx, findAgentsArraySQL, ids)
-		if err != nil {
-			return fmt.Errorf("write heartbeats: find agents: %w", err)
-		}
-		if err := markCreated(rows, beats, created); err != nil {
-			return err
-		}
-	}
-	rows, err := tx.queryPrepared(ctx, upsertArraySQL, ids, hosts, ips, versions, statuses, first, seen, le, lw, lm, te, tw, tm, external, rule)
+	rows, err := tx.queryPrepared(ctx, insertAgentsArraySQL, ids, hosts, ips, versions, statuses, first, seen, le, lw, lm, te, tw, tm, external, rule)
 	if err != nil {
-		return fmt.Errorf("write heartbeats: upsert agents: %w", err)
+		return nil, fmt.Errorf("write heartbeats: insert agents: %w", err)
 	}
-	return markNewest(rows, beats, newest)
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("write heartbeats: insert agents: %w", err)
+		}
+		inserted[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("write heartbeats: insert agents: %w", err)
+	}
+	return inserted, nil
 }
 
 // markCreated reads the ids of the existing agents among beats from rows

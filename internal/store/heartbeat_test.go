@@ -215,3 +215,80 @@ func mustOpenDSN(tb testing.TB, dsn string) *store.Store {
 	tb.Cleanup(func() { s.Close() })
 	return s
 }
+
+// TestLivenessOnlyBeatsKeepAgentReporting writes an agent's beats through
+// the narrow liveness update for longer than its rule's threshold: on
+// PostgreSQL they move agent_liveness alone (agents.last_seen, the index
+// key, only every few minutes), and yet the agent reads with the exact time
+// and statistics and the sweep does not call it silent. Once it stops, the
+// sweep marks it, then deletes it past the auto-delete threshold.
+func TestLivenessOnlyBeatsKeepAgentReporting(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		ctx := context.Background()
+		t0 := time.UnixMilli(1_700_000_000_000)
+		clock := apptest.NewClock(t0)
+		s := mustOpenClock(t, db, clock)
+		beat := func(at time.Time, metrics int64, livenessOnly bool) {
+			t.Helper()
+			stats := tc.HeartbeatStats{Errors: 1, Warnings: 2, Metrics: metrics}
+			b := &tc.AgentBeat{ID: "steady", Hostname: "h", IP: "10.0.0.1", Version: "1.30.0", Status: tc.AgentOK,
+				FirstSeen: at, LastSeen: at, Last: stats, Sum: stats}
+			if err := s.WriteHeartbeats(ctx, []store.HeartbeatWrite{{AgentBeat: b, LivenessOnly: livenessOnly}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sweep := func() store.Sweep {
+			t.Helper()
+			sw, err := s.SweepAgentStatus(ctx, t0.Add(-time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return sw
+		}
+		// The default rule: not reporting after 180 s.
+		beat(t0, 10, false)
+		var total int64 = 10
+		for i := int64(1); i <= 8; i++ {
+			clock.Set(t0.Add(time.Duration(i) * time.Minute))
+			beat(clock.Now(), 10+i, true)
+			total += 10 + i
+			if sw := sweep(); sw.NotReporting != 0 {
+				t.Fatalf("minute %d: sweep marked %d agents not reporting, want 0", i, sw.NotReporting)
+			}
+		}
+		last := t0.Add(8 * time.Minute)
+		d, err := s.Agent(ctx, "steady")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status != tc.AgentOK || !d.LastSeen.Equal(last) || d.Stats.LastMetrics != 18 || d.Stats.TotalMetrics != total {
+			t.Errorf("after 8 minutes of beats: status %q, last seen %s, last metrics %d, total %d; want ok, %s, 18, %d",
+				d.Status, d.LastSeen, d.Stats.LastMetrics, d.Stats.TotalMetrics, last, total)
+		}
+		list, err := s.ListAgents(ctx, tc.AgentFilter{SortBy: tc.AgentSortLastSeen, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list.Items) != 1 || !list.Items[0].LastSeen.Equal(last) || list.Items[0].Stats.TotalMetrics != total {
+			t.Errorf("list: %+v, want the agent last seen %s with %d metrics in all", list.Items, last, total)
+		}
+		clock.Set(last.Add(179 * time.Second))
+		if sw := sweep(); sw.NotReporting != 0 {
+			t.Errorf("179 s after the last beat: %d marked not reporting, want 0", sw.NotReporting)
+		}
+		clock.Set(last.Add(181 * time.Second))
+		if sw := sweep(); sw.NotReporting != 1 {
+			t.Errorf("181 s after the last beat: %d marked not reporting, want 1", sw.NotReporting)
+		}
+		if d, err := s.Agent(ctx, "steady"); err != nil || d.Status != tc.AgentNotReporting || !d.LastSeen.Equal(last) {
+			t.Errorf("after the sweep: %+v, %v; want not_reporting, last seen %s", d, err, last)
+		}
+		// Heard again: a narrow update is refused (the status differs), the
+		// full write restores the status.
+		clock.Set(last.Add(4 * time.Minute))
+		beat(clock.Now(), 5, true)
+		if d, err := s.Agent(ctx, "steady"); err != nil || d.Status != tc.AgentOK || !d.LastSeen.Equal(clock.Now()) {
+			t.Errorf("heard again: %+v, %v; want ok, last seen %s", d, err, clock.Now())
+		}
+	})
+}
