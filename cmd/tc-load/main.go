@@ -42,7 +42,8 @@ import (
 
 type options struct {
 	url, token, db    string
-	pid, pgPid        int
+	pids              string
+	pgPid             int
 	agents            int
 	rate              float64
 	duration, compare time.Duration
@@ -58,10 +59,10 @@ type options struct {
 
 func main() {
 	var o options
-	flag.StringVar(&o.url, "url", "", "heartbeat URL of a running controller, e.g. http://127.0.0.1:8000/agents/heartbeat (loopback only); empty starts a controller in-process on a temporary SQLite database")
+	flag.StringVar(&o.url, "url", "", "heartbeat URL of a running controller, e.g. http://127.0.0.1:8000/agents/heartbeat (loopback only), or several comma-separated (the nodes of a cluster: connection i sends to URL i mod n); empty starts a controller in-process on a temporary SQLite database")
 	flag.StringVar(&o.token, "token", "", "API token with heartbeat:write for -url (empty: send none)")
 	flag.StringVar(&o.db, "db", "", "database of the -url controller (SQLite file or postgres:// URL), read after the load to check every agent's latest state arrived")
-	flag.IntVar(&o.pid, "pid", 0, "process id of the -url controller, to report its peak RSS")
+	flag.StringVar(&o.pids, "pid", "", "process id of the -url controller, to report its CPU per beat and peak RSS; comma-separated for several")
 	flag.IntVar(&o.pgPid, "pg-pid", 0, "process id of the PostgreSQL postmaster of -db, to report PostgreSQL's CPU per beat (it and its children)")
 	flag.IntVar(&o.agents, "agents", 10000, "distinct agent ids; they beat in turn")
 	flag.Float64Var(&o.rate, "rate", 0, "heartbeats per second of the sustained phase (0 skips it)")
@@ -86,7 +87,18 @@ func run(o options) error {
 	if o.agents <= o.conns {
 		return fmt.Errorf("-agents (%d) must exceed -conns (%d): one agent never has two beats in flight", o.agents, o.conns)
 	}
-	target, token, db, pid := o.url, o.token, o.db, o.pid
+	target, token, db := o.url, o.token, o.db
+	var pids []int
+	for _, f := range strings.Split(o.pids, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("-pid %q: want process ids, comma-separated", o.pids)
+		}
+		pids = append(pids, n)
+	}
 	var stopController func()
 	var inProcess *controller
 	var flushInterval = time.Second
@@ -96,7 +108,7 @@ func run(o options) error {
 			return err
 		}
 		stopController, inProcess = c.stop, c
-		target, token, db, pid = c.url, c.token, c.dsn, os.Getpid()
+		target, token, db, pids = c.url, c.token, c.dsn, []int{os.Getpid()}
 		flushInterval = c.flushInterval
 		defer func() {
 			if stopController != nil {
@@ -104,19 +116,23 @@ func run(o options) error {
 			}
 		}()
 	}
-	u, err := url.Parse(target)
-	if err != nil || u.Scheme != "http" {
-		return fmt.Errorf("-url %q: want http://127.0.0.1:PORT/agents/heartbeat", target)
-	}
-	if err := requireLoopback(u.Hostname()); err != nil {
-		return err
+	var u []*url.URL
+	for _, t := range strings.Split(target, ",") {
+		tu, err := url.Parse(t)
+		if err != nil || tu.Scheme != "http" {
+			return fmt.Errorf("-url %q: want http://127.0.0.1:PORT/agents/heartbeat", t)
+		}
+		if err := requireLoopback(tu.Hostname()); err != nil {
+			return err
+		}
+		u = append(u, tu)
 	}
 	fmt.Printf("machine: %d CPUs (GOMAXPROCS %d), %s; agents %d, conns %d, log fraction %.3f\n",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), o.agents, o.conns, o.logFraction)
 
 	gen := newGenerator(o.agents, o.logFraction, token)
-	if pid != os.Getpid() {
-		gen.pid = pid
+	if inProcess == nil {
+		gen.pids = pids
 	}
 	gen.pgPid = o.pgPid
 	if o.warmup {
@@ -149,7 +165,7 @@ func run(o options) error {
 			return err
 		}
 		bu, _ := url.Parse(bare)
-		b := gen.phase("bare net/http handler (closed loop)", bu, o.conns, 0, o.compare, false, 0)
+		b := gen.phase("bare net/http handler (closed loop)", []*url.URL{bu}, o.conns, 0, o.compare, false, 0)
 		stopBare()
 		c := gen.phase("controller (closed loop)", u, o.conns, 0, o.compare, true, 0)
 		b.print()
@@ -171,7 +187,7 @@ func run(o options) error {
 			return err
 		}
 		bu, _ := url.Parse(bare)
-		b := gen.phase(fmt.Sprintf("bare net/http handler at %.0f/s (open loop)", o.rate), bu, o.conns, o.rate, o.rateBaseline, false, 0)
+		b := gen.phase(fmt.Sprintf("bare net/http handler at %.0f/s (open loop)", o.rate), []*url.URL{bu}, o.conns, o.rate, o.rateBaseline, false, 0)
 		stopBare()
 		b.print()
 	}
@@ -185,7 +201,7 @@ func run(o options) error {
 			fmt.Println("freshness:", err)
 		}
 	}
-	if pid > 0 {
+	for _, pid := range pids {
 		printRSS(pid, pid == os.Getpid())
 	}
 	if inProcess != nil {
@@ -306,7 +322,7 @@ func startBare() (string, func(), error) {
 // number of its last acknowledged beat (sent as statistics.metrics), which
 // the freshness check compares with the database.
 type generator struct {
-	pid         int // the controller's process when it is not this one (0: none or this)
+	pids        []int // the controllers' processes when they are not this one (none or this: empty)
 	pgPid       int // the PostgreSQL postmaster (0: not measured)
 	agents      int
 	logFraction float64
@@ -426,9 +442,9 @@ func (r *result) print() {
 // beats are scheduled at rate per second in total and latency is measured
 // from the scheduled time, so a stalled server is not hidden by the
 // generator waiting for it.
-func (g *generator) phase(name string, u *url.URL, conns int, rate float64, d time.Duration, track bool, limit uint64) *result {
+func (g *generator) phase(name string, targets []*url.URL, conns int, rate float64, d time.Duration, track bool, limit uint64) *result {
 	res := &result{name: name, hist: &histogram{}}
-	cpu0, server0, pg0 := g.cpuTime(), procCPU(g.pid), treeCPU(g.pgPid)
+	cpu0, server0, pg0 := g.cpuTime(), procsCPU(g.pids), treeCPU(g.pgPid)
 	var ok, failed, errs atomic.Uint64
 	var firstErr sync.Once
 	var lastBehind atomic.Int64
@@ -444,6 +460,7 @@ func (g *generator) phase(name string, u *url.URL, conns int, rate float64, d ti
 	var wg sync.WaitGroup
 	for w := range conns {
 		wg.Add(1)
+		u := targets[w%len(targets)]
 		go func() {
 			defer wg.Done()
 			var conn net.Conn
@@ -541,7 +558,7 @@ func (g *generator) phase(name string, u *url.URL, conns int, rate float64, d ti
 	}
 	res.ok, res.failed, res.errors = ok.Load(), failed.Load(), errs.Load()
 	res.cpu = g.cpuTime() - cpu0
-	res.server, res.pg = procCPU(g.pid)-server0, treeCPU(g.pgPid)-pg0
+	res.server, res.pg = procsCPU(g.pids)-server0, treeCPU(g.pgPid)-pg0
 	res.behind = time.Duration(lastBehind.Load())
 	res.missed = missed.Load()
 	return res
@@ -679,7 +696,16 @@ func (g *generator) cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	t := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	t += procCPU(g.pid)
+	t += procsCPU(g.pids)
+	return t
+}
+
+// procsCPU is procCPU summed over pids.
+func procsCPU(pids []int) time.Duration {
+	var t time.Duration
+	for _, pid := range pids {
+		t += procCPU(pid)
+	}
 	return t
 }
 

@@ -199,12 +199,12 @@ func livenessSet(t, seen, le, lw, lm, te, tw, tm string) string {
 // beat's (its status is never not_reporting, so an agent marked so takes
 // the full write). The flusher's digests say what it last wrote, but
 // another node may have written since; this check makes the narrow update
-// right whoever wrote last. It reads agent_liveness's copies of those
-// columns, not agents': PostgreSQL rechecks the conditions on the row an
-// UPDATE waited for, and only on that row.
+// right whoever wrote last. It compares agent_liveness's digests of those
+// columns (migration 0067), not agents' columns: PostgreSQL rechecks the
+// conditions on the row an UPDATE waited for, and only on that row.
 func livenessWhere(id, hostname, ip, version, status string) string {
-	return `l.agent_id = ` + id + ` AND l.status = ` + status + ` AND l.ip = ` + ip +
-		` AND l.version = ` + version + ` AND (` + hostname + ` = '' OR l.hostname = ` + hostname + `)`
+	return `l.agent_id = ` + id + ` AND l.meta = agent_meta(` + ip + `, ` + version + `, ` + status + `)` +
+		` AND (` + hostname + ` = '' OR l.host = hashtextextended(` + hostname + `, 0))`
 }
 
 // livenessRowSQL is the liveness update of one agent (SQLite): a prepared
@@ -219,18 +219,21 @@ var livenessRowSQL = `UPDATE agents SET ` + livenessSet("agents", "$2", "$3", "$
 
 // indexedSeenLag is how far the exact last heard time (agent_liveness) may
 // move past agents.last_seen, the key of agents' indexes, before a
-// liveness update on PostgreSQL writes it there too: with agents beating
-// every minute, one beat in five or six moves agents' index entries. The
-// list sorted by last heard orders by that key; the sweep reads the exact
-// time.
-const indexedSeenLag = 5 * time.Minute
+// liveness update on PostgreSQL writes it there too: a lag drawn per beat
+// between half of it and all of it (from a hash of the agent id and the
+// beat's time), so that agents created together do not all move their
+// index entries in the same minute ever after. With agents beating every
+// minute, about one beat in seven moves agents' index entries. The list
+// sorted by last heard orders by that key; the sweep reads the exact time.
+const indexedSeenLag = 10 * time.Minute
 
 // livenessArraySQL is the liveness update of a whole batch (PostgreSQL): one
 // statement whose parameters are arrays, one element per agent, updating
 // agent_liveness alone and returning the ids it updated, each with whether
 // agents.last_seen is to be moved (indexedSeenLag; $13 in milliseconds).
 var livenessArraySQL = `UPDATE agent_liveness l SET ` + livenessSet("l", "v.seen", "v.le", "v.lw", "v.lm", "v.te", "v.tw", "v.tm") + `,
-	indexed_seen = CASE WHEN v.seen > l.indexed_seen + $13 THEN v.seen ELSE l.indexed_seen END
+	indexed_seen = CASE WHEN v.seen > l.indexed_seen + $13 / 2 + ((hashtextextended(l.agent_id, v.seen) & 65535) * ($13 / 2)) / 65536
+		THEN v.seen ELSE l.indexed_seen END
 FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[],
 	$9::text[], $10::text[], $11::text[], $12::text[]) AS v(id, seen, le, lw, lm, te, tw, tm, hostname, ip, version, status)
 WHERE ` + livenessWhere("v.id", "v.hostname", "v.ip", "v.version", "v.status") + `

@@ -7,25 +7,30 @@
 --
 -- agents keeps last_seen as the key of its indexes (the list sorted by last
 -- heard, auto-delete): a copy that heartbeats refresh only when the exact
--- time has moved past it by more than a few minutes (indexed_seen here is
+-- time has moved past it by more than 5 to 10 minutes (indexed_seen here is
 -- what was last written there), never ahead of the exact time. Its
 -- statistics columns are those the agent was created with; readers take
 -- agent_liveness's. The exact last heard is GREATEST(agents.last_seen,
 -- agent_liveness.last_seen).
 --
--- hostname, ip, version and status are copies of agents', kept by a
--- trigger: the narrow update checks a beat against them on the row it
--- locks, so that another controller's newer write of those columns, which
--- updates this row too, is seen (PostgreSQL rechecks a locked row's
--- conditions, not those on another table's rows).
+-- meta and host are digests of agents' ip, version and status, and of its
+-- hostname (agent_meta, hashtextextended), kept by triggers: the narrow
+-- update checks a beat against them on the row it locks, so that another
+-- controller's newer write of those columns, which updates this row too, is
+-- seen (PostgreSQL rechecks a locked row's conditions, not those on another
+-- table's rows). Digests, not copies, keep the row narrow; two values that
+-- collide in 64 bits would make a beat that changes them take the narrow
+-- update, leaving the old values until the agent's next full write.
 --
 -- Triggers, not a foreign key, tie it to agents, as for agent_search (0061).
+CREATE FUNCTION agent_meta(ip TEXT, version TEXT, status TEXT) RETURNS BIGINT
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN hashtextextended(ip || chr(10) || version || chr(10) || status, 0);
+
 CREATE TABLE agent_liveness (
 	agent_id       TEXT PRIMARY KEY,
-	hostname       TEXT NOT NULL,
-	ip             TEXT NOT NULL,
-	version        TEXT NOT NULL,
-	status         TEXT NOT NULL,
+	meta           BIGINT NOT NULL,
+	host           BIGINT NOT NULL,
 	last_seen      BIGINT NOT NULL,
 	indexed_seen   BIGINT NOT NULL,
 	last_errors    BIGINT NOT NULL,
@@ -34,11 +39,11 @@ CREATE TABLE agent_liveness (
 	total_errors   BIGINT NOT NULL,
 	total_warnings BIGINT NOT NULL,
 	total_metrics  BIGINT NOT NULL
-) WITH (fillfactor = 50);
+) WITH (fillfactor = 70);
 
-INSERT INTO agent_liveness (agent_id, hostname, ip, version, status, last_seen, indexed_seen,
+INSERT INTO agent_liveness (agent_id, meta, host, last_seen, indexed_seen,
 	last_errors, last_warnings, last_metrics, total_errors, total_warnings, total_metrics)
-SELECT id, hostname, ip, version, status, last_seen, last_seen,
+SELECT id, agent_meta(ip, version, status), hashtextextended(hostname, 0), last_seen, last_seen,
 	last_errors, last_warnings, last_metrics, total_errors, total_warnings, total_metrics FROM agents;
 
 CREATE FUNCTION agent_liveness_track() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -46,16 +51,17 @@ BEGIN
 	IF TG_OP = 'DELETE' THEN
 		DELETE FROM agent_liveness WHERE agent_id = OLD.id;
 	ELSIF TG_OP = 'INSERT' THEN
-		INSERT INTO agent_liveness (agent_id, hostname, ip, version, status, last_seen, indexed_seen,
+		INSERT INTO agent_liveness (agent_id, meta, host, last_seen, indexed_seen,
 			last_errors, last_warnings, last_metrics, total_errors, total_warnings, total_metrics)
-		VALUES (NEW.id, NEW.hostname, NEW.ip, NEW.version, NEW.status, NEW.last_seen, NEW.last_seen,
+		VALUES (NEW.id, agent_meta(NEW.ip, NEW.version, NEW.status), hashtextextended(NEW.hostname, 0),
+			NEW.last_seen, NEW.last_seen,
 			NEW.last_errors, NEW.last_warnings, NEW.last_metrics, NEW.total_errors, NEW.total_warnings, NEW.total_metrics)
-		ON CONFLICT (agent_id) DO UPDATE SET hostname = excluded.hostname, ip = excluded.ip, version = excluded.version,
-			status = excluded.status, last_seen = excluded.last_seen, indexed_seen = excluded.indexed_seen,
+		ON CONFLICT (agent_id) DO UPDATE SET meta = excluded.meta, host = excluded.host,
+			last_seen = excluded.last_seen, indexed_seen = excluded.indexed_seen,
 			last_errors = excluded.last_errors, last_warnings = excluded.last_warnings, last_metrics = excluded.last_metrics,
 			total_errors = excluded.total_errors, total_warnings = excluded.total_warnings, total_metrics = excluded.total_metrics;
 	ELSE
-		UPDATE agent_liveness SET hostname = NEW.hostname, ip = NEW.ip, version = NEW.version, status = NEW.status
+		UPDATE agent_liveness SET meta = agent_meta(NEW.ip, NEW.version, NEW.status), host = hashtextextended(NEW.hostname, 0)
 		WHERE agent_id = NEW.id;
 	END IF;
 	RETURN NULL;
