@@ -323,7 +323,7 @@ func startBare() (string, func(), error) {
 // the freshness check compares with the database.
 type generator struct {
 	pids        []int // the controllers' processes when they are not this one (none or this: empty)
-	pgPid       int // the PostgreSQL postmaster (0: not measured)
+	pgPid       int   // the PostgreSQL postmaster (0: not measured)
 	agents      int
 	logFraction float64
 	token       string
