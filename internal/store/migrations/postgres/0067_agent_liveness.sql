@@ -46,30 +46,42 @@ INSERT INTO agent_liveness (agent_id, meta, host, last_seen, indexed_seen,
 SELECT id, agent_meta(ip, version, status), hashtextextended(hostname, 0), last_seen, last_seen,
 	last_errors, last_warnings, last_metrics, total_errors, total_warnings, total_metrics FROM agents;
 
-CREATE FUNCTION agent_liveness_track() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Statement triggers over transition tables: a flush that creates or
+-- rewrites thousands of agents keeps their rows here in step in one
+-- statement each, not one trigger call per row.
+CREATE FUNCTION agent_liveness_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	IF TG_OP = 'DELETE' THEN
-		DELETE FROM agent_liveness WHERE agent_id = OLD.id;
-	ELSIF TG_OP = 'INSERT' THEN
-		INSERT INTO agent_liveness (agent_id, meta, host, last_seen, indexed_seen,
-			last_errors, last_warnings, last_metrics, total_errors, total_warnings, total_metrics)
-		VALUES (NEW.id, agent_meta(NEW.ip, NEW.version, NEW.status), hashtextextended(NEW.hostname, 0),
-			NEW.last_seen, NEW.last_seen,
-			NEW.last_errors, NEW.last_warnings, NEW.last_metrics, NEW.total_errors, NEW.total_warnings, NEW.total_metrics)
-		ON CONFLICT (agent_id) DO UPDATE SET meta = excluded.meta, host = excluded.host,
-			last_seen = excluded.last_seen, indexed_seen = excluded.indexed_seen,
-			last_errors = excluded.last_errors, last_warnings = excluded.last_warnings, last_metrics = excluded.last_metrics,
-			total_errors = excluded.total_errors, total_warnings = excluded.total_warnings, total_metrics = excluded.total_metrics;
-	ELSE
-		UPDATE agent_liveness SET meta = agent_meta(NEW.ip, NEW.version, NEW.status), host = hashtextextended(NEW.hostname, 0)
-		WHERE agent_id = NEW.id;
-	END IF;
+	INSERT INTO agent_liveness (agent_id, meta, host, last_seen, indexed_seen,
+		last_errors, last_warnings, last_metrics, total_errors, total_warnings, total_metrics)
+	SELECT n.id, agent_meta(n.ip, n.version, n.status), hashtextextended(n.hostname, 0), n.last_seen, n.last_seen,
+		n.last_errors, n.last_warnings, n.last_metrics, n.total_errors, n.total_warnings, n.total_metrics
+	FROM new_agents n
+	ON CONFLICT (agent_id) DO UPDATE SET meta = excluded.meta, host = excluded.host,
+		last_seen = excluded.last_seen, indexed_seen = excluded.indexed_seen,
+		last_errors = excluded.last_errors, last_warnings = excluded.last_warnings, last_metrics = excluded.last_metrics,
+		total_errors = excluded.total_errors, total_warnings = excluded.total_warnings, total_metrics = excluded.total_metrics;
 	RETURN NULL;
 END
 $$;
-CREATE TRIGGER agents_liveness_insert_delete AFTER INSERT OR DELETE ON agents
-	FOR EACH ROW EXECUTE FUNCTION agent_liveness_track();
-CREATE TRIGGER agents_liveness_update AFTER UPDATE OF hostname, ip, version, status ON agents
-	FOR EACH ROW WHEN (OLD.hostname IS DISTINCT FROM NEW.hostname OR OLD.ip IS DISTINCT FROM NEW.ip
-		OR OLD.version IS DISTINCT FROM NEW.version OR OLD.status IS DISTINCT FROM NEW.status)
-	EXECUTE FUNCTION agent_liveness_track();
+CREATE FUNCTION agent_liveness_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	UPDATE agent_liveness l SET meta = agent_meta(n.ip, n.version, n.status), host = hashtextextended(n.hostname, 0)
+	FROM new_agents n
+	WHERE l.agent_id = n.id AND (l.meta, l.host) IS DISTINCT FROM (agent_meta(n.ip, n.version, n.status), hashtextextended(n.hostname, 0));
+	RETURN NULL;
+END
+$$;
+CREATE FUNCTION agent_liveness_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	DELETE FROM agent_liveness l USING old_agents o WHERE l.agent_id = o.id;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER agents_liveness_insert AFTER INSERT ON agents
+	REFERENCING NEW TABLE AS new_agents FOR EACH STATEMENT EXECUTE FUNCTION agent_liveness_insert();
+-- (A trigger with transition tables takes no column list: this one runs
+-- after every UPDATE of agents, and writes only rows whose digests moved.)
+CREATE TRIGGER agents_liveness_update AFTER UPDATE ON agents
+	REFERENCING NEW TABLE AS new_agents FOR EACH STATEMENT EXECUTE FUNCTION agent_liveness_update();
+CREATE TRIGGER agents_liveness_delete AFTER DELETE ON agents
+	REFERENCING OLD TABLE AS old_agents FOR EACH STATEMENT EXECUTE FUNCTION agent_liveness_delete();
