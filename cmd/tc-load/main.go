@@ -7,7 +7,10 @@
 // body, so the controller's throughput is reported as a ratio on this
 // machine. It targets a running controller (-url, -token, optionally -db and
 // -pid for the freshness check and peak RSS) or starts one in-process on a
-// temporary SQLite database. See docs/performance.md.
+// temporary SQLite database. Several controllers of a cluster take
+// comma-separated -url and -pid lists: the connections are dealt out over
+// the URLs, so one agent's beats reach every node in turn, as behind a
+// round-robin load balancer. See docs/performance.md.
 package main
 
 import (
