@@ -74,6 +74,7 @@ type Store struct {
 	// nodeID and pgConfig serve cluster mode (cluster.go).
 	nodeID   string
 	pgConfig *pgx.ConnConfig
+	peerWait func(ctx context.Context, seq int64)
 
 	// settings caches the settings table (settings.go): settingsMu guards
 	// the cache for a moment at a time; settingsWriteMu serialises the
