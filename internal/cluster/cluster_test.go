@@ -203,17 +203,16 @@ func TestOneLeaderAndFailover(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	tok := leader.MustToken(t, leader.MustOwner(t), tc.AllPermissions...)
+	if resp := leader.Do(t, apptest.Req{Method: "POST", Path: leader.HeartbeatURL + "/agents/heartbeat", Token: tok,
+		Body: `{"id":"agent-1","version":"1.39.3","status":"OK"}`}); resp.StatusCode != 204 {
+		t.Fatalf("heartbeat: %d %s", resp.StatusCode, resp.Body)
+	}
+	if err := leader.Main.HB.Ingest.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := leader.Scheduler.Tick(context.Background()); err != nil {
 		t.Fatalf("leader's sweep: %v", err)
-	}
-	for _, n := range nodes {
-		want := "\ntc_leader 0\n"
-		if n == leader {
-			want = "\ntc_leader 1\n"
-		}
-		if body := string(apptest.MustStatus(t, n.Do(t, apptest.Req{Method: "GET", Path: "/metrics"}), 200).Body); !strings.Contains(body, want) {
-			t.Errorf("/metrics lacks %q", strings.TrimSpace(want))
-		}
 	}
 	var rest []*apptest.Instance
 	for _, n := range nodes {
@@ -221,6 +220,18 @@ func TestOneLeaderAndFailover(t *testing.T) {
 			rest = append(rest, n)
 			if _, err := n.Scheduler.Tick(context.Background()); !errors.Is(err, store.ErrNotLeader) {
 				t.Errorf("follower's sweep: error %v, want ErrNotLeader", err)
+			}
+		}
+	}
+	for _, n := range nodes { // every node's gauges show the fleet
+		want := []string{"\ntc_leader 0\n", "\ntc_agents{status=\"ok\"} 1\n"}
+		if n == leader {
+			want[0] = "\ntc_leader 1\n"
+		}
+		body := string(apptest.MustStatus(t, n.Do(t, apptest.Req{Method: "GET", Path: "/metrics"}), 200).Body)
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				t.Errorf("/metrics lacks %q", strings.TrimSpace(w))
 			}
 		}
 	}
