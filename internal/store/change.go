@@ -61,7 +61,8 @@ func (tx *Tx) announce(ctx context.Context, entity tc.Entity, op tc.Op, ids ...s
 	tx.changes = append(tx.changes, c)
 }
 
-// commit commits tx and delivers its changes (see feed). In a cluster the
+// commit commits tx and delivers its changes (see feed), after writing
+// their audit entries in it (audit.go). In a cluster the
 // transaction also notifies the other nodes (cluster.go); that is done
 // before taking mu, as it may wait for another node's announcing
 // transaction to commit. Once delivered here, the commit waits for the
@@ -69,6 +70,9 @@ func (tx *Tx) announce(ctx context.Context, entity tc.Entity, op tc.Op, ids ...s
 // (SetPeerWait), so that the write returns only when every node refuses
 // what it revoked.
 func (tx *Tx) commit(ctx context.Context) error {
+	if err := tx.writeAudit(ctx); err != nil {
+		return err
+	}
 	if len(tx.changes) == 0 {
 		return tx.Commit()
 	}

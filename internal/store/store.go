@@ -75,6 +75,8 @@ type Store struct {
 	nodeID   string
 	pgConfig *pgx.ConnConfig
 	peerWait func(ctx context.Context, seq int64)
+	// audit turns the audit log on (audit.go).
+	audit bool
 
 	// settings caches the settings table (settings.go): settingsMu guards
 	// the cache for a moment at a time; settingsWriteMu serialises the
@@ -389,6 +391,9 @@ type Tx struct {
 	now   time.Time
 	// changes are announced at commit (change.go).
 	changes []tc.Change
+	// audits and descriptions are the audit log's (audit.go).
+	audits       []tc.AuditEntry
+	descriptions map[string]description
 }
 
 // BeginTx starts a write transaction.

@@ -1,0 +1,364 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/telegrafcontroller/tc"
+)
+
+// The audit log (docs/audit.md). Entries are written inside the
+// transaction whose effect they record, at its commit (Tx.commit): one entry
+// per id of every announced change, plus whatever the transaction recorded
+// itself (Tx.record: a sweep's status transitions, agents' registrations).
+// Events that change nothing (a refused sign-in, a 403, start and stop) are
+// appended in a transaction of their own (AppendAudit). Every writer takes
+// the audit_head row first, so entries are numbered and chained in commit
+// order, across nodes too; SQLite's single writer orders them anyway.
+
+// auditBatch is how many entries one INSERT carries (15 columns each; both
+// databases allow far more parameters than 15 × 200).
+const auditBatch = 200
+
+const auditColumns = `seq, at, action, actor_type, actor_id, actor_user_id, ip_address, user_agent,
+	outcome, target_type, target_id, target_name, details, prev_hash, hash`
+
+// SetAudit turns the audit log on or off (--audit-enabled). Set it before
+// serving.
+func (s *Store) SetAudit(on bool) { s.audit = on }
+
+// Auditing reports whether the audit log is on.
+func (s *Store) Auditing() bool { return s.audit }
+
+// describe attaches a name and details to the audit entry of entity's id
+// in this transaction's changes (both optional: details must hold no
+// secret).
+func (tx *Tx) describe(entity tc.Entity, id, name string, details any) {
+	if !tx.store.audit {
+		return
+	}
+	if tx.descriptions == nil {
+		tx.descriptions = map[string]description{}
+	}
+	d := description{name: name}
+	if details != nil {
+		d.details, _ = json.Marshal(details)
+	}
+	tx.descriptions[string(entity)+"\x00"+id] = d
+}
+
+type description struct {
+	name    string
+	details json.RawMessage
+}
+
+// record adds e to the entries this transaction writes at commit; its
+// actor and origin are the caller's in ctx unless already set.
+func (tx *Tx) record(ctx context.Context, e tc.AuditEntry) {
+	if !tx.store.audit {
+		return
+	}
+	if e.ActorType == "" {
+		tc.AuditActor(ctx, &e)
+	}
+	if e.Outcome == "" {
+		e.Outcome = tc.OutcomeSuccess
+	}
+	tx.audits = append(tx.audits, e)
+}
+
+// auditChanges turns the transaction's changes into entries: one per id
+// (settings have none: one entry).
+func (tx *Tx) auditChanges(ctx context.Context) []tc.AuditEntry {
+	var out []tc.AuditEntry
+	for _, c := range tx.changes {
+		e := tc.AuditEntry{Action: tc.ChangeAction(c), Outcome: tc.OutcomeSuccess, TargetType: string(c.Entity)}
+		tc.AuditActor(ctx, &e)
+		ids := c.IDs
+		if len(ids) == 0 {
+			ids = []string{""}
+		}
+		for _, id := range ids {
+			e.TargetID = id
+			d := tx.descriptions[string(c.Entity)+"\x00"+id]
+			e.TargetName, e.Details = d.name, d.details
+			if c.Entity == tc.EntitySession {
+				e.TargetType = string(tc.EntityUser)
+			}
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// writeAudit appends the transaction's entries, chained after the head.
+func (tx *Tx) writeAudit(ctx context.Context) error {
+	if !tx.store.audit {
+		return nil
+	}
+	entries := append(tx.auditChanges(ctx), tx.audits...)
+	if len(entries) == 0 {
+		return nil
+	}
+	return tx.appendAudit(ctx, entries)
+}
+
+// appendAudit numbers, chains and inserts entries after the log's head.
+func (tx *Tx) appendAudit(ctx context.Context, entries []tc.AuditEntry) error {
+	var seq int64
+	var prev string
+	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+tx.store.dialect.forUpdate).Scan(&seq, &prev); err != nil {
+		return fmt.Errorf("audit: read the head: %w", err)
+	}
+	at := tx.now.Truncate(time.Millisecond)
+	for i := range entries {
+		e := &entries[i]
+		seq++
+		e.Seq, e.Timestamp, e.PrevHash = seq, at, prev
+		if len(e.Details) == 0 {
+			e.Details = nil
+		}
+		e.Hash = e.ComputeHash()
+		prev = e.Hash
+	}
+	for start := 0; start < len(entries); start += auditBatch {
+		batch := entries[start:min(start+auditBatch, len(entries))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO audit_log (` + auditColumns + `) VALUES `)
+		args := make([]any, 0, 15*len(batch))
+		for i, e := range batch {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(")
+			for j := range 15 {
+				if j > 0 {
+					q.WriteString(", ")
+				}
+				fmt.Fprintf(&q, "$%d", len(args)+j+1)
+			}
+			q.WriteString(")")
+			args = append(args, e.Seq, ms(e.Timestamp), e.Action, e.ActorType, e.ActorID, e.ActorUserID, e.IPAddress,
+				e.UserAgent, e.Outcome, e.TargetType, e.TargetID, e.TargetName, string(e.Details), e.PrevHash, e.Hash)
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("audit: append: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, seq, prev); err != nil {
+		return fmt.Errorf("audit: move the head: %w", err)
+	}
+	return nil
+}
+
+// AppendAudit writes entries that record no change of state (a refused
+// sign-in, a denied request, start and stop) in a transaction of their own.
+// Their actor and origin are the caller's in ctx unless set. It does nothing
+// with the audit log off.
+func (s *Store) AppendAudit(ctx context.Context, entries ...tc.AuditEntry) error {
+	if !s.audit || len(entries) == 0 {
+		return nil
+	}
+	return s.withTx(ctx, func(tx *Tx) error {
+		for _, e := range entries {
+			tx.record(ctx, e)
+		}
+		return nil
+	})
+}
+
+// AuditEntries returns one page of the entries filter selects, newest
+// first, and how many it selects in all.
+func (s *Store) AuditEntries(ctx context.Context, f tc.AuditFilter) ([]tc.AuditEntry, int64, error) {
+	where, args := auditWhere(f)
+	var total int64
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM audit_log`+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count audit entries: %w", err)
+	}
+	limit, page := f.Limit, max(f.Page, 1)
+	args = append(args, limit, int64(page-1)*int64(limit))
+	q := `SELECT ` + auditColumns + ` FROM audit_log` + where +
+		fmt.Sprintf(` ORDER BY seq DESC LIMIT $%d OFFSET $%d`, len(args)-1, len(args))
+	out, err := s.auditRows(ctx, q, args...)
+	return out, total, err
+}
+
+// EachAuditEntry calls fn with every entry filter selects, oldest first,
+// reading in pages (exports). It stops at fn's first error.
+func (s *Store) EachAuditEntry(ctx context.Context, f tc.AuditFilter, fn func(tc.AuditEntry) error) error {
+	where, args := auditWhere(f)
+	and := " AND "
+	if where == "" {
+		and = " WHERE "
+	}
+	var after int64 = -1
+	for {
+		page, err := s.auditRows(ctx, `SELECT `+auditColumns+` FROM audit_log`+where+and+
+			fmt.Sprintf(`seq > $%d ORDER BY seq LIMIT 1000`, len(args)+1), append(args, after)...)
+		if err != nil {
+			return err
+		}
+		for _, e := range page {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		if len(page) < 1000 {
+			return nil
+		}
+		after = page[len(page)-1].Seq
+	}
+}
+
+// auditWhere is the WHERE clause of f ("" for none) and its arguments.
+func auditWhere(f tc.AuditFilter) (string, []any) {
+	var conds []string
+	var args []any
+	arg := placeholder(&args)
+	if !f.From.IsZero() {
+		conds = append(conds, "at >= "+arg(ms(f.From)))
+	}
+	if !f.To.IsZero() {
+		conds = append(conds, "at <= "+arg(ms(f.To)))
+	}
+	if f.Action != "" {
+		conds = append(conds, "action = "+arg(f.Action))
+	}
+	if f.ActorID != "" {
+		p := arg(f.ActorID)
+		conds = append(conds, "(actor_id = "+p+" OR actor_user_id = "+p+")")
+	}
+	if f.Outcome != "" {
+		conds = append(conds, "outcome = "+arg(f.Outcome))
+	}
+	if f.TargetID != "" {
+		conds = append(conds, "target_id = "+arg(f.TargetID))
+	}
+	if f.Q != "" {
+		p := arg(containsPattern(strings.ToLower(f.Q)))
+		var or []string
+		for _, col := range []string{"action", "actor_id", "target_id", "target_name", "ip_address", "user_agent", "details"} {
+			or = append(or, "lower("+col+") LIKE "+p+` ESCAPE '\'`)
+		}
+		conds = append(conds, "("+strings.Join(or, " OR ")+")")
+	}
+	if len(conds) == 0 {
+		return "", args
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+func (s *Store) auditRows(ctx context.Context, q string, args ...any) ([]tc.AuditEntry, error) {
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read audit entries: %w", err)
+	}
+	defer rows.Close()
+	out := []tc.AuditEntry{}
+	for rows.Next() {
+		var e tc.AuditEntry
+		var at int64
+		var details string
+		if err := rows.Scan(&e.Seq, &at, &e.Action, &e.ActorType, &e.ActorID, &e.ActorUserID, &e.IPAddress, &e.UserAgent,
+			&e.Outcome, &e.TargetType, &e.TargetID, &e.TargetName, &details, &e.PrevHash, &e.Hash); err != nil {
+			return nil, fmt.Errorf("read audit entries: %w", err)
+		}
+		e.Timestamp = fromMS(at)
+		if details != "" {
+			e.Details = json.RawMessage(details)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// VerifyAudit recomputes the chain from the retention checkpoint to the
+// head: every entry must follow the one before it without a gap, chain to
+// its hash, and hash to what it holds; the last must be the head.
+func (s *Store) VerifyAudit(ctx context.Context) (tc.AuditVerification, error) {
+	var v tc.AuditVerification
+	var headSeq int64
+	var headHash string
+	err := s.read.QueryRowContext(ctx, `SELECT c.seq, c.hash, h.seq, h.hash FROM audit_checkpoint c, audit_head h
+		WHERE c.id = 1 AND h.id = 1`).Scan(&v.From, &v.FirstHash, &headSeq, &headHash)
+	if err != nil {
+		return v, fmt.Errorf("verify the audit log: %w", err)
+	}
+	prevSeq, prevHash := v.From, v.FirstHash
+	bad := func(seq int64, reason string) (tc.AuditVerification, error) {
+		v.BadSeq, v.Reason = seq, reason
+		return v, nil
+	}
+	err = s.EachAuditEntry(ctx, tc.AuditFilter{}, func(e tc.AuditEntry) error {
+		if e.Seq <= v.From {
+			return nil // removed by retention after the checkpoint was read
+		}
+		if v.BadSeq != 0 {
+			return errStop
+		}
+		switch {
+		case e.Seq != prevSeq+1:
+			v.BadSeq, v.Reason = prevSeq+1, fmt.Sprintf("entry %d is missing or out of order (the next entry is %d)", prevSeq+1, e.Seq)
+		case e.PrevHash != prevHash:
+			v.BadSeq, v.Reason = e.Seq, "its prevHash is not the hash of the entry before it"
+		case e.ComputeHash() != e.Hash:
+			v.BadSeq, v.Reason = e.Seq, "its content does not match its hash"
+		}
+		if v.BadSeq != 0 {
+			return errStop
+		}
+		v.Entries++
+		prevSeq, prevHash = e.Seq, e.Hash
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return v, fmt.Errorf("verify the audit log: %w", err)
+	}
+	v.LastSeq, v.LastHash = prevSeq, prevHash
+	if v.BadSeq != 0 {
+		return v, nil
+	}
+	if prevSeq < headSeq {
+		return bad(prevSeq+1, fmt.Sprintf("entries %d to %d are missing: the log ends before its head", prevSeq+1, headSeq))
+	}
+	if prevSeq > headSeq || prevHash != headHash {
+		return bad(headSeq, "the log's last entry is not the recorded head")
+	}
+	v.OK = true
+	return v, nil
+}
+
+var errStop = errors.New("stop")
+
+// PruneAudit removes the entries older than before, as whole prefixes of
+// the log: it moves the checkpoint to the newest entry older than before
+// and removes every entry up to it (the triggers allow no other removal).
+// It returns how many entries it removed.
+func (s *Store) PruneAudit(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.withTx(ctx, func(tx *Tx) error {
+		var seq sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT max(seq) FROM audit_log WHERE at < $1`, ms(before)).Scan(&seq); err != nil {
+			return fmt.Errorf("prune the audit log: %w", err)
+		}
+		if !seq.Valid {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE audit_checkpoint SET seq = $1,
+			hash = (SELECT hash FROM audit_log WHERE seq = $1) WHERE id = 1 AND seq < $1`, seq.Int64); err != nil {
+			return fmt.Errorf("prune the audit log: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM audit_log WHERE seq <= $1`, seq.Int64)
+		if err != nil {
+			return fmt.Errorf("prune the audit log: %w", err)
+		}
+		n = affected(res)
+		return nil
+	})
+	return n, err
+}

@@ -1,0 +1,172 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/apptest"
+	"github.com/telegrafcontroller/tc/internal/store"
+)
+
+// auditStore opens a store with the audit log on, a few changes made by a
+// token's caller from an address.
+func auditStore(t *testing.T, db apptest.DB, clock *apptest.Clock) (*store.Store, context.Context) {
+	t.Helper()
+	s := mustOpenClock(t, db, clock)
+	s.SetAudit(true)
+	ctx := tc.NewContextWithCaller(context.Background(), &tc.Caller{User: &tc.User{ID: "u1"}, Token: &tc.Token{ID: "t1"}})
+	ctx = tc.NewContextWithOrigin(ctx, tc.Origin{IP: "192.0.2.7", UserAgent: "curl/8"})
+	return s, ctx
+}
+
+func mustVerify(t *testing.T, s *store.Store) tc.AuditVerification {
+	t.Helper()
+	v, err := s.VerifyAudit(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestAuditRecordsChangesInTheirTransaction(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		clock := apptest.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
+		s, ctx := auditStore(t, db, clock)
+		l := &tc.Label{Name: "prod", Color: "#ff0000"}
+		if err := s.CreateLabel(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteLabel(ctx, l.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateLabel(ctx, &tc.Label{Name: "prod", Color: "#ff0000"}); err != nil {
+			t.Fatal(err)
+		}
+		// A failed write records nothing.
+		if err := s.CreateLabel(ctx, &tc.Label{Name: "prod", Color: "#ff0000"}); tc.ErrorCode(err) != tc.ECONFLICT {
+			t.Fatalf("duplicate label: %v", err)
+		}
+		got, total, err := s.AuditEntries(context.Background(), tc.AuditFilter{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != 3 || len(got) != 3 {
+			t.Fatalf("%d entries (%d in all), want 3: %+v", len(got), total, got)
+		}
+		e := got[2] // newest first
+		if e.Seq != 1 || e.Action != "label.create" || e.ActorType != tc.ActorToken || e.ActorID != "t1" || e.ActorUserID != "u1" ||
+			e.IPAddress != "192.0.2.7" || e.UserAgent != "curl/8" || e.Outcome != tc.OutcomeSuccess || e.TargetType != "label" ||
+			e.TargetID != l.ID || !e.Timestamp.Equal(clock.Now()) || e.PrevHash != "" || e.Hash != e.ComputeHash() {
+			t.Errorf("first entry %+v", e)
+		}
+		if got[1].Action != "label.delete" || got[1].PrevHash != e.Hash || got[0].PrevHash != got[1].Hash {
+			t.Errorf("chain: %+v", got)
+		}
+		if v := mustVerify(t, s); !v.OK || v.Entries != 3 || v.LastSeq != 3 {
+			t.Errorf("verify: %+v", v)
+		}
+		for _, f := range []tc.AuditFilter{{Action: "label.delete"}, {Q: "DELETE"}, {TargetID: l.ID, Outcome: tc.OutcomeSuccess, Action: "label.delete"}} {
+			f.Limit = 10
+			if got, _, err := s.AuditEntries(context.Background(), f); err != nil || len(got) != 1 || got[0].Action != "label.delete" {
+				t.Errorf("filter %+v: %v %+v", f, err, got)
+			}
+		}
+		if got, _, _ := s.AuditEntries(context.Background(), tc.AuditFilter{ActorID: "u1", Limit: 10}); len(got) != 3 {
+			t.Errorf("by the user behind the token: %d entries, want 3", len(got))
+		}
+		if got, _, _ := s.AuditEntries(context.Background(), tc.AuditFilter{Q: "100%", Limit: 10}); len(got) != 0 {
+			t.Errorf("q with a LIKE wildcard matched %d", len(got))
+		}
+	})
+}
+
+// TestAuditTamper: the database refuses UPDATE and DELETE of entries; with
+// its triggers dropped, an edited, a removed and two reordered entries are
+// each found by verify at the first broken seq.
+func TestAuditTamper(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		for _, tamper := range []struct {
+			name    string
+			sql     []string
+			wantBad int64
+		}{
+			{"edit details", []string{`UPDATE audit_log SET details = '{"role":"owner"}' WHERE seq = 3`}, 3},
+			{"delete a row", []string{`DELETE FROM audit_log WHERE seq = 2`}, 2},
+			{"reorder two rows", []string{`UPDATE audit_log SET seq = -1 WHERE seq = 2`, `UPDATE audit_log SET seq = 2 WHERE seq = 3`,
+				`UPDATE audit_log SET seq = 3 WHERE seq = -1`}, 2},
+			{"remove the tail", []string{`DELETE FROM audit_log WHERE seq >= 4`}, 4},
+		} {
+			t.Run(tamper.name, func(t *testing.T) {
+				clock := apptest.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
+				s, ctx := auditStore(t, db, clock)
+				for i := range 5 {
+					clock.Advance(time.Second)
+					if err := s.CreateLabel(ctx, &tc.Label{Name: "l" + string(rune('a'+i)), Color: "#00ff00"}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if v := mustVerify(t, s); !v.OK || v.Entries != 5 {
+					t.Fatalf("before: %+v", v)
+				}
+				if _, err := s.WithTxExec(context.Background(), tamper.sql[0]); err == nil { // the database refuses
+					t.Fatalf("%s: accepted with the triggers on", tamper.sql[0])
+				}
+				drop := []string{`DROP TRIGGER audit_log_no_update`, `DROP TRIGGER audit_log_prune_only`}
+				if s.Dialect() == store.Postgres {
+					drop = []string{`ALTER TABLE audit_log DISABLE TRIGGER audit_log_guard`}
+				}
+				for _, q := range append(drop, tamper.sql...) {
+					if _, err := s.WithTxExec(context.Background(), q); err != nil {
+						t.Fatalf("%s: %v", q, err)
+					}
+				}
+				v := mustVerify(t, s)
+				if v.OK || v.BadSeq != tamper.wantBad || v.Reason == "" {
+					t.Fatalf("verify after %s: %+v, want the first bad seq %d", tamper.name, v, tamper.wantBad)
+				}
+				t.Logf("%s: seq %d: %s", tamper.name, v.BadSeq, v.Reason)
+			})
+		}
+	})
+}
+
+// TestAuditPrune: retention removes whole prefixes and keeps a checkpoint
+// the chain still verifies from; nothing else can move it.
+func TestAuditPrune(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		clock := apptest.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
+		s, ctx := auditStore(t, db, clock)
+		for i := range 6 {
+			clock.Advance(time.Hour)
+			if err := s.CreateLabel(ctx, &tc.Label{Name: "l" + string(rune('a'+i)), Color: "#00ff00"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, err := s.PruneAudit(context.Background(), clock.Now().Add(-150*time.Minute)) // entries 1..3 are older
+		if err != nil || n != 3 {
+			t.Fatalf("prune: %d, %v; want 3", n, err)
+		}
+		if v := mustVerify(t, s); !v.OK || v.From != 3 || v.Entries != 3 || v.LastSeq != 6 {
+			t.Errorf("verify after pruning: %+v", v)
+		}
+		if n, err := s.PruneAudit(context.Background(), clock.Now().Add(-150*time.Minute)); err != nil || n != 0 {
+			t.Errorf("second prune: %d, %v", n, err)
+		}
+		for _, q := range []string{`UPDATE audit_checkpoint SET seq = 2, hash = 'x' WHERE id = 1`,
+			`UPDATE audit_checkpoint SET seq = 5, hash = 'forged' WHERE id = 1`, `UPDATE audit_head SET seq = 1 WHERE id = 1`,
+			`DELETE FROM audit_log WHERE seq = 5`} {
+			if _, err := s.WithTxExec(context.Background(), q); err == nil || !strings.Contains(err.Error(), "audit") {
+				t.Errorf("%s: %v, want refused", q, err)
+			}
+		}
+		if err := s.CreateLabel(ctx, &tc.Label{Name: "after", Color: "#00ff00"}); err != nil {
+			t.Fatal(err)
+		}
+		if v := mustVerify(t, s); !v.OK || v.LastSeq != 7 {
+			t.Errorf("verify after a new entry: %+v", v)
+		}
+	})
+}
