@@ -146,17 +146,41 @@ type Origin struct {
 	UserAgent string
 }
 
-type originKey struct{}
-
-// NewContextWithOrigin returns ctx carrying o.
-func NewContextWithOrigin(ctx context.Context, o Origin) context.Context {
-	return context.WithValue(ctx, originKey{}, o)
+// RequestRecord is what the audit log learns of a request while it is
+// served: where it came from, and its caller once authenticated
+// (NewContextWithCaller fills it in), so that a refusal written further out
+// (a 403) is attributed.
+type RequestRecord struct {
+	Origin Origin
+	Caller *Caller
+	// Route is the endpoint's pattern, once routed ("GET /api/users/{id}").
+	Route string
 }
 
-// OriginFromContext returns the origin stored in ctx, or the zero Origin.
+type recordKey struct{}
+
+// NewContextWithRecord returns ctx carrying rec.
+func NewContextWithRecord(ctx context.Context, rec *RequestRecord) context.Context {
+	return context.WithValue(ctx, recordKey{}, rec)
+}
+
+// NewContextWithOrigin returns ctx carrying a record of origin o.
+func NewContextWithOrigin(ctx context.Context, o Origin) context.Context {
+	return NewContextWithRecord(ctx, &RequestRecord{Origin: o})
+}
+
+// RecordFromContext returns the request's audit record, or nil.
+func RecordFromContext(ctx context.Context) *RequestRecord {
+	rec, _ := ctx.Value(recordKey{}).(*RequestRecord)
+	return rec
+}
+
+// OriginFromContext returns the origin recorded in ctx, or the zero Origin.
 func OriginFromContext(ctx context.Context) Origin {
-	o, _ := ctx.Value(originKey{}).(Origin)
-	return o
+	if rec, _ := ctx.Value(recordKey{}).(*RequestRecord); rec != nil {
+		return rec.Origin
+	}
+	return Origin{}
 }
 
 // AuditActor fills e's actor from the caller in ctx (System when there is

@@ -70,6 +70,10 @@ type Config struct {
 	// HAPollInterval is how often the change counter is polled, the back-up
 	// of LISTEN/NOTIFY.
 	HAPollInterval time.Duration
+	// AuditEnabled turns the audit log on (docs/audit.md);
+	// AuditLogRetention seeds its retention setting, in hours.
+	AuditEnabled      bool
+	AuditLogRetention int
 }
 
 // option describes one setting: its flag, variable, default and help.
@@ -143,6 +147,15 @@ func options() []option {
 				return fmt.Errorf("must be a duration of at least 1s such as 60s, not %q", v)
 			}
 			c.StatusInterval = d
+			return nil
+		}},
+		{"audit-enabled", "AUDIT_ENABLED", "true", "record who did what in the audit log (docs/audit.md); read at start-up", boolSetter(func(c *Config, b bool) { c.AuditEnabled = b })},
+		{"audit-log-retention", "AUDIT_LOG_RETENTION", "2160", "hours audit entries are kept: 720, 2160, 4320, 8760, 17520, or 0 for ever (seeds the setting at first start)", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || !tc.ValidAuditRetention(n) {
+				return fmt.Errorf("must be one of 720, 2160, 4320, 8760, 17520 or 0, not %q", v)
+			}
+			c.AuditLogRetention = n
 			return nil
 		}},
 		{"ha", "HA_ENABLED", "false", "cluster mode: several nodes on one PostgreSQL database elect one leader for the status sweep and share changes (docs/cluster.md); PostgreSQL only", boolSetter(func(c *Config, b bool) { c.HA = b })},

@@ -64,6 +64,7 @@ func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request) {
 			err = tc.Errorf(tc.EUNAUTHORIZED, auth.MsgMissing)
 		}
 		if err == nil && !caller.Can(permHeartbeat) {
+			tc.NoteCaller(r.Context(), caller) // the audit log's Denied entry names it
 			err = auth.Forbidden(permHeartbeat)
 		}
 		if err != nil {

@@ -31,6 +31,9 @@ func Instrument(m *metrics.Metrics, listener string, logger *slog.Logger, h http
 				}
 			}
 			route := RouteOf(r)
+			if rec := tc.RecordFromContext(r.Context()); rec != nil {
+				rec.Route = route
+			}
 			d := time.Since(start)
 			series.observe(route, sw.status, d)
 			if logger.Enabled(r.Context(), slog.LevelDebug) {
