@@ -35,6 +35,23 @@ func (s *Store) SetAudit(on bool) { s.audit = on }
 // Auditing reports whether the audit log is on.
 func (s *Store) Auditing() bool { return s.audit }
 
+// OnAudit registers fn to run after every commit that appended audit
+// entries (the forwarders wake on it, internal/forward). fn runs on the
+// writer's goroutine and must not block. Register at start-up, before
+// serving.
+func (s *Store) OnAudit(fn func()) { s.auditHooks = append(s.auditHooks, fn) }
+
+// auditCommitted runs the OnAudit hooks once tx, which wrote entries
+// (writeAudit: one per change, plus those recorded), has committed.
+func (tx *Tx) auditCommitted() {
+	if !tx.store.audit || len(tx.changes) == 0 && len(tx.audits) == 0 {
+		return
+	}
+	for _, fn := range tx.store.auditHooks {
+		fn()
+	}
+}
+
 // describe attaches a name and details to the audit entry of entity's id
 // in this transaction's changes (both optional: details must hold no
 // secret).
