@@ -184,6 +184,9 @@ func (m *Main) Run(ctx context.Context) error {
 		Store: m.Store, Metrics: m.Metrics, Logger: m.Logger, Now: m.Now, Interval: m.Config.StatusInterval,
 	}
 	m.startCluster()
+	if err := m.startForwarders(); err != nil {
+		return err
+	}
 	m.Scheduler.Start()
 	m.OnClose(m.Scheduler.Stop)
 	if m.Cluster != nil {
