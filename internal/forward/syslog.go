@@ -3,7 +3,6 @@ package forward
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -118,17 +117,6 @@ func (s *Syslog) Deliver(ctx context.Context, e tc.AuditEntry) error {
 		return fmt.Errorf("syslog: %w", err)
 	}
 	return nil
-}
-
-// alive reports whether the server has not closed c: a syslog server never
-// writes, so a read that does not time out at once means the end.
-func alive(c net.Conn) bool {
-	c.SetReadDeadline(time.Now())
-	var b [1]byte
-	_, err := c.Read(b[:])
-	c.SetReadDeadline(time.Time{})
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // Flush does nothing: syslog has no acknowledgement to wait for.
