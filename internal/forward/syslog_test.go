@@ -20,6 +20,12 @@ import (
 // reconnects and resends from the log.
 func TestSyslogForwarderToRsyslog(t *testing.T) {
 	rs := apptest.StartRsyslog(t)
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(rs.Output)
+			t.Logf("rsyslog received:\n%s", b)
+		}
+	})
 	s := mustAuditStore(t, apptest.DB{Name: "sqlite"})
 	tcp, err := forward.NewSyslog("tcp", "127.0.0.1", rs.TCPPort)
 	if err != nil {
@@ -65,13 +71,11 @@ func TestSyslogForwarderToRsyslog(t *testing.T) {
 	})
 	rs.Start(t)
 	want = mustEntries(t, s)
-	defer func() { if t.Failed() { b, _ := os.ReadFile(rs.Output); t.Logf("output:\n%s", b) } }()
 	waitFor(t, "rsyslog to receive the entries appended while it was down", func() bool {
 		return len(byInput()["imtcp"]) >= len(want)
 	})
 	sameEntries(t, byInput()["imtcp"], want)
 }
-
 
 // TestSyslogFormat pins the message layout.
 func TestSyslogFormat(t *testing.T) {
