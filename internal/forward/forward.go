@@ -80,6 +80,7 @@ type Runner struct {
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	mu     sync.Mutex // guards wakes: Wake may be called before Start
 	wakes  []chan struct{}
 }
 
@@ -107,7 +108,9 @@ func (r *Runner) Start() {
 	r.cancel = cancel
 	for _, f := range r.Forwarders {
 		wake := make(chan struct{}, 1)
+		r.mu.Lock()
 		r.wakes = append(r.wakes, wake)
+		r.mu.Unlock()
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
@@ -119,6 +122,8 @@ func (r *Runner) Start() {
 // Wake tells every forwarder that entries were appended. It never blocks:
 // call it from store.OnAudit.
 func (r *Runner) Wake() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, w := range r.wakes {
 		select {
 		case w <- struct{}{}:

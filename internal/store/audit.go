@@ -37,9 +37,21 @@ func (s *Store) Auditing() bool { return s.audit }
 
 // OnAudit registers fn to run after every commit that appended audit
 // entries (the forwarders wake on it, internal/forward). fn runs on the
-// writer's goroutine and must not block. Register at start-up, before
-// serving.
-func (s *Store) OnAudit(fn func()) { s.auditHooks = append(s.auditHooks, fn) }
+// writer's goroutine and must not block. Background writers may already be
+// committing when it is called.
+func (s *Store) OnAudit(fn func()) {
+	for {
+		old := s.auditHooks.Load()
+		var hooks []func()
+		if old != nil {
+			hooks = append(hooks, *old...)
+		}
+		hooks = append(hooks, fn)
+		if s.auditHooks.CompareAndSwap(old, &hooks) {
+			return
+		}
+	}
+}
 
 // auditCommitted runs the OnAudit hooks once tx, which wrote entries
 // (writeAudit: one per change, plus those recorded), has committed.
@@ -47,8 +59,10 @@ func (tx *Tx) auditCommitted() {
 	if !tx.store.audit || len(tx.changes) == 0 && len(tx.audits) == 0 {
 		return
 	}
-	for _, fn := range tx.store.auditHooks {
-		fn()
+	if hooks := tx.store.auditHooks.Load(); hooks != nil {
+		for _, fn := range *hooks {
+			fn()
+		}
 	}
 }
 

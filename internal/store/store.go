@@ -78,7 +78,7 @@ type Store struct {
 	// audit turns the audit log on (audit.go); auditHooks run after each
 	// commit that appended entries (OnAudit).
 	audit      bool
-	auditHooks []func()
+	auditHooks atomic.Pointer[[]func()]
 
 	// settings caches the settings table (settings.go): settingsMu guards
 	// the cache for a moment at a time; settingsWriteMu serialises the
