@@ -170,3 +170,97 @@ func TestAuditForwardersOfAController(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditForwardingFollowsTheLeader: in a cluster only the leader
+// forwards; when it stops, the next leader continues from the cursor the
+// first one stored, repeating nothing.
+func TestAuditForwardingFollowsTheLeader(t *testing.T) {
+	apptest.RequirePostgres(t)
+	db := apptest.DB{Name: "postgres"}
+	dsn := apptest.NewDSN(t, db)
+	clock := apptest.NewClock(time.Now())
+	dir := t.TempDir()
+	files := []string{filepath.Join(dir, "a.jsonl"), filepath.Join(dir, "b.jsonl")}
+	var nodes []*apptest.Instance
+	for _, f := range files {
+		nodes = append(nodes, apptest.MustStartOn(t, db, dsn, clock, apptest.WithClusterArgs("--audit-file-path", f)))
+	}
+	stopped := map[int]bool{}
+	leader := func() int {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			var l []int
+			for i, n := range nodes {
+				if !stopped[i] && n.Main.Cluster.Leader() {
+					l = append(l, i)
+				}
+			}
+			if len(l) == 1 {
+				return l[0]
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no single leader: %v", l)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	other, err := store.Open(context.Background(), dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	other.SetAudit(true)
+	appendAndWait := func(file string, actions ...string) {
+		t.Helper()
+		var es []tc.AuditEntry
+		for _, a := range actions {
+			es = append(es, tc.AuditEntry{Action: a})
+		}
+		if err := other.AppendAudit(context.Background(), es...); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(time.Minute)
+		for {
+			b, _ := os.ReadFile(file)
+			if strings.Count(string(b), "\n") >= len(actions) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s after a minute: %q", file, b)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	seqsOf := func(file string) []int64 {
+		t.Helper()
+		b, _ := os.ReadFile(file)
+		var out []int64
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			var e tc.AuditEntry
+			if l == "" {
+				continue
+			}
+			if err := json.Unmarshal([]byte(l), &e); err != nil {
+				t.Fatalf("%s: %v: %q", file, err, l)
+			}
+			out = append(out, e.Seq)
+		}
+		return out
+	}
+
+	first := leader()
+	appendAndWait(files[first], "label.create", "label.update")
+	if err := nodes[first].Stop(); err != nil {
+		t.Fatal(err)
+	}
+	stopped[first] = true
+	second := leader()
+	appendAndWait(files[second], "label.delete")
+	if got := seqsOf(files[first]); len(got) != 2 || got[0] != 1 || got[1] != 2 {
+		t.Errorf("the first leader wrote %v, want [1 2]", got)
+	}
+	if got := seqsOf(files[second]); len(got) != 1 || got[0] != 3 {
+		t.Errorf("the next leader wrote %v, want [3]", got)
+	}
+}

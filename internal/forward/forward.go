@@ -172,7 +172,9 @@ func (r *Runner) run(ctx context.Context, c *cursor, wake <-chan struct{}) {
 	backoff := time.Duration(0)
 	for {
 		wait := r.Poll
-		if r.Leader == nil || r.Leader() {
+		if r.Leader != nil && !r.Leader() {
+			c.loaded, backoff = false, 0 // another leader may move the cursor meanwhile
+		} else {
 			if err := r.pass(ctx, c); err != nil {
 				if ctx.Err() != nil {
 					return
