@@ -39,7 +39,7 @@ type Sink interface {
 }
 
 // ErrRefused marks an entry a destination refused for good (a webhook's
-// 4xx other than 408 and 429).
+// 4xx other than 408 and 429; a message too long for a UDP datagram).
 var ErrRefused = errors.New("refused by the destination")
 
 // Log is the audit log as the forwarders read it (*store.Store).
@@ -309,7 +309,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"forwarder"}),
 		Dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tc_audit_forward_dropped_total",
-			Help: "Audit entries never delivered, by forwarder and reason: refused (a webhook's 4xx) or pruned (removed by retention first).",
+			Help: "Audit entries never delivered, by forwarder and reason: refused (a webhook's 4xx, a message too long for UDP) or pruned (removed by retention first).",
 		}, []string{"forwarder", "reason"}),
 		Lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "tc_audit_forward_lag_entries",

@@ -27,7 +27,9 @@ import (
 // A failed connection is dropped and dialled again on the next entry. A
 // TCP connection the server closed is noticed before writing to it, but
 // TCP syslog has no acknowledgement: an entry written just before the
-// server goes away can be lost, and UDP can lose any datagram.
+// server goes away can be lost, and UDP can lose any datagram. An entry too
+// long for one datagram (a huge User-Agent) is refused over UDP: dropped and
+// counted, not retried for ever.
 type Syslog struct {
 	Network string // "tcp" or "udp"
 	Addr    string // host:port
@@ -49,7 +51,8 @@ func NewSyslog(network, host string, port int) (*Syslog, error) {
 }
 
 const (
-	syslogFacility = 13 // log audit (RFC 5424 §6.2.1)
+	syslogFacility = 13    // log audit (RFC 5424 §6.2.1)
+	maxDatagram    = 65507 // the largest UDP payload over IPv4
 	syslogAppName  = "telegraf-controller"
 )
 
@@ -92,6 +95,9 @@ func (s *Syslog) Deliver(ctx context.Context, e tc.AuditEntry) error {
 	msg, err := s.Format(e)
 	if err != nil {
 		return err
+	}
+	if s.Network == "udp" && len(msg) > maxDatagram {
+		return fmt.Errorf("syslog: a message of %d bytes does not fit a UDP datagram: %w", len(msg), ErrRefused)
 	}
 	timeout := s.Timeout
 	if timeout <= 0 {

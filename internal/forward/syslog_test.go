@@ -2,6 +2,7 @@ package forward_test
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"strconv"
 	"strings"
@@ -89,5 +90,19 @@ func TestSyslogFormat(t *testing.T) {
 	if f[0] != "<108>1" || f[1] != "0001-01-01T00:00:00.000Z" || f[2] != "ctl_1" || f[3] != "telegraf-controller" ||
 		f[5] != strings.Repeat("x", 32) || f[6] != "-" || !strings.HasPrefix(f[7], `{"seq":7,`) {
 		t.Errorf("message %q", b)
+	}
+}
+
+// TestSyslogUDPRefusesAnOversizeEntry: an entry no datagram can carry is
+// refused (dropped and counted), not retried for ever.
+func TestSyslogUDPRefusesAnOversizeEntry(t *testing.T) {
+	s, err := forward.NewSyslog("udp", "127.0.0.1", 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = s.Deliver(t.Context(), tc.AuditEntry{Action: "user.login", UserAgent: strings.Repeat("a", 70000)})
+	if !errors.Is(err, forward.ErrRefused) {
+		t.Fatalf("err = %v, want ErrRefused", err)
 	}
 }
