@@ -143,7 +143,13 @@ func (tx *Tx) writeAudit(ctx context.Context) error {
 func (tx *Tx) appendAudit(ctx context.Context, entries []tc.AuditEntry) error {
 	var seq int64
 	var prev string
-	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+tx.store.dialect.forUpdate).Scan(&seq, &prev); err != nil {
+	// Statements are prepared at Open (prepareAuditStatements): SQLite
+	// parses a text anew at every call, which was most of an entry's cost.
+	head, err := tx.store.prepared(ctx, tx.store.auditHeadSQL())
+	if err != nil {
+		return fmt.Errorf("audit: read the head: %w", err)
+	}
+	if err := tx.StmtContext(ctx, head).QueryRowContext(ctx).Scan(&seq, &prev); err != nil {
 		return fmt.Errorf("audit: read the head: %w", err)
 	}
 	at := tx.now.Truncate(time.Millisecond)
@@ -159,32 +165,63 @@ func (tx *Tx) appendAudit(ctx context.Context, entries []tc.AuditEntry) error {
 	}
 	for start := 0; start < len(entries); start += auditBatch {
 		batch := entries[start:min(start+auditBatch, len(entries))]
-		var q strings.Builder
-		q.WriteString(`INSERT INTO audit_log (` + auditColumns + `) VALUES `)
 		args := make([]any, 0, 15*len(batch))
-		for i, e := range batch {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(")
-			for j := range 15 {
-				if j > 0 {
-					q.WriteString(", ")
-				}
-				fmt.Fprintf(&q, "$%d", len(args)+j+1)
-			}
-			q.WriteString(")")
+		for _, e := range batch {
 			args = append(args, e.Seq, ms(e.Timestamp), e.Action, e.ActorType, e.ActorID, e.ActorUserID, e.IPAddress,
 				e.UserAgent, e.Outcome, e.TargetType, e.TargetID, e.TargetName, string(e.Details), e.PrevHash, e.Hash)
 		}
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		q := auditInsertSQL(len(batch))
+		var err error
+		if len(batch) == 1 || len(batch) == auditBatch { // the usual sizes: prepared
+			err = tx.execPrepared(ctx, q, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, q, args...)
+		}
+		if err != nil {
 			return fmt.Errorf("audit: append: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, seq, prev); err != nil {
+	if err := tx.execPrepared(ctx, auditMoveHeadSQL, seq, prev); err != nil {
 		return fmt.Errorf("audit: move the head: %w", err)
 	}
 	return nil
+}
+
+const auditMoveHeadSQL = `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`
+
+func (s *Store) auditHeadSQL() string {
+	return `SELECT seq, hash FROM audit_head WHERE id = 1` + s.dialect.forUpdate
+}
+
+// prepareAuditStatements prepares what appendAudit runs, before any
+// transaction holds SQLite's one write connection (preparing needs one).
+func (s *Store) prepareAuditStatements(ctx context.Context) error {
+	for _, q := range []string{s.auditHeadSQL(), auditMoveHeadSQL, auditInsertSQL(1), auditInsertSQL(auditBatch)} {
+		if _, err := s.prepared(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// auditInsertSQL inserts n entries.
+func auditInsertSQL(n int) string {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO audit_log (` + auditColumns + `) VALUES `)
+	for i := range n {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(")
+		for j := range 15 {
+			if j > 0 {
+				q.WriteString(", ")
+			}
+			fmt.Fprintf(&q, "$%d", 15*i+j+1)
+		}
+		q.WriteString(")")
+	}
+	return q.String()
 }
 
 // AppendAudit writes entries that record no change of state (a refused

@@ -138,6 +138,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("fill username skeletons: %w", err)
 	}
+	if err := s.prepareAuditStatements(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("prepare the audit log's statements: %w", err)
+	}
 	return s, nil
 }
 
