@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/apptest"
@@ -43,7 +44,11 @@ func TestAuditRecordsWhoDidWhat(t *testing.T) {
 		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/tokens/" + victimID + "/revoke", Token: tok.Token, Header: hdr}), 200)
 		mgrToken := inst.MustRoleToken(t, tc.RoleManager)
 		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/users", Token: mgrToken, Header: hdr}), 403)
-		inst.Main.FlushAudit(ctx)
+		apptest.Eventually(t, 5*time.Second, "the refusal recorded", func() bool { // written once answered, in a batch
+			inst.Main.FlushAudit(ctx)
+			es, _, _ := inst.Store.AuditEntries(ctx, tc.AuditFilter{Outcome: tc.OutcomeDenied, Limit: 1})
+			return len(es) > 0
+		})
 
 		find := func(action, outcome, target string) tc.AuditEntry {
 			t.Helper()
@@ -119,4 +124,26 @@ func tokenIDOf(t *testing.T, inst *apptest.Instance, secret string) string {
 		t.Fatal(err)
 	}
 	return tok.ID
+}
+
+// TestAuditHeartbeatRefusal: a heartbeat refused for want of
+// heartbeat:write is a Denied entry naming the token, as on the main
+// listener.
+func TestAuditHeartbeatRefusal(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db)
+		viewer := inst.MustRoleToken(t, tc.RoleViewer)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: inst.HeartbeatURL + "/agents/heartbeat", Token: viewer,
+			Body: `{"id":"a1","version":"1.39.3","status":"OK"}`}), 403)
+		var es []tc.AuditEntry
+		var err error
+		apptest.Eventually(t, 5*time.Second, "the refusal recorded", func() bool { // written once answered, in a batch
+			inst.Main.FlushAudit(context.Background())
+			es, _, err = inst.Store.AuditEntries(context.Background(), tc.AuditFilter{Outcome: tc.OutcomeDenied, Limit: 10})
+			return err != nil || len(es) > 0
+		})
+		if err != nil || len(es) != 1 || es[0].ActorID != tokenIDOf(t, inst, viewer) || string(es[0].Details) != `{"route":"POST /agents/heartbeat"}` {
+			t.Fatalf("Denied entries %+v, %v; want the heartbeat's, naming the token", es, err)
+		}
+	})
 }
