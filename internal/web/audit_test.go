@@ -238,6 +238,16 @@ func TestAuditPageContent(t *testing.T) {
 	// Settings: the retention choice, the current value selected.
 	apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/settings", Token: tok,
 		Body: map[string]any{"auditLogRetentionHours": 8760}}), 200)
+	// The settings change's details, pretty-printed.
+	var changes []tc.AuditEntry
+	apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/audit-logger?action=settings.update", Token: tok}), 200).JSON(t, &changes)
+	if len(changes) != 1 {
+		t.Fatalf("%d settings.update entries, want 1", len(changes))
+	}
+	body = page("owner", fmt.Sprintf("/audit/%d", changes[0].Seq))
+	if want := `id="entry-details">{` + "\n" + `  &#34;auditLogRetentionHours&#34;: [` + "\n    "; !strings.Contains(body, want) {
+		t.Errorf("settings change's detail lacks its details pretty-printed %q: %s", want, body)
+	}
 	body = page("owner", "/settings")
 	for _, want := range []string{`name="auditLogRetentionHours" data-type="number"`, `<option value="8760" selected>`, `<option value="0">Forever</option>`} {
 		if !strings.Contains(body, want) {
