@@ -255,3 +255,41 @@ func TestAuditPageContent(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditPagesOnATamperedLog: with a row deleted behind the database's
+// back, the verification page names the first bad seq, the entries around
+// the gap still open, and the missing one answers 404.
+func TestAuditPagesOnATamperedLog(t *testing.T) {
+	inst := apptest.MustStart(t, apptest.DB{Name: "sqlite"})
+	owner := inst.MustOwner(t)
+	tok := inst.MustToken(t, owner, tc.AllPermissions...)
+	for _, name := range []string{"a", "b", "c", "d"} {
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/labels", Token: tok,
+			Body: map[string]any{"name": name, "color": "#00ff00"}}), 201)
+	}
+	var all []tc.AuditEntry
+	apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/audit-logger", Token: tok}), 200).JSON(t, &all)
+	if len(all) < 4 || all[len(all)-1].Seq != 1 {
+		t.Fatalf("log holds %d entries, want at least 4 from seq 1", len(all))
+	}
+	for _, q := range []string{`DROP TRIGGER audit_log_no_update`, `DROP TRIGGER audit_log_prune_only`, `DELETE FROM audit_log WHERE seq = 2`} {
+		if _, err := inst.Store.WithTxExec(context.Background(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	c := inst.MustSession(t, owner)
+	status, _, body := getPage(t, c, inst.URL, "/audit/verify")
+	if status != 200 || !strings.Contains(body, `id="verify-status">broken<`) || !strings.Contains(body, `href="/audit/2" id="verify-bad">seq 2</a>`) {
+		t.Errorf("verify page on a log without seq 2 = %d: %.3000s", status, body)
+	}
+	for _, e := range all {
+		want := 200
+		if e.Seq == 2 {
+			want = 404
+		}
+		status, _, body := getPage(t, c, inst.URL, fmt.Sprintf("/audit/%d", e.Seq))
+		if status != want || (want == 200 && !strings.Contains(body, e.Hash)) {
+			t.Errorf("GET /audit/%d = %d, want %d with its hash", e.Seq, status, want)
+		}
+	}
+}
