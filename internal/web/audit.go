@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/telegrafcontroller/tc"
-	"github.com/telegrafcontroller/tc/internal/store"
 )
 
 // auditPageSizes are the page sizes the Audit page offers; the first is
@@ -138,44 +137,65 @@ type auditActor struct {
 }
 
 // auditNames resolves user and token ids to names and links. A caller who
-// may not read users or tokens sees ids.
+// may not read users or tokens sees ids. Users are few and listed once;
+// tokens can be many, so each one a page names is read by itself.
 type auditNames struct {
-	users, tokens map[string]string
+	v      *view
+	users  map[string]string
+	tokens map[string]*string // nil: no such token, or not the caller's to see
 }
 
-func (v *view) auditNames() (auditNames, error) {
-	n := auditNames{users: map[string]string{}, tokens: map[string]string{}}
+func (v *view) auditNames() (*auditNames, error) {
+	n := &auditNames{v: v, users: map[string]string{}, tokens: map[string]*string{}}
 	users, err := v.h.Users.List(v.ctx())
 	if err = optional(err); err != nil {
-		return n, err
+		return nil, err
 	}
 	for _, u := range users {
 		n.users[u.ID] = u.Username
 	}
-	tokens, err := v.h.Tokens.List(v.ctx(), store.TokenFilter{})
-	if err = optional(err); err != nil {
-		return n, err
-	}
-	for _, t := range tokens {
-		n.tokens[t.ID] = t.Description
-	}
 	return n, nil
 }
 
-// actor names e's actor (or the user behind its token) and links to the
-// row of that user or token, where it still exists.
-func (n auditNames) actor(id, typ string) auditActor {
+// actor names the actor id of type typ and links to the row of that user
+// or token, where it still exists.
+func (n *auditNames) actor(id, typ string) (auditActor, error) {
 	switch typ {
 	case tc.ActorUser:
 		if name, ok := n.users[id]; ok {
-			return auditActor{Name: name, URL: "/users#user-" + url.PathEscape(id)}
+			return auditActor{Name: name, URL: "/users#user-" + url.PathEscape(id)}, nil
 		}
 	case tc.ActorToken:
-		if name, ok := n.tokens[id]; ok {
-			return auditActor{Name: name, URL: "/tokens#token-" + url.PathEscape(id)}
+		name, ok := n.tokens[id]
+		if !ok {
+			t, err := n.v.h.Tokens.Get(n.v.ctx(), id)
+			switch tc.ErrorCode(err) {
+			case "":
+				name = &t.Description
+			case tc.ENOTFOUND, tc.EFORBIDDEN:
+			default:
+				return auditActor{}, err
+			}
+			n.tokens[id] = name
+		}
+		if name != nil {
+			return auditActor{Name: *name, URL: "/tokens#token-" + url.PathEscape(id)}, nil
 		}
 	}
-	return auditActor{Name: id}
+	return auditActor{Name: id}, nil
+}
+
+// row is e with its actor, and the user behind a token actor, named.
+func (n *auditNames) row(e tc.AuditEntry) (auditRow, error) {
+	r := auditRow{Entry: e}
+	var err error
+	if r.Actor, err = n.actor(e.ActorID, e.ActorType); err != nil {
+		return r, err
+	}
+	if e.ActorUserID != "" {
+		r.Owner, err = n.actor(e.ActorUserID, tc.ActorUser)
+	}
+	return r, err
 }
 
 type auditRow struct {
@@ -212,9 +232,9 @@ func (h *Handler) auditPage(w http.ResponseWriter, r *http.Request, v *view) err
 		Outcomes: []string{tc.OutcomeSuccess, tc.OutcomeFailure, tc.OutcomeDenied}, Sizes: auditPageSizes}
 	d.P.setTotal(int(total), len(entries))
 	for _, e := range entries {
-		row := auditRow{Entry: e, Actor: names.actor(e.ActorID, e.ActorType)}
-		if e.ActorUserID != "" {
-			row.Owner = names.actor(e.ActorUserID, tc.ActorUser)
+		row, err := names.row(e)
+		if err != nil {
+			return err
 		}
 		d.Rows = append(d.Rows, row)
 	}
@@ -277,10 +297,11 @@ func (h *Handler) auditEntryPage(w http.ResponseWriter, r *http.Request, v *view
 	if err != nil {
 		return err
 	}
-	d := auditEntryData{Row: auditRow{Entry: *e, Actor: names.actor(e.ActorID, e.ActorType)}}
-	if e.ActorUserID != "" {
-		d.Row.Owner = names.actor(e.ActorUserID, tc.ActorUser)
+	row, err := names.row(*e)
+	if err != nil {
+		return err
 	}
+	d := auditEntryData{Row: row}
 	if len(e.Details) > 0 {
 		var buf bytes.Buffer
 		if json.Indent(&buf, e.Details, "", "  ") == nil {

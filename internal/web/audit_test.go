@@ -235,6 +235,22 @@ func TestAuditPageContent(t *testing.T) {
 		t.Error("tokens page lacks History links for the owner")
 	}
 
+	// An actor that no longer exists shows as its id, without a link.
+	tok2 := inst.MustToken(t, owner, tc.AllPermissions...)
+	apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/labels", Token: tok2,
+		Body: map[string]any{"name": "gone", "color": "#000000"}}), 201)
+	var byTok2 []tc.AuditEntry
+	apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/audit-logger?action=label.create&limit=1", Token: tok}), 200).JSON(t, &byTok2)
+	gone := byTok2[0].ActorID
+	if body := page("owner", "/audit?actorId="+gone); !strings.Contains(body, `href="/tokens#token-`+gone+`"`) {
+		t.Errorf("audit page lacks the link to token %s", gone)
+	}
+	apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "DELETE", Path: "/api/tokens/" + gone, Token: tok}), 204)
+	body = page("owner", "/audit?actorId="+gone)
+	if strings.Contains(body, `href="/tokens#token-`+gone+`"`) || !strings.Contains(body, "<span class=\"muted\">Token</span> "+gone) {
+		t.Errorf("audit page links a deleted token, or lacks its id")
+	}
+
 	// Settings: the retention choice, the current value selected.
 	apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/settings", Token: tok,
 		Body: map[string]any{"auditLogRetentionHours": 8760}}), 200)
