@@ -54,6 +54,7 @@ func parseAuditQuery(r *http.Request) (auditQuery, error) {
 	if f.To, err = parseAuditTime("to", a.To, true); err != nil {
 		return a, err
 	}
+	a.From, a.To = formTime(a.From, f.From), formTime(a.To, f.To)
 	if v := q.Get("page"); v != "" {
 		if f.Page, err = strconv.Atoi(v); err != nil || f.Page < 1 || f.Page > 1<<30 {
 			return a, tc.FieldErrorf("page", "page must be a whole number from 1")
@@ -90,6 +91,21 @@ func parseAuditTime(name, v string, end bool) (time.Time, error) {
 		}
 	}
 	return time.Time{}, tc.FieldErrorf(name, "%s must be a time such as 2026-05-27T18:42 (UTC) or 2026-05-27T18:42:11Z", name)
+}
+
+// formTime is how the form's datetime-local field shows a time the
+// visitor sent as v: as typed when the field can show it, else t in UTC
+// to the second (a link's ISO 8601 time, a bare date).
+func formTime(v string, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	for _, l := range auditLocalLayouts[:2] {
+		if _, err := time.Parse(l.layout, v); err == nil {
+			return v
+		}
+	}
+	return t.UTC().Format("2006-01-02T15:04:05")
 }
 
 func containsInt(list []int, n int) bool {

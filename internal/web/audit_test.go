@@ -159,6 +159,13 @@ func TestAuditPageContent(t *testing.T) {
 			t.Errorf("filtered audit page lacks %s", want)
 		}
 	}
+	// Times the field cannot show as sent show in its own form, in UTC.
+	body2 := page("owner", "/audit?from=2026-05-01&to=2026-05-02T03:04:05.5%2B02:00")
+	for _, want := range []string{`name="from" value="2026-05-01T00:00:00"`, `name="to" value="2026-05-02T01:04:05"`} {
+		if !strings.Contains(body2, want) {
+			t.Errorf("audit page lacks %s", want)
+		}
+	}
 	if strings.Contains(body, "label.create") {
 		t.Error("audit page filtered by the config's id shows the label's entry")
 	}
