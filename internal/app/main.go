@@ -189,6 +189,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.startCluster()
 	m.startAudit(ctx)
+	if err := m.startForwarders(); err != nil {
+		return err
+	}
 	m.Scheduler.Start()
 	m.OnClose(m.Scheduler.Stop)
 	if m.Cluster != nil {

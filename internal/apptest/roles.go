@@ -227,7 +227,6 @@ func (i *Instance) checkAudited(tb testing.TB, method, path, who string, as *tc.
 	var what string
 	switch {
 	case status == http.StatusForbidden:
-		i.Main.FlushAudit(context.Background())
 		what = "Denied entry naming the caller"
 		want = func(e tc.AuditEntry) bool {
 			return e.Outcome == tc.OutcomeDenied && (as == nil || e.ActorID == as.ID)
@@ -238,13 +237,21 @@ func (i *Instance) checkAudited(tb testing.TB, method, path, who string, as *tc.
 	default:
 		return
 	}
-	entries, _, err := i.Store.AuditEntries(context.Background(), tc.AuditFilter{Limit: 200})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for _, e := range entries {
-		if e.Seq > before && want(e) {
-			return
+	// A refusal is recorded once its answer is written, in a batch: flush
+	// and look again for a moment.
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		i.Main.FlushAudit(context.Background())
+		entries, _, err := i.Store.AuditEntries(context.Background(), tc.AuditFilter{Limit: 200})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, e := range entries {
+			if e.Seq > before && want(e) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			break
 		}
 	}
 	tb.Errorf("%s %s as %s answered %d but wrote no %s to the audit log", method, path, who, status, what)

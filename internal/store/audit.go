@@ -35,6 +35,37 @@ func (s *Store) SetAudit(on bool) { s.audit = on }
 // Auditing reports whether the audit log is on.
 func (s *Store) Auditing() bool { return s.audit }
 
+// OnAudit registers fn to run after every commit that appended audit
+// entries (the forwarders wake on it, internal/forward). fn runs on the
+// writer's goroutine and must not block. Background writers may already be
+// committing when it is called.
+func (s *Store) OnAudit(fn func()) {
+	for {
+		old := s.auditHooks.Load()
+		var hooks []func()
+		if old != nil {
+			hooks = append(hooks, *old...)
+		}
+		hooks = append(hooks, fn)
+		if s.auditHooks.CompareAndSwap(old, &hooks) {
+			return
+		}
+	}
+}
+
+// auditCommitted runs the OnAudit hooks once tx, which wrote entries
+// (writeAudit: one per change, plus those recorded), has committed.
+func (tx *Tx) auditCommitted() {
+	if !tx.store.audit || len(tx.changes) == 0 && len(tx.audits) == 0 {
+		return
+	}
+	if hooks := tx.store.auditHooks.Load(); hooks != nil {
+		for _, fn := range *hooks {
+			fn()
+		}
+	}
+}
+
 // describe attaches a name and details to the audit entry of entity's id
 // in this transaction's changes (both optional: details must hold no
 // secret).

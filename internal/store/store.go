@@ -75,8 +75,10 @@ type Store struct {
 	nodeID   string
 	pgConfig *pgx.ConnConfig
 	peerWait func(ctx context.Context, seq int64)
-	// audit turns the audit log on (audit.go).
-	audit bool
+	// audit turns the audit log on (audit.go); auditHooks run after each
+	// commit that appended entries (OnAudit).
+	audit      bool
+	auditHooks atomic.Pointer[[]func()]
 
 	// settings caches the settings table (settings.go): settingsMu guards
 	// the cache for a moment at a time; settingsWriteMu serialises the
@@ -438,7 +440,11 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := fn(tx); err != nil {
 		return translate(err)
 	}
-	return translate(tx.commit(ctx))
+	if err := tx.commit(ctx); err != nil {
+		return translate(err)
+	}
+	tx.auditCommitted()
+	return nil
 }
 
 // WithTx is withTx for callers outside the package that compose store calls.
