@@ -94,6 +94,8 @@ func (h *Handler) signedIn(perm tc.Permission, p page) http.HandlerFunc {
 			h.toLogin(w, r)
 			return
 		}
+		// The audit log attributes a refusal of this page to the visitor.
+		tc.NoteCaller(r.Context(), caller)
 		if perm != "" && !caller.Can(perm) {
 			h.errorPage(w, r, caller, http.StatusForbidden, "You do not have access to this page",
 				fmt.Sprintf("Your role (%s) lacks the %s permission.", caller.User.Role, perm))
