@@ -77,7 +77,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash string) (*tc.Token, error)
 		return nil, notFound("token")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get token: %w", err)
+		return nil, translate(fmt.Errorf("get token: %w", err))
 	}
 	return t, nil
 }
@@ -175,7 +175,7 @@ func tokenByID(ctx context.Context, db queryRower, id, ownerID string) (*tc.Toke
 		return nil, notFound("token")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get token: %w", err)
+		return nil, translate(fmt.Errorf("get token: %w", err))
 	}
 	return t, nil
 }

@@ -145,7 +145,7 @@ func (s *Store) UserByID(ctx context.Context, id string) (*tc.User, error) {
 		return nil, notFound("user")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get user: %w", err)
+		return nil, translate(fmt.Errorf("get user: %w", err))
 	}
 	return u, nil
 }
@@ -158,7 +158,7 @@ func (s *Store) UserByLogin(ctx context.Context, login string) (*tc.User, error)
 		return nil, notFound("user")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get user by login: %w", err)
+		return nil, translate(fmt.Errorf("get user by login: %w", err))
 	}
 	return u, nil
 }
