@@ -21,8 +21,11 @@ import (
 // the audit_head row first, so entries are numbered and chained in commit
 // order, across nodes too; SQLite's single writer orders them anyway.
 
-// auditBatch is how many entries one INSERT carries (15 columns each; both
-// databases allow far more parameters than 15 × 200).
+// auditBatch is how many entries one INSERT carries (15 columns each).
+// On SQLite its parameters are "?", bound by position: the driver binds a
+// "$n" parameter by name, looking it up in a list, so a statement's binding
+// cost the square of its parameters (a 100,000-agent sweep spent 20 s
+// there with 200 entries a statement in "$n").
 const auditBatch = 200
 
 const auditColumns = `seq, at, action, actor_type, actor_id, actor_user_id, ip_address, user_agent,
@@ -170,7 +173,7 @@ func (tx *Tx) appendAudit(ctx context.Context, entries []tc.AuditEntry) error {
 			args = append(args, e.Seq, ms(e.Timestamp), e.Action, e.ActorType, e.ActorID, e.ActorUserID, e.IPAddress,
 				e.UserAgent, e.Outcome, e.TargetType, e.TargetID, e.TargetName, string(e.Details), e.PrevHash, e.Hash)
 		}
-		q := auditInsertSQL(len(batch))
+		q := tx.store.auditInsertSQL(len(batch))
 		var err error
 		if len(batch) == 1 || len(batch) == auditBatch { // the usual sizes: prepared
 			err = tx.execPrepared(ctx, q, args...)
@@ -196,7 +199,7 @@ func (s *Store) auditHeadSQL() string {
 // prepareAuditStatements prepares what appendAudit runs, before any
 // transaction holds SQLite's one write connection (preparing needs one).
 func (s *Store) prepareAuditStatements(ctx context.Context) error {
-	for _, q := range []string{s.auditHeadSQL(), auditMoveHeadSQL, auditInsertSQL(1), auditInsertSQL(auditBatch)} {
+	for _, q := range []string{s.auditHeadSQL(), auditMoveHeadSQL, s.auditInsertSQL(1), s.auditInsertSQL(auditBatch)} {
 		if _, err := s.prepared(ctx, q); err != nil {
 			return err
 		}
@@ -205,7 +208,7 @@ func (s *Store) prepareAuditStatements(ctx context.Context) error {
 }
 
 // auditInsertSQL inserts n entries.
-func auditInsertSQL(n int) string {
+func (s *Store) auditInsertSQL(n int) string {
 	var q strings.Builder
 	q.WriteString(`INSERT INTO audit_log (` + auditColumns + `) VALUES `)
 	for i := range n {
@@ -217,7 +220,11 @@ func auditInsertSQL(n int) string {
 			if j > 0 {
 				q.WriteString(", ")
 			}
-			fmt.Fprintf(&q, "$%d", 15*i+j+1)
+			if s.dialect.arrays { // PostgreSQL
+				fmt.Fprintf(&q, "$%d", 15*i+j+1)
+			} else {
+				q.WriteString("?")
+			}
 		}
 		q.WriteString(")")
 	}
@@ -429,4 +436,33 @@ func (s *Store) PruneAudit(ctx context.Context, before time.Time) (int64, error)
 		return nil
 	})
 	return n, err
+}
+
+// agentChanges are the agents a heartbeat write creates, and those it
+// brings back from not_reporting (the audit log's; heartbeat.go).
+type agentChanges struct {
+	created, restored map[string]bool
+}
+
+// recordRegistrations records the agents a heartbeat write created or
+// restored, by the system (heartbeats are written in batches, apart from
+// their requests).
+func (tx *Tx) recordRegistrations(ctx context.Context, beats []HeartbeatWrite, changes *agentChanges) {
+	if !tx.store.audit || changes == nil {
+		return
+	}
+	for _, b := range beats {
+		action := ""
+		switch {
+		case changes.created[b.ID]:
+			action = tc.ActionAgentRegister
+		case changes.restored[b.ID]:
+			action = tc.ActionAgentRestored
+		default:
+			continue
+		}
+		details, _ := json.Marshal(map[string]string{"version": b.Version, "ip": b.IP})
+		tx.record(ctx, tc.AuditEntry{Action: action, ActorType: tc.ActorSystem,
+			TargetType: string(tc.EntityAgent), TargetID: b.ID, TargetName: b.Hostname, Details: details})
+	}
 }

@@ -170,3 +170,90 @@ func TestAuditPrune(t *testing.T) {
 		}
 	})
 }
+
+// TestAuditAgentRegistration: an agent's first heartbeat write records its
+// registration, once.
+func TestAuditAgentRegistration(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		clock := apptest.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
+		s, ctx := auditStore(t, db, clock)
+		beat := func() store.HeartbeatWrite {
+			return store.HeartbeatWrite{AgentBeat: &tc.AgentBeat{ID: "agent-1", Hostname: "web-1", IP: "192.0.2.9", Version: "1.39.3",
+				Status: tc.AgentOK, FirstSeen: clock.Now(), LastSeen: clock.Now()}, WriteLinks: true}
+		}
+		for range 3 {
+			if err := s.WriteHeartbeats(ctx, []store.HeartbeatWrite{beat()}); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(time.Second)
+		}
+		es, _, err := s.AuditEntries(context.Background(), tc.AuditFilter{Action: tc.ActionAgentRegister, Limit: 10})
+		if err != nil || len(es) != 1 || es[0].TargetID != "agent-1" || es[0].TargetName != "web-1" || es[0].ActorType != tc.ActorSystem {
+			t.Fatalf("registrations %+v, %v; want one of agent-1", es, err)
+		}
+	})
+}
+
+// TestAuditSweep: the sweep records each agent it turns not_reporting or
+// deletes by its rule, and the heartbeat write that brings one back records
+// its return, each by the system.
+func TestAuditSweep(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		clock := apptest.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
+		s, ctx := auditStore(t, db, clock)
+		start := clock.Now().Add(-24 * time.Hour)
+		write := func(id string) {
+			t.Helper()
+			if err := s.WriteHeartbeats(ctx, []store.HeartbeatWrite{{AgentBeat: &tc.AgentBeat{ID: id, Hostname: "h-" + id, Version: "1.39.3",
+				Status: tc.AgentOK, FirstSeen: clock.Now(), LastSeen: clock.Now()}, WriteLinks: true}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		count := func(action, id string) int {
+			t.Helper()
+			es, _, err := s.AuditEntries(context.Background(), tc.AuditFilter{Action: action, TargetID: id, Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range es {
+				bySweep := action != tc.ActionAgentRestored // a heartbeat's write restores
+				if e.ActorType != tc.ActorSystem || e.TargetName != "h-"+id || bySweep != strings.Contains(string(e.Details), tc.DefaultReportingRuleID) {
+					t.Errorf("%s entry %+v", action, e)
+				}
+			}
+			return len(es)
+		}
+		write("a1")
+		clock.Advance(time.Hour)
+		if _, err := s.SweepAgentStatus(ctx, start); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(tc.ActionAgentNotReporting, "a1"); n != 1 {
+			t.Fatalf("%d not-reporting entries, want 1", n)
+		}
+		write("a1")
+		if _, err := s.SweepAgentStatus(ctx, start); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(tc.ActionAgentRestored, "a1"); n != 1 {
+			t.Fatalf("%d restored entries, want 1", n)
+		}
+		day := int64(86400)
+		if _, err := s.UpdateReportingRule(ctx, tc.DefaultReportingRuleID, func(r *tc.ReportingRule) error {
+			r.AutoDeleteAfterSeconds = &day
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(48 * time.Hour)
+		if _, err := s.SweepAgentStatus(ctx, start); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(tc.ActionAgentExpired, "a1"); n != 1 {
+			t.Fatalf("%d auto-delete entries, want 1", n)
+		}
+		if v := mustVerify(t, s); !v.OK {
+			t.Errorf("verify: %+v", v)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -52,28 +53,28 @@ func (s *Store) SweepAgentStatusAsLeader(ctx context.Context, startedAt time.Tim
 			// The concatenations keep the planners on (status, last_seen)
 			// (migration 0062), which yields just the agents to change,
 			// rather than the rule's index, which may hold the whole fleet.
-			res, err := tx.ExecContext(ctx, `UPDATE agents SET status = reported_status
-				WHERE status = 'not_reporting' AND (reporting_rule_id || '') = $1 AND last_seen >= $2`, r.ID, cutoff)
+			n, err := tx.sweepStep(ctx, tc.ActionAgentRestored, r, `UPDATE agents SET status = reported_status
+				WHERE status = 'not_reporting' AND (reporting_rule_id || '') = $1 AND last_seen >= $2`, cutoff)
 			if err != nil {
 				return fmt.Errorf("restore reporting agents: %w", err)
 			}
-			sw.Restored += affected(res)
+			sw.Restored += n
 			if tx.now.Sub(startedAt) < time.Duration(r.NotReportingAfterSeconds)*time.Second {
 				continue
 			}
-			res, err = tx.ExecContext(ctx, `UPDATE agents SET status = 'not_reporting'
-				WHERE status IN ('ok', 'warn', 'fail', 'undefined') AND last_seen < $2 AND (reporting_rule_id || '') = $1`, r.ID, cutoff)
+			n, err = tx.sweepStep(ctx, tc.ActionAgentNotReporting, r, `UPDATE agents SET status = 'not_reporting'
+				WHERE status IN ('ok', 'warn', 'fail', 'undefined') AND last_seen < $2 AND (reporting_rule_id || '') = $1`, cutoff)
 			if err != nil {
 				return fmt.Errorf("mark agents not reporting: %w", err)
 			}
-			sw.NotReporting += affected(res)
+			sw.NotReporting += n
 			if r.AutoDeleteAfterSeconds != nil {
-				res, err = tx.ExecContext(ctx, `DELETE FROM agents WHERE last_seen < $2 AND (reporting_rule_id || '') = $1`,
-					r.ID, now-*r.AutoDeleteAfterSeconds*1000)
+				n, err = tx.sweepStep(ctx, tc.ActionAgentExpired, r, `DELETE FROM agents WHERE last_seen < $2 AND (reporting_rule_id || '') = $1`,
+					now-*r.AutoDeleteAfterSeconds*1000)
 				if err != nil {
 					return fmt.Errorf("auto-delete agents: %w", err)
 				}
-				sw.Deleted += affected(res)
+				sw.Deleted += n
 			}
 		}
 		if err := tx.compactAgentCounts(ctx); err != nil {
@@ -136,4 +137,35 @@ func (s *Store) FleetHealth(ctx context.Context, from, to time.Time) ([]tc.Fleet
 func affected(res interface{ RowsAffected() (int64, error) }) int64 {
 	n, _ := res.RowsAffected()
 	return n
+}
+
+// sweepStep runs one statement of a sweep for rule r ($1) and time ($2)
+// and returns how many agents it changed. With the audit log on, the
+// statement also returns the agents it changed, each recorded as action by
+// the system (in batches at commit, with the sweep).
+func (tx *Tx) sweepStep(ctx context.Context, action string, r *tc.ReportingRule, q string, at int64) (int64, error) {
+	if !tx.store.audit {
+		res, err := tx.ExecContext(ctx, q, r.ID, at)
+		if err != nil {
+			return 0, err
+		}
+		return affected(res), nil
+	}
+	rows, err := tx.QueryContext(ctx, q+` RETURNING id, hostname`, r.ID, at)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	details, _ := json.Marshal(map[string]string{"reportingRuleId": r.ID, "reportingRule": r.Name})
+	var n int64
+	for rows.Next() {
+		var id, host string
+		if err := rows.Scan(&id, &host); err != nil {
+			return 0, err
+		}
+		tx.record(ctx, tc.AuditEntry{Action: action, ActorType: tc.ActorSystem, TargetType: string(tc.EntityAgent),
+			TargetID: id, TargetName: host, Details: details})
+		n++
+	}
+	return n, rows.Err()
 }

@@ -125,12 +125,17 @@ func (s *Store) WriteHeartbeats(ctx context.Context, beats []HeartbeatWrite) err
 		}
 		created := make(map[string]bool)
 		newest := make(map[string]bool, len(full))
-		if err := upsertAgents(ctx, tx, rule, full, created, newest); err != nil {
+		var registered *agentChanges // the audit log's
+		if tx.store.audit {
+			registered = &agentChanges{created: map[string]bool{}, restored: map[string]bool{}}
+		}
+		if err := upsertAgents(ctx, tx, rule, full, created, newest, registered); err != nil {
 			return err
 		}
 		if err := writeLinks(ctx, tx, full, created, newest); err != nil {
 			return err
 		}
+		tx.recordRegistrations(ctx, full, registered)
 		for _, b := range beats {
 			if len(b.Logs) > 0 {
 				if err := mergeLogs(ctx, tx, b.ID, b.Logs); err != nil {
@@ -310,7 +315,7 @@ RETURNING id, last_seen`
 // findAgentsStatement selects which of n agent ids exist, locking them
 // where the dialect locks rows.
 func findAgentsStatement(d *dialect, n int) string {
-	return `SELECT id FROM agents WHERE id IN (` + d.params(1, n) + `)` + d.forUpdate
+	return `SELECT id, status FROM agents WHERE id IN (` + d.params(1, n) + `)` + d.forUpdate
 }
 
 // upsertStatement inserts or updates rows agents (SQLite).
@@ -342,22 +347,22 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigi
 // findAgentsArraySQL is findAgentsStatement for an array of ids. A join
 // with unnest, not id = ANY($1): a generic plan made while agents was small
 // tested = ANY on each row of a scan of agents, quadratic in the batch.
-const findAgentsArraySQL = `SELECT a.id FROM unnest($1::text[]) AS v(id) JOIN agents a ON a.id = v.id FOR UPDATE OF a`
+const findAgentsArraySQL = `SELECT a.id, a.status FROM unnest($1::text[]) AS v(id) JOIN agents a ON a.id = v.id FOR UPDATE OF a`
 
 // upsertAgents creates or updates the agents of beats. Agents that report
 // config sources are looked up first, so that created holds exactly the
 // ones whose row is new (on PostgreSQL the rows are locked, so a concurrent
 // delete waits); newest holds those whose beat is the latest written.
-func upsertAgents(ctx context.Context, tx *Tx, rule string, beats []HeartbeatWrite, created, newest map[string]bool) error {
+func upsertAgents(ctx context.Context, tx *Tx, rule string, beats []HeartbeatWrite, created, newest map[string]bool, registered *agentChanges) error {
 	if tx.store.dialect.arrays {
 		if len(beats) == 0 {
 			return nil
 		}
-		return upsertAgentsArrays(ctx, tx, rule, beats, created, newest)
+		return upsertAgentsArrays(ctx, tx, rule, beats, created, newest, registered)
 	}
 	for start := 0; start < len(beats); {
 		n := chunkSize(len(beats) - start)
-		if err := upsertAgentsChunk(ctx, tx, rule, beats[start:start+n], created, newest); err != nil {
+		if err := upsertAgentsChunk(ctx, tx, rule, beats[start:start+n], created, newest, registered); err != nil {
 			return err
 		}
 		start += n
@@ -375,19 +380,19 @@ func externalJSON(b HeartbeatWrite) string {
 }
 
 // upsertAgentsChunk writes one chunk (SQLite).
-func upsertAgentsChunk(ctx context.Context, tx *Tx, rule string, chunk []HeartbeatWrite, created, newest map[string]bool) error {
+func upsertAgentsChunk(ctx context.Context, tx *Tx, rule string, chunk []HeartbeatWrite, created, newest map[string]bool, registered *agentChanges) error {
 	ids := make([]any, len(chunk))
 	anyConfigs := false
 	for i, b := range chunk {
 		ids[i] = b.ID
 		anyConfigs = anyConfigs || b.HasConfigs
 	}
-	if anyConfigs {
+	if anyConfigs || registered != nil {
 		rows, err := tx.queryPrepared(ctx, tx.store.beatSQL()[len(ids)].findAgents, ids...)
 		if err != nil {
 			return fmt.Errorf("write heartbeats: find agents: %w", err)
 		}
-		if err := markCreated(rows, chunk, created); err != nil {
+		if err := markCreated(rows, chunk, created, registered); err != nil {
 			return err
 		}
 	}
@@ -405,7 +410,7 @@ func upsertAgentsChunk(ctx context.Context, tx *Tx, rule string, chunk []Heartbe
 }
 
 // upsertAgentsArrays is upsertAgents in one statement (upsertArraySQL).
-func upsertAgentsArrays(ctx context.Context, tx *Tx, rule string, beats []HeartbeatWrite, created, newest map[string]bool) error {
+func upsertAgentsArrays(ctx context.Context, tx *Tx, rule string, beats []HeartbeatWrite, created, newest map[string]bool, registered *agentChanges) error {
 	n := len(beats)
 	ids, hosts, ips, versions, statuses, external := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	first, seen, le, lw, lm, te, tw, tm := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
@@ -416,12 +421,12 @@ func upsertAgentsArrays(ctx context.Context, tx *Tx, rule string, beats []Heartb
 		te[i], tw[i], tm[i] = b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics
 		anyConfigs = anyConfigs || b.HasConfigs
 	}
-	if anyConfigs {
+	if anyConfigs || registered != nil {
 		rows, err := tx.queryPrepared(ctx, findAgentsArraySQL, ids)
 		if err != nil {
 			return fmt.Errorf("write heartbeats: find agents: %w", err)
 		}
-		if err := markCreated(rows, beats, created); err != nil {
+		if err := markCreated(rows, beats, created, registered); err != nil {
 			return err
 		}
 	}
@@ -433,23 +438,33 @@ func upsertAgentsArrays(ctx context.Context, tx *Tx, rule string, beats []Heartb
 }
 
 // markCreated reads the ids of the existing agents among beats from rows
-// and marks the others, among those reporting config sources, as created.
-func markCreated(rows *sql.Rows, beats []HeartbeatWrite, created map[string]bool) error {
+// and marks the others, among those reporting config sources, as created;
+// registered (the audit log's, nil when it is off) gets every new one, and
+// its restored set the not_reporting ones, which the write restores.
+func markCreated(rows *sql.Rows, beats []HeartbeatWrite, created map[string]bool, registered *agentChanges) error {
 	defer rows.Close()
 	existing := make(map[string]bool, len(beats))
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var id, status string
+		if err := rows.Scan(&id, &status); err != nil {
 			return fmt.Errorf("write heartbeats: find agents: %w", err)
 		}
 		existing[id] = true
+		if registered != nil && status == tc.AgentNotReporting {
+			registered.restored[id] = true
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("write heartbeats: find agents: %w", err)
 	}
 	for _, b := range beats {
-		if b.HasConfigs && !existing[b.ID] {
-			created[b.ID] = true
+		if !existing[b.ID] {
+			if b.HasConfigs {
+				created[b.ID] = true
+			}
+			if registered != nil {
+				registered.created[b.ID] = true
+			}
 		}
 	}
 	return nil

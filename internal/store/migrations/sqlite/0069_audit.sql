@@ -23,7 +23,6 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_at ON audit_log (at);
 CREATE INDEX audit_log_target ON audit_log (target_id, seq);
-CREATE INDEX audit_log_actor ON audit_log (actor_id, seq);
 CREATE TABLE audit_head (
     id   INTEGER PRIMARY KEY CHECK (id = 1),
     seq  BIGINT NOT NULL,
