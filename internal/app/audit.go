@@ -23,17 +23,18 @@ const auditPruneEvery = time.Hour
 // maxUserAgent caps the user agent an entry keeps.
 const maxUserAgent = 512
 
-// startAudit turns the audit log on or off, records the start, and runs
-// the retention job; the stop is recorded at Close.
+// startAudit records the start, writes refusals, and runs the retention
+// job, which also ages out what was recorded before the log was turned
+// off; the stop is recorded at Close.
 func (m *Main) startAudit(ctx context.Context) {
-	if !m.Config.AuditEnabled {
+	if m.Config.AuditEnabled {
+		m.denied = &deniedWriter{append: m.Store.AppendAudit, logger: m.Logger}
+		m.denied.start()
+		m.OnClose(m.denied.stop)
+		m.recordServer(ctx, tc.ActionServerStart)
+	} else {
 		m.Logger.Warn("the audit log is off (--audit-enabled=false): changes, sign-ins and refusals are not recorded")
-		return
 	}
-	m.denied = &deniedWriter{append: m.Store.AppendAudit, logger: m.Logger}
-	m.denied.start()
-	m.OnClose(m.denied.stop)
-	m.recordServer(ctx, tc.ActionServerStart)
 	// Retention runs now, every auditPruneEvery, and at once when the
 	// settings change (a shorter retention takes effect immediately).
 	kick := make(chan struct{}, 1)

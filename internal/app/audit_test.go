@@ -147,3 +147,29 @@ func TestAuditHeartbeatRefusal(t *testing.T) {
 		}
 	})
 }
+
+// TestAuditRetention: a shorter retention set in the settings removes the
+// expired entries at once, and the chain still verifies from the
+// checkpoint.
+func TestAuditRetention(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db)
+		ctx := context.Background()
+		admin := inst.MustRoleToken(t, tc.RoleAdministrator)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/labels", Token: admin,
+			Body: map[string]string{"name": "old", "color": "#000000"}}), 201)
+		inst.Clock.Advance(40 * 24 * time.Hour)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/settings", Token: admin,
+			Body: map[string]any{"auditLogRetentionHours": 720}}), 200)
+		apptest.Eventually(t, 10*time.Second, "the label's entry removed by retention", func() bool {
+			es, _, err := inst.Store.AuditEntries(ctx, tc.AuditFilter{Action: "label.create", Limit: 1})
+			return err == nil && len(es) == 0
+		})
+		v, err := inst.Store.VerifyAudit(ctx)
+		if err != nil || !v.OK || v.From == 0 {
+			t.Fatalf("verify after retention: %+v, %v; want ok from a checkpoint", v, err)
+		}
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/settings", Token: admin,
+			Body: map[string]any{"auditLogRetentionHours": 100}}), 400)
+	})
+}
