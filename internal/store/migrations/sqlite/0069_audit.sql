@@ -5,7 +5,7 @@
 -- seq and hash: the next entry chains to it, and verification compares the
 -- log's end with it (a removed tail shows).
 CREATE TABLE audit_log (
-    seq           BIGINT PRIMARY KEY,
+    seq           INTEGER PRIMARY KEY, -- the rowid itself: no second B-tree
     at            BIGINT NOT NULL,
     action        TEXT NOT NULL,
     actor_type    TEXT NOT NULL,
