@@ -19,6 +19,7 @@ import (
 	"github.com/telegrafcontroller/tc/internal/auth"
 	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/service"
+	"github.com/telegrafcontroller/tc/internal/store"
 )
 
 // Handler is the web UI. Create it with New.
@@ -121,6 +122,7 @@ func (h *Handler) toLogin(w http.ResponseWriter, r *http.Request) {
 // database gets its status page with the service's message, and anything
 // else is logged and shown as a 500 without detail.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, caller *tc.Caller, err error) {
+	err = store.Unavailable(err)
 	status, msg := httpx.StatusOf(err), tc.ErrorMessage(err)
 	switch {
 	case status == http.StatusUnauthorized:
