@@ -97,9 +97,9 @@ func (m *Main) auditRequests(h http.Handler) http.Handler {
 		}
 		rec := &tc.RequestRecord{Origin: tc.Origin{IP: httpx.ClientIP(r, m.Config.TrustedProxies), UserAgent: ua}}
 		r = r.WithContext(tc.NewContextWithRecord(r.Context(), rec))
-		sw := &forbiddenWriter{ResponseWriter: w}
+		sw := httpx.NewStatusWriter(w)
 		h.ServeHTTP(sw, r)
-		if sw.forbidden {
+		if sw.Status() == http.StatusForbidden {
 			ctx := tc.NewContextWithCaller(context.WithoutCancel(r.Context()), rec.Caller)
 			e := tc.AuditEntry{Action: tc.ActionAccessDenied, Outcome: tc.OutcomeDenied}
 			tc.AuditActor(ctx, &e)
@@ -122,27 +122,6 @@ func firstSegments(p string) string {
 	}
 	return "/" + strings.Join(parts, "/")
 }
-
-// forbiddenWriter notes a 403.
-type forbiddenWriter struct {
-	http.ResponseWriter
-	wrote, forbidden bool
-}
-
-func (w *forbiddenWriter) WriteHeader(code int) {
-	if !w.wrote {
-		w.wrote, w.forbidden = true, code == http.StatusForbidden
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *forbiddenWriter) Write(b []byte) (int, error) {
-	w.wrote = true
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (w *forbiddenWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // deniedWriter writes Denied entries in batches, every deniedEvery, so
 // that a flood of refused requests costs one transaction per batch and

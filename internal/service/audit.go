@@ -23,10 +23,7 @@ var auditOutcomes = []string{tc.OutcomeSuccess, tc.OutcomeFailure, tc.OutcomeDen
 // List returns one page of the entries f selects, newest first, and how
 // many it selects. Errors: EUNAUTHORIZED, EFORBIDDEN, EINVALID.
 func (a *Audit) List(ctx context.Context, f tc.AuditFilter) ([]tc.AuditEntry, int64, error) {
-	if _, err := require(ctx, tc.Perm(tc.ResAudit, tc.ActionRead)); err != nil {
-		return nil, 0, err
-	}
-	if err := validateAuditFilter(f); err != nil {
+	if err := a.CheckExport(ctx, f); err != nil {
 		return nil, 0, err
 	}
 	if f.Limit == 0 {
@@ -38,17 +35,15 @@ func (a *Audit) List(ctx context.Context, f tc.AuditFilter) ([]tc.AuditEntry, in
 // Each calls fn with every entry f selects, oldest first (exports).
 // Errors: EUNAUTHORIZED, EFORBIDDEN, EINVALID, and fn's.
 func (a *Audit) Each(ctx context.Context, f tc.AuditFilter, fn func(tc.AuditEntry) error) error {
-	if _, err := require(ctx, tc.Perm(tc.ResAudit, tc.ActionRead)); err != nil {
-		return err
-	}
-	if err := validateAuditFilter(f); err != nil {
+	if err := a.CheckExport(ctx, f); err != nil {
 		return err
 	}
 	return a.Store.EachAuditEntry(ctx, f, fn)
 }
 
-// CheckExport refuses an export Each would refuse, before the export's
-// first byte is sent. Errors: EUNAUTHORIZED, EFORBIDDEN, EINVALID.
+// CheckExport refuses a read of f that List or Each would refuse (an export
+// checks before its first byte is sent). Errors: EUNAUTHORIZED,
+// EFORBIDDEN, EINVALID.
 func (a *Audit) CheckExport(ctx context.Context, f tc.AuditFilter) error {
 	if _, err := require(ctx, tc.Perm(tc.ResAudit, tc.ActionRead)); err != nil {
 		return err

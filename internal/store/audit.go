@@ -448,8 +448,8 @@ type agentChanges struct {
 // restored, by the system (heartbeats are written in batches, apart from
 // their requests).
 func (tx *Tx) recordRegistrations(ctx context.Context, beats []HeartbeatWrite, changes *agentChanges) {
-	if !tx.store.audit || changes == nil {
-		return
+	if !tx.store.audit || changes == nil || len(changes.created)+len(changes.restored) == 0 {
+		return // the usual flush: known agents only
 	}
 	for _, b := range beats {
 		action := ""
