@@ -3,6 +3,7 @@ package tc
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"slices"
@@ -79,27 +80,30 @@ func ChangeAction(c Change) string {
 // encoding of every field but Hash, PrevHash included. The timestamp counts
 // to the millisecond, as stored.
 func (e *AuditEntry) ComputeHash() string {
-	h := sha256.New()
-	field := func(s string) {
-		// Length-prefixed, so no two different entries encode alike.
-		var n [8]byte
-		for i, l := 0, len(s); i < 8; i, l = i+1, l>>8 {
-			n[i] = byte(l)
-		}
-		h.Write(n[:])
-		h.Write([]byte(s))
+	var buf [512]byte
+	var num [20]byte
+	b := appendHashField(buf[:0], "tc-audit-v1")
+	b = appendHashField(b, strconv.AppendInt(num[:0], e.Seq, 10))
+	b = appendHashField(b, strconv.AppendInt(num[:0], e.Timestamp.UnixMilli(), 10))
+	for _, s := range [...]string{e.Action, e.ActorType, e.ActorID, e.ActorUserID, e.IPAddress, e.UserAgent,
+		e.Outcome, e.TargetType, e.TargetID, e.TargetName} {
+		b = appendHashField(b, s)
 	}
-	field("tc-audit-v1")
-	field(itoa(e.Seq))
-	field(itoa(e.Timestamp.UnixMilli()))
-	for _, s := range []string{e.Action, e.ActorType, e.ActorID, e.ActorUserID, e.IPAddress, e.UserAgent,
-		e.Outcome, e.TargetType, e.TargetID, e.TargetName, string(e.Details), e.PrevHash} {
-		field(s)
-	}
-	return hex.EncodeToString(h.Sum(nil))
+	b = appendHashField(b, e.Details)
+	b = appendHashField(b, e.PrevHash)
+	sum := sha256.Sum256(b)
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], sum[:])
+	return string(out[:])
 }
 
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+// appendHashField appends s to b as ComputeHash encodes a field: its length
+// (8 bytes, little-endian), then its bytes; so no two different entries
+// encode alike.
+func appendHashField[T ~string | ~[]byte](b []byte, s T) []byte {
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(s)))
+	return append(b, s...)
+}
 
 // AuditFilter selects entries of the log: a time range (zero: unbounded),
 // exact action, actor, outcome and target, and Q, text found in any of the

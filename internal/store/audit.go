@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,14 @@ import (
 // cost the square of its parameters (a 100,000-agent sweep spent 20 s
 // there with 200 entries a statement in "$n").
 const auditBatch = 200
+
+// A run of at least auditRunMin entries that share all but their target
+// (sameShared) is inserted auditRunBatch to a statement, five parameters
+// each (insertAuditRun).
+const (
+	auditRunMin   = 8
+	auditRunBatch = 500
+)
 
 const auditColumns = `seq, at, action, actor_type, actor_id, actor_user_id, ip_address, user_agent,
 	outcome, target_type, target_id, target_name, details, prev_hash, hash`
@@ -59,7 +68,7 @@ func (s *Store) OnAudit(fn func()) {
 // auditCommitted runs the OnAudit hooks once tx, which wrote entries
 // (writeAudit: one per change, plus those recorded), has committed.
 func (tx *Tx) auditCommitted() {
-	if !tx.store.audit || len(tx.changes) == 0 && len(tx.audits) == 0 {
+	if !tx.store.audit || len(tx.changes) == 0 && len(tx.audits) == 0 && len(tx.auditRuns) == 0 {
 		return
 	}
 	if hooks := tx.store.auditHooks.Load(); hooks != nil {
@@ -106,6 +115,30 @@ func (tx *Tx) record(ctx context.Context, e tc.AuditEntry) {
 	tx.audits = append(tx.audits, e)
 }
 
+// auditRun is entries alike but for their target (a sweep step's: one per
+// agent it changed), kept as one template and the targets until commit.
+type auditRun struct {
+	entry   tc.AuditEntry
+	targets []auditTarget
+}
+
+type auditTarget struct{ id, name string }
+
+// recordRun adds one entry per target, e's but for the target, after
+// those recorded so far.
+func (tx *Tx) recordRun(ctx context.Context, e tc.AuditEntry, targets []auditTarget) {
+	if !tx.store.audit || len(targets) == 0 {
+		return
+	}
+	if e.ActorType == "" {
+		tc.AuditActor(ctx, &e)
+	}
+	if e.Outcome == "" {
+		e.Outcome = tc.OutcomeSuccess
+	}
+	tx.auditRuns = append(tx.auditRuns, auditRun{entry: e, targets: targets})
+}
+
 // auditChanges turns the transaction's changes into entries: one per id
 // (settings have none: one entry).
 func (tx *Tx) auditChanges(ctx context.Context) []tc.AuditEntry {
@@ -130,21 +163,23 @@ func (tx *Tx) auditChanges(ctx context.Context) []tc.AuditEntry {
 	return out
 }
 
-// writeAudit appends the transaction's entries, chained after the head.
+// writeAudit appends the transaction's entries, chained after the head:
+// its changes', then those recorded, then the runs.
 func (tx *Tx) writeAudit(ctx context.Context) error {
 	if !tx.store.audit {
 		return nil
 	}
 	entries := append(tx.auditChanges(ctx), tx.audits...)
-	if len(entries) == 0 {
+	if len(entries) == 0 && len(tx.auditRuns) == 0 {
 		return nil
 	}
-	return tx.appendAudit(ctx, entries)
+	return tx.appendAudit(ctx, entries, tx.auditRuns)
 }
 
-// appendAudit numbers, chains and inserts entries after the log's head.
-func (tx *Tx) appendAudit(ctx context.Context, entries []tc.AuditEntry) error {
-	var seq int64
+// appendAudit numbers, chains and inserts entries, then runs, after the
+// log's head.
+func (tx *Tx) appendAudit(ctx context.Context, entries []tc.AuditEntry, runs []auditRun) error {
+	var seq, headAt int64
 	var prev string
 	// Statements are prepared at Open (prepareAuditStatements): SQLite
 	// parses a text anew at every call, which was most of an entry's cost.
@@ -152,12 +187,13 @@ func (tx *Tx) appendAudit(ctx context.Context, entries []tc.AuditEntry) error {
 	if err != nil {
 		return fmt.Errorf("audit: read the head: %w", err)
 	}
-	if err := tx.StmtContext(ctx, head).QueryRowContext(ctx).Scan(&seq, &prev); err != nil {
+	if err := tx.StmtContext(ctx, head).QueryRowContext(ctx).Scan(&seq, &prev, &headAt); err != nil {
 		return fmt.Errorf("audit: read the head: %w", err)
 	}
-	at := tx.now.Truncate(time.Millisecond)
-	for i := range entries {
-		e := &entries[i]
+	// Never before the newest entry (a clock stepped back, a node whose
+	// clock lags): times follow seq, which time ranges rely on.
+	at := fromMS(max(ms(tx.now), headAt))
+	chain := func(e *tc.AuditEntry) {
 		seq++
 		e.Seq, e.Timestamp, e.PrevHash = seq, at, prev
 		if len(e.Details) == 0 {
@@ -166,6 +202,62 @@ func (tx *Tx) appendAudit(ctx context.Context, entries []tc.AuditEntry) error {
 		e.Hash = e.ComputeHash()
 		prev = e.Hash
 	}
+	for i := range entries {
+		chain(&entries[i])
+	}
+	// A run of entries that differ only in seq, target and hashes (a
+	// bulk revocation's) binds the shared columns once.
+	var single []tc.AuditEntry
+	args := make([]any, 0, 5*auditRunBatch+10)
+	for start := 0; start < len(entries); {
+		end := start + 1
+		for end < len(entries) && end-start < auditRunBatch && sameShared(&entries[start], &entries[end]) {
+			end++
+		}
+		if end-start < auditRunMin {
+			single = append(single, entries[start:end]...)
+			start = end
+			continue
+		}
+		if err := tx.insertAudit(ctx, single); err != nil {
+			return err
+		}
+		single = single[:0]
+		args = args[:0]
+		for _, e := range entries[start:end] {
+			args = append(args, e.Seq, e.TargetID, e.TargetName, e.PrevHash, e.Hash)
+		}
+		if err := tx.insertAuditRun(ctx, &entries[start], end-start, args); err != nil {
+			return err
+		}
+		start = end
+	}
+	if err := tx.insertAudit(ctx, single); err != nil {
+		return err
+	}
+	for _, r := range runs {
+		e := r.entry
+		for start := 0; start < len(r.targets); start += auditRunBatch {
+			args = args[:0]
+			n := min(auditRunBatch, len(r.targets)-start)
+			for _, t := range r.targets[start : start+n] {
+				e.TargetID, e.TargetName = t.id, t.name
+				chain(&e)
+				args = append(args, e.Seq, e.TargetID, e.TargetName, e.PrevHash, e.Hash)
+			}
+			if err := tx.insertAuditRun(ctx, &e, n, args); err != nil {
+				return err
+			}
+		}
+	}
+	if err := tx.execPrepared(ctx, auditMoveHeadSQL, seq, prev, ms(at)); err != nil {
+		return fmt.Errorf("audit: move the head: %w", err)
+	}
+	return nil
+}
+
+// insertAudit inserts entries, auditBatch to a statement.
+func (tx *Tx) insertAudit(ctx context.Context, entries []tc.AuditEntry) error {
 	for start := 0; start < len(entries); start += auditBatch {
 		batch := entries[start:min(start+auditBatch, len(entries))]
 		args := make([]any, 0, 15*len(batch))
@@ -173,33 +265,60 @@ func (tx *Tx) appendAudit(ctx context.Context, entries []tc.AuditEntry) error {
 			args = append(args, e.Seq, ms(e.Timestamp), e.Action, e.ActorType, e.ActorID, e.ActorUserID, e.IPAddress,
 				e.UserAgent, e.Outcome, e.TargetType, e.TargetID, e.TargetName, string(e.Details), e.PrevHash, e.Hash)
 		}
-		q := tx.store.auditInsertSQL(len(batch))
-		var err error
-		if len(batch) == 1 || len(batch) == auditBatch { // the usual sizes: prepared
-			err = tx.execPrepared(ctx, q, args...)
-		} else {
-			_, err = tx.ExecContext(ctx, q, args...)
+		if err := tx.execAuditInsert(ctx, tx.store.auditInsertSQL(len(batch)), len(batch) == 1 || len(batch) == auditBatch, args); err != nil {
+			return err
 		}
-		if err != nil {
-			return fmt.Errorf("audit: append: %w", err)
-		}
-	}
-	if err := tx.execPrepared(ctx, auditMoveHeadSQL, seq, prev); err != nil {
-		return fmt.Errorf("audit: move the head: %w", err)
 	}
 	return nil
 }
 
-const auditMoveHeadSQL = `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`
+// insertAuditRun inserts n entries that share every column of shared but
+// seq, the target's id and name, and the hashes (sameShared); args holds
+// those five for each, in order, and has room for the shared ten.
+func (tx *Tx) insertAuditRun(ctx context.Context, shared *tc.AuditEntry, n int, args []any) error {
+	e := shared
+	args = append(args, ms(e.Timestamp), e.Action, e.ActorType, e.ActorID, e.ActorUserID, e.IPAddress, e.UserAgent,
+		e.Outcome, e.TargetType, string(e.Details))
+	q := tx.store.auditRunFull
+	if n != auditRunBatch {
+		q = tx.store.auditRunSQL(n)
+	}
+	return tx.execAuditInsert(ctx, q, n == auditRunBatch, args)
+}
+
+func (tx *Tx) execAuditInsert(ctx context.Context, q string, prepared bool, args []any) error {
+	var err error
+	if prepared {
+		err = tx.execPrepared(ctx, q, args...)
+	} else {
+		_, err = tx.ExecContext(ctx, q, args...)
+	}
+	if err != nil {
+		return fmt.Errorf("audit: append: %w", err)
+	}
+	return nil
+}
+
+// sameShared says whether b can join a's run (insertAuditRun).
+func sameShared(a, b *tc.AuditEntry) bool {
+	return a.Action == b.Action && a.ActorType == b.ActorType && a.ActorID == b.ActorID &&
+		a.ActorUserID == b.ActorUserID && a.IPAddress == b.IPAddress && a.UserAgent == b.UserAgent &&
+		a.Outcome == b.Outcome && a.TargetType == b.TargetType && a.Timestamp.Equal(b.Timestamp) &&
+		string(a.Details) == string(b.Details)
+}
+
+const auditMoveHeadSQL = `UPDATE audit_head SET seq = $1, hash = $2, at = $3 WHERE id = 1`
 
 func (s *Store) auditHeadSQL() string {
-	return `SELECT seq, hash FROM audit_head WHERE id = 1` + s.dialect.forUpdate
+	return `SELECT seq, hash, at FROM audit_head WHERE id = 1` + s.dialect.forUpdate
 }
 
 // prepareAuditStatements prepares what appendAudit runs, before any
 // transaction holds SQLite's one write connection (preparing needs one).
 func (s *Store) prepareAuditStatements(ctx context.Context) error {
-	for _, q := range []string{s.auditHeadSQL(), auditMoveHeadSQL, s.auditInsertSQL(1), s.auditInsertSQL(auditBatch)} {
+	s.auditRunFull = s.auditRunSQL(auditRunBatch)
+	for _, q := range []string{s.auditHeadSQL(), auditMoveHeadSQL, s.auditInsertSQL(1), s.auditInsertSQL(auditBatch),
+		s.auditRunFull} {
 		if _, err := s.prepared(ctx, q); err != nil {
 			return err
 		}
@@ -211,6 +330,7 @@ func (s *Store) prepareAuditStatements(ctx context.Context) error {
 func (s *Store) auditInsertSQL(n int) string {
 	var q strings.Builder
 	q.WriteString(`INSERT INTO audit_log (` + auditColumns + `) VALUES `)
+	p := s.params()
 	for i := range n {
 		if i > 0 {
 			q.WriteString(", ")
@@ -220,15 +340,43 @@ func (s *Store) auditInsertSQL(n int) string {
 			if j > 0 {
 				q.WriteString(", ")
 			}
-			if s.dialect.arrays { // PostgreSQL
-				fmt.Fprintf(&q, "$%d", 15*i+j+1)
-			} else {
-				q.WriteString("?")
-			}
+			q.WriteString(p())
 		}
 		q.WriteString(")")
 	}
 	return q.String()
+}
+
+// auditRunSQL inserts a run of n entries: five parameters for each (seq,
+// target id and name, prevHash, hash), then the ten columns they share.
+// The casts give PostgreSQL the types its VALUES cannot infer.
+func (s *Store) auditRunSQL(n int) string {
+	var q strings.Builder
+	p := s.params()
+	q.WriteString(`WITH v (seq, target_id, target_name, prev_hash, hash) AS (VALUES `)
+	for i := range n {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "(CAST(%s AS BIGINT), %s, %s, %s, %s)", p(), p(), p(), p(), p())
+	}
+	fmt.Fprintf(&q, `) INSERT INTO audit_log (`+auditColumns+`) SELECT seq, CAST(%s AS BIGINT), %s, %s, %s, %s, %s, %s, %s, %s,
+	target_id, target_name, %s, prev_hash, hash FROM v`, p(), p(), p(), p(), p(), p(), p(), p(), p(), p())
+	return q.String()
+}
+
+// params numbers a statement's parameters in order: "$1", "$2"… on
+// PostgreSQL, "?" on SQLite, whose driver binds "$n" by looking its name up
+// in a list (a statement's binding cost the square of its parameters).
+func (s *Store) params() func() string {
+	n := 0
+	return func() string {
+		if !s.dialect.arrays { // SQLite
+			return "?"
+		}
+		n++
+		return "$" + strconv.Itoa(n)
+	}
 }
 
 // AppendAudit writes entries that record no change of state (a refused
@@ -250,7 +398,10 @@ func (s *Store) AppendAudit(ctx context.Context, entries ...tc.AuditEntry) error
 // AuditEntries returns one page of the entries filter selects, newest
 // first, and how many it selects in all.
 func (s *Store) AuditEntries(ctx context.Context, f tc.AuditFilter) ([]tc.AuditEntry, int64, error) {
-	where, args := auditWhere(f)
+	where, args, err := s.auditWhere(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
 	var total int64
 	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM audit_log`+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count audit entries: %w", err)
@@ -266,7 +417,10 @@ func (s *Store) AuditEntries(ctx context.Context, f tc.AuditFilter) ([]tc.AuditE
 // EachAuditEntry calls fn with every entry filter selects, oldest first,
 // reading in pages (exports). It stops at fn's first error.
 func (s *Store) EachAuditEntry(ctx context.Context, f tc.AuditFilter, fn func(tc.AuditEntry) error) error {
-	where, args := auditWhere(f)
+	where, args, err := s.auditWhere(ctx, f)
+	if err != nil {
+		return err
+	}
 	and := " AND "
 	if where == "" {
 		and = " WHERE "
@@ -290,16 +444,26 @@ func (s *Store) EachAuditEntry(ctx context.Context, f tc.AuditFilter, fn func(tc
 	}
 }
 
-// auditWhere is the WHERE clause of f ("" for none) and its arguments.
-func auditWhere(f tc.AuditFilter) (string, []any) {
+// auditWhere is the WHERE clause of f ("" for none) and its arguments. A
+// time range is also a range of seq (auditSeqFrom), which the primary key
+// serves.
+func (s *Store) auditWhere(ctx context.Context, f tc.AuditFilter) (string, []any, error) {
 	var conds []string
 	var args []any
 	arg := placeholder(&args)
 	if !f.From.IsZero() {
-		conds = append(conds, "at >= "+arg(ms(f.From)))
+		seq, err := auditSeqFrom(ctx, s.read, ms(f.From))
+		if err != nil {
+			return "", nil, err
+		}
+		conds = append(conds, "seq >= "+arg(seq), "at >= "+arg(ms(f.From)))
 	}
 	if !f.To.IsZero() {
-		conds = append(conds, "at <= "+arg(ms(f.To)))
+		seq, err := auditSeqFrom(ctx, s.read, ms(f.To)+1)
+		if err != nil {
+			return "", nil, err
+		}
+		conds = append(conds, "seq < "+arg(seq), "at <= "+arg(ms(f.To)))
 	}
 	if f.Action != "" {
 		conds = append(conds, "action = "+arg(f.Action))
@@ -323,9 +487,37 @@ func auditWhere(f tc.AuditFilter) (string, []any) {
 		conds = append(conds, "("+strings.Join(or, " OR ")+")")
 	}
 	if len(conds) == 0 {
-		return "", args
+		return "", args, nil
 	}
-	return " WHERE " + strings.Join(conds, " AND "), args
+	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+// auditSeqFrom returns the seq of the first entry of time at or later,
+// or one past the newest entry when there is none, by bisecting the
+// primary key: entries' times never go backwards (appendAudit). A gap in
+// seq (a row removed by hand) is bridged by reading the next entry.
+func auditSeqFrom(ctx context.Context, db queryRower, at int64) (int64, error) {
+	var lo, hi sql.NullInt64
+	if err := db.QueryRowContext(ctx, `SELECT min(seq), max(seq) FROM audit_log`).Scan(&lo, &hi); err != nil {
+		return 0, fmt.Errorf("find the audit log's time range: %w", err)
+	}
+	if !lo.Valid {
+		return 1, nil
+	}
+	l, h := lo.Int64, hi.Int64+1
+	for l < h {
+		mid := l + (h-l)/2
+		var t int64
+		if err := db.QueryRowContext(ctx, `SELECT at FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT 1`, mid).Scan(&t); err != nil {
+			return 0, fmt.Errorf("find the audit log's time range: %w", err)
+		}
+		if t >= at {
+			h = mid
+		} else {
+			l = mid + 1
+		}
+	}
+	return l, nil
 }
 
 func (s *Store) auditRows(ctx context.Context, q string, args ...any) ([]tc.AuditEntry, error) {
@@ -417,8 +609,12 @@ var errStop = errors.New("stop")
 func (s *Store) PruneAudit(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
 	err := s.withTx(ctx, func(tx *Tx) error {
+		from, err := auditSeqFrom(ctx, tx, ms(before))
+		if err != nil {
+			return err
+		}
 		var seq sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT max(seq) FROM audit_log WHERE at < $1`, ms(before)).Scan(&seq); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT max(seq) FROM audit_log WHERE seq < $1`, from).Scan(&seq); err != nil {
 			return fmt.Errorf("prune the audit log: %w", err)
 		}
 		if !seq.Valid {

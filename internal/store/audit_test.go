@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -254,6 +255,62 @@ func TestAuditSweep(t *testing.T) {
 		}
 		if v := mustVerify(t, s); !v.OK {
 			t.Errorf("verify: %+v", v)
+		}
+	})
+}
+
+// TestAuditTimesFollowSeq: an entry is never stamped before the newest
+// one (a clock stepped back, a lagging node), so a time range is a range
+// of seq, and the range filters select exactly the entries in it.
+func TestAuditTimesFollowSeq(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		start := time.Date(2026, 3, 4, 5, 0, 0, 0, time.UTC)
+		clock := apptest.NewClock(start)
+		s, ctx := auditStore(t, db, clock)
+		label := func(name string) {
+			t.Helper()
+			if err := s.CreateLabel(ctx, &tc.Label{Name: name, Color: "#00ff00"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range 20 { // seq 1..20 at 5:01 … 5:20
+			clock.Advance(time.Minute)
+			label("m" + strconv.Itoa(i+1))
+		}
+		clock.Advance(-time.Hour) // the clock steps back to 4:20
+		label("back")             // seq 21
+		clock.Advance(2 * time.Hour)
+		label("later") // seq 22 at 6:20
+		all, _, err := s.AuditEntries(context.Background(), tc.AuditFilter{Limit: 100})
+		if err != nil || len(all) != 22 {
+			t.Fatalf("%d entries, %v", len(all), err)
+		}
+		if back := all[1]; back.Seq != 21 || !back.Timestamp.Equal(start.Add(20*time.Minute)) {
+			t.Errorf("entry written with the clock stepped back: seq %d at %v, want 21 at the newest entry's %v",
+				back.Seq, back.Timestamp, start.Add(20*time.Minute))
+		}
+		for _, c := range []struct {
+			from, to     time.Time
+			first, count int64
+		}{
+			{start.Add(5 * time.Minute), start.Add(9 * time.Minute), 5, 5},
+			{start.Add(5*time.Minute + time.Second), start.Add(9*time.Minute - time.Second), 6, 3},
+			{start.Add(20 * time.Minute), start.Add(20 * time.Minute), 20, 2},
+			{start.Add(21 * time.Minute), time.Time{}, 22, 1},
+			{time.Time{}, start.Add(2 * time.Minute), 1, 2},
+			{start.Add(3 * time.Hour), time.Time{}, 0, 0},
+			{time.Time{}, start, 0, 0},
+		} {
+			got, total, err := s.AuditEntries(context.Background(), tc.AuditFilter{From: c.from, To: c.to, Limit: 100})
+			if err != nil || total != c.count || int64(len(got)) != c.count || c.count > 0 && got[len(got)-1].Seq != c.first {
+				t.Errorf("from %v to %v: %d entries (%d in all), %v; want %d from seq %d", c.from, c.to, len(got), total, err, c.count, c.first)
+			}
+		}
+		if n, err := s.PruneAudit(context.Background(), start.Add(10*time.Minute)); err != nil || n != 9 {
+			t.Errorf("prune before 5:10: %d, %v; want 9", n, err)
+		}
+		if v := mustVerify(t, s); !v.OK || v.From != 9 {
+			t.Errorf("verify after pruning: %+v", v)
 		}
 	})
 }

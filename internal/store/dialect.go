@@ -73,6 +73,15 @@ type dialect struct {
 	// in multi-row chunks.
 	arrays bool
 
+	// selectChanged: a sweep with the audit log on reads the agents it is
+	// about to change with a SELECT of the same condition, then changes
+	// them (fleet_health.go). SQLite collects RETURNING rows in a temporary
+	// B-tree before the first comes out, which cost a 100,000-agent sweep
+	// a third of its time; its one writer keeps the two statements
+	// consistent. PostgreSQL returns them from the UPDATE itself, which
+	// a concurrent heartbeat cannot slip between.
+	selectChanged bool
+
 	// beatTxSetup, when set, runs first in a heartbeat flush's transaction.
 	// PostgreSQL plans an UPDATE ... FROM unnest of 10,000 ids for the
 	// values at hand as a hash join over a scan of the whole agents table
@@ -104,9 +113,10 @@ type searchDialect struct {
 }
 
 var sqliteDialect = &dialect{
-	name:        SQLite,
-	positional:  true,
-	probeColumn: "(%s || '')",
+	selectChanged: true,
+	name:          SQLite,
+	positional:    true,
+	probeColumn:   "(%s || '')",
 	countThrough: func(from, join, link string, where []string) string {
 		return "SELECT 1 FROM " + from + " CROSS JOIN agents a" + whereClause(append([]string{join, link}, where...))
 	},

@@ -53,8 +53,8 @@ func (s *Store) SweepAgentStatusAsLeader(ctx context.Context, startedAt time.Tim
 			// The concatenations keep the planners on (status, last_seen)
 			// (migration 0062), which yields just the agents to change,
 			// rather than the rule's index, which may hold the whole fleet.
-			n, err := tx.sweepStep(ctx, tc.ActionAgentRestored, r, `UPDATE agents SET status = reported_status
-				WHERE status = 'not_reporting' AND (reporting_rule_id || '') = $1 AND last_seen >= $2`, cutoff)
+			n, err := tx.sweepStep(ctx, tc.ActionAgentRestored, r, `UPDATE agents SET status = reported_status`,
+				`status = 'not_reporting' AND (reporting_rule_id || '') = $1 AND last_seen >= $2`, cutoff)
 			if err != nil {
 				return fmt.Errorf("restore reporting agents: %w", err)
 			}
@@ -62,15 +62,15 @@ func (s *Store) SweepAgentStatusAsLeader(ctx context.Context, startedAt time.Tim
 			if tx.now.Sub(startedAt) < time.Duration(r.NotReportingAfterSeconds)*time.Second {
 				continue
 			}
-			n, err = tx.sweepStep(ctx, tc.ActionAgentNotReporting, r, `UPDATE agents SET status = 'not_reporting'
-				WHERE status IN ('ok', 'warn', 'fail', 'undefined') AND last_seen < $2 AND (reporting_rule_id || '') = $1`, cutoff)
+			n, err = tx.sweepStep(ctx, tc.ActionAgentNotReporting, r, `UPDATE agents SET status = 'not_reporting'`,
+				`status IN ('ok', 'warn', 'fail', 'undefined') AND last_seen < $2 AND (reporting_rule_id || '') = $1`, cutoff)
 			if err != nil {
 				return fmt.Errorf("mark agents not reporting: %w", err)
 			}
 			sw.NotReporting += n
 			if r.AutoDeleteAfterSeconds != nil {
-				n, err = tx.sweepStep(ctx, tc.ActionAgentExpired, r, `DELETE FROM agents WHERE last_seen < $2 AND (reporting_rule_id || '') = $1`,
-					now-*r.AutoDeleteAfterSeconds*1000)
+				n, err = tx.sweepStep(ctx, tc.ActionAgentExpired, r, `DELETE FROM agents`,
+					`last_seen < $2 AND (reporting_rule_id || '') = $1`, now-*r.AutoDeleteAfterSeconds*1000)
 				if err != nil {
 					return fmt.Errorf("auto-delete agents: %w", err)
 				}
@@ -139,11 +139,13 @@ func affected(res interface{ RowsAffected() (int64, error) }) int64 {
 	return n
 }
 
-// sweepStep runs one statement of a sweep for rule r ($1) and time ($2)
-// and returns how many agents it changed. With the audit log on, the
-// statement also returns the agents it changed, each recorded as action by
-// the system (in batches at commit, with the sweep).
-func (tx *Tx) sweepStep(ctx context.Context, action string, r *tc.ReportingRule, q string, at int64) (int64, error) {
+// sweepStep runs one statement of a sweep, change (an UPDATE or a DELETE
+// of agents) where cond holds for rule r ($1) and time ($2), and returns
+// how many agents it changed. With the audit log on, it also reads the
+// agents it changes, recorded as one run of entries by the system (written
+// in batches at commit, with the sweep).
+func (tx *Tx) sweepStep(ctx context.Context, action string, r *tc.ReportingRule, change, cond string, at int64) (int64, error) {
+	q := change + ` WHERE ` + cond
 	if !tx.store.audit {
 		res, err := tx.ExecContext(ctx, q, r.ID, at)
 		if err != nil {
@@ -151,21 +153,37 @@ func (tx *Tx) sweepStep(ctx context.Context, action string, r *tc.ReportingRule,
 		}
 		return affected(res), nil
 	}
-	rows, err := tx.QueryContext(ctx, q+` RETURNING id, hostname`, r.ID, at)
+	read := q + ` RETURNING id, hostname`
+	if tx.store.dialect.selectChanged {
+		read = `SELECT id, hostname FROM agents WHERE ` + cond
+	}
+	rows, err := tx.QueryContext(ctx, read, r.ID, at)
 	if err != nil {
 		return 0, err
 	}
 	defer rows.Close()
-	details, _ := json.Marshal(map[string]string{"reportingRuleId": r.ID, "reportingRule": r.Name})
-	var n int64
+	var targets []auditTarget
 	for rows.Next() {
-		var id, host string
-		if err := rows.Scan(&id, &host); err != nil {
+		var t auditTarget
+		if err := rows.Scan(&t.id, &t.name); err != nil {
 			return 0, err
 		}
-		tx.record(ctx, tc.AuditEntry{Action: action, ActorType: tc.ActorSystem, TargetType: string(tc.EntityAgent),
-			TargetID: id, TargetName: host, Details: details})
-		n++
+		targets = append(targets, t)
 	}
-	return n, rows.Err()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if tx.store.dialect.selectChanged {
+		res, err := tx.ExecContext(ctx, q, r.ID, at)
+		if err != nil {
+			return 0, err
+		}
+		if n := affected(res); n != int64(len(targets)) {
+			return 0, fmt.Errorf("%d agents read, %d changed", len(targets), n)
+		}
+	}
+	details, _ := json.Marshal(map[string]string{"reportingRuleId": r.ID, "reportingRule": r.Name})
+	tx.recordRun(ctx, tc.AuditEntry{Action: action, ActorType: tc.ActorSystem, TargetType: string(tc.EntityAgent),
+		Details: details}, targets)
+	return int64(len(targets)), nil
 }

@@ -76,9 +76,11 @@ type Store struct {
 	pgConfig *pgx.ConnConfig
 	peerWait func(ctx context.Context, seq int64)
 	// audit turns the audit log on (audit.go); auditHooks run after each
-	// commit that appended entries (OnAudit).
-	audit      bool
-	auditHooks atomic.Pointer[[]func()]
+	// commit that appended entries (OnAudit); auditRunFull is the text of
+	// a full run's insert (auditRunSQL), built once.
+	audit        bool
+	auditHooks   atomic.Pointer[[]func()]
+	auditRunFull string
 
 	// settings caches the settings table (settings.go): settingsMu guards
 	// the cache for a moment at a time; settingsWriteMu serialises the
@@ -399,6 +401,7 @@ type Tx struct {
 	changes []tc.Change
 	// audits and descriptions are the audit log's (audit.go).
 	audits       []tc.AuditEntry
+	auditRuns    []auditRun
 	descriptions map[string]description
 }
 
