@@ -34,9 +34,19 @@ func (c *Caller) Can(p Permission) bool { return c != nil && c.Permissions.Has(p
 
 type callerKey struct{}
 
-// NewContextWithCaller returns ctx carrying c.
+// NewContextWithCaller returns ctx carrying c, and notes c in the request's
+// audit record if ctx has one.
 func NewContextWithCaller(ctx context.Context, c *Caller) context.Context {
+	NoteCaller(ctx, c)
 	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// NoteCaller notes c in the request's audit record, if ctx has one, for a
+// handler that authenticates but passes no caller on (the heartbeat).
+func NoteCaller(ctx context.Context, c *Caller) {
+	if rec, _ := ctx.Value(recordKey{}).(*RequestRecord); rec != nil {
+		rec.Caller = c
+	}
 }
 
 // CallerFromContext returns the caller stored in ctx, or nil.

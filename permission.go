@@ -52,6 +52,7 @@ const (
 	ResInvites         = "invites"
 	ResPasswordResets  = "password-resets"
 	ResSettings        = "settings"
+	ResAudit           = "audit"
 	ActionRead         = "read"
 	ActionWrite        = "write"
 	ActionDelete       = "delete"
@@ -78,6 +79,7 @@ var Resources = []Resource{
 	{ResInvites, []string{ActionRead, ActionWrite, ActionDelete}},
 	{ResPasswordResets, []string{ActionRead, ActionWrite, ActionDelete}},
 	{ResSettings, []string{ActionRead, ActionWrite}},
+	{ResAudit, []string{ActionRead}},
 }
 
 // Perm builds a Permission from a resource and an action.

@@ -228,10 +228,14 @@ type Settings struct {
 	LoginLockoutAttempts int                `json:"loginLockoutAttempts"`
 	LoginLockoutMinutes  int                `json:"loginLockoutMinutes"`
 	PasswordComplexity   PasswordComplexity `json:"passwordComplexity"`
+	// AuditLogRetentionHours: how long audit entries are kept, one of
+	// AuditRetentionHours (0: forever).
+	AuditLogRetentionHours int `json:"auditLogRetentionHours"`
 }
 
 // DefaultSettings are used when nothing is stored or seeded.
-var DefaultSettings = Settings{LoginLockoutAttempts: 5, LoginLockoutMinutes: 15, PasswordComplexity: ComplexityLow}
+var DefaultSettings = Settings{LoginLockoutAttempts: 5, LoginLockoutMinutes: 15, PasswordComplexity: ComplexityLow,
+	AuditLogRetentionHours: DefaultAuditRetentionHours}
 
 // Settings limits.
 const (
@@ -257,6 +261,9 @@ func (s Settings) Validate() error {
 	}
 	if !s.PasswordComplexity.Valid() {
 		return FieldErrorf("passwordComplexity", "Password complexity must be low, medium or high")
+	}
+	if !ValidAuditRetention(s.AuditLogRetentionHours) {
+		return FieldErrorf("auditLogRetentionHours", "Audit log retention must be one of 720, 2160, 4320, 8760 or 17520 hours, or 0 to keep entries forever")
 	}
 	return nil
 }

@@ -46,6 +46,10 @@ func (s *Server) registerRoutes() {
 	// (invite.go), password resets (password_reset.go), own account
 	// (account.go: a session's only, never a token's), settings (settings.go).
 	s.handle("GET /api/auth/status", Public, s.authStatus)
+	// The audit log (audit.go).
+	s.handle("GET /api/audit-logger", tc.Perm(tc.ResAudit, tc.ActionRead), s.listAudit)
+	s.handle("GET /api/audit-logger/export", tc.Perm(tc.ResAudit, tc.ActionRead), s.exportAudit)
+	s.handle("GET /api/audit-logger/verify", tc.Perm(tc.ResAudit, tc.ActionRead), s.verifyAudit)
 	s.handle("POST /api/auth/setup", Public, s.setup)
 	s.handle("POST /api/auth/login/local", Public, s.login)
 	s.handle("POST /api/auth/logout", SignedIn, s.logout)

@@ -143,7 +143,7 @@ func (s *Server) authorize(perm tc.Permission, h http.HandlerFunc) http.Handler 
 		// as if absent (as on the exempted heartbeat listener): an agent
 		// with a revoked token keeps working on an exempted group.
 		if err != nil && !open {
-			httpx.WriteError(w, r, s.Logger, err)
+			s.fail(w, r, err)
 			return
 		}
 		if exempt && !caller.Can(perm) {
@@ -186,5 +186,5 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
 
 // fail writes err: the one error exit of every handler.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	httpx.WriteError(w, r, s.Logger, err)
+	httpx.WriteError(w, r, s.Logger, store.Unavailable(err))
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -70,6 +71,18 @@ type Config struct {
 	// HAPollInterval is how often the change counter is polled, the back-up
 	// of LISTEN/NOTIFY.
 	HAPollInterval time.Duration
+	// AuditEnabled turns the audit log on (docs/audit.md);
+	// AuditLogRetention seeds its retention setting, in hours.
+	AuditEnabled      bool
+	AuditLogRetention int
+	// Audit forwarders (internal/forward, docs/audit.md): syslog needs
+	// host, port and protocol together.
+	AuditSyslogHost        string
+	AuditSyslogPort        int
+	AuditSyslogProtocol    string
+	AuditWebhookURL        string
+	AuditWebhookAuthHeader string
+	AuditFilePath          string
 }
 
 // option describes one setting: its flag, variable, default and help.
@@ -145,6 +158,15 @@ func options() []option {
 			c.StatusInterval = d
 			return nil
 		}},
+		{"audit-enabled", "AUDIT_ENABLED", "true", "record who did what in the audit log (docs/audit.md); read at start-up", boolSetter(func(c *Config, b bool) { c.AuditEnabled = b })},
+		{"audit-log-retention", "AUDIT_LOG_RETENTION", "2160", "hours audit entries are kept: 720, 2160, 4320, 8760, 17520, or 0 for ever (seeds the setting at first start)", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || !tc.ValidAuditRetention(n) {
+				return fmt.Errorf("must be one of 720, 2160, 4320, 8760, 17520 or 0, not %q", v)
+			}
+			c.AuditLogRetention = n
+			return nil
+		}},
 		{"ha", "HA_ENABLED", "false", "cluster mode: several nodes on one PostgreSQL database elect one leader for the status sweep and share changes (docs/cluster.md); PostgreSQL only", boolSetter(func(c *Config, b bool) { c.HA = b })},
 		{"ha-check-interval", "HA_CHECK_INTERVAL", "3s", "in cluster mode: how often the leader re-checks its lock and the others try to take it", func(c *Config, v string) error {
 			d, err := time.ParseDuration(v)
@@ -162,6 +184,38 @@ func options() []option {
 			c.HAPollInterval = d
 			return nil
 		}},
+		// Audit forwarders (docs/audit.md, "Forwarders").
+		{"audit-syslog-host", "AUDIT_SYSLOG_HOST", "", "forward audit entries to this syslog server (RFC 5424; with --audit-syslog-port and --audit-syslog-protocol)", func(c *Config, v string) error { c.AuditSyslogHost = v; return nil }},
+		{"audit-syslog-port", "AUDIT_SYSLOG_PORT", "", "port of the audit syslog server", func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 65535 {
+				return fmt.Errorf("must be a port number between 1 and 65535, not %q", v)
+			}
+			c.AuditSyslogPort = n
+			return nil
+		}},
+		{"audit-syslog-protocol", "AUDIT_SYSLOG_PROTOCOL", "", "transport to the audit syslog server: tcp (octet-counted frames) or udp", func(c *Config, v string) error {
+			if v != "" && v != "tcp" && v != "udp" {
+				return fmt.Errorf("must be tcp or udp, not %q", v)
+			}
+			c.AuditSyslogProtocol = v
+			return nil
+		}},
+		{"audit-webhook-url", "AUDIT_WEBHOOK_URL", "", "POST each audit entry as JSON to this http(s) URL", func(c *Config, v string) error {
+			if v != "" {
+				u, err := url.Parse(v)
+				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					return fmt.Errorf("must be an http:// or https:// URL, not %q", v)
+				}
+			}
+			c.AuditWebhookURL = v
+			return nil
+		}},
+		{"audit-webhook-auth-header", "AUDIT_WEBHOOK_AUTH_HEADER", "", "value of the Authorization header of the audit webhook's requests (e.g. \"Bearer …\")", func(c *Config, v string) error { c.AuditWebhookAuthHeader = v; return nil }},
+		{"audit-file-path", "AUDIT_FILE_PATH", "", "append each audit entry to this file as a line of JSON (never rotated; synced once per batch)", func(c *Config, v string) error { c.AuditFilePath = v; return nil }},
 	}
 }
 

@@ -30,6 +30,7 @@ func (m *Main) startIdentity(ctx context.Context, useTLS bool) error {
 	if c.PasswordComplexity != "" {
 		seed.PasswordComplexity = tc.PasswordComplexity(c.PasswordComplexity)
 	}
+	seed.AuditLogRetentionHours = c.AuditLogRetention
 	if err := m.Store.InitSettings(ctx, seed); err != nil {
 		return err
 	}

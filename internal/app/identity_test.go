@@ -115,6 +115,13 @@ func identityRows() []apptest.RoleRow {
 		{Method: "GET", Path: "/api/settings", Want: S(200, 200, 403, 403, 401)},
 		{Method: "PATCH", Path: "/api/settings", Body: map[string]any{"loginLockoutAttempts": 5}, Want: S(200, 200, 403, 403, 401)},
 
+		{Method: "GET", Path: "/api/audit-logger", Want: S(200, 200, 403, 403, 401)},
+		{Method: "GET", Path: "/api/audit-logger?outcome=Denied&from=2020-01-01T00:00:00Z&limit=5", Want: S(200, 200, 403, 403, 401)},
+		{Method: "GET", Path: "/api/audit-logger?outcome=Maybe", Want: S(400, 400, 403, 403, 401)},
+		{Method: "GET", Path: "/api/audit-logger/export?format=csv", Want: S(200, 200, 403, 403, 401)},
+		{Method: "GET", Path: "/api/audit-logger/export?format=xml", Want: S(400, 400, 403, 403, 401)},
+		{Method: "GET", Path: "/api/audit-logger/verify", Want: S(200, 200, 403, 403, 401)},
+
 		// Last: a successful transfer changes who the owner is.
 		{Method: "POST", Path: "/api/users/{id}/transfer-ownership", Fresh: withBody(target(tc.RoleAdministrator), "/transfer-ownership", nil), Want: S(204, 403, 403, 403, 401)},
 	}
@@ -124,7 +131,7 @@ func TestIdentityRoleWalk(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
 		inst := apptest.MustStart(t, db)
 		rows := identityRows()
-		inst.RequireRowsCover(t, rows, "/api/auth/", "/api/users", "/api/invites", "/api/password-resets", "/api/account", "/api/settings")
+		inst.RequireRowsCover(t, rows, "/api/auth/", "/api/users", "/api/invites", "/api/password-resets", "/api/account", "/api/settings", "/api/audit-logger")
 		inst.WalkRoles(t, rows)
 	})
 }
@@ -641,7 +648,8 @@ func TestSettings(t *testing.T) {
 		inst := apptest.MustStart(t, db, apptest.WithEnv(map[string]string{"PASSWORD_COMPLEXITY": "high"}), apptest.WithArgs())
 		admin := inst.MustSession(t, inst.MustUser(t, tc.RoleAdministrator))
 		got := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/settings", Client: admin}), 200).Map(t)
-		want := map[string]any{"publicUiUrl": "", "publicApiUrl": "", "publicHeartbeatUrl": "", "loginLockoutAttempts": 5.0, "loginLockoutMinutes": 15.0, "passwordComplexity": "high"}
+		want := map[string]any{"publicUiUrl": "", "publicApiUrl": "", "publicHeartbeatUrl": "", "loginLockoutAttempts": 5.0, "loginLockoutMinutes": 15.0, "passwordComplexity": "high",
+			"auditLogRetentionHours": 2160.0}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("settings = %v, want %v", got, want)
 		}

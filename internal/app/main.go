@@ -68,7 +68,9 @@ type Main struct {
 	SignIn    *auth.SignIn // the sign-in rules over the three above
 
 	// draining turns the readiness checks to 503 during Close's drain period.
-	draining     atomic.Bool
+	draining atomic.Bool
+	// denied writes the audit log's Denied entries (audit.go).
+	denied       *deniedWriter
 	mainLn, hbLn net.Listener
 	mainSrv      *http.Server
 	hbSrv        *http.Server
@@ -126,6 +128,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	m.Store.SetAudit(m.Config.AuditEnabled)
 	m.Logger.Info("database ready", "dialect", string(m.Store.Dialect()), "database", redactDSN(dsn),
 		"schema_version", store.LatestSchemaVersion(m.Store.Dialect()))
 
@@ -150,6 +153,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Agents:         &service.Agents{Store: m.Store},
 		ReportingRules: &service.ReportingRules{Store: m.Store},
 		Settings:       &service.Settings{Store: m.Store, Logger: m.Logger},
+		Audit:          &service.Audit{Store: m.Store},
 	}
 	m.API = &api.Server{
 		Store: m.Store, Auth: m.Auth, Services: svc,
@@ -184,6 +188,10 @@ func (m *Main) Run(ctx context.Context) error {
 		Store: m.Store, Metrics: m.Metrics, Logger: m.Logger, Now: m.Now, Interval: m.Config.StatusInterval,
 	}
 	m.startCluster()
+	m.startAudit(ctx)
+	if err := m.startForwarders(); err != nil {
+		return err
+	}
 	m.Scheduler.Start()
 	m.OnClose(m.Scheduler.Stop)
 	if m.Cluster != nil {
@@ -198,7 +206,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	configs.HeartbeatPort = m.hbLn.Addr().(*net.TCPAddr).Port
 	m.mainSrv = m.newServer(m.MainHandler, tlsConfig, 60*time.Second)
-	m.hbSrv = m.newServer(m.HB.Handler(), tlsConfig, 10*time.Second)
+	m.hbSrv = m.newServer(m.auditRequests(m.HB.Handler()), tlsConfig, 10*time.Second)
 	scheme := "http"
 	if tlsConfig != nil {
 		scheme = "https"

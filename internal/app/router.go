@@ -35,7 +35,7 @@ func (m *Main) mainHandler(api, ui http.Handler, tls bool) http.Handler {
 	h := httpx.PlainURL(route, m.Logger)
 	h = httpx.CrossOrigin(h, http.HandlerFunc(m.crossOriginRefused))
 	h = httpx.SecurityHeaders(h, tls)
-	return httpx.Instrument(m.Metrics, "main", m.Logger, h)
+	return m.auditRequests(httpx.Instrument(m.Metrics, "main", m.Logger, h))
 }
 
 // crossOriginRefused answers a cross-origin browser write: in the API's

@@ -68,10 +68,12 @@ func (i *Instance) WalkRoles(t *testing.T, rows []RoleRow) {
 			if row.Fresh != nil {
 				path, body = row.Fresh(t, i, as)
 			}
+			before := i.auditHead(t)
 			resp := i.Do(t, Req{Method: row.Method, Path: path, Body: body, Client: client})
 			if resp.StatusCode != want {
 				t.Errorf("%s %s as %s: status = %d, want %d; body: %s", row.Method, path, roleName(role), resp.StatusCode, want, strings.TrimSpace(string(resp.Body)))
 			}
+			i.checkAudited(t, row.Method, path, roleName(role), as, resp.StatusCode, before)
 		}
 	}
 }
@@ -189,4 +191,68 @@ func (i *Instance) MustPasswordReset(tb testing.TB, user *tc.User, ttl time.Dura
 		tb.Fatalf("create password reset: %v", err)
 	}
 	return token
+}
+
+// readOnlyRoutes are the POST routes that change nothing, so write no
+// audit entry.
+var readOnlyRoutes = []string{"POST /api/configs/validate"}
+
+// auditHead is the newest audit entry's seq (0 for none).
+func (i *Instance) auditHead(tb testing.TB) int64 {
+	tb.Helper()
+	e, _, err := i.Store.AuditEntries(context.Background(), tc.AuditFilter{Limit: 1})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if len(e) == 0 {
+		return 0
+	}
+	return e[0].Seq
+}
+
+// checkAudited fails tb unless a successful change wrote a Success entry
+// and a 403 a Denied entry naming the caller (as; nil for anonymous), after
+// seq before. With the audit log off it checks nothing.
+func (i *Instance) checkAudited(tb testing.TB, method, path, who string, as *tc.User, status int, before int64) {
+	tb.Helper()
+	if !i.Store.Auditing() {
+		return
+	}
+	readOnly := method == http.MethodGet || method == http.MethodHead ||
+		slices.ContainsFunc(readOnlyRoutes, func(r string) bool {
+			m, p, _ := strings.Cut(r, " ")
+			return m == method && patternMatches(p, path)
+		})
+	var want func(tc.AuditEntry) bool
+	var what string
+	switch {
+	case status == http.StatusForbidden:
+		what = "Denied entry naming the caller"
+		want = func(e tc.AuditEntry) bool {
+			return e.Outcome == tc.OutcomeDenied && (as == nil || e.ActorID == as.ID)
+		}
+	case status/100 == 2 && !readOnly:
+		what = "Success entry"
+		want = func(e tc.AuditEntry) bool { return e.Outcome == tc.OutcomeSuccess }
+	default:
+		return
+	}
+	// A refusal is recorded once its answer is written, in a batch: flush
+	// and look again for a moment.
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		i.Main.FlushAudit(context.Background())
+		entries, _, err := i.Store.AuditEntries(context.Background(), tc.AuditFilter{Limit: 200})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, e := range entries {
+			if e.Seq > before && want(e) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+	}
+	tb.Errorf("%s %s as %s answered %d but wrote no %s to the audit log", method, path, who, status, what)
 }

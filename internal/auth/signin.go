@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -37,6 +38,9 @@ type SignInStore interface {
 	AcceptInvite(ctx context.Context, tokenHash, passwordHash, idHash string, sessionExpires time.Time) (*tc.User, error)
 	PasswordResetByToken(ctx context.Context, tokenHash string) (*tc.PasswordReset, *tc.User, error)
 	UsePasswordReset(ctx context.Context, tokenHash, passwordHash string) (string, error)
+	// AppendAudit records a refused sign-in and a lockout (the audit log;
+	// a successful sign-in is recorded with its session).
+	AppendAudit(ctx context.Context, entries ...tc.AuditEntry) error
 }
 
 // SignIn holds the sign-in rules every adapter shares (the JSON API and the
@@ -195,6 +199,42 @@ func (s *SignIn) ValidateNewAccount(username, email, password, field string) err
 // A hash made at a lower cost is replaced with the session's start.
 // Errors: EINVALID, EUNAUTHORIZED, ETOOMANYREQUESTS (a *RetryError).
 func (s *SignIn) Login(ctx context.Context, in Credentials, from Origin) (*Started, error) {
+	st, err := s.login(ctx, in, from)
+	if err != nil {
+		s.recordFailure(ctx, in, err)
+	}
+	return st, err
+}
+
+// recordFailure writes a refused sign-in to the audit log: the login name
+// tried (never the password) and the reason's class.
+func (s *SignIn) recordFailure(ctx context.Context, in Credentials, err error) {
+	reason := "bad_credentials"
+	switch {
+	case tc.ErrorCode(err) == tc.EINVALID:
+		reason = "incomplete"
+	case tc.ErrorCode(err) == tc.ETOOMANYREQUESTS:
+		reason = "rate_limited"
+	case tc.ErrorCode(err) == tc.EFORBIDDEN || errors.Is(err, errLocked):
+		reason = "locked"
+	case tc.ErrorCode(err) != tc.EUNAUTHORIZED:
+		reason = "error"
+	}
+	login := in.Username
+	if login == "" {
+		login = in.Email
+	}
+	if len(login) > 256 {
+		login = login[:256]
+	}
+	details, _ := json.Marshal(map[string]string{"reason": reason})
+	e := tc.AuditEntry{Action: tc.ActionLogin, Outcome: tc.OutcomeFailure, TargetType: string(tc.EntityUser), TargetName: login, Details: details}
+	if aerr := s.Store.AppendAudit(context.WithoutCancel(ctx), e); aerr != nil {
+		s.log().Error("audit: cannot record a refused sign-in", "error", aerr)
+	}
+}
+
+func (s *SignIn) login(ctx context.Context, in Credentials, from Origin) (*Started, error) {
 	login := in.Username
 	if login == "" {
 		login = in.Email
@@ -230,6 +270,11 @@ func (s *SignIn) Login(ctx context.Context, in Credentials, from Origin) (*Start
 	if locked, ok := errors.AsType[*LockedError](err); ok {
 		if locked.New {
 			s.log().Warn("account locked after failed sign-ins", "user_id", u.ID, "minutes", set.LoginLockoutMinutes, "client", from.Addr)
+			details, _ := json.Marshal(map[string]any{"minutes": set.LoginLockoutMinutes})
+			if err := s.Store.AppendAudit(context.WithoutCancel(ctx), tc.AuditEntry{Action: tc.ActionLockout, Outcome: tc.OutcomeSuccess,
+				TargetType: string(tc.EntityUser), TargetID: u.ID, TargetName: u.Username, Details: details}); err != nil {
+				s.log().Error("audit: cannot record a lockout", "error", err)
+			}
 		}
 		return nil, lockedError(locked.Until.Sub(now))
 	} else if errors.Is(err, ErrWrongPassword) {
@@ -262,6 +307,9 @@ func (s *SignIn) start(ctx context.Context, u *tc.User, from Origin, newPassword
 	}
 	id, hash := NewSessionID()
 	expires := s.Sessions.Expiry(s.Now())
+	// The session's start is the user's own act (the audit log's
+	// user.login names them).
+	ctx = tc.NewContextWithCaller(ctx, &tc.Caller{User: u})
 	if _, err := s.Store.CreateSession(ctx, u.ID, hash, expires, old, newPasswordHash); err != nil {
 		return nil, err
 	}
@@ -393,8 +441,17 @@ func (s *SignIn) UsePasswordReset(ctx context.Context, secret, password string) 
 }
 
 func lockedError(left time.Duration) error {
-	return tc.Errorf(tc.EUNAUTHORIZED, "Too many failed sign-in attempts; this account is locked for %s", FormatWait(left))
+	return &lockedRefusal{err: tc.Errorf(tc.EUNAUTHORIZED, "Too many failed sign-in attempts; this account is locked for %s", FormatWait(left))}
 }
+
+// lockedRefusal is a sign-in refused because the account is locked: an
+// EUNAUTHORIZED to the client, errLocked to the audit log.
+type lockedRefusal struct{ err *tc.Error }
+
+var errLocked = errors.New("account locked")
+
+func (e *lockedRefusal) Error() string   { return e.err.Error() }
+func (e *lockedRefusal) Unwrap() []error { return []error{e.err, errLocked} }
 
 // FormatWait renders a wait as whole minutes (or seconds under a minute),
 // rounded up.

@@ -47,6 +47,8 @@ type Node struct {
 	CheckInterval time.Duration
 	// PollInterval: see DefaultPollInterval.
 	PollInterval time.Duration
+	// ConfirmTimeout: see DefaultConfirmTimeout.
+	ConfirmTimeout time.Duration
 	// OnLeader is called with true when the node becomes leader and with
 	// false when it stops being leader (the tc_leader gauge).
 	OnLeader func(bool)
@@ -70,6 +72,11 @@ type Node struct {
 	listenPID  atomic.Uint32
 	resets     atomic.Int64
 	deliveries atomic.Int64
+
+	// confirms and unconfirmed serve the writers waiting for the other
+	// nodes (confirm.go).
+	confirms    confirmations
+	unconfirmed atomic.Int64
 }
 
 // leadership is one term as leader.
@@ -92,6 +99,10 @@ func (n *Node) Start() {
 	if n.PollInterval <= 0 {
 		n.PollInterval = DefaultPollInterval
 	}
+	if n.ConfirmTimeout <= 0 {
+		n.ConfirmTimeout = DefaultConfirmTimeout
+	}
+	n.Store.SetPeerWait(n.waitPeers)
 	ctx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
 	n.wg.Add(3)
@@ -142,6 +153,17 @@ func (n *Node) Seen() int64 {
 	defer n.mu.Unlock()
 	return n.seen
 }
+
+// Listening reports whether the node's listening connection is up.
+func (n *Node) Listening() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.listening
+}
+
+// Unconfirmed counts the writes of this node that returned without every
+// other node's confirmation (ConfirmTimeout passed).
+func (n *Node) Unconfirmed() int64 { return n.unconfirmed.Load() }
 
 // Resets counts how often this node's caches were reset because it may
 // have missed changes; Deliveries how many remote notifications it applied.

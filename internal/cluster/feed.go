@@ -39,7 +39,7 @@ func (n *Node) listenOnce(ctx context.Context) error {
 		conn.Close(cctx)
 		cancel()
 	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+store.ChangeChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+store.ChangeChannel+"; LISTEN "+store.AppliedChannel); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	// Every commit after this read is notified: the caches forget
@@ -51,41 +51,60 @@ func (n *Node) listenOnce(ctx context.Context) error {
 	n.mu.Lock()
 	n.reset(counter)
 	n.listening = true
+	seen := n.seen
 	n.mu.Unlock()
 	n.listenPID.Store(conn.PgConn().PID())
+	// From here on, writers wait for this node's confirmations (confirm.go).
+	if err := store.RegisterNode(ctx, conn, n.Store.NodeID(), n.Now().UnixMilli()); err != nil {
+		return err
+	}
+	if err := store.NotifyApplied(ctx, conn, n.Store.NodeID(), seen); err != nil {
+		return err
+	}
 	for {
 		msg, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
+		}
+		if msg.Channel == store.AppliedChannel {
+			n.confirmed(msg.Payload)
+			continue
 		}
 		var note store.Notification
 		if err := json.Unmarshal([]byte(msg.Payload), &note); err != nil {
 			n.Logger.Error("cluster: unreadable change notification", "error", err)
 			continue
 		}
-		n.apply(note)
+		if seen, ok := n.apply(note); ok {
+			if err := store.NotifyApplied(ctx, conn, n.Store.NodeID(), seen); err != nil {
+				return err
+			}
+		}
 	}
 }
 
 // apply hands one notification's changes to the subscribers, unless it is
 // this node's own (already delivered at commit) or already accounted for.
-// A gap in the counter means a notification was missed: reset.
-func (n *Node) apply(note store.Notification) {
+// A gap in the counter means a notification was missed: reset. It reports
+// the counter the caches now account for, and whether another node's
+// write waits for this node to confirm it.
+func (n *Node) apply(note store.Notification) (seen int64, confirm bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	switch {
 	case note.Seq <= n.seen:
-		return
+		return n.seen, false
 	case note.Seq > n.seen+1 || note.Reset:
 		n.reset(note.Seq)
-		return
+		return n.seen, note.Node != n.Store.NodeID()
 	}
 	n.seen = note.Seq
 	if note.Node == n.Store.NodeID() {
-		return
+		return n.seen, false
 	}
 	n.Store.DeliverRemote(note.Changes)
 	n.deliveries.Add(1)
+	return n.seen, true
 }
 
 // reset forgets every cache and accounts for changes up to counter; n.mu is

@@ -32,19 +32,23 @@ func TestApply(t *testing.T) {
 		wantGot    string // ids delivered so far
 		wantResets int
 		wantSeen   int64
+		// wantConfirm: another node's write waits for this node to
+		// confirm the notification.
+		wantConfirm bool
 	}{
-		{store.Notification{Node: "b", Seq: 1, Changes: change("t1")}, "t1", 0, 1},
-		{store.Notification{Node: "", Seq: 2, Changes: change("own")}, "t1", 0, 2},  // this node's own
-		{store.Notification{Node: "b", Seq: 2, Changes: change("dup")}, "t1", 0, 2}, // already seen
-		{store.Notification{Node: "b", Seq: 3, Changes: change("t3")}, "t1 t3", 0, 3},
-		{store.Notification{Node: "b", Seq: 5, Changes: change("t5")}, "t1 t3", 1, 5}, // 4 was missed
-		{store.Notification{Node: "b", Seq: 6, Reset: true}, "t1 t3", 2, 6},
-		{store.Notification{Node: "b", Seq: 7, Changes: change("t7")}, "t1 t3 t7", 2, 7},
+		{store.Notification{Node: "b", Seq: 1, Changes: change("t1")}, "t1", 0, 1, true},
+		{store.Notification{Node: "", Seq: 2, Changes: change("own")}, "t1", 0, 2, false},  // this node's own
+		{store.Notification{Node: "b", Seq: 2, Changes: change("dup")}, "t1", 0, 2, false}, // already seen
+		{store.Notification{Node: "b", Seq: 3, Changes: change("t3")}, "t1 t3", 0, 3, true},
+		{store.Notification{Node: "b", Seq: 5, Changes: change("t5")}, "t1 t3", 1, 5, true}, // 4 was missed
+		{store.Notification{Node: "b", Seq: 6, Reset: true}, "t1 t3", 2, 6, true},
+		{store.Notification{Node: "b", Seq: 7, Changes: change("t7")}, "t1 t3 t7", 2, 7, true},
 	}
 	for i, st := range steps {
-		n.apply(st.note)
-		if g := strings.Join(got, " "); g != st.wantGot || resets != st.wantResets || n.Seen() != st.wantSeen {
-			t.Fatalf("step %d: delivered %q, %d resets, seen %d; want %q, %d, %d", i, g, resets, n.Seen(), st.wantGot, st.wantResets, st.wantSeen)
+		seen, confirm := n.apply(st.note)
+		if g := strings.Join(got, " "); g != st.wantGot || resets != st.wantResets || n.Seen() != st.wantSeen || seen != st.wantSeen || confirm != st.wantConfirm {
+			t.Fatalf("step %d: delivered %q, %d resets, seen %d (%d), confirm %v; want %q, %d, %d, %v",
+				i, g, resets, n.Seen(), seen, confirm, st.wantGot, st.wantResets, st.wantSeen, st.wantConfirm)
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/auth"
 	"github.com/telegrafcontroller/tc/internal/httpx"
+	"github.com/telegrafcontroller/tc/internal/store"
 )
 
 // permHeartbeat is what a token needs to send heartbeats.
@@ -64,6 +65,7 @@ func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request) {
 			err = tc.Errorf(tc.EUNAUTHORIZED, auth.MsgMissing)
 		}
 		if err == nil && !caller.Can(permHeartbeat) {
+			tc.NoteCaller(r.Context(), caller) // the audit log's Denied entry names it
 			err = auth.Forbidden(permHeartbeat)
 		}
 		if err != nil {
@@ -87,6 +89,7 @@ func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request) {
 
 // fail writes err and counts the heartbeat by its result.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	err = store.Unavailable(err)
 	result := resultUnavailable
 	switch tc.ErrorCode(err) {
 	case tc.EINVALID:

@@ -46,7 +46,7 @@ func readAgent(t *testing.T, inst *apptest.Instance, id string) (*agentRow, bool
 		last_errors, last_warnings, last_metrics, total_errors, total_warnings, total_metrics, external_configs
 		FROM agents WHERE id = $1`
 	if inst.Store.Dialect() == store.Postgres {
-		// The exact last heard time and the statistics are agent_liveness's (migration 0067).
+		// The exact last heard time and the statistics are agent_liveness's (migration 0072).
 		q = `SELECT a.hostname, a.ip, a.version, a.status, a.reported_status, a.reporting_rule_id, a.first_seen,
 			GREATEST(a.last_seen, l.last_seen), l.last_errors, l.last_warnings, l.last_metrics,
 			l.total_errors, l.total_warnings, l.total_metrics, a.external_configs

@@ -19,7 +19,7 @@ func Instrument(m *metrics.Metrics, listener string, logger *slog.Logger, h http
 	series := &routeSeries{m: m, listener: listener}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		sw := NewStatusWriter(w)
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -31,6 +31,9 @@ func Instrument(m *metrics.Metrics, listener string, logger *slog.Logger, h http
 				}
 			}
 			route := RouteOf(r)
+			if rec := tc.RecordFromContext(r.Context()); rec != nil {
+				rec.Route = route
+			}
 			d := time.Since(start)
 			series.observe(route, sw.status, d)
 			if logger.Enabled(r.Context(), slog.LevelDebug) {
@@ -51,27 +54,37 @@ func RouteOf(r *http.Request) string {
 	return r.Pattern
 }
 
-// statusWriter records the status code written.
-type statusWriter struct {
+// StatusWriter records the status code written (Status; 200 when the
+// handler wrote a body without a header). Instrument and the audit log's
+// refusal recorder (internal/app) share it.
+type StatusWriter struct {
 	http.ResponseWriter
 	status int
 	wrote  bool
 }
 
-func (w *statusWriter) WriteHeader(code int) {
+func (w *StatusWriter) WriteHeader(code int) {
 	if !w.wrote {
 		w.status, w.wrote = code, true
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
-func (w *statusWriter) Write(b []byte) (int, error) {
+func (w *StatusWriter) Write(b []byte) (int, error) {
 	w.wrote = true
 	return w.ResponseWriter.Write(b)
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *StatusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// NewStatusWriter wraps w.
+func NewStatusWriter(w http.ResponseWriter) *StatusWriter {
+	return &StatusWriter{ResponseWriter: w, status: http.StatusOK}
+}
+
+// Status is the status written so far.
+func (w *StatusWriter) Status() int { return w.status }
 
 // routeSeries caches the per-route counter and histogram children, so the
 // hot paths (heartbeats, config serving) skip hashing label values and

@@ -67,7 +67,9 @@ func (s *Scheduler) Stop(ctx context.Context) error { return s.loop.Stop(ctx) }
 
 // Tick runs one sweep now. A failed sweep is logged and retried at the next
 // tick; nothing it did is kept. On a follower of a cluster, or a leader that
-// lost its leadership, it does nothing and returns store.ErrNotLeader.
+// lost its leadership, it sweeps nothing and returns store.ErrNotLeader; a
+// follower still sets its tc_agents gauges from the agent counts, so every
+// node's metrics show the fleet.
 //
 // The grace period (store.SweepAgentStatus) counts from the controller's
 // start or, in a cluster, from when this node became leader, whichever is
@@ -81,6 +83,7 @@ func (s *Scheduler) Tick(ctx context.Context) (store.Sweep, error) {
 	if s.Leader != nil {
 		f, since, ok := s.Leader.Fence()
 		if !ok {
+			s.followerGauges(ctx)
 			return store.Sweep{}, store.ErrNotLeader
 		}
 		fence = f
@@ -99,11 +102,7 @@ func (s *Scheduler) Tick(ctx context.Context) (store.Sweep, error) {
 		}
 		return sw, err
 	}
-	if s.Metrics != nil {
-		for _, st := range tc.AgentStatuses {
-			s.Metrics.AgentsByStatus.WithLabelValues(st).Set(float64(count(sw.Summary, st)))
-		}
-	}
+	s.setGauges(sw.Summary)
 	level := slog.LevelDebug
 	if sw.NotReporting+sw.Deleted+sw.Restored > 0 {
 		level = slog.LevelInfo
@@ -111,6 +110,31 @@ func (s *Scheduler) Tick(ctx context.Context) (store.Sweep, error) {
 	s.Logger.Log(ctx, level, "agent status sweep", "not_reporting", sw.NotReporting, "restored", sw.Restored,
 		"deleted", sw.Deleted, "agents", sw.Summary.Total, "duration_ms", time.Since(start).Milliseconds())
 	return sw, nil
+}
+
+// followerGauges sets the gauges of a node that does not sweep from the
+// agent counts the leader's sweeps keep.
+func (s *Scheduler) followerGauges(ctx context.Context) {
+	if s.Metrics == nil {
+		return
+	}
+	sum, err := s.Store.AgentSummary(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.Logger.Warn("cannot read the agent counts for tc_agents", "error", err)
+		}
+		return
+	}
+	s.setGauges(sum)
+}
+
+func (s *Scheduler) setGauges(sum tc.AgentSummary) {
+	if s.Metrics == nil {
+		return
+	}
+	for _, st := range tc.AgentStatuses {
+		s.Metrics.AgentsByStatus.WithLabelValues(st).Set(float64(count(sum, st)))
+	}
 }
 
 func count(s tc.AgentSummary, status string) int64 {

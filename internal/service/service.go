@@ -17,4 +17,5 @@ type Services struct {
 	Agents         *Agents
 	ReportingRules *ReportingRules
 	Settings       *Settings
+	Audit          *Audit
 }

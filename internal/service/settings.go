@@ -22,6 +22,8 @@ type SettingsPatch struct {
 	LoginLockoutAttempts *int    `json:"loginLockoutAttempts"`
 	LoginLockoutMinutes  *int    `json:"loginLockoutMinutes"`
 	PasswordComplexity   *string `json:"passwordComplexity"`
+	// AuditLogRetentionHours: see tc.Settings.
+	AuditLogRetentionHours *int `json:"auditLogRetentionHours"`
 }
 
 // Current returns the settings for the controller's own use (the password
@@ -51,6 +53,7 @@ func (s *Settings) Update(ctx context.Context, in SettingsPatch) (tc.Settings, e
 		set(&v.PublicHeartbeatURL, in.PublicHeartbeatURL)
 		set(&v.LoginLockoutAttempts, in.LoginLockoutAttempts)
 		set(&v.LoginLockoutMinutes, in.LoginLockoutMinutes)
+		set(&v.AuditLogRetentionHours, in.AuditLogRetentionHours)
 		if in.PasswordComplexity != nil {
 			v.PasswordComplexity = tc.PasswordComplexity(*in.PasswordComplexity)
 		}

@@ -61,19 +61,39 @@ func (tx *Tx) announce(ctx context.Context, entity tc.Entity, op tc.Op, ids ...s
 	tx.changes = append(tx.changes, c)
 }
 
-// commit commits tx and delivers its changes (see feed). In a cluster the
+// commit commits tx and delivers its changes (see feed), after writing
+// their audit entries in it (audit.go). In a cluster the
 // transaction also notifies the other nodes (cluster.go); that is done
 // before taking mu, as it may wait for another node's announcing
-// transaction to commit.
+// transaction to commit. Once delivered here, the commit waits for the
+// other live nodes to confirm that their caches account for it too
+// (SetPeerWait), so that the write returns only when every node refuses
+// what it revoked.
 func (tx *Tx) commit(ctx context.Context) error {
+	if err := tx.writeAudit(ctx); err != nil {
+		return err
+	}
 	if len(tx.changes) == 0 {
 		return tx.Commit()
 	}
+	var seq int64
 	if tx.store.nodeID != "" {
-		if err := tx.notifyChanges(ctx); err != nil {
+		var err error
+		if seq, err = tx.notifyChanges(ctx); err != nil {
 			return err
 		}
 	}
+	if err := tx.commitAndDeliver(); err != nil {
+		return err
+	}
+	if wait := tx.store.peerWait; wait != nil && seq != 0 {
+		wait(ctx, seq)
+	}
+	return nil
+}
+
+// commitAndDeliver is commit's one step under mu (see feed).
+func (tx *Tx) commitAndDeliver() error {
 	f := &tx.store.feed
 	f.mu.Lock()
 	defer f.mu.Unlock()

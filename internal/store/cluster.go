@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -47,6 +49,16 @@ import (
 // changes to their subscribers (DeliverRemote); a node that may have missed
 // notifications (its listening connection dropped, or the counter moved past
 // the last notification it saw) resets every cache instead (Reset).
+//
+// Confirmation. A write that announced changes returns only when every
+// other live node has confirmed that its caches account for them, or after
+// a bound (SetPeerWait): "live" is a node whose listening connection,
+// registered in cluster_nodes (RegisterNode), is still a backend of the
+// database. A node confirms by NOTIFYing AppliedChannel with the change
+// counter its caches account for (NotifyApplied), after delivering or
+// resetting. So the very next request after a revocation is refused by
+// every node, and a node that cannot hear (its listener cut, or dead) is not
+// waited for: it resets its caches at its next counter poll.
 
 // LeaderLockKey is the advisory lock the leader holds, per database. It fits
 // in 32 bits, so pg_locks shows it with classid 0 and objid LeaderLockKey.
@@ -54,6 +66,10 @@ const LeaderLockKey = 0x74630001 // "tc", 1
 
 // ChangeChannel is the NOTIFY channel of the change feed.
 const ChangeChannel = "tc_changes"
+
+// AppliedChannel is the NOTIFY channel on which nodes confirm the change
+// counter their caches account for: "<node> <counter>".
+const AppliedChannel = "tc_applied"
 
 // maxNotifyPayload keeps a notification under PostgreSQL's 8000-byte
 // payload limit; a transaction whose changes do not fit sends a reset.
@@ -106,19 +122,20 @@ func (tx *Tx) proveLeader(ctx context.Context, f *Fence) error {
 // notifyChanges is the cluster's part of an announcing transaction, run
 // just before it commits: it moves the change counter on and queues the
 // notification, both inside the transaction.
-func (tx *Tx) notifyChanges(ctx context.Context) error {
+// It returns the counter value of the transaction.
+func (tx *Tx) notifyChanges(ctx context.Context) (int64, error) {
 	var seq int64
 	if err := tx.QueryRowContext(ctx, `UPDATE cluster_changes SET counter = counter + 1 WHERE id = 1 RETURNING counter`).Scan(&seq); err != nil {
-		return fmt.Errorf("count changes: %w", err)
+		return 0, fmt.Errorf("count changes: %w", err)
 	}
 	payload, err := notifyPayload(Notification{Node: tx.store.nodeID, Seq: seq, Changes: tx.changes})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, ChangeChannel, payload); err != nil {
-		return fmt.Errorf("notify changes: %w", err)
+		return 0, fmt.Errorf("notify changes: %w", err)
 	}
-	return nil
+	return seq, nil
 }
 
 // notifyPayload encodes n, or a reset when it is too large to notify.
@@ -231,4 +248,71 @@ func (s *Store) ReadChangeCounter(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("read change counter: %w", err)
 	}
 	return n, nil
+}
+
+// SetPeerWait makes every announcing commit, once delivered on this node,
+// call wait with its change counter; wait returns when the other nodes
+// confirmed it (or gave up). Set it before serving.
+func (s *Store) SetPeerWait(wait func(ctx context.Context, seq int64)) { s.peerWait = wait }
+
+// RegisterNode records node as live on conn, its listening connection:
+// the node counts as live while that backend exists. Rows of nodes whose
+// listening backend is gone are removed.
+func RegisterNode(ctx context.Context, conn *pgx.Conn, node string, atMS int64) error {
+	_, err := conn.Exec(ctx, `WITH me AS (SELECT pid, backend_start::text AS started FROM pg_stat_activity WHERE pid = pg_backend_pid()),
+		gone AS (DELETE FROM cluster_nodes n WHERE node <> $1 AND NOT `+nodeLive+`)
+		INSERT INTO cluster_nodes (node, listen_pid, listen_start, joined_at)
+		SELECT $1, pid, started, $2 FROM me
+		ON CONFLICT (node) DO UPDATE SET listen_pid = excluded.listen_pid, listen_start = excluded.listen_start, joined_at = excluded.joined_at`,
+		node, atMS)
+	if err != nil {
+		return fmt.Errorf("register cluster node: %w", err)
+	}
+	return nil
+}
+
+// nodeLive holds for a cluster_nodes row n whose listening backend still
+// exists (its start time is compared where the database shows it, so a
+// reused pid does not count).
+const nodeLive = `EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = n.listen_pid
+	AND (a.backend_start IS NULL OR a.backend_start::text = n.listen_start))`
+
+// LivePeers returns the live nodes other than this one.
+func (s *Store) LivePeers(ctx context.Context) ([]string, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT node FROM cluster_nodes n WHERE node <> $1 AND `+nodeLive, s.nodeID)
+	if err != nil {
+		return nil, fmt.Errorf("list cluster nodes: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("list cluster nodes: %w", err)
+		}
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list cluster nodes: %w", err)
+	}
+	return out, nil
+}
+
+// NotifyApplied confirms, on conn, that node's caches account for every
+// change up to counter.
+func NotifyApplied(ctx context.Context, conn *pgx.Conn, node string, counter int64) error {
+	if _, err := conn.Exec(ctx, `SELECT pg_notify($1, $2)`, AppliedChannel, node+" "+strconv.FormatInt(counter, 10)); err != nil {
+		return fmt.Errorf("confirm changes: %w", err)
+	}
+	return nil
+}
+
+// ParseApplied reads a confirmation sent by NotifyApplied.
+func ParseApplied(payload string) (node string, counter int64, ok bool) {
+	node, n, found := strings.Cut(payload, " ")
+	if !found {
+		return "", 0, false
+	}
+	counter, err := strconv.ParseInt(n, 10, 64)
+	return node, counter, err == nil
 }

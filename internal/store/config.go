@@ -71,6 +71,7 @@ func (s *Store) CreateConfig(ctx context.Context, c *tc.Config, note string) err
 		}
 		c.LabelIDs, err = setConfigLabels(ctx, tx, c.ID, c.LabelIDs)
 		tx.announce(ctx, tc.EntityConfig, tc.OpCreate, c.ID)
+		tx.describe(tc.EntityConfig, c.ID, c.Name, nil)
 		return err
 	})
 	return err
@@ -252,21 +253,38 @@ func (s *Store) UpdateConfig(ctx context.Context, id string, u tc.ConfigUpdate, 
 			return fmt.Errorf("update config: %w", err)
 		}
 		changed := name != cur.Name || desc != cur.Description
+		// The audit entry names the fields changed, never the TOML itself.
+		var fields []string
+		if name != cur.Name {
+			fields = append(fields, "name")
+		}
+		if desc != cur.Description {
+			fields = append(fields, "description")
+		}
 		if u.TOML != nil && *u.TOML != cur.TOML {
 			if err := setConfigTOML(ctx, tx, id, *u.TOML, u.ChangeNote, actorID); err != nil {
 				return err
 			}
 			changed = true
+			fields = append(fields, "toml")
 		}
 		if u.LabelIDs != nil {
 			ids, err := setConfigLabels(ctx, tx, id, *u.LabelIDs)
 			if err != nil {
 				return err
 			}
-			changed = changed || !sameSet(ids, cur.LabelIDs)
+			if !sameSet(ids, cur.LabelIDs) {
+				changed = true
+				fields = append(fields, "labels")
+			}
 		}
 		if changed {
 			tx.announce(ctx, tc.EntityConfig, tc.OpUpdate, id)
+			details := map[string]any{"fields": fields}
+			if name != cur.Name {
+				details["name"] = [2]string{cur.Name, name}
+			}
+			tx.describe(tc.EntityConfig, id, name, details)
 		}
 		out, err = configByID(ctx, tx, id)
 		return err

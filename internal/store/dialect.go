@@ -65,7 +65,7 @@ type dialect struct {
 	compactCounts string
 
 	// liveness: the exact last heard time and the statistics live in
-	// agent_liveness (migration 0067, PostgreSQL), which a heartbeat that
+	// agent_liveness (migration 0072, PostgreSQL), which a heartbeat that
 	// brings nothing else updates alone; agents.last_seen is the key of
 	// agents' indexes, kept within indexedSeenLag of the exact time.
 	// agentFrom and agentColumns read an agent with them; SQLite keeps

@@ -48,6 +48,24 @@ const (
 	msgFull        = "storage full: the database cannot be written, try again later"
 )
 
+// Unavailable returns err as EUNAVAILABLE when it is the database being
+// away (a connection refused, or cut under a read: PostgreSQL's shutdown
+// ends a pooled connection with 57P01), and err unchanged otherwise. The
+// adapters' one error exit each applies it, for the reads whose errors no
+// transaction translated.
+func Unavailable(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := errors.AsType[*tc.Error](err); ok {
+		return err
+	}
+	if connectionFailure(err) {
+		return &wrapped{tc.Errorf(tc.EUNAVAILABLE, msgUnavailable), err}
+	}
+	return err
+}
+
 // translate turns driver errors into domain errors: unique violations into
 // ECONFLICT, foreign-key violations into EINVALID, sql.ErrNoRows into
 // ENOTFOUND. Anything else is returned unchanged (and becomes EINTERNAL).

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -36,6 +37,16 @@ func TestTranslateConnectionFailures(t *testing.T) {
 		}
 		if !errors.Is(got, err) {
 			t.Errorf("translate(%v) lost its cause", err)
+		}
+		// The adapters' error exits apply Unavailable to what no
+		// transaction translated (a read's error).
+		if got := Unavailable(fmt.Errorf("get config: %w", err)); tc.ErrorCode(got) != tc.EUNAVAILABLE || !errors.Is(got, err) {
+			t.Errorf("Unavailable(%v) = %v, want unavailable with its cause", err, got)
+		}
+	}
+	for _, err := range []error{errors.New("something else"), sql.ErrNoRows, &pgconn.PgError{Code: "42P01"}, tc.Errorf(tc.ENOTFOUND, "x")} {
+		if got := Unavailable(err); got != err {
+			t.Errorf("Unavailable(%v) = %v, want it unchanged", err, got)
 		}
 	}
 	for _, err := range []error{

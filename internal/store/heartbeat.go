@@ -125,12 +125,17 @@ func (s *Store) WriteHeartbeats(ctx context.Context, beats []HeartbeatWrite) err
 		}
 		created := make(map[string]bool)
 		newest := make(map[string]bool, len(full))
-		if err := upsertAgents(ctx, tx, rule, full, created, newest); err != nil {
+		var registered *agentChanges // the audit log's
+		if tx.store.audit {
+			registered = &agentChanges{created: map[string]bool{}, restored: map[string]bool{}}
+		}
+		if err := upsertAgents(ctx, tx, rule, full, created, newest, registered); err != nil {
 			return err
 		}
 		if err := writeLinks(ctx, tx, full, created, newest); err != nil {
 			return err
 		}
+		tx.recordRegistrations(ctx, full, registered)
 		for _, b := range beats {
 			if len(b.Logs) > 0 {
 				if err := mergeLogs(ctx, tx, b.ID, b.Logs); err != nil {
@@ -200,7 +205,7 @@ func livenessSet(t, seen, le, lw, lm, te, tw, tm string) string {
 // the full write). The flusher's digests say what it last wrote, but
 // another node may have written since; this check makes the narrow update
 // right whoever wrote last. It compares agent_liveness's digests of those
-// columns (migration 0067), not agents' columns: PostgreSQL rechecks the
+// columns (migration 0072), not agents' columns: PostgreSQL rechecks the
 // conditions on the row an UPDATE waited for, and only on that row.
 func livenessWhere(id, hostname, ip, version, status string) string {
 	return `l.agent_id = ` + id + ` AND l.meta = agent_meta(` + ip + `, ` + version + `, ` + status + `)` +
@@ -356,7 +361,7 @@ RETURNING id, last_seen`
 // findAgentsStatement selects which of n agent ids exist, locking them
 // where the dialect locks rows.
 func findAgentsStatement(d *dialect, n int) string {
-	return `SELECT id FROM agents WHERE id IN (` + d.params(1, n) + `)` + d.forUpdate
+	return `SELECT id, status FROM agents WHERE id IN (` + d.params(1, n) + `)` + d.forUpdate
 }
 
 // upsertStatement inserts or updates rows agents (SQLite).
@@ -382,8 +387,8 @@ const beatColumns = 16
 // the agent's exactly when the beat is not older. A join with unnest, not
 // id = ANY($1): a generic plan made while the table was small tested
 // = ANY on each row of a scan, quadratic in the batch.
-const lockLivenessSQL = `SELECT l.agent_id, l.last_seen FROM unnest($1::text[]) AS v(id)
-JOIN agent_liveness l ON l.agent_id = v.id FOR UPDATE OF l`
+const lockLivenessSQL = `SELECT l.agent_id, l.last_seen, a.status FROM unnest($1::text[]) AS v(id)
+JOIN agent_liveness l ON l.agent_id = v.id JOIN agents a ON a.id = l.agent_id FOR UPDATE OF l`
 
 // updateAgentsArraySQL is the full write of existing agents (PostgreSQL),
 // last writer wins as upsertAgentsTail but against the exact last heard
@@ -428,16 +433,16 @@ RETURNING id`
 // config sources are looked up first, so that created holds exactly the
 // ones whose row is new (on PostgreSQL the rows are locked, so a concurrent
 // delete waits); newest holds those whose beat is the latest written.
-func upsertAgents(ctx context.Context, tx *Tx, rule string, beats []HeartbeatWrite, created, newest map[string]bool) error {
+func upsertAgents(ctx context.Context, tx *Tx, rule string, beats []HeartbeatWrite, created, newest map[string]bool, registered *agentChanges) error {
 	if tx.store.dialect.arrays {
 		if len(beats) == 0 {
 			return nil
 		}
-		return upsertAgentsLiveness(ctx, tx, rule, beats, created, newest)
+		return upsertAgentsLiveness(ctx, tx, rule, beats, created, newest, registered)
 	}
 	for start := 0; start < len(beats); {
 		n := chunkSize(len(beats) - start)
-		if err := upsertAgentsChunk(ctx, tx, rule, beats[start:start+n], created, newest); err != nil {
+		if err := upsertAgentsChunk(ctx, tx, rule, beats[start:start+n], created, newest, registered); err != nil {
 			return err
 		}
 		start += n
@@ -455,19 +460,19 @@ func externalJSON(b HeartbeatWrite) string {
 }
 
 // upsertAgentsChunk writes one chunk (SQLite).
-func upsertAgentsChunk(ctx context.Context, tx *Tx, rule string, chunk []HeartbeatWrite, created, newest map[string]bool) error {
+func upsertAgentsChunk(ctx context.Context, tx *Tx, rule string, chunk []HeartbeatWrite, created, newest map[string]bool, registered *agentChanges) error {
 	ids := make([]any, len(chunk))
 	anyConfigs := false
 	for i, b := range chunk {
 		ids[i] = b.ID
 		anyConfigs = anyConfigs || b.HasConfigs
 	}
-	if anyConfigs {
+	if anyConfigs || registered != nil {
 		rows, err := tx.queryPrepared(ctx, tx.store.beatSQL()[len(ids)].findAgents, ids...)
 		if err != nil {
 			return fmt.Errorf("write heartbeats: find agents: %w", err)
 		}
-		if err := markCreated(rows, chunk, created); err != nil {
+		if err := markCreated(rows, chunk, created, registered); err != nil {
 			return err
 		}
 	}
@@ -489,7 +494,7 @@ func upsertAgentsChunk(ctx context.Context, tx *Tx, rule string, chunk []Heartbe
 // agents updated against their exact last heard time and their statistics
 // added there, the others inserted. An agent another node inserted between
 // the lock and the insert goes round again as an existing one.
-func upsertAgentsLiveness(ctx context.Context, tx *Tx, rule string, beats []HeartbeatWrite, created, newest map[string]bool) error {
+func upsertAgentsLiveness(ctx context.Context, tx *Tx, rule string, beats []HeartbeatWrite, created, newest map[string]bool, registered *agentChanges) error {
 	for round := 0; len(beats) > 0; round++ {
 		if round == 3 {
 			return fmt.Errorf("write heartbeats: agents created and deleted meanwhile, three times")
@@ -498,7 +503,7 @@ func upsertAgentsLiveness(ctx context.Context, tx *Tx, rule string, beats []Hear
 		for i, b := range beats {
 			ids[i] = b.ID
 		}
-		prior, err := lockLiveness(ctx, tx, ids)
+		prior, err := lockLiveness(ctx, tx, ids, registered)
 		if err != nil {
 			return err
 		}
@@ -527,14 +532,19 @@ func upsertAgentsLiveness(ctx context.Context, tx *Tx, rule string, beats []Hear
 			if b.HasConfigs {
 				created[b.ID] = true
 			}
+			if registered != nil {
+				registered.created[b.ID] = true
+			}
 		}
 	}
 	return nil
 }
 
 // lockLiveness locks the agent_liveness rows of ids and returns their exact
-// last heard times; an id without a row has no agent.
-func lockLiveness(ctx context.Context, tx *Tx, ids []string) (map[string]int64, error) {
+// last heard times; an id without a row has no agent. registered (the
+// audit log's, nil when it is off) gets in its restored set the agents that
+// were not_reporting, which the write restores.
+func lockLiveness(ctx context.Context, tx *Tx, ids []string, registered *agentChanges) (map[string]int64, error) {
 	rows, err := tx.queryPrepared(ctx, lockLivenessSQL, ids)
 	if err != nil {
 		return nil, fmt.Errorf("write heartbeats: lock liveness: %w", err)
@@ -542,12 +552,15 @@ func lockLiveness(ctx context.Context, tx *Tx, ids []string) (map[string]int64, 
 	defer rows.Close()
 	prior := make(map[string]int64, len(ids))
 	for rows.Next() {
-		var id string
+		var id, status string
 		var at int64
-		if err := rows.Scan(&id, &at); err != nil {
+		if err := rows.Scan(&id, &at, &status); err != nil {
 			return nil, fmt.Errorf("write heartbeats: lock liveness: %w", err)
 		}
 		prior[id] = at
+		if registered != nil && status == tc.AgentNotReporting {
+			registered.restored[id] = true
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("write heartbeats: lock liveness: %w", err)
@@ -616,23 +629,33 @@ func insertAgentsArrays(ctx context.Context, tx *Tx, rule string, beats []Heartb
 }
 
 // markCreated reads the ids of the existing agents among beats from rows
-// and marks the others, among those reporting config sources, as created.
-func markCreated(rows *sql.Rows, beats []HeartbeatWrite, created map[string]bool) error {
+// and marks the others, among those reporting config sources, as created;
+// registered (the audit log's, nil when it is off) gets every new one, and
+// its restored set the not_reporting ones, which the write restores.
+func markCreated(rows *sql.Rows, beats []HeartbeatWrite, created map[string]bool, registered *agentChanges) error {
 	defer rows.Close()
 	existing := make(map[string]bool, len(beats))
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var id, status string
+		if err := rows.Scan(&id, &status); err != nil {
 			return fmt.Errorf("write heartbeats: find agents: %w", err)
 		}
 		existing[id] = true
+		if registered != nil && status == tc.AgentNotReporting {
+			registered.restored[id] = true
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("write heartbeats: find agents: %w", err)
 	}
 	for _, b := range beats {
-		if b.HasConfigs && !existing[b.ID] {
-			created[b.ID] = true
+		if !existing[b.ID] {
+			if b.HasConfigs {
+				created[b.ID] = true
+			}
+			if registered != nil {
+				registered.created[b.ID] = true
+			}
 		}
 	}
 	return nil

@@ -62,7 +62,7 @@ func (s *Store) SessionByHash(ctx context.Context, idHash string) (*tc.Session, 
 		return nil, notFound("session")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get session: %w", err)
+		return nil, translate(fmt.Errorf("get session: %w", err))
 	}
 	sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = fromMS(created), fromMS(seen), fromMS(expires)
 	return &sess, nil

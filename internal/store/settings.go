@@ -16,6 +16,7 @@ const (
 	setLockoutAttempts    = "loginLockoutAttempts"
 	setLockoutMinutes     = "loginLockoutMinutes"
 	setPasswordComplexity = "passwordComplexity"
+	setAuditRetention     = "auditLogRetentionHours"
 )
 
 func settingsRows(v tc.Settings) map[string]string {
@@ -26,6 +27,7 @@ func settingsRows(v tc.Settings) map[string]string {
 		setLockoutAttempts:    strconv.Itoa(v.LoginLockoutAttempts),
 		setLockoutMinutes:     strconv.Itoa(v.LoginLockoutMinutes),
 		setPasswordComplexity: string(v.PasswordComplexity),
+		setAuditRetention:     strconv.Itoa(v.AuditLogRetentionHours),
 	}
 }
 
@@ -79,6 +81,10 @@ func (s *Store) loadSettings(ctx context.Context) error {
 			}
 		case setPasswordComplexity:
 			v.PasswordComplexity = tc.PasswordComplexity(val)
+		case setAuditRetention:
+			if n, err := strconv.Atoi(val); err == nil {
+				v.AuditLogRetentionHours = n
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -147,6 +153,7 @@ func (s *Store) UpdateSettings(ctx context.Context, change func(*tc.Settings)) (
 			}
 		}
 		tx.announce(ctx, tc.EntitySettings, tc.OpUpdate)
+		tx.describe(tc.EntitySettings, "", "", settingsDiff(current, v))
 		return nil
 	})
 	if err != nil {
@@ -156,4 +163,17 @@ func (s *Store) UpdateSettings(ctx context.Context, change func(*tc.Settings)) (
 	s.settings, s.settingsLoaded = v, true
 	s.settingsMu.Unlock()
 	return v, nil
+}
+
+// settingsDiff is what an update changed, by setting: its old and new
+// values (the audit entry's details; settings hold no secret).
+func settingsDiff(old, new tc.Settings) map[string][2]string {
+	a, b := settingsRows(old), settingsRows(new)
+	out := map[string][2]string{}
+	for k, v := range b {
+		if a[k] != v {
+			out[k] = [2]string{a[k], v}
+		}
+	}
+	return out
 }

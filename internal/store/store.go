@@ -74,6 +74,13 @@ type Store struct {
 	// nodeID and pgConfig serve cluster mode (cluster.go).
 	nodeID   string
 	pgConfig *pgx.ConnConfig
+	peerWait func(ctx context.Context, seq int64)
+	// audit turns the audit log on (audit.go); auditHooks run after each
+	// commit that appended entries (OnAudit); auditRunFull is the text of
+	// a full run's insert (auditRunSQL), built once.
+	audit        bool
+	auditHooks   atomic.Pointer[[]func()]
+	auditRunFull string
 
 	// settings caches the settings table (settings.go): settingsMu guards
 	// the cache for a moment at a time; settingsWriteMu serialises the
@@ -132,6 +139,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err := s.fillUsernameSkeletons(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("fill username skeletons: %w", err)
+	}
+	if err := s.prepareAuditStatements(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("prepare the audit log's statements: %w", err)
 	}
 	return s, nil
 }
@@ -388,6 +399,10 @@ type Tx struct {
 	now   time.Time
 	// changes are announced at commit (change.go).
 	changes []tc.Change
+	// audits and descriptions are the audit log's (audit.go).
+	audits       []tc.AuditEntry
+	auditRuns    []auditRun
+	descriptions map[string]description
 }
 
 // BeginTx starts a write transaction.
@@ -432,7 +447,11 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := fn(tx); err != nil {
 		return translate(err)
 	}
-	return translate(tx.commit(ctx))
+	if err := tx.commit(ctx); err != nil {
+		return translate(err)
+	}
+	tx.auditCommitted()
+	return nil
 }
 
 // WithTx is withTx for callers outside the package that compose store calls.

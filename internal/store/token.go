@@ -65,6 +65,7 @@ func (s *Store) CreateToken(ctx context.Context, t *tc.Token) error {
 			return fmt.Errorf("create token: %w", err)
 		}
 		tx.announce(ctx, tc.EntityToken, tc.OpCreate, t.ID)
+		tx.describe(tc.EntityToken, t.ID, t.Description, map[string]any{"owner": t.UserID, "permissions": t.Permissions, "preset": t.Preset})
 		return nil
 	})
 }
@@ -76,7 +77,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash string) (*tc.Token, error)
 		return nil, notFound("token")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get token: %w", err)
+		return nil, translate(fmt.Errorf("get token: %w", err))
 	}
 	return t, nil
 }
@@ -174,7 +175,7 @@ func tokenByID(ctx context.Context, db queryRower, id, ownerID string) (*tc.Toke
 		return nil, notFound("token")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get token: %w", err)
+		return nil, translate(fmt.Errorf("get token: %w", err))
 	}
 	return t, nil
 }
@@ -243,6 +244,7 @@ func (s *Store) ReassignToken(ctx context.Context, id, userID string, check func
 			u.ID, joinPermissions(t.Permissions), id); err != nil {
 			return fmt.Errorf("reassign token: %w", err)
 		}
+		tx.describe(tc.EntityToken, id, t.Description, map[string]any{"owner": [2]string{t.UserID, u.ID}, "permissions": t.Permissions})
 		t.UserID = u.ID
 		t.Owner = &tc.TokenOwner{ID: u.ID, Username: u.Username, Email: u.Email, Role: u.Role, Disabled: u.Disabled}
 		tx.announce(ctx, tc.EntityToken, tc.OpReassign, id)

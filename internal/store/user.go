@@ -53,6 +53,7 @@ func createUser(ctx context.Context, tx *Tx, u *tc.User) error {
 		return fmt.Errorf("create user: %w", err)
 	}
 	tx.announce(ctx, tc.EntityUser, tc.OpCreate, u.ID)
+	tx.describe(tc.EntityUser, u.ID, u.Username, map[string]any{"role": u.Role})
 	return nil
 }
 
@@ -144,7 +145,7 @@ func (s *Store) UserByID(ctx context.Context, id string) (*tc.User, error) {
 		return nil, notFound("user")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get user: %w", err)
+		return nil, translate(fmt.Errorf("get user: %w", err))
 	}
 	return u, nil
 }
@@ -157,7 +158,7 @@ func (s *Store) UserByLogin(ctx context.Context, login string) (*tc.User, error)
 		return nil, notFound("user")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get user by login: %w", err)
+		return nil, translate(fmt.Errorf("get user by login: %w", err))
 	}
 	return u, nil
 }
@@ -309,7 +310,9 @@ func (s *Store) UpdateUser(ctx context.Context, id string, p UserPatch, check fu
 				return err
 			}
 		}
+		details := map[string]any{}
 		if p.Role != nil && *p.Role != u.Role {
+			details["role"] = [2]tc.Role{u.Role, *p.Role}
 			u.Role, changed = *p.Role, true
 			if u.Role == tc.RoleViewer {
 				revoked, err := queryStrings(ctx, tx, `UPDATE tokens SET status = 'revoked', revoked_at = $2 WHERE user_id = $1 AND status = 'active' RETURNING id`, id, ms(tx.now))
@@ -320,6 +323,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, p UserPatch, check fu
 			}
 		}
 		if p.Disabled != nil && *p.Disabled != u.Disabled {
+			details["disabled"] = [2]bool{u.Disabled, *p.Disabled}
 			u.Disabled, changed = *p.Disabled, true
 		}
 		if !changed {
@@ -331,6 +335,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, p UserPatch, check fu
 			return err
 		}
 		tx.announce(ctx, tc.EntityUser, tc.OpUpdate, id)
+		tx.describe(tc.EntityUser, id, u.Username, details)
 		if err := deleteUserSessions(ctx, tx, id, ""); err != nil {
 			return err
 		}
@@ -409,6 +414,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string, check func(*tc.User) 
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM users WHERE id = $1`, id)
 		tx.announce(ctx, tc.EntityUser, tc.OpDelete, id)
+		tx.describe(tc.EntityUser, id, u.Username, map[string]any{"role": u.Role})
 		return err
 	})
 }
@@ -452,6 +458,8 @@ func (s *Store) TransferOwnership(ctx context.Context, fromID, targetID string, 
 			}
 		}
 		tx.announce(ctx, tc.EntityUser, tc.OpUpdate, from.ID, target.ID)
+		tx.describe(tc.EntityUser, from.ID, from.Username, map[string]any{"role": [2]tc.Role{tc.RoleOwner, tc.RoleAdministrator}, "ownershipTransfer": true})
+		tx.describe(tc.EntityUser, target.ID, target.Username, map[string]any{"role": [2]tc.Role{tc.RoleAdministrator, tc.RoleOwner}, "ownershipTransfer": true})
 		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id IN ($1, $2)`, from.ID, target.ID)
 		tx.announce(ctx, tc.EntitySession, tc.OpDelete, from.ID, target.ID)
 		return err

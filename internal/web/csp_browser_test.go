@@ -55,6 +55,9 @@ func TestBrowserCSP(t *testing.T) {
 		{"/users", `typeof TC === "object"`},
 		{"/settings", `typeof TC === "object"`},
 		{"/account", `typeof TC === "object"`},
+		{"/audit", `document.querySelector("table.audit .badge") !== null`},
+		{"/audit/1", `document.querySelector("#entry-hash") !== null`},
+		{"/audit/verify", `document.querySelector("#verify-status") !== null`},
 		{"/no-such-page", `typeof TC === "object"`},
 		{"/api/docs", `document.querySelectorAll("main details").length > 10`}, // its inline script
 	}

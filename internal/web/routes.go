@@ -36,6 +36,9 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /tokens", h.signedIn(read(tc.ResTokens), h.tokensPage))
 	m.HandleFunc("GET /users", h.signedIn(read(tc.ResUsers), h.usersPage))
 	m.HandleFunc("GET /settings", h.signedIn(read(tc.ResSettings), h.settingsPage))
+	m.HandleFunc("GET /audit", h.signedIn(read(tc.ResAudit), h.auditPage))
+	m.HandleFunc("GET /audit/verify", h.signedIn(read(tc.ResAudit), h.auditVerifyPage))
+	m.HandleFunc("GET /audit/{seq}", h.signedIn(read(tc.ResAudit), h.auditEntryPage))
 	m.HandleFunc("GET /account", h.signedIn("", h.accountPage))
 
 	m.HandleFunc("/", h.notFound)

@@ -116,6 +116,7 @@ var nav = []struct {
 	{NavItem{"tokens", "API Tokens", "/tokens"}, tc.Perm(tc.ResTokens, tc.ActionRead)},
 	{NavItem{"users", "Users", "/users"}, tc.Perm(tc.ResUsers, tc.ActionRead)},
 	{NavItem{"settings", "Settings", "/settings"}, tc.Perm(tc.ResSettings, tc.ActionRead)},
+	{NavItem{"audit", "Audit log", "/audit"}, tc.Perm(tc.ResAudit, tc.ActionRead)},
 }
 
 func navFor(c *tc.Caller) []NavItem {

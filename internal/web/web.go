@@ -19,6 +19,7 @@ import (
 	"github.com/telegrafcontroller/tc/internal/auth"
 	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/service"
+	"github.com/telegrafcontroller/tc/internal/store"
 )
 
 // Handler is the web UI. Create it with New.
@@ -94,6 +95,8 @@ func (h *Handler) signedIn(perm tc.Permission, p page) http.HandlerFunc {
 			h.toLogin(w, r)
 			return
 		}
+		// The audit log attributes a refusal of this page to the visitor.
+		tc.NoteCaller(r.Context(), caller)
 		if perm != "" && !caller.Can(perm) {
 			h.errorPage(w, r, caller, http.StatusForbidden, "You do not have access to this page",
 				fmt.Sprintf("Your role (%s) lacks the %s permission.", caller.User.Role, perm))
@@ -119,6 +122,7 @@ func (h *Handler) toLogin(w http.ResponseWriter, r *http.Request) {
 // database gets its status page with the service's message, and anything
 // else is logged and shown as a 500 without detail.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, caller *tc.Caller, err error) {
+	err = store.Unavailable(err)
 	status, msg := httpx.StatusOf(err), tc.ErrorMessage(err)
 	switch {
 	case status == http.StatusUnauthorized:
