@@ -314,3 +314,35 @@ func TestAuditTimesFollowSeq(t *testing.T) {
 		}
 	})
 }
+
+// TestSweepInSlices: where marking takes a slice of agents per transaction
+// (PostgreSQL), a mass marking goes on in further transactions until every
+// silent agent is marked, with one audit entry each and one fleet health
+// sample for the sweep. SQLite marks them in one statement.
+func TestSweepInSlices(t *testing.T) {
+	defer store.SetSweepSlice(3)()
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		clock := apptest.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
+		s, ctx := auditStore(t, db, clock)
+		var batch []store.HeartbeatWrite
+		for i := range 10 {
+			batch = append(batch, store.HeartbeatWrite{AgentBeat: &tc.AgentBeat{ID: "s" + strconv.Itoa(i), Hostname: "h",
+				Version: "1.39.3", Status: tc.AgentOK, FirstSeen: clock.Now(), LastSeen: clock.Now()}, WriteLinks: true})
+		}
+		if err := s.WriteHeartbeats(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Hour)
+		sw, err := s.SweepAgentStatus(ctx, clock.Now().Add(-24*time.Hour))
+		if err != nil || sw.NotReporting != 10 || sw.Summary.NotReporting != 10 {
+			t.Fatalf("sweep: %+v, %v; want 10 marked", sw, err)
+		}
+		if _, n, err := s.AuditEntries(context.Background(), tc.AuditFilter{Action: tc.ActionAgentNotReporting, Limit: 1}); err != nil || n != 10 {
+			t.Errorf("%d not-reporting entries, %v; want 10", n, err)
+		}
+		samples, err := s.FleetHealth(context.Background(), clock.Now().Add(-time.Hour), clock.Now())
+		if err != nil || len(samples) != 1 || samples[0].NotReporting != 10 {
+			t.Errorf("fleet health samples: %+v, %v; want one with 10 not reporting", samples, err)
+		}
+	})
+}

@@ -38,59 +38,90 @@ func (s *Store) SweepAgentStatus(ctx context.Context, startedAt time.Time) (Swee
 // startedAt is then when the node became leader: a failover applies the
 // same grace as a restart. A nil fence proves nothing.
 func (s *Store) SweepAgentStatusAsLeader(ctx context.Context, startedAt time.Time, fence *Fence) (Sweep, error) {
-	var sw Sweep
-	err := s.withTx(ctx, func(tx *Tx) error {
-		if err := tx.proveLeader(ctx, fence); err != nil {
-			return err
-		}
-		rules, err := s.reportingRules(ctx, tx)
-		if err != nil {
-			return err
-		}
-		now := ms(tx.now)
-		for _, r := range rules {
-			cutoff := now - r.NotReportingAfterSeconds*1000
+	var total Sweep
+	for {
+		var sw Sweep
+		more := false
+		err := s.withTx(ctx, func(tx *Tx) error {
+			sw, more = Sweep{}, false
+			if err := tx.proveLeader(ctx, fence); err != nil {
+				return err
+			}
+			rules, err := s.reportingRules(ctx, tx)
+			if err != nil {
+				return err
+			}
+			now := ms(tx.now)
 			q := s.sweepSQL()
-			n, err := tx.sweepStep(ctx, tc.ActionAgentRestored, r, q.restore, cutoff)
-			if err != nil {
-				return fmt.Errorf("restore reporting agents: %w", err)
-			}
-			sw.Restored += n
-			if tx.now.Sub(startedAt) < time.Duration(r.NotReportingAfterSeconds)*time.Second {
-				continue
-			}
-			n, err = tx.sweepStep(ctx, tc.ActionAgentNotReporting, r, q.mark, cutoff)
-			if err != nil {
-				return fmt.Errorf("mark agents not reporting: %w", err)
-			}
-			sw.NotReporting += n
-			if r.AutoDeleteAfterSeconds != nil {
-				n, err = tx.sweepStep(ctx, tc.ActionAgentExpired, r, q.delete, now-*r.AutoDeleteAfterSeconds*1000)
+			for _, r := range rules {
+				cutoff := now - r.NotReportingAfterSeconds*1000
+				n, err := tx.sweepStep(ctx, tc.ActionAgentRestored, r, q.restore, cutoff)
 				if err != nil {
-					return fmt.Errorf("auto-delete agents: %w", err)
+					return fmt.Errorf("restore reporting agents: %w", err)
 				}
-				sw.Deleted += n
+				sw.Restored += n
+				if tx.now.Sub(startedAt) < time.Duration(r.NotReportingAfterSeconds)*time.Second {
+					continue
+				}
+				n, err = tx.sweepStep(ctx, tc.ActionAgentNotReporting, r, q.mark, cutoff)
+				if err != nil {
+					return fmt.Errorf("mark agents not reporting: %w", err)
+				}
+				sw.NotReporting += n
+				more = more || q.mark.slice && n >= int64(sweepSlice)
+				if r.AutoDeleteAfterSeconds != nil {
+					n, err = tx.sweepStep(ctx, tc.ActionAgentExpired, r, q.delete, now-*r.AutoDeleteAfterSeconds*1000)
+					if err != nil {
+						return fmt.Errorf("auto-delete agents: %w", err)
+					}
+					sw.Deleted += n
+				}
 			}
+			if more {
+				return nil // the next transaction goes on; it takes the sample
+			}
+			if err := tx.compactAgentCounts(ctx); err != nil {
+				return err
+			}
+			if sw.Summary, err = s.agentSummary(ctx, tx); err != nil {
+				return err
+			}
+			c := sw.Summary
+			if _, err := tx.ExecContext(ctx, `INSERT INTO fleet_health (at, total, ok, warn, fail, undefined, not_reporting)
+				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (at) DO NOTHING`,
+				now, c.Total, c.OK, c.Warn, c.Fail, c.Undefined, c.NotReporting); err != nil {
+				return fmt.Errorf("record fleet health: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM fleet_health WHERE at < $1`, ms(tx.now.Add(-FleetHealthRetention))); err != nil {
+				return fmt.Errorf("prune fleet health: %w", err)
+			}
+			return nil
+		})
+		if err != nil {
+			return total, err
 		}
-		if err := tx.compactAgentCounts(ctx); err != nil {
-			return err
+		total.Restored += sw.Restored
+		total.NotReporting += sw.NotReporting
+		total.Deleted += sw.Deleted
+		total.Summary = sw.Summary
+		if !more {
+			return total, nil
 		}
-		if sw.Summary, err = s.agentSummary(ctx, tx); err != nil {
-			return err
-		}
-		c := sw.Summary
-		if _, err := tx.ExecContext(ctx, `INSERT INTO fleet_health (at, total, ok, warn, fail, undefined, not_reporting)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (at) DO NOTHING`,
-			now, c.Total, c.OK, c.Warn, c.Fail, c.Undefined, c.NotReporting); err != nil {
-			return fmt.Errorf("record fleet health: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM fleet_health WHERE at < $1`, ms(tx.now.Add(-FleetHealthRetention))); err != nil {
-			return fmt.Errorf("prune fleet health: %w", err)
-		}
-		return nil
-	})
-	return sw, err
+	}
 }
+
+// sweepSlice bounds how many agents one transaction of a sweep marks
+// not_reporting where the statement takes a slice (PostgreSQL's): marking
+// locks the agents' agent_liveness rows, which heartbeats of those agents
+// wait for, and costs about 90 µs an agent (at 100,000: 2.4 s of 9 s were
+// the status counters' row triggers, 1 s the liveness digests'). A mass
+// marking (a network cut off 200,000 agents: 60 s in one transaction
+// under load) then holds no lock for more than about two seconds. Each
+// slice is a transaction of its own, proving leadership and writing its
+// audit entries; the last one takes the fleet health sample. Each slice
+// scans the silent agents anew: at 10,000 a 100,000-agent marking took
+// 12.9 s instead of 8.2, at 20,000 9.3 s.
+var sweepSlice = 20000
 
 // sweepStatements are the statements of a status sweep for one rule ($1)
 // and time ($2): restore the agents heard since, mark those silent since as
@@ -101,8 +132,10 @@ type sweepStatements struct {
 
 // sweepStatement changes agents; read, when set, selects the agents it
 // changes, which the audit log records, else the change returns them.
+// slice is set when change takes at most sweepSlice agents ($3).
 type sweepStatement struct {
 	change, read string
+	slice        bool
 }
 
 // agentsStatement is a sweep statement on agents alone: change where cond,
@@ -148,9 +181,9 @@ var livenessSweep = sweepStatements{
 		stale AS (SELECT l.agent_id, l.last_seen FROM silent s JOIN agent_liveness l ON l.agent_id = s.agent_id
 			JOIN agents a ON a.id = l.agent_id
 			WHERE l.last_seen < $2 AND (a.last_seen + 0) < $2 AND a.status IN ('ok', 'warn', 'fail', 'undefined')
-			AND (a.reporting_rule_id || '') = $1 FOR UPDATE OF l)
+			AND (a.reporting_rule_id || '') = $1 LIMIT $3 FOR UPDATE OF l)
 		UPDATE agents a SET status = 'not_reporting', last_seen = GREATEST(a.last_seen, stale.last_seen)
-		FROM stale WHERE a.id = stale.agent_id AND a.status IN ('ok', 'warn', 'fail', 'undefined')`},
+		FROM stale WHERE a.id = stale.agent_id AND a.status IN ('ok', 'warn', 'fail', 'undefined')`, slice: true},
 	delete: sweepStatement{change: `WITH old AS (SELECT l.agent_id FROM agent_liveness l JOIN agents a ON a.id = l.agent_id
 			WHERE l.last_seen < $2 AND a.last_seen < $2 AND (a.reporting_rule_id || '') = $1 FOR UPDATE OF l)
 		DELETE FROM agents a USING old WHERE a.id = old.agent_id`},
@@ -211,8 +244,12 @@ func affected(res interface{ RowsAffected() (int64, error) }) int64 {
 // one run of entries by the system (written in batches at commit, with the
 // sweep).
 func (tx *Tx) sweepStep(ctx context.Context, action string, r *tc.ReportingRule, st sweepStatement, at int64) (int64, error) {
+	args := []any{r.ID, at}
+	if st.slice {
+		args = append(args, sweepSlice)
+	}
 	if !tx.store.audit {
-		res, err := tx.ExecContext(ctx, st.change, r.ID, at)
+		res, err := tx.ExecContext(ctx, st.change, args...)
 		if err != nil {
 			return 0, err
 		}
@@ -222,7 +259,7 @@ func (tx *Tx) sweepStep(ctx context.Context, action string, r *tc.ReportingRule,
 	if st.read != "" {
 		read = st.read
 	}
-	rows, err := tx.QueryContext(ctx, read, r.ID, at)
+	rows, err := tx.QueryContext(ctx, read, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -239,7 +276,7 @@ func (tx *Tx) sweepStep(ctx context.Context, action string, r *tc.ReportingRule,
 		return 0, err
 	}
 	if st.read != "" {
-		res, err := tx.ExecContext(ctx, st.change, r.ID, at)
+		res, err := tx.ExecContext(ctx, st.change, args...)
 		if err != nil {
 			return 0, err
 		}
