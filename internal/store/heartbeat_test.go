@@ -292,3 +292,75 @@ func TestLivenessOnlyBeatsKeepAgentReporting(t *testing.T) {
 		}
 	})
 }
+
+// TestAgentCountsFollowEveryChange: the status counters (triggers on both
+// databases; statement triggers over transition tables on PostgreSQL) match
+// a count of the agents after inserts, status changes in one statement and
+// in many, a sweep, restores, deletions and a compaction.
+func TestAgentCountsFollowEveryChange(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		clock := apptest.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
+		s := mustOpenClock(t, db, clock)
+		ctx := context.Background()
+		beat := func(from, to int, status string) {
+			t.Helper()
+			var batch []store.HeartbeatWrite
+			for i := from; i < to; i++ {
+				batch = append(batch, store.HeartbeatWrite{AgentBeat: &tc.AgentBeat{ID: fmt.Sprintf("c%03d", i), Hostname: "h",
+					Version: "1.39.3", Status: status, FirstSeen: clock.Now(), LastSeen: clock.Now()}, WriteLinks: true})
+			}
+			if err := s.WriteHeartbeats(ctx, batch); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check := func(step string) {
+			t.Helper()
+			got, err := s.AgentSummary(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want tc.AgentSummary
+			rows, err := s.ReadDB().Query(`SELECT status, count(*) FROM agents GROUP BY status`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var st string
+				var n int64
+				if err := rows.Scan(&st, &n); err != nil {
+					t.Fatal(err)
+				}
+				want.Add(st, n)
+			}
+			rows.Close()
+			if got != want {
+				t.Errorf("%s: counters say %+v, agents %+v", step, got, want)
+			}
+		}
+		beat(0, 50, tc.AgentOK)
+		beat(50, 80, tc.AgentWarn)
+		check("inserts")
+		clock.Advance(time.Second)
+		beat(0, 20, tc.AgentFail) // one statement changes 20 statuses
+		beat(20, 60, tc.AgentOK)  // some change, some do not
+		check("status changes")
+		clock.Advance(time.Hour)
+		beat(0, 10, tc.AgentOK)
+		if _, err := s.SweepAgentStatus(ctx, clock.Now().Add(-24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		check("sweep")
+		beat(10, 40, tc.AgentWarn) // restores
+		check("restores")
+		for _, id := range []string{"c000", "c011", "c079"} {
+			if err := s.DeleteAgent(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check("deletions")
+		if err := s.CompactAgentCounts(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check("compaction")
+	})
+}
