@@ -96,6 +96,14 @@ func TestTelegrafAgentLifecycle(t *testing.T) {
 		})
 		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/agents/revoked-agent", Token: mgr}), 404)
 
+		// Its heartbeats carry the metrics written since the last one: a
+		// first beat sent before the first flush carries none. Wait for one
+		// that counts some, so the totals are there to check after it stops.
+		apptest.Eventually(t, 30*time.Second, "a heartbeat counting written metrics", func() bool {
+			apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/agents/e2e-agent", Token: mgr}), 200).JSON(t, &d)
+			return d.Stats.TotalMetrics > 0
+		})
+
 		// Stop the agent and let its last heartbeat reach the database.
 		agent.Stop()
 		other.Stop()

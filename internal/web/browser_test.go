@@ -125,8 +125,19 @@ func (b *browser) do(t *testing.T, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 40*time.Second)
 	defer cancel()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		b.fatal(t, err)
+	for _, a := range actions {
+		err := chromedp.Do(ctx, a)
+		if err != nil && strings.Contains(err.Error(), "Not attached to an active page") {
+			// The page was replaced under the action: a click that
+			// submits or reloads navigated before Chromium answered. The
+			// click happened; the actions and checks that follow read the
+			// new page.
+			t.Logf("browser: %v (the page navigated under the action)", err)
+			continue
+		}
+		if err != nil {
+			b.fatal(t, err)
+		}
 	}
 }
 
