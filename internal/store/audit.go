@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -22,11 +21,10 @@ import (
 // the audit_head row first, so entries are numbered and chained in commit
 // order, across nodes too; SQLite's single writer orders them anyway.
 
-// auditBatch is how many entries one INSERT carries (15 columns each).
-// On SQLite its parameters are "?", bound by position: the driver binds a
-// "$n" parameter by name, looking it up in a list, so a statement's binding
-// cost the square of its parameters (a 100,000-agent sweep spent 20 s
-// there with 200 entries a statement in "$n").
+// auditBatch is how many entries one INSERT carries (15 columns each). Its
+// parameters are the dialect's long-statement ones (dialect.params): with
+// "$n" on SQLite a 100,000-agent sweep spent 20 s binding 200 entries a
+// statement.
 const auditBatch = 200
 
 // A run of at least auditRunMin entries that share all but their target
@@ -330,19 +328,11 @@ func (s *Store) prepareAuditStatements(ctx context.Context) error {
 func (s *Store) auditInsertSQL(n int) string {
 	var q strings.Builder
 	q.WriteString(`INSERT INTO audit_log (` + auditColumns + `) VALUES `)
-	p := s.params()
 	for i := range n {
 		if i > 0 {
 			q.WriteString(", ")
 		}
-		q.WriteString("(")
-		for j := range 15 {
-			if j > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString(p())
-		}
-		q.WriteString(")")
+		q.WriteString("(" + s.dialect.params(15*i+1, 15) + ")")
 	}
 	return q.String()
 }
@@ -352,31 +342,18 @@ func (s *Store) auditInsertSQL(n int) string {
 // The casts give PostgreSQL the types its VALUES cannot infer.
 func (s *Store) auditRunSQL(n int) string {
 	var q strings.Builder
-	p := s.params()
+	d := s.dialect
 	q.WriteString(`WITH v (seq, target_id, target_name, prev_hash, hash) AS (VALUES `)
 	for i := range n {
 		if i > 0 {
 			q.WriteString(", ")
 		}
-		fmt.Fprintf(&q, "(CAST(%s AS BIGINT), %s, %s, %s, %s)", p(), p(), p(), p(), p())
+		q.WriteString("(CAST(" + d.param(5*i+1) + " AS BIGINT), " + d.params(5*i+2, 4) + ")")
 	}
-	fmt.Fprintf(&q, `) INSERT INTO audit_log (`+auditColumns+`) SELECT seq, CAST(%s AS BIGINT), %s, %s, %s, %s, %s, %s, %s, %s,
-	target_id, target_name, %s, prev_hash, hash FROM v`, p(), p(), p(), p(), p(), p(), p(), p(), p(), p())
+	shared := 5*n + 1
+	q.WriteString(`) INSERT INTO audit_log (` + auditColumns + `) SELECT seq, CAST(` + d.param(shared) + ` AS BIGINT), ` +
+		d.params(shared+1, 8) + `, target_id, target_name, ` + d.param(shared+9) + `, prev_hash, hash FROM v`)
 	return q.String()
-}
-
-// params numbers a statement's parameters in order: "$1", "$2"… on
-// PostgreSQL, "?" on SQLite, whose driver binds "$n" by looking its name up
-// in a list (a statement's binding cost the square of its parameters).
-func (s *Store) params() func() string {
-	n := 0
-	return func() string {
-		if !s.dialect.arrays { // SQLite
-			return "?"
-		}
-		n++
-		return "$" + strconv.Itoa(n)
-	}
 }
 
 // AppendAudit writes entries that record no change of state (a refused
