@@ -217,7 +217,9 @@ func TestAuditSweep(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, e := range es {
-				bySweep := action != tc.ActionAgentRestored // a heartbeat's write restores
+				// The sweep names the rule; a heartbeat's write (the newest
+				// restore of a1) names none.
+				bySweep := action != tc.ActionAgentRestored || id == "a2" || e.Seq != es[0].Seq
 				if e.ActorType != tc.ActorSystem || e.TargetName != "h-"+id || bySweep != strings.Contains(string(e.Details), tc.DefaultReportingRuleID) {
 					t.Errorf("%s entry %+v", action, e)
 				}
@@ -225,6 +227,7 @@ func TestAuditSweep(t *testing.T) {
 			return len(es)
 		}
 		write("a1")
+		write("a2")
 		clock.Advance(time.Hour)
 		if _, err := s.SweepAgentStatus(ctx, start); err != nil {
 			t.Fatal(err)
@@ -232,12 +235,34 @@ func TestAuditSweep(t *testing.T) {
 		if n := count(tc.ActionAgentNotReporting, "a1"); n != 1 {
 			t.Fatalf("%d not-reporting entries, want 1", n)
 		}
+		// A longer threshold restores a2 in the sweep (SQLite's noted UPDATE).
+		if _, err := s.UpdateReportingRule(ctx, tc.DefaultReportingRuleID, func(r *tc.ReportingRule) error {
+			r.NotReportingAfterSeconds = 3 * 3600
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if sw, err := s.SweepAgentStatus(ctx, start); err != nil || sw.Restored != 2 {
+			t.Fatalf("sweep after the longer threshold: %+v, %v; want 2 restored", sw, err)
+		}
+		if n := count(tc.ActionAgentRestored, "a2"); n != 1 {
+			t.Fatalf("%d restored entries of a2, want 1", n)
+		}
+		if _, err := s.UpdateReportingRule(ctx, tc.DefaultReportingRuleID, func(r *tc.ReportingRule) error {
+			r.NotReportingAfterSeconds = 60
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SweepAgentStatus(ctx, start); err != nil {
+			t.Fatal(err)
+		}
 		write("a1")
 		if _, err := s.SweepAgentStatus(ctx, start); err != nil {
 			t.Fatal(err)
 		}
-		if n := count(tc.ActionAgentRestored, "a1"); n != 1 {
-			t.Fatalf("%d restored entries, want 1", n)
+		if n := count(tc.ActionAgentRestored, "a1"); n != 2 {
+			t.Fatalf("%d restored entries of a1, want 2 (the rule change's, the heartbeat's)", n)
 		}
 		day := int64(86400)
 		if _, err := s.UpdateReportingRule(ctx, tc.DefaultReportingRuleID, func(r *tc.ReportingRule) error {

@@ -130,12 +130,15 @@ type sweepStatements struct {
 	restore, mark, delete sweepStatement
 }
 
-// sweepStatement changes agents; read, when set, selects the agents it
-// changes, which the audit log records, else the change returns them.
+// sweepStatement changes agents. The audit log records the agents it
+// changes: noted lists them (SQLite's UPDATEs), else read selects them
+// first (SQLite's DELETE), else the change returns them (PostgreSQL's).
 // slice is set when change takes at most sweepSlice agents ($3).
+// noted, when set, is change with the new status passed through
+// tc_note_agent($3, ...) (sqlite_notes.go), which lists the agents changed.
 type sweepStatement struct {
-	change, read string
-	slice        bool
+	change, read, noted string
+	slice               bool
 }
 
 // agentsStatement is a sweep statement on agents alone: change where cond,
@@ -147,13 +150,21 @@ func agentsStatement(change, cond string) sweepStatement {
 	return sweepStatement{change: change + ` WHERE ` + cond, read: `SELECT id, hostname FROM agents WHERE ` + cond}
 }
 
+// agentsUpdate is an agentsStatement setting status to the expression
+// status, which also notes the agents it changes (noted).
+func agentsUpdate(status, cond string) sweepStatement {
+	st := agentsStatement(`UPDATE agents SET status = `+status, cond)
+	st.noted = `UPDATE agents SET status = tc_note_agent($3, id, hostname, ` + status + `) WHERE ` + cond
+	return st
+}
+
 // The concatenations keep the planners on (status, last_seen) (migration
 // 0062), which yields just the agents to change, rather than the rule's
 // index, which may hold the whole fleet.
 var agentsSweep = sweepStatements{
-	restore: agentsStatement(`UPDATE agents SET status = reported_status`,
+	restore: agentsUpdate(`reported_status`,
 		`status = 'not_reporting' AND (reporting_rule_id || '') = $1 AND last_seen >= $2`),
-	mark: agentsStatement(`UPDATE agents SET status = 'not_reporting'`,
+	mark: agentsUpdate(`'not_reporting'`,
 		`status IN ('ok', 'warn', 'fail', 'undefined') AND last_seen < $2 AND (reporting_rule_id || '') = $1`),
 	delete: agentsStatement(`DELETE FROM agents`, `last_seen < $2 AND (reporting_rule_id || '') = $1`),
 }
@@ -240,7 +251,7 @@ func affected(res interface{ RowsAffected() (int64, error) }) int64 {
 
 // sweepStep runs one statement of a sweep for rule r ($1) and time ($2)
 // and returns how many agents it changed. With the audit log on, it also
-// reads the agents it changes (st.read first, or RETURNING), recorded as
+// lists the agents it changes (sweepStatement), recorded as
 // one run of entries by the system (written in batches at commit, with the
 // sweep).
 func (tx *Tx) sweepStep(ctx context.Context, action string, r *tc.ReportingRule, st sweepStatement, at int64) (int64, error) {
@@ -254,6 +265,17 @@ func (tx *Tx) sweepStep(ctx context.Context, action string, r *tc.ReportingRule,
 			return 0, err
 		}
 		return affected(res), nil
+	}
+	if st.noted != "" {
+		targets, err := noteAgents(func(key int64) error {
+			_, err := tx.ExecContext(ctx, st.noted, append(args, key)...)
+			return err
+		})
+		if err != nil {
+			return 0, err
+		}
+		tx.recordSweepRun(ctx, action, r, targets)
+		return int64(len(targets)), nil
 	}
 	read := st.change + ` RETURNING a.id, a.hostname`
 	if st.read != "" {
@@ -284,8 +306,13 @@ func (tx *Tx) sweepStep(ctx context.Context, action string, r *tc.ReportingRule,
 			return 0, fmt.Errorf("%d agents read, %d changed", len(targets), n)
 		}
 	}
+	tx.recordSweepRun(ctx, action, r, targets)
+	return int64(len(targets)), nil
+}
+
+// recordSweepRun records the agents a sweep step changed under rule r.
+func (tx *Tx) recordSweepRun(ctx context.Context, action string, r *tc.ReportingRule, targets []auditTarget) {
 	details, _ := json.Marshal(map[string]string{"reportingRuleId": r.ID, "reportingRule": r.Name})
 	tx.recordRun(ctx, tc.AuditEntry{Action: action, ActorType: tc.ActorSystem, TargetType: string(tc.EntityAgent),
 		Details: details}, targets)
-	return int64(len(targets)), nil
 }
