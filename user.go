@@ -27,6 +27,10 @@ type User struct {
 	CreatedAt    time.Time  `json:"createdAt"`
 	UpdatedAt    time.Time  `json:"updatedAt"`
 	LastLoginAt  *time.Time `json:"lastLoginAt,omitempty"`
+	// AuthProvider is where the user signs in (local: a password here);
+	// ExternalID is the provider's name for them (ExternalIdentity.Subject).
+	AuthProvider AuthProvider `json:"authProvider"`
+	ExternalID   string       `json:"externalId,omitempty"`
 }
 
 // Limits on account fields.
@@ -300,6 +304,10 @@ type Invite struct {
 	CreatedAt time.Time `json:"createdAt"`
 	ExpiresAt time.Time `json:"expiresAt"`
 	TokenHash string    `json:"-"`
+	// AuthProvider is how the invited person will sign in: local (the
+	// link sets a password) or an external provider (the invite admits
+	// the person with this email through it).
+	AuthProvider AuthProvider `json:"authProvider"`
 }
 
 // PasswordReset is a one-time link letting a user set a new password.
