@@ -235,11 +235,24 @@ type Settings struct {
 	// AuditLogRetentionHours: how long audit entries are kept, one of
 	// AuditRetentionHours (0: forever).
 	AuditLogRetentionHours int `json:"auditLogRetentionHours"`
+	// LDAP and OIDC are the external providers' provisioning settings,
+	// which only the owner changes (CanEditProviderSettings): they are
+	// read and written through the auth settings, not with these.
+	LDAP Provisioning `json:"-"`
+	OIDC Provisioning `json:"-"`
+}
+
+// Provisioning returns the settings of external provider p.
+func (s Settings) Provisioning(p AuthProvider) Provisioning {
+	if p == ProviderLDAP {
+		return s.LDAP
+	}
+	return s.OIDC
 }
 
 // DefaultSettings are used when nothing is stored or seeded.
 var DefaultSettings = Settings{LoginLockoutAttempts: 5, LoginLockoutMinutes: 15, PasswordComplexity: ComplexityLow,
-	AuditLogRetentionHours: DefaultAuditRetentionHours}
+	AuditLogRetentionHours: DefaultAuditRetentionHours, LDAP: DefaultProvisioning, OIDC: DefaultProvisioning}
 
 // Settings limits.
 const (
@@ -268,6 +281,11 @@ func (s Settings) Validate() error {
 	}
 	if !ValidAuditRetention(s.AuditLogRetentionHours) {
 		return FieldErrorf("auditLogRetentionHours", "Audit log retention must be one of 720, 2160, 4320, 8760 or 17520 hours, or 0 to keep entries forever")
+	}
+	for _, p := range []Provisioning{s.LDAP, s.OIDC} {
+		if err := p.Validate(); err != nil {
+			return err
+		}
 	}
 	return nil
 }

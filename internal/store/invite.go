@@ -11,7 +11,7 @@ import (
 	"github.com/telegrafcontroller/tc"
 )
 
-const inviteColumns = `id, token_hash, username, email, role, status, created_by, created_at, expires_at`
+const inviteColumns = `id, token_hash, username, email, role, status, created_by, created_at, expires_at, auth_provider`
 
 // Invite statuses.
 const (
@@ -22,12 +22,12 @@ const (
 
 func scanInvite(row interface{ Scan(...any) error }) (*tc.Invite, string, error) {
 	var inv tc.Invite
-	var role, status string
+	var role, status, provider string
 	var created, expires int64
-	if err := row.Scan(&inv.ID, &inv.TokenHash, &inv.Username, &inv.Email, &role, &status, &inv.CreatedBy, &created, &expires); err != nil {
+	if err := row.Scan(&inv.ID, &inv.TokenHash, &inv.Username, &inv.Email, &role, &status, &inv.CreatedBy, &created, &expires, &provider); err != nil {
 		return nil, "", err
 	}
-	inv.Role = tc.Role(role)
+	inv.Role, inv.AuthProvider = tc.Role(role), tc.AuthProvider(provider)
 	inv.CreatedAt, inv.ExpiresAt = fromMS(created), fromMS(expires)
 	return &inv, status, nil
 }
@@ -63,8 +63,12 @@ func (s *Store) CreateInvite(ctx context.Context, inv *tc.Invite) error {
 		}
 		inv.ID = uuid.NewString()
 		inv.CreatedAt = tx.now
-		_, err := tx.ExecContext(ctx, `INSERT INTO invites (`+inviteColumns+`) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8)`,
-			inv.ID, inv.TokenHash, inv.Username, inv.Email, string(inv.Role), inv.CreatedBy, ms(inv.CreatedAt), ms(inv.ExpiresAt))
+		if inv.AuthProvider == "" {
+			inv.AuthProvider = tc.ProviderLocal
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO invites (`+inviteColumns+`) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9)`,
+			inv.ID, inv.TokenHash, inv.Username, inv.Email, string(inv.Role), inv.CreatedBy, ms(inv.CreatedAt), ms(inv.ExpiresAt),
+			string(inv.AuthProvider))
 		tx.announce(ctx, tc.EntityInvite, tc.OpCreate, inv.ID)
 		return err
 	})

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -17,6 +18,8 @@ const (
 	setLockoutMinutes     = "loginLockoutMinutes"
 	setPasswordComplexity = "passwordComplexity"
 	setAuditRetention     = "auditLogRetentionHours"
+	setLDAP               = "ldapProvisioning" // JSON of tc.Provisioning
+	setOIDC               = "oidcProvisioning"
 )
 
 func settingsRows(v tc.Settings) map[string]string {
@@ -28,7 +31,25 @@ func settingsRows(v tc.Settings) map[string]string {
 		setLockoutMinutes:     strconv.Itoa(v.LoginLockoutMinutes),
 		setPasswordComplexity: string(v.PasswordComplexity),
 		setAuditRetention:     strconv.Itoa(v.AuditLogRetentionHours),
+		setLDAP:               provisioningJSON(v.LDAP),
+		setOIDC:               provisioningJSON(v.OIDC),
 	}
+}
+
+func provisioningJSON(p tc.Provisioning) string {
+	b, _ := json.Marshal(p)
+	return string(b)
+}
+
+// parseProvisioning reads a stored provider's settings over the defaults.
+func parseProvisioning(val string) tc.Provisioning {
+	p := tc.DefaultProvisioning
+	p.AllowedDomains, p.GroupMappings = nil, nil
+	if json.Unmarshal([]byte(val), &p) != nil {
+		return tc.DefaultProvisioning
+	}
+	p.Normalize()
+	return p
 }
 
 // InitSettings stores seed for every setting not stored yet (first start:
@@ -85,6 +106,10 @@ func (s *Store) loadSettings(ctx context.Context) error {
 			if n, err := strconv.Atoi(val); err == nil {
 				v.AuditLogRetentionHours = n
 			}
+		case setLDAP:
+			v.LDAP = parseProvisioning(val)
+		case setOIDC:
+			v.OIDC = parseProvisioning(val)
 		}
 	}
 	if err := rows.Err(); err != nil {

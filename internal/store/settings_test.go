@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -61,11 +62,11 @@ func TestUpdateSettingsSerialises(t *testing.T) {
 		if got.PublicUIURL != "https://ui.example.com" || got.LoginLockoutAttempts != 9 {
 			t.Fatalf("after both updates: %+v", got)
 		}
-		if c := s.Settings(); c != got {
+		if c := s.Settings(); !reflect.DeepEqual(c, got) {
 			t.Fatalf("cached %+v, want %+v", c, got)
 		}
 		// What is stored is what is cached.
-		if stored := open().Settings(); stored != got {
+		if stored := open().Settings(); !reflect.DeepEqual(stored, got) {
 			t.Fatalf("stored %+v, want %+v", stored, got)
 		}
 	})
@@ -96,7 +97,7 @@ func TestSettingsReadDuringUpdate(t *testing.T) {
 		go func() { read <- s.Settings() }()
 		select {
 		case got := <-read:
-			if got != tc.DefaultSettings {
+			if !reflect.DeepEqual(got, tc.DefaultSettings) {
 				t.Errorf("read during the update: %+v, want the settings in force %+v", got, tc.DefaultSettings)
 			}
 		case <-time.After(10 * time.Second):

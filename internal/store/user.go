@@ -12,18 +12,18 @@ import (
 	"github.com/telegrafcontroller/tc"
 )
 
-const userColumns = `id, username, email, role, password_hash, disabled, failed_logins, locked_until, created_at, updated_at, last_login_at`
+const userColumns = `id, username, email, role, password_hash, disabled, failed_logins, locked_until, created_at, updated_at, last_login_at, auth_provider, external_id`
 
 func scanUser(row interface{ Scan(...any) error }) (*tc.User, error) {
 	var u tc.User
-	var role string
+	var role, provider string
 	var locked, lastLogin sql.NullInt64
 	var created, updated int64
 	if err := row.Scan(&u.ID, &u.Username, &u.Email, &role, &u.PasswordHash, &u.Disabled, &u.FailedLogins,
-		&locked, &created, &updated, &lastLogin); err != nil {
+		&locked, &created, &updated, &lastLogin, &provider, &u.ExternalID); err != nil {
 		return nil, err
 	}
-	u.Role = tc.Role(role)
+	u.Role, u.AuthProvider = tc.Role(role), tc.AuthProvider(provider)
 	u.LockedUntil = fromNullMS(locked)
 	u.LastLoginAt = fromNullMS(lastLogin)
 	u.CreatedAt, u.UpdatedAt = fromMS(created), fromMS(updated)
@@ -43,9 +43,13 @@ func createUser(ctx context.Context, tx *Tx, u *tc.User) error {
 	}
 	u.ID = uuid.NewString()
 	u.CreatedAt, u.UpdatedAt = tx.now, tx.now
-	_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, username_skeleton) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+	if u.AuthProvider == "" {
+		u.AuthProvider = tc.ProviderLocal
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, username_skeleton) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		u.ID, u.Username, u.Email, string(u.Role), u.PasswordHash, u.Disabled, u.FailedLogins,
-		msPtr(u.LockedUntil), ms(u.CreatedAt), ms(u.UpdatedAt), msPtr(u.LastLoginAt), tc.UsernameSkeleton(u.Username))
+		msPtr(u.LockedUntil), ms(u.CreatedAt), ms(u.UpdatedAt), msPtr(u.LastLoginAt), string(u.AuthProvider), u.ExternalID,
+		tc.UsernameSkeleton(u.Username))
 	if IsConflict(err) {
 		return tc.Errorf(tc.ECONFLICT, "a user with this username or email already exists")
 	}
