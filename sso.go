@@ -209,6 +209,13 @@ type ProvisionDecision struct {
 	Refusal  string // a Refuse* reason when refused
 }
 
+// ExternalSignIn is the outcome of a sign-in through an external
+// provider: the account signed in, or the decision that refused it.
+type ExternalSignIn struct {
+	User     *User
+	Decision ProvisionDecision
+}
+
 // Refused reports whether the decision refuses the sign-in.
 func (d ProvisionDecision) Refused() bool { return d.Refusal != "" }
 
@@ -341,4 +348,14 @@ func RefusalMessage(reason string) string {
 		return "The owner's account cannot be linked automatically"
 	}
 	return "Sign-in refused"
+}
+
+// CanEditProviderSettings allows only the owner to change how external
+// providers admit people (upstream's rule: a provider's provisioning can
+// make anyone an administrator). Errors: EFORBIDDEN.
+func CanEditProviderSettings(actor *User) error {
+	if actor == nil || actor.Role != RoleOwner || actor.Disabled {
+		return Errorf(EFORBIDDEN, "Only the owner can change the LDAP and OIDC provisioning settings")
+	}
+	return nil
 }

@@ -18,8 +18,12 @@ func (s *Server) authStatus(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"setupRequired": st.SetupRequired, "providers": st.Providers, "version": s.Version,
-		"passwordComplexity": st.PasswordComplexity})
+	out := map[string]any{"setupRequired": st.SetupRequired, "providers": st.Providers, "version": s.Version,
+		"passwordComplexity": st.PasswordComplexity}
+	if st.OIDCDisplayName != "" {
+		out["oidcDisplayName"] = st.OIDCDisplayName
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 // setup creates the owner once, then signs them in. Later calls: 409.

@@ -52,6 +52,11 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/audit-logger/verify", tc.Perm(tc.ResAudit, tc.ActionRead), s.verifyAudit)
 	s.handle("POST /api/auth/setup", Public, s.setup)
 	s.handle("POST /api/auth/login/local", Public, s.login)
+	s.handle("POST /api/auth/login/ldap", Public, s.loginLDAP) // sso.go
+	s.handle("GET /api/auth/oidc/login", Public, s.oidcLogin)
+	s.handle("GET /api/auth/oidc/callback", Public, s.oidcCallback)
+	s.handle("GET /api/auth/settings", tc.Perm(tc.ResSettings, tc.ActionRead), s.getAuthSettings)
+	s.handle("PATCH /api/auth/settings", tc.Perm(tc.ResSettings, tc.ActionWrite), s.patchAuthSettings) // owner only (tc.CanEditProviderSettings)
 	s.handle("POST /api/auth/logout", SignedIn, s.logout)
 	s.handle("GET /api/auth/me", SignedIn, s.me)
 	s.handle("GET /api/users", tc.Perm(tc.ResUsers, tc.ActionRead), s.listUsers)

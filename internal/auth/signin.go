@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/telegrafcontroller/tc"
@@ -59,6 +60,15 @@ type SignIn struct {
 	// TrustedProxies are the peers whose X-Forwarded-For names the client
 	// (the limiter counts failures by client address).
 	TrustedProxies []netip.Prefix
+	// External providers (nil: off), where their sign-ins are stored, and
+	// where the owner's provisioning changes go (sso.go).
+	LDAP     Directory
+	OIDC     OIDCProvider
+	External ExternalStore
+	Settings SettingsUpdater
+	// LocalDisabled turns local sign-in and setup off
+	// (AUTH_LOCAL_ENABLED=false).
+	LocalDisabled bool
 }
 
 // Credentials are a sign-in or setup form: a username (or an email in
@@ -115,8 +125,9 @@ func (st *Started) Identity() Identity { return SessionIdentity(st.User) }
 // Status is what the sign-in page needs before anyone signs in.
 type Status struct {
 	SetupRequired      bool
-	Providers          []string
+	Providers          []string // "local" (unless off), "ldap", "oidc": the enabled ones
 	PasswordComplexity tc.PasswordComplexity
+	OIDCDisplayName    string // the OIDC button's "Sign in with ..." name
 }
 
 // RetryError is a refusal to try again after After (the limiter's; HTTP
@@ -151,12 +162,29 @@ func (s *SignIn) Status(ctx context.Context) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	return Status{SetupRequired: !has, Providers: []string{"local"}, PasswordComplexity: s.Store.Settings().PasswordComplexity}, nil
+	st := Status{SetupRequired: !has, Providers: []string{}, PasswordComplexity: s.Store.Settings().PasswordComplexity}
+	if s.LocalEnabled() {
+		st.Providers = append(st.Providers, string(tc.ProviderLocal))
+	}
+	if s.LDAP != nil {
+		st.Providers = append(st.Providers, string(tc.ProviderLDAP))
+	}
+	if s.OIDC != nil {
+		st.Providers = append(st.Providers, string(tc.ProviderOIDC))
+		st.OIDCDisplayName = s.OIDC.DisplayName()
+		if name := s.Store.Settings().OIDC.DisplayName; name != "" {
+			st.OIDCDisplayName = name
+		}
+	}
+	return st, nil
 }
 
 // Setup creates the owner once, then signs them in.
 // Errors: EINVALID, ECONFLICT once an owner exists.
 func (s *SignIn) Setup(ctx context.Context, in Credentials, from Origin) (*Started, error) {
+	if !s.LocalEnabled() {
+		return nil, tc.Errorf(tc.EFORBIDDEN, msgLocalOff)
+	}
 	if has, err := s.Store.HasOwner(ctx); err != nil {
 		return nil, err
 	} else if has {
@@ -215,6 +243,8 @@ func (s *SignIn) recordFailure(ctx context.Context, in Credentials, err error) {
 		reason = "incomplete"
 	case tc.ErrorCode(err) == tc.ETOOMANYREQUESTS:
 		reason = "rate_limited"
+	case errors.Is(err, errLocalOff):
+		reason = "local_disabled"
 	case tc.ErrorCode(err) == tc.EFORBIDDEN || errors.Is(err, errLocked):
 		reason = "locked"
 	case tc.ErrorCode(err) != tc.EUNAUTHORIZED:
@@ -235,6 +265,9 @@ func (s *SignIn) recordFailure(ctx context.Context, in Credentials, err error) {
 }
 
 func (s *SignIn) login(ctx context.Context, in Credentials, from Origin) (*Started, error) {
+	if !s.LocalEnabled() {
+		return nil, errLocalOff
+	}
 	login := in.Username
 	if login == "" {
 		login = in.Email
@@ -265,6 +298,15 @@ func (s *SignIn) login(ctx context.Context, in Credentials, from Origin) (*Start
 		return nil, tc.Errorf(tc.EUNAUTHORIZED, MsgBadLogin)
 	} else if err != nil {
 		return nil, err
+	}
+	if u.AuthProvider.External() && u.Role != tc.RoleOwner {
+		// An account of a directory or identity provider never signs in
+		// with a password kept here (one it had before it was linked):
+		// the answer and the time spent are a wrong password's. The owner
+		// keeps theirs as the recovery credential.
+		s.Passwords.Spend(in.Password)
+		s.Limiter.Failed(from.Addr)
+		return nil, tc.Errorf(tc.EUNAUTHORIZED, MsgBadLogin)
 	}
 	rehash, err := s.Guard().Verify(ctx, u, in.Password, from.Addr, set)
 	if locked, ok := errors.AsType[*LockedError](err); ok {
@@ -396,8 +438,10 @@ func (s *SignIn) ChangePassword(ctx context.Context, in PasswordChange, from Ori
 // invite's creator may no longer grant its role), EINVALID, ECONFLICT.
 func (s *SignIn) AcceptInvite(ctx context.Context, secret, password string) (*Started, error) {
 	hash := tc.HashSecret(secret)
-	if _, err := s.Store.InviteByToken(ctx, hash); err != nil {
+	if inv, err := s.Store.InviteByToken(ctx, hash); err != nil {
 		return nil, err
+	} else if inv.AuthProvider.External() {
+		return nil, tc.Errorf(tc.EINVALID, "This invite is for signing in through %s: use that option on the sign-in page", strings.ToUpper(string(inv.AuthProvider)))
 	}
 	if err := s.Store.Settings().PasswordComplexity.ValidatePassword("password", password); err != nil {
 		return nil, err

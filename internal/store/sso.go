@@ -12,13 +12,6 @@ import (
 	"github.com/telegrafcontroller/tc"
 )
 
-// ExternalSession is a session just started through an external provider,
-// or the decision that refused it.
-type ExternalSession struct {
-	User     *tc.User
-	Decision tc.ProvisionDecision
-}
-
 // SignInExternal applies the provisioning rules (tc.Provisioning.Provision)
 // to id in one transaction: it reads the account linked to the identity,
 // the account with its email and a pending invite for its email and
@@ -29,10 +22,10 @@ type ExternalSession struct {
 // started. A refusal changes nothing and is returned in the decision, not
 // as an error. Errors: ECONFLICT when a concurrent sign-in created the
 // account first.
-func (s *Store) SignInExternal(ctx context.Context, id tc.ExternalIdentity, p tc.Provisioning, idHash string, expires time.Time) (ExternalSession, error) {
-	var out ExternalSession
+func (s *Store) SignInExternal(ctx context.Context, id tc.ExternalIdentity, p tc.Provisioning, idHash string, expires time.Time) (tc.ExternalSignIn, error) {
+	var out tc.ExternalSignIn
 	err := s.withTx(ctx, func(tx *Tx) error {
-		out = ExternalSession{}
+		out = tc.ExternalSignIn{}
 		var c tc.ProvisionCandidates
 		var err error
 		if c.Linked, err = userWhere(ctx, tx, `auth_provider = $1 AND external_id = $2`, string(id.Provider), id.Subject); err != nil {
@@ -93,7 +86,7 @@ func (s *Store) SignInExternal(ctx context.Context, id tc.ExternalIdentity, p tc
 		return nil
 	})
 	if err != nil {
-		return ExternalSession{}, fmt.Errorf("external sign-in: %w", err)
+		return tc.ExternalSignIn{}, fmt.Errorf("external sign-in: %w", err)
 	}
 	return out, nil
 }

@@ -23,7 +23,7 @@ func TestSignInExternal(t *testing.T) {
 		}
 		expires := time.Now().Add(time.Hour)
 		n := 0
-		signIn := func(id tc.ExternalIdentity, p tc.Provisioning) store.ExternalSession {
+		signIn := func(id tc.ExternalIdentity, p tc.Provisioning) tc.ExternalSignIn {
 			t.Helper()
 			n++
 			out, err := s.SignInExternal(ctx, id, p, tc.HashSecret("session-"+string(rune('a'+n))), expires)
