@@ -54,8 +54,8 @@ func RequireSlapd(tb testing.TB) string {
 	return ""
 }
 
-// The directory StartSlapd seeds. Every user's password is "<uid>-secret"
-// except where SlapdUsers says otherwise.
+// The directory StartSlapd seeds: the base, its root DN (used only by the
+// harness to write) and the two organisational units.
 const (
 	SlapdBase     = "dc=example,dc=org"
 	slapdAdminDN  = "cn=admin," + SlapdBase
@@ -71,8 +71,9 @@ type SlapdUser struct {
 	Groups                           []string // cn of each group in ou=groups
 }
 
-// SlapdUsers are the seeded people. The last one's uid is a filter
-// injection attempt, so its entry is named by cn, not by uid.
+// SlapdUsers are the seeded people, each with a password of its own. The
+// last one's uid is a filter injection attempt; its entry is named by cn,
+// so that binding by the DN the search found is what lets it in.
 var SlapdUsers = []SlapdUser{
 	{UID: "alice", Password: "alice-secret", Mail: "alice@example.org", DisplayName: "Alice Liddell",
 		DN: "uid=alice," + slapdPeople, Groups: []string{"managers", "staff"}},

@@ -242,14 +242,22 @@ func TestAuthenticateGroupsChange(t *testing.T) {
 func TestDirectoryDown(t *testing.T) {
 	s := apptest.StartSlapd(t)
 	d, logs := mustDirectory(t, config(s))
-	if _, err := d.Authenticate(context.Background(), "alice", alice.Password); err != nil {
-		t.Fatalf("Authenticate before the stop: %v", err)
+	for range 3 {
+		if _, err := d.Authenticate(context.Background(), "alice", alice.Password); err != nil {
+			t.Fatalf("Authenticate before the stop: %v", err)
+		}
+	}
+	if n := ldap.IdleConns(d); n != 1 {
+		t.Errorf("idle connections after sequential sign-ins = %d, want 1 (reused)", n)
 	}
 	s.Stop()
 	_, err := d.Authenticate(context.Background(), "alice", alice.Password)
 	wantCode(t, err, tc.EUNAVAILABLE, ldap.MsgUnavailable)
 	if !strings.Contains(logs.String(), "LDAP user search failed") {
 		t.Errorf("the failure is not logged:\n%s", logs)
+	}
+	if n := ldap.IdleConns(d); n != 0 {
+		t.Errorf("idle connections after the failure = %d, want 0 (dropped)", n)
 	}
 	if err := d.Check(context.Background()); tc.ErrorCode(err) != tc.EUNAVAILABLE {
 		t.Errorf("Check while stopped = %v, want %s", err, tc.EUNAVAILABLE)
@@ -368,6 +376,15 @@ func TestConcurrentSignIns(t *testing.T) {
 			t.Error(err)
 		}
 	}
+	if n := ldap.IdleConns(d); n < 1 || n > cfg.PoolSize {
+		t.Errorf("idle connections = %d, want 1 to %d", n, cfg.PoolSize)
+	}
+	d.Close()
+	if n := ldap.IdleConns(d); n != 0 {
+		t.Errorf("idle connections after Close = %d, want 0", n)
+	}
+	_, err := d.Authenticate(context.Background(), "alice", alice.Password)
+	wantCode(t, err, tc.EUNAVAILABLE, ldap.MsgUnavailable)
 }
 
 func TestNewRejects(t *testing.T) {
