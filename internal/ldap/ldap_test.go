@@ -451,3 +451,97 @@ func TestDefaultsAndSummary(t *testing.T) {
 		t.Errorf("Summary shows the bind password: %s", b)
 	}
 }
+
+// TestPooledConnectionSilentlyDropped: a firewall that forgets an idle
+// connection leaves it looking open while nothing gets through; the sign-in
+// that meets it times out on it and goes on over a new one.
+func TestPooledConnectionSilentlyDropped(t *testing.T) {
+	s := apptest.StartSlapd(t)
+	p := startBlackholeProxy(t, strings.TrimPrefix(s.URL, "ldap://"))
+	cfg := config(s)
+	cfg.URL, cfg.Timeout = "ldap://"+p.addr, 300*time.Millisecond
+	d, logs := mustDirectory(t, cfg)
+	if _, err := d.Authenticate(context.Background(), "alice", alice.Password); err != nil {
+		t.Fatalf("Authenticate: %v", err)
+	}
+	p.dropExisting()
+	if _, err := d.Authenticate(context.Background(), "alice", alice.Password); err != nil {
+		t.Fatalf("Authenticate over a dropped pooled connection: %v\n%s", err, logs)
+	}
+	if !strings.Contains(logs.String(), "retrying on a new one") {
+		t.Errorf("the retry is not logged:\n%s", logs)
+	}
+}
+
+// blackholeProxy forwards TCP to a target; dropExisting makes the
+// connections open so far swallow everything without closing.
+type blackholeProxy struct {
+	addr    string
+	mu      sync.Mutex
+	dropped []*bool
+}
+
+func startBlackholeProxy(tb testing.TB, target string) *blackholeProxy {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p := &blackholeProxy{addr: ln.Addr().String()}
+	var conns []net.Conn
+	var connsMu sync.Mutex
+	tb.Cleanup(func() {
+		ln.Close()
+		connsMu.Lock()
+		defer connsMu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", target)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			connsMu.Lock()
+			conns = append(conns, in, out)
+			connsMu.Unlock()
+			dropped := new(bool)
+			p.mu.Lock()
+			p.dropped = append(p.dropped, dropped)
+			p.mu.Unlock()
+			pipe := func(dst, src net.Conn) {
+				buf := make([]byte, 32<<10)
+				for {
+					n, err := src.Read(buf)
+					if err != nil {
+						return
+					}
+					p.mu.Lock()
+					drop := *dropped
+					p.mu.Unlock()
+					if !drop {
+						dst.Write(buf[:n])
+					}
+				}
+			}
+			go pipe(out, in)
+			go pipe(in, out)
+		}
+	}()
+	return p
+}
+
+func (p *blackholeProxy) dropExisting() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, d := range p.dropped {
+		*d = true
+	}
+}
