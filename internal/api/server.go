@@ -48,6 +48,9 @@ type Server struct {
 	// and the session cookie.
 	SignIn   *auth.SignIn
 	Sessions *auth.Sessions
+	// ProviderSummaries are the enabled external providers' settings for
+	// display (GET /api/auth/settings; never a secret).
+	ProviderSummaries map[tc.AuthProvider]any
 
 	mux    *http.ServeMux // where handle registers (Register's argument)
 	routes []Route

@@ -102,6 +102,7 @@ func (s *Server) ssoErrorPage(w http.ResponseWriter, r *http.Request, err error)
 // it is enabled and reachable, and its provisioning settings.
 type providerSettings struct {
 	auth.ProviderStatus
+	Summary      any             `json:"summary,omitempty"`
 	Provisioning tc.Provisioning `json:"provisioning"`
 }
 
@@ -113,8 +114,8 @@ func (s *Server) getAuthSettings(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{
 		"local": map[string]any{"enabled": s.SignIn.LocalEnabled(), "loginLockoutAttempts": set.LoginLockoutAttempts,
 			"loginLockoutMinutes": set.LoginLockoutMinutes, "passwordComplexity": set.PasswordComplexity},
-		"ldap": providerSettings{st[tc.ProviderLDAP], set.LDAP},
-		"oidc": providerSettings{st[tc.ProviderOIDC], set.OIDC},
+		"ldap": providerSettings{st[tc.ProviderLDAP], s.ProviderSummaries[tc.ProviderLDAP], set.LDAP},
+		"oidc": providerSettings{st[tc.ProviderOIDC], s.ProviderSummaries[tc.ProviderOIDC], set.OIDC},
 	})
 }
 

@@ -83,6 +83,8 @@ type Config struct {
 	AuditWebhookURL        string
 	AuditWebhookAuthHeader string
 	AuditFilePath          string
+	// SSO is single sign-on (sso.go, docs/sso.md).
+	SSO SSOConfig
 }
 
 // option describes one setting: its flag, variable, default and help.
@@ -92,6 +94,10 @@ type option struct {
 }
 
 func options() []option {
+	return append(coreOptions(), ssoOptions()...)
+}
+
+func coreOptions() []option {
 	return []option{
 		{"port", "APP_PORT", "8888", "port of the main listener (API, UI, health, metrics); 0 picks a free port", intSetter(func(c *Config, n int) { c.Port = n })},
 		{"heartbeat-port", "HEARTBEAT_PORT", "8000", "port of the heartbeat listener; 0 picks a free port", intSetter(func(c *Config, n int) { c.HeartbeatPort = n })},

@@ -49,6 +49,9 @@ func (m *Main) startIdentity(ctx context.Context, useTLS bool) error {
 	if err := m.bootstrapOwner(ctx); err != nil {
 		return err
 	}
+	if err := m.startSSO(ctx); err != nil {
+		return err
+	}
 	m.startSessionSweep()
 	return nil
 }

@@ -58,6 +58,12 @@ func identityRows() []apptest.RoleRow {
 		{Method: "POST", Path: "/api/auth/login/local", Body: map[string]string{"username": "nobody-here", "password": "wrong password"}, Want: S(401, 401, 401, 401, 401)},
 		{Method: "GET", Path: "/api/auth/me", Want: S(200, 200, 200, 200, 401)},
 		{Method: "POST", Path: "/api/auth/logout", Want: S(204, 204, 204, 204, 401)},
+		// Single sign-on, both providers off here (sso_test.go turns them on).
+		{Method: "POST", Path: "/api/auth/login/ldap", Body: map[string]string{"username": "nobody-here", "password": "wrong password"}, Want: S(403, 403, 403, 403, 403)},
+		{Method: "GET", Path: "/api/auth/oidc/login", Want: S(403, 403, 403, 403, 403)},
+		{Method: "GET", Path: "/api/auth/oidc/callback", Want: S(403, 403, 403, 403, 403)},
+		{Method: "GET", Path: "/api/auth/settings", Want: S(200, 200, 403, 403, 401)},
+		{Method: "PATCH", Path: "/api/auth/settings", Body: map[string]any{"ldap": tc.DefaultProvisioning}, Want: S(200, 403, 403, 403, 401)},
 
 		{Method: "GET", Path: "/api/users", Want: S(200, 200, 403, 403, 401)},
 		{Method: "GET", Path: "/api/users/{id}", Fresh: target(tc.RoleViewer), Want: S(200, 200, 403, 403, 401)},

@@ -25,6 +25,7 @@ import (
 	"github.com/telegrafcontroller/tc/internal/auth"
 	"github.com/telegrafcontroller/tc/internal/cluster"
 	"github.com/telegrafcontroller/tc/internal/heartbeat"
+	"github.com/telegrafcontroller/tc/internal/ldap"
 	"github.com/telegrafcontroller/tc/internal/metrics"
 	"github.com/telegrafcontroller/tc/internal/scheduler"
 	"github.com/telegrafcontroller/tc/internal/service"
@@ -66,6 +67,8 @@ type Main struct {
 	Sessions  *auth.Sessions
 	Limiter   *auth.LoginLimiter
 	SignIn    *auth.SignIn // the sign-in rules over the three above
+	// LDAP is the directory people sign in against (nil: off).
+	LDAP *ldap.Directory
 
 	// draining turns the readiness checks to 503 during Close's drain period.
 	draining atomic.Bool
@@ -159,7 +162,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Store: m.Store, Auth: m.Auth, Services: svc,
 		Metrics: m.Metrics, Logger: m.Logger, Now: m.Now,
 		Version: Version, MaxBody: m.Config.MaxBodyBytes, Exempt: exempt, TLS: tlsConfig != nil,
-		SignIn: m.SignIn, Sessions: m.Sessions, Draining: &m.draining,
+		SignIn: m.SignIn, Sessions: m.Sessions, Draining: &m.draining, ProviderSummaries: m.providerSummaries(),
 	}
 	ingest := &heartbeat.Ingester{
 		Store: m.Store, Metrics: m.Metrics, Logger: m.Logger,
