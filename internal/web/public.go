@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/telegrafcontroller/tc"
@@ -40,6 +41,32 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 
 type loginData struct {
 	Next, Username, Error, Notice string
+	// The sign-in options (auth.SignIn.Status): local passwords, an LDAP
+	// directory, an OIDC provider's button; Mode names the form an error
+	// belongs to ("local" or "ldap").
+	Local, LDAP, OIDC bool
+	OIDCName          string
+	Mode              string
+}
+
+// withProviders fills d's sign-in options.
+func (h *Handler) withProviders(r *http.Request, d loginData) loginData {
+	st, err := h.SignIn.Status(r.Context())
+	if err != nil {
+		d.Local = true
+		return d
+	}
+	for _, p := range st.Providers {
+		switch tc.AuthProvider(p) {
+		case tc.ProviderLocal:
+			d.Local = true
+		case tc.ProviderLDAP:
+			d.LDAP = true
+		case tc.ProviderOIDC:
+			d.OIDC, d.OIDCName = true, st.OIDCDisplayName
+		}
+	}
+	return d
 }
 
 func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -64,27 +91,39 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Query().Get("next") != "":
 		d.Notice = "Sign in to continue."
 	}
-	h.renderPublic(w, r, http.StatusOK, "login", "Sign in", d)
+	h.renderPublic(w, r, http.StatusOK, "login", "Sign in", h.withProviders(r, d))
 }
 
 // login is the no-JavaScript path of the sign-in form: the same sign-in
 // rules as the API's (auth.SignIn), the same session cookie.
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	h.loginWith(w, r, "local", h.SignIn.Login)
+}
+
+// loginLDAP is the no-JavaScript path of the directory sign-in form.
+func (h *Handler) loginLDAP(w http.ResponseWriter, r *http.Request) {
+	h.loginWith(w, r, "ldap", h.SignIn.LoginLDAP)
+}
+
+func (h *Handler) loginWith(w http.ResponseWriter, r *http.Request, mode string,
+	signIn func(context.Context, auth.Credentials, auth.Origin) (*auth.Started, error)) {
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
 	}
 	next := signInTarget(r.PostForm.Get("next"))
 	in := auth.Credentials{Username: r.PostForm.Get("username"), Password: r.PostForm.Get("password")}
-	st, err := h.SignIn.Login(r.Context(), in, h.SignIn.From(r))
+	st, err := signIn(r.Context(), in, h.SignIn.From(r))
 	if err != nil {
-		if httpx.StatusOf(err) >= http.StatusInternalServerError {
+		status := httpx.StatusOf(err)
+		if status >= http.StatusInternalServerError && status != http.StatusServiceUnavailable {
 			h.fail(w, r, nil, err)
 			return
 		}
-		// Wrong credentials, a lockout or the limiter: the form again, with
-		// the answer the API gives.
-		h.renderPublic(w, r, http.StatusUnauthorized, "login", "Sign in", loginData{Next: next, Username: in.Username, Error: tc.ErrorMessage(err)})
+		// Wrong credentials, a refusal, a lockout, the limiter or a
+		// directory that is down: the form again, with the API's answer.
+		h.renderPublic(w, r, status, "login", "Sign in",
+			h.withProviders(r, loginData{Next: next, Username: in.Username, Error: tc.ErrorMessage(err), Mode: mode}))
 		return
 	}
 	h.SignIn.Sessions.SetCookie(w, st.ID, st.Expires)

@@ -16,6 +16,7 @@ func (h *Handler) routes() {
 	// Public pages (public.go).
 	m.HandleFunc("GET /login", h.loginPage)
 	m.HandleFunc("POST /login", h.login)
+	m.HandleFunc("POST /login/ldap", h.loginLDAP)
 	m.HandleFunc("POST /logout", h.logout)
 	m.HandleFunc("GET /setup", h.setupPage)
 	m.HandleFunc("GET /invite/{token}", h.invitePage)
