@@ -208,7 +208,7 @@ func TestSignInWithHydra(t *testing.T) {
 		resp.Body.Close()
 		r.cb.mu.Lock()
 		defer r.cb.mu.Unlock()
-		if !strings.Contains(r.cb.query.Get("error_description"), "PKCE") || r.cb.query.Get("code") != "" {
+		if !strings.Contains(r.cb.query.Get("error_description"), "code_challenge") || r.cb.query.Get("code") != "" {
 			t.Fatalf("a flow without PKCE reached the callback with %v, want an error", r.cb.query)
 		}
 	})
