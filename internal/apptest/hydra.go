@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"syscall"
 	"testing"
@@ -38,19 +37,32 @@ func RequireHydra(tb testing.TB) string {
 		}
 		return bin
 	}
-	if bin := filepath.Join(moduleRoot(), hydraCacheBin); fileExists(bin) {
-		return bin
+	if root := moduleRoot(); root != "" && fileExists(filepath.Join(root, hydraCacheBin)) {
+		return filepath.Join(root, hydraCacheBin)
 	}
 	msg := "OIDC tests need ORY Hydra (" + HydraEnv + " or " + hydraCacheBin + "; ./scripts/test builds it from tools/hydra)"
 	missing(tb, &hydraNotice, "HYDRA TESTS", msg)
 	return ""
 }
 
-// moduleRoot is the directory of the controller's go.mod, found from this
-// file's path (tests run in their package's directory, at any depth).
+// moduleRoot is the directory of the nearest go.mod above the working
+// directory: go test runs a package's tests in its directory, at any
+// depth below the root ("" when there is none).
 func moduleRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if fileExists(filepath.Join(dir, "go.mod")) {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
