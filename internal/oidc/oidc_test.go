@@ -30,12 +30,15 @@ type callback struct {
 
 func newCallback(t *testing.T) *callback {
 	c := &callback{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux := http.NewServeMux()
+	// Only the callback path: a browser also asks for /favicon.ico.
+	mux.HandleFunc("GET "+oidc.CallbackPath, func(w http.ResponseWriter, r *http.Request) {
 		c.mu.Lock()
 		c.query = r.URL.Query()
 		c.mu.Unlock()
 		w.Write([]byte("signed in"))
-	}))
+	})
+	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	c.URL = srv.URL + oidc.CallbackPath
 	return c
