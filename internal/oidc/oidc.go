@@ -68,11 +68,10 @@ type Config struct {
 	AllowInsecure bool
 }
 
-// Defaults for the optional settings.
-var (
-	DefaultScopes = []string{"openid", "profile", "email"}
-)
+// DefaultScopes is AUTH_OIDC_SCOPES when unset.
+var DefaultScopes = []string{"openid", "profile", "email"}
 
+// Defaults for the other optional settings.
 const (
 	DefaultUsernameClaim     = "preferred_username"
 	DefaultGroupsClaim       = "groups"

@@ -50,6 +50,7 @@ type rig struct {
 	states *store.Store
 	cb     *callback
 	logs   *apptest.SafeBuffer
+	secret string // the client secret
 }
 
 func newRig(t *testing.T, h *apptest.Hydra, db apptest.DB, adjust func(*oidc.Config), wrap func(oidc.StateStore) oidc.StateStore) *rig {
@@ -61,6 +62,7 @@ func newRig(t *testing.T, h *apptest.Hydra, db apptest.DB, adjust func(*oidc.Con
 	t.Cleanup(func() { s.Close() })
 	r := &rig{states: s, cb: newCallback(t), logs: &apptest.SafeBuffer{}}
 	id, secret := h.NewClient(t, r.cb.URL)
+	r.secret = secret
 	cfg := oidc.Config{Issuer: h.Issuer, ClientID: id, ClientSecret: secret, RedirectURI: r.cb.URL, AllowInsecure: true}
 	if adjust != nil {
 		adjust(&cfg)
@@ -143,6 +145,12 @@ func TestSignInWithHydra(t *testing.T) {
 			EmailVerified: true, DisplayName: "ada", Groups: []string{"ops", "cn=admins,dc=example"}}
 		if !equalIdentity(id, want) || next != "/agents" {
 			t.Fatalf("complete = %+v, %q; want %+v, /agents", id, next, want)
+		}
+
+		for name, secret := range map[string]string{"code": code, "state": state, "binding": binding, "client secret": r.secret} {
+			if strings.Contains(r.logs.String(), secret) {
+				t.Errorf("the %s reached the logs:\n%s", name, r.logs)
+			}
 		}
 
 		// Replayed: the state was taken; the code is not even tried.
