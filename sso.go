@@ -3,6 +3,7 @@ package tc
 import (
 	"slices"
 	"strings"
+	"time"
 )
 
 // AuthProvider names where a user signs in: the controller's own passwords
@@ -358,4 +359,16 @@ func CanEditProviderSettings(actor *User) error {
 		return Errorf(EFORBIDDEN, "Only the owner can change the LDAP and OIDC provisioning settings")
 	}
 	return nil
+}
+
+// OIDCState is an OIDC sign-in in flight: what the callback needs to
+// finish the flow that Begin started (internal/oidc). It is kept under the
+// hash of the state parameter, which travels in URLs.
+type OIDCState struct {
+	StateHash   string
+	Nonce       string // compared with the ID token's nonce claim
+	Verifier    string // the PKCE code verifier, sent with the code
+	BindingHash string // hash of the cookie that ties the flow to its browser
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
 }

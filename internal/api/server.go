@@ -14,6 +14,7 @@ import (
 	"github.com/telegrafcontroller/tc/internal/auth"
 	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/metrics"
+	"github.com/telegrafcontroller/tc/internal/oidc"
 	"github.com/telegrafcontroller/tc/internal/service"
 	"github.com/telegrafcontroller/tc/internal/store"
 )
@@ -51,6 +52,9 @@ type Server struct {
 	// ProviderSummaries are the enabled external providers' settings for
 	// display (GET /api/auth/settings; never a secret).
 	ProviderSummaries map[tc.AuthProvider]any
+	// OIDC sets and reads the cookie binding a sign-in to its browser
+	// (nil: OIDC off; the sign-in itself is SignIn's).
+	OIDC *oidc.Provider
 
 	mux    *http.ServeMux // where handle registers (Register's argument)
 	routes []Route

@@ -8,6 +8,7 @@ import (
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/auth"
 	"github.com/telegrafcontroller/tc/internal/httpx"
+	"github.com/telegrafcontroller/tc/internal/oidc"
 	"github.com/telegrafcontroller/tc/internal/store"
 )
 
@@ -32,37 +33,26 @@ func (s *Server) loginLDAP(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, st.Identity())
 }
 
-// oidcBindingCookie binds an OIDC sign-in to the browser that started it:
-// the callback must come with the value Begin returned.
-const oidcBindingCookie = "tc_oidc"
-
-// oidcLogin sends the browser to the identity provider.
+// oidcLogin sends the browser to the identity provider, with the cookie
+// that binds the sign-in to this browser.
 func (s *Server) oidcLogin(w http.ResponseWriter, r *http.Request) {
 	url, binding, err := s.SignIn.BeginOIDC(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: oidcBindingCookie, Value: binding, Path: "/api/auth/oidc", MaxAge: 600,
-		HttpOnly: true, Secure: s.TLS, SameSite: http.SameSiteLaxMode})
+	s.OIDC.SetBindingCookie(w, binding)
 	http.Redirect(w, r, url, http.StatusFound)
 }
 
 // oidcCallback finishes the sign-in and sends the browser on; a refusal is
 // a page that says why, with a way back to the sign-in page.
 func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	binding := ""
-	if ck, err := r.Cookie(oidcBindingCookie); err == nil && len(ck.Value) <= 256 {
-		binding = ck.Value
+	if s.OIDC != nil {
+		s.OIDC.ClearBindingCookie(w) // one sign-in per binding, whatever happens
 	}
-	http.SetCookie(w, &http.Cookie{Name: oidcBindingCookie, Path: "/api/auth/oidc", MaxAge: -1, HttpOnly: true, Secure: s.TLS,
-		SameSite: http.SameSiteLaxMode})
-	errText := q.Get("error_description")
-	if errText == "" {
-		errText = q.Get("error")
-	}
-	st, redirect, err := s.SignIn.CompleteOIDC(r.Context(), q.Get("code"), q.Get("state"), errText, binding, s.SignIn.From(r))
+	code, state, refused := oidc.CallbackParams(r)
+	st, redirect, err := s.SignIn.CompleteOIDC(r.Context(), code, state, refused, oidc.BindingFromRequest(r), s.SignIn.From(r))
 	if err != nil {
 		s.ssoErrorPage(w, r, err)
 		return

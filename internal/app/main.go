@@ -27,6 +27,7 @@ import (
 	"github.com/telegrafcontroller/tc/internal/heartbeat"
 	"github.com/telegrafcontroller/tc/internal/ldap"
 	"github.com/telegrafcontroller/tc/internal/metrics"
+	"github.com/telegrafcontroller/tc/internal/oidc"
 	"github.com/telegrafcontroller/tc/internal/scheduler"
 	"github.com/telegrafcontroller/tc/internal/service"
 	"github.com/telegrafcontroller/tc/internal/store"
@@ -67,8 +68,10 @@ type Main struct {
 	Sessions  *auth.Sessions
 	Limiter   *auth.LoginLimiter
 	SignIn    *auth.SignIn // the sign-in rules over the three above
-	// LDAP is the directory people sign in against (nil: off).
+	// LDAP is the directory people sign in against, OIDC the provider
+	// they sign in through (nil: off).
 	LDAP *ldap.Directory
+	OIDC *oidc.Provider
 
 	// draining turns the readiness checks to 503 during Close's drain period.
 	draining atomic.Bool
@@ -162,7 +165,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Store: m.Store, Auth: m.Auth, Services: svc,
 		Metrics: m.Metrics, Logger: m.Logger, Now: m.Now,
 		Version: Version, MaxBody: m.Config.MaxBodyBytes, Exempt: exempt, TLS: tlsConfig != nil,
-		SignIn: m.SignIn, Sessions: m.Sessions, Draining: &m.draining, ProviderSummaries: m.providerSummaries(),
+		SignIn: m.SignIn, Sessions: m.Sessions, Draining: &m.draining, ProviderSummaries: m.providerSummaries(), OIDC: m.OIDC,
 	}
 	ingest := &heartbeat.Ingester{
 		Store: m.Store, Metrics: m.Metrics, Logger: m.Logger,

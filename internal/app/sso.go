@@ -8,6 +8,7 @@ import (
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/ldap"
+	"github.com/telegrafcontroller/tc/internal/oidc"
 )
 
 // SSOConfig is the single sign-on part of the start-up options: upstream's
@@ -22,6 +23,8 @@ type SSOConfig struct {
 	OwnerExternalID   string
 	LDAPEnabled       bool
 	LDAP              ldap.Config
+	OIDCEnabled       bool
+	OIDC              oidc.Config
 }
 
 // ssoOptions are the options of single sign-on, appended to options().
@@ -54,6 +57,17 @@ func ssoOptions() []option {
 		{"auth-ldap-attr-display-name", "AUTH_LDAP_ATTR_DISPLAY_NAME", ldap.DefaultAttrDisplayName, "attribute holding the display name", str(func(c *Config) *string { return &c.SSO.LDAP.AttrDisplayName })},
 		{"auth-ldap-attr-groups", "AUTH_LDAP_ATTR_GROUPS", ldap.DefaultAttrGroups, "attribute listing the user's groups (DNs for memberOf)", str(func(c *Config) *string { return &c.SSO.LDAP.AttrGroups })},
 		{"auth-ldap-timeout", "AUTH_LDAP_TIMEOUT", "5s", "limit on connecting to the directory and on each operation", durationSetter(func(c *Config, d time.Duration) { c.SSO.LDAP.Timeout = d })},
+		{"auth-oidc-enabled", "AUTH_OIDC_ENABLED", "false", "sign-in through an OpenID Connect provider (docs/sso.md)", boolSetter(func(c *Config, b bool) { c.SSO.OIDCEnabled = b })},
+		{"auth-oidc-issuer", "AUTH_OIDC_ISSUER", "", "issuer URL, exactly as the provider's discovery document spells it", str(func(c *Config) *string { return &c.SSO.OIDC.Issuer })},
+		{"auth-oidc-client-id", "AUTH_OIDC_CLIENT_ID", "", "client id registered at the provider", str(func(c *Config) *string { return &c.SSO.OIDC.ClientID })},
+		{"auth-oidc-client-secret", "AUTH_OIDC_CLIENT_SECRET", "", "client secret registered at the provider", str(func(c *Config) *string { return &c.SSO.OIDC.ClientSecret })},
+		{"auth-oidc-redirect-uri", "AUTH_OIDC_REDIRECT_URI", "", "this controller's callback as the provider knows it: https://<host>/api/auth/oidc/callback", str(func(c *Config) *string { return &c.SSO.OIDC.RedirectURI })},
+		{"auth-oidc-scopes", "AUTH_OIDC_SCOPES", "openid profile email", "scopes to ask for (openid is always added)", func(c *Config, v string) error { c.SSO.OIDC.Scopes = oidc.SplitScopes(v); return nil }},
+		{"auth-oidc-username-claim", "AUTH_OIDC_USERNAME_CLAIM", oidc.DefaultUsernameClaim, "ID token claim holding the username", str(func(c *Config) *string { return &c.SSO.OIDC.UsernameClaim })},
+		{"auth-oidc-groups-claim", "AUTH_OIDC_GROUPS_CLAIM", oidc.DefaultGroupsClaim, "ID token claim holding the groups (the provisioning settings may override it)", str(func(c *Config) *string { return &c.SSO.OIDC.GroupsClaim })},
+		{"auth-oidc-display-name", "AUTH_OIDC_DISPLAY_NAME", oidc.DefaultDisplayName, "name on the sign-in page's \"Sign in with ...\" button", str(func(c *Config) *string { return &c.SSO.OIDC.DisplayName })},
+		{"auth-oidc-post-login-redirect", "AUTH_OIDC_POST_LOGIN_REDIRECT", oidc.DefaultPostLoginRedirect, "path on this site the browser goes to once signed in", str(func(c *Config) *string { return &c.SSO.OIDC.PostLoginRedirect })},
+		{"auth-oidc-allow-insecure", "AUTH_OIDC_ALLOW_INSECURE", "false", "allow http:// issuer and callback URLs (a test provider on a private network; warned about at start)", boolSetter(func(c *Config, b bool) { c.SSO.OIDC.AllowInsecure = b })},
 		{"auth-ldap-pool-size", "AUTH_LDAP_POOL_SIZE", strconv.Itoa(ldap.DefaultPoolSize), "service-account connections kept open", int64Setter(func(c *Config, n int64) { c.SSO.LDAP.PoolSize = int(min(n, 64)) })},
 	}
 }
@@ -73,6 +87,14 @@ func (m *Main) startSSO(ctx context.Context) error {
 		m.OnClose(func(context.Context) error { return d.Close() })
 		s.LDAP = d
 		m.LDAP = d
+	}
+	if c.OIDCEnabled {
+		p, err := oidc.New(c.OIDC, m.Store, m.Logger)
+		if err != nil {
+			return fmt.Errorf("OIDC: %s", tc.ErrorMessage(err))
+		}
+		s.OIDC = p
+		m.OIDC = p
 	}
 	enabled := map[tc.AuthProvider]bool{tc.ProviderLDAP: s.LDAP != nil, tc.ProviderOIDC: s.OIDC != nil}
 	if p := c.OwnerAuthProvider; p.External() {
@@ -107,6 +129,9 @@ func (m *Main) providerSummaries() map[tc.AuthProvider]any {
 	out := map[tc.AuthProvider]any{}
 	if m.LDAP != nil {
 		out[tc.ProviderLDAP] = m.LDAP.Summary()
+	}
+	if m.OIDC != nil {
+		out[tc.ProviderOIDC] = m.OIDC.Summary()
 	}
 	return out
 }

@@ -96,16 +96,16 @@ func (s *SignIn) BeginOIDC(ctx context.Context) (authURL, binding string, err er
 }
 
 // CompleteOIDC finishes an OIDC sign-in from its callback and returns the
-// session and where to send the browser. A provider's error (the person
-// declined, say) arrives as providerError. Errors: EFORBIDDEN,
+// session and where to send the browser. The provider's refusal (the
+// person declined, say) arrives as refused. Errors: EFORBIDDEN,
 // EUNAUTHORIZED, EUNAVAILABLE.
-func (s *SignIn) CompleteOIDC(ctx context.Context, code, state, providerError, binding string, from Origin) (*Started, string, error) {
+func (s *SignIn) CompleteOIDC(ctx context.Context, code, state string, refused error, binding string, from Origin) (*Started, string, error) {
 	if s.OIDC == nil {
 		return nil, "", tc.Errorf(tc.EFORBIDDEN, "OIDC sign-in is not enabled on this controller")
 	}
-	if providerError != "" {
+	if refused != nil {
 		s.recordExternalFailure(ctx, tc.ProviderOIDC, "", "provider_refused")
-		return nil, "", tc.Errorf(tc.EUNAUTHORIZED, "The identity provider did not sign you in (%s); start again", truncate(providerError, 80))
+		return nil, "", refused
 	}
 	id, redirect, err := s.OIDC.Complete(ctx, code, state, binding, s.Store.Settings().OIDC.GroupsClaim)
 	if err != nil {

@@ -29,7 +29,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/telegrafcontroller/tc"
-	"github.com/telegrafcontroller/tc/internal/store"
 )
 
 // CallbackPath is the path every redirect URI ends with: the route the
@@ -85,13 +84,13 @@ func SplitScopes(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
 }
 
-// StateStore keeps the sign-ins in flight; *store.Store implements it.
+// StateStore keeps the sign-ins in flight; the store implements it.
 type StateStore interface {
 	// SaveOIDCState stores a state under its hash.
-	SaveOIDCState(ctx context.Context, st store.OIDCState) error
+	SaveOIDCState(ctx context.Context, st tc.OIDCState) error
 	// TakeOIDCState deletes and returns the state stored under stateHash,
 	// at most once. Errors: ENOTFOUND when it is unknown, taken or expired.
-	TakeOIDCState(ctx context.Context, stateHash string) (store.OIDCState, error)
+	TakeOIDCState(ctx context.Context, stateHash string) (tc.OIDCState, error)
 }
 
 // Provider is one configured identity provider. Its discovery document is
@@ -311,7 +310,7 @@ func (p *Provider) Begin(ctx context.Context) (authURL, browserBinding string, e
 		return "", "", err
 	}
 	state, nonce, verifier, binding := rand.Text(), rand.Text(), oauth2.GenerateVerifier(), rand.Text()
-	st := store.OIDCState{StateHash: tc.HashSecret(state), Nonce: nonce, Verifier: verifier, BindingHash: tc.HashSecret(binding),
+	st := tc.OIDCState{StateHash: tc.HashSecret(state), Nonce: nonce, Verifier: verifier, BindingHash: tc.HashSecret(binding),
 		ExpiresAt: time.Now().Add(StateTTL)}
 	if err := p.states.SaveOIDCState(ctx, st); err != nil {
 		return "", "", fmt.Errorf("begin oidc sign-in: %w", err)

@@ -267,7 +267,7 @@ func TestSignInWithHydra(t *testing.T) {
 // nonceSwapper hands back every state with another nonce.
 type nonceSwapper struct{ oidc.StateStore }
 
-func (n nonceSwapper) TakeOIDCState(ctx context.Context, stateHash string) (store.OIDCState, error) {
+func (n nonceSwapper) TakeOIDCState(ctx context.Context, stateHash string) (tc.OIDCState, error) {
 	st, err := n.StateStore.TakeOIDCState(ctx, stateHash)
 	st.Nonce = "not-the-nonce-sent"
 	return st, err

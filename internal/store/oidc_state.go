@@ -9,23 +9,11 @@ import (
 	"github.com/telegrafcontroller/tc"
 )
 
-// OIDCState is an OIDC sign-in in flight: what the callback needs to
-// finish the flow that Begin started (internal/oidc). It is kept under the
-// hash of the state parameter, which travels in URLs.
-type OIDCState struct {
-	StateHash   string
-	Nonce       string // compared with the ID token's nonce claim
-	Verifier    string // the PKCE code verifier, sent with the code
-	BindingHash string // hash of the cookie that ties the flow to its browser
-	CreatedAt   time.Time
-	ExpiresAt   time.Time
-}
-
 // SaveOIDCState stores st (CreatedAt is set to the store's clock) and
 // prunes the states that have expired: abandoned sign-ins leave rows
 // behind, and this is the one place that writes them. Errors: ECONFLICT
 // when the state hash is already stored.
-func (s *Store) SaveOIDCState(ctx context.Context, st OIDCState) error {
+func (s *Store) SaveOIDCState(ctx context.Context, st tc.OIDCState) error {
 	err := s.withTx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM oidc_states WHERE expires_at <= $1`, ms(tx.now)); err != nil {
 			return err
@@ -44,8 +32,8 @@ func (s *Store) SaveOIDCState(ctx context.Context, st OIDCState) error {
 // in one statement, so that a state is used at most once even when two
 // nodes receive the same callback. Errors: ENOTFOUND when no such state is
 // stored (never saved, already taken) or it has expired.
-func (s *Store) TakeOIDCState(ctx context.Context, stateHash string) (OIDCState, error) {
-	var st OIDCState
+func (s *Store) TakeOIDCState(ctx context.Context, stateHash string) (tc.OIDCState, error) {
+	var st tc.OIDCState
 	var now time.Time
 	err := s.withTx(ctx, func(tx *Tx) error {
 		now = tx.now
@@ -62,12 +50,12 @@ func (s *Store) TakeOIDCState(ctx context.Context, stateHash string) (OIDCState,
 		return nil
 	})
 	if err != nil {
-		return OIDCState{}, fmt.Errorf("take oidc state: %w", err)
+		return tc.OIDCState{}, fmt.Errorf("take oidc state: %w", err)
 	}
 	// Checked after the commit, so that an expired state is deleted all
 	// the same: it is of no further use.
 	if !now.Before(st.ExpiresAt) {
-		return OIDCState{}, tc.Errorf(tc.ENOTFOUND, "sign-in state expired")
+		return tc.OIDCState{}, tc.Errorf(tc.ENOTFOUND, "sign-in state expired")
 	}
 	return st, nil
 }

@@ -20,7 +20,7 @@ func TestOIDCState(t *testing.T) {
 		}
 		t.Cleanup(func() { s.Close() })
 		t0 := clock.Now()
-		want := store.OIDCState{StateHash: "s1", Nonce: "n1", Verifier: "v1", BindingHash: "b1", ExpiresAt: t0.Add(10 * time.Minute)}
+		want := tc.OIDCState{StateHash: "s1", Nonce: "n1", Verifier: "v1", BindingHash: "b1", ExpiresAt: t0.Add(10 * time.Minute)}
 		if err := s.SaveOIDCState(ctx, want); err != nil {
 			t.Fatal(err)
 		}
@@ -42,7 +42,7 @@ func TestOIDCState(t *testing.T) {
 		}
 
 		// An expired state is refused, and gone afterwards.
-		if err := s.SaveOIDCState(ctx, store.OIDCState{StateHash: "s2", Nonce: "n", Verifier: "v", BindingHash: "b", ExpiresAt: t0.Add(time.Minute)}); err != nil {
+		if err := s.SaveOIDCState(ctx, tc.OIDCState{StateHash: "s2", Nonce: "n", Verifier: "v", BindingHash: "b", ExpiresAt: t0.Add(time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
 		clock.Advance(time.Minute)
@@ -54,7 +54,7 @@ func TestOIDCState(t *testing.T) {
 		}
 
 		// Saving prunes the expired states and keeps the live ones.
-		for _, st := range []store.OIDCState{
+		for _, st := range []tc.OIDCState{
 			{StateHash: "old", Nonce: "n", Verifier: "v", BindingHash: "b", ExpiresAt: clock.Now().Add(time.Minute)},
 			{StateHash: "live", Nonce: "n", Verifier: "v", BindingHash: "b", ExpiresAt: clock.Now().Add(time.Hour)},
 		} {
@@ -63,7 +63,7 @@ func TestOIDCState(t *testing.T) {
 			}
 		}
 		clock.Advance(2 * time.Minute)
-		if err := s.SaveOIDCState(ctx, store.OIDCState{StateHash: "new", Nonce: "n", Verifier: "v", BindingHash: "b", ExpiresAt: clock.Now().Add(time.Minute)}); err != nil {
+		if err := s.SaveOIDCState(ctx, tc.OIDCState{StateHash: "new", Nonce: "n", Verifier: "v", BindingHash: "b", ExpiresAt: clock.Now().Add(time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
 		if n := countOIDCStates(t, s); n != 2 {
