@@ -38,7 +38,7 @@ func (s *Server) loginLDAP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) oidcLogin(w http.ResponseWriter, r *http.Request) {
 	url, binding, err := s.SignIn.BeginOIDC(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
+		s.ssoErrorPage(w, r, err) // a browser's navigation: a page, not JSON
 		return
 	}
 	s.OIDC.SetBindingCookie(w, binding)
