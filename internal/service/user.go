@@ -179,6 +179,10 @@ type InviteRequest struct {
 	Email          string `json:"email"`
 	Role           string `json:"role"`
 	ExpiresInHours *int   `json:"expiresInHours"`
+	// AuthProvider is how the person will sign in: local (default: the
+	// link sets a password), ldap or oidc (the invite admits their email
+	// through that provider, under invite-only provisioning).
+	AuthProvider string `json:"authProvider"`
 }
 
 // InviteInfo is an invite as listed.
@@ -208,13 +212,20 @@ func (s *Users) CreateInvite(ctx context.Context, in InviteRequest) (*tc.Invite,
 	if err := tc.CanGrantRole(c.User, role); err != nil {
 		return nil, "", err
 	}
+	provider := tc.AuthProvider(in.AuthProvider)
+	if provider == "" {
+		provider = tc.ProviderLocal
+	}
+	if !provider.Valid() {
+		return nil, "", tc.FieldErrorf("authProvider", "Sign-in provider must be local, ldap or oidc")
+	}
 	ttl, err := linkTTL(in.ExpiresInHours, tc.InviteDefaultHours)
 	if err != nil {
 		return nil, "", err
 	}
 	secret := tc.NewSecret(LinkSecretBytes)
 	inv := &tc.Invite{Username: in.Username, Email: in.Email, Role: role, CreatedBy: c.User.ID,
-		ExpiresAt: s.Now().Add(ttl).UTC(), TokenHash: tc.HashSecret(secret)}
+		ExpiresAt: s.Now().Add(ttl).UTC(), TokenHash: tc.HashSecret(secret), AuthProvider: provider}
 	if err := s.Store.CreateInvite(ctx, inv); err != nil {
 		return nil, "", err
 	}

@@ -227,6 +227,40 @@ func TestBrowserOIDC(t *testing.T) {
 		b.do(t, click("#oidc-login"))
 		refused(t, b, "AUTH_OIDC_ISSUER")
 	})
+	t.Run("the owner edits provisioning on the settings page", func(t *testing.T) {
+		const password = "Correct-Horse-9"
+		hash, err := inst.Passwords.Hash(password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := inst.Store.SetPassword(ctx, owner.ID, hash, ""); err != nil {
+			t.Fatal(err)
+		}
+		o := owner
+		b := newBrowser(t, inst.URL)
+		b.open(t, "/login")
+		b.do(t, b.fill("#f-username", o.Username), b.fill("#f-password", password), click(`#local-login button[type=submit]`))
+		b.waitURL(t, "/configs")
+		b.open(t, "/settings")
+		if got := b.text(t, "#provider-oidc h2"); !strings.Contains(got, "Connected") {
+			t.Fatalf("the OIDC card says %q", got)
+		}
+		b.do(t,
+			chromedp.SetValue(chromedp.CSS("#f-oidc-strategy"), "domain_restricted"),
+			b.fill("#f-oidc-domains", "example.org, example.net"),
+			b.fill("#f-oidc-mappings", "administrator CN=TC Admins,OU=Groups,DC=corp\nmanager tc-managers"),
+			click(`#provider-oidc button[type=submit]`))
+		b.waitJS(t, `document.querySelector("#toast").textContent.includes("OIDC provisioning saved")`)
+		p := inst.Store.Settings().OIDC
+		if p.Strategy != tc.ProvisionDomainRestricted || len(p.AllowedDomains) != 2 || len(p.GroupMappings) != 2 ||
+			p.GroupMappings[0].Group != "CN=TC Admins,OU=Groups,DC=corp" || p.GroupMappings[0].Role != tc.RoleAdministrator {
+			t.Fatalf("saved provisioning %+v", p)
+		}
+		// A mapping to owner is refused next to its field.
+		b.do(t, b.fill("#f-oidc-mappings", "owner tc-root"), click(`#provider-oidc button[type=submit]`))
+		b.waitText(t, `#provider-oidc [data-error-for="groupMappings"]`, "administrator, manager or viewer")
+		b.shot(t, "settings-providers")
+	})
 	if n := len(eventsOf(t, inst, tc.OutcomeFailure)); n < 8 {
 		t.Errorf("%d refused sign-ins in the audit log, want one per refusal above", n)
 	}
