@@ -372,3 +372,14 @@ type OIDCState struct {
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
 }
+
+// CanHaveLocalPassword refuses a password kept here to an account of an
+// external provider: it signs in there, never with a password here (not
+// even one it had before it was linked). The owner keeps theirs as the
+// recovery credential. Errors: EINVALID.
+func CanHaveLocalPassword(u *User) error {
+	if u == nil || !u.AuthProvider.External() || u.Role == RoleOwner {
+		return nil
+	}
+	return Errorf(EINVALID, "%s signs in through %s and has no password here", u.Username, strings.ToUpper(string(u.AuthProvider)))
+}

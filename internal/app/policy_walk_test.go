@@ -48,23 +48,48 @@ const selfTarget tc.Role = "self"
 
 var policyTargets = []tc.Role{tc.RoleOwner, tc.RoleAdministrator, tc.RoleManager, tc.RoleViewer, selfTarget}
 
-// policyActor is one way of acting: a role, with a session or its token.
+// policyActor is one way of acting: a role, with a session or its token;
+// external makes the actor and its targets accounts provisioned by an
+// external provider (OIDC), which the rules treat alike but for passwords.
 type policyActor struct {
-	role  tc.Role
-	token bool
+	role     tc.Role
+	token    bool
+	external bool
 }
 
 func (a policyActor) String() string {
+	s := string(a.role) + " (session)"
 	if a.token {
-		return string(a.role) + " (token)"
+		s = string(a.role) + " (token)"
 	}
-	return string(a.role) + " (session)"
+	if a.external {
+		s = "external " + s
+	}
+	return s
+}
+
+// externalize links u to an OIDC identity, as a first sign-in through the
+// provider would have (the owner through OWNER_AUTH_PROVIDER).
+func externalize(tb testing.TB, inst *apptest.Instance, u *tc.User) *tc.User {
+	tb.Helper()
+	if u.AuthProvider == tc.ProviderOIDC {
+		return u
+	}
+	if u.Role == tc.RoleOwner {
+		if err := inst.Store.LinkOwner(context.Background(), tc.ProviderOIDC, "sub-"+u.ID); err != nil {
+			tb.Fatal(err)
+		}
+	} else if _, err := inst.Store.WithTxExec(context.Background(), `UPDATE users SET auth_provider = 'oidc', external_id = $2 WHERE id = $1`, u.ID, "sub-"+u.ID); err != nil {
+		tb.Fatal(err)
+	}
+	u.AuthProvider, u.ExternalID = tc.ProviderOIDC, "sub-"+u.ID
+	return u
 }
 
 var policyActors = func() []policyActor {
 	var out []policyActor
 	for _, r := range []tc.Role{tc.RoleOwner, tc.RoleAdministrator, tc.RoleManager, tc.RoleViewer} {
-		out = append(out, policyActor{r, false}, policyActor{r, true})
+		out = append(out, policyActor{role: r}, policyActor{role: r, token: true})
 	}
 	return out
 }()
@@ -85,6 +110,9 @@ func newPolicyCase(tb testing.TB, inst *apptest.Instance, a policyActor) *policy
 	} else {
 		u = inst.MustUser(tb, a.role)
 	}
+	if a.external {
+		u = externalize(tb, inst, u)
+	}
 	pc := &policyCase{inst: inst, user: u, actor: a}
 	if a.token {
 		secret := inst.MustToken(tb, u)
@@ -104,13 +132,19 @@ func newPolicyCase(tb testing.TB, inst *apptest.Instance, a policyActor) *policy
 // role, or the actor.
 func (pc *policyCase) target(tb testing.TB, r tc.Role) *tc.User {
 	tb.Helper()
+	var u *tc.User
 	switch r {
 	case selfTarget:
 		return pc.user
 	case tc.RoleOwner:
-		return pc.inst.MustOwner(tb)
+		u = pc.inst.MustOwner(tb)
+	default:
+		u = pc.inst.MustUser(tb, r)
 	}
-	return pc.inst.MustUser(tb, r)
+	if pc.actor.external {
+		u = externalize(tb, pc.inst, u)
+	}
+	return u
 }
 
 func roleOf(actor *tc.User, target tc.Role) tc.Role {
@@ -151,12 +185,18 @@ func checkOutcome(t *testing.T, what string, allowed bool, resp *apptest.Respons
 
 // TestPolicyWalk walks the user actions: role change (down and up to
 // administrator), disable, delete, password reset link, ownership transfer
-// and invites.
+// and invites; then again with every actor and target an account an
+// external provider provisioned, which no one may give a password here.
 func TestPolicyWalk(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
 		inst := apptest.MustStart(t, db)
 		ctx := context.Background()
+		actors := policyActors
 		for _, a := range policyActors {
+			a.external = true
+			actors = append(actors, a)
+		}
+		for _, a := range actors {
 			holdsUsers := managesTokens(a.role) // users:*, invites:*, password-resets:* come with the role
 			for _, tr := range policyTargets {
 				pc := newPolicyCase(t, inst, a)
@@ -197,7 +237,8 @@ func TestPolicyWalk(t *testing.T) {
 				// Password reset link (the actor's own is allowed).
 				target = pc.target(t, tr)
 				resp = pc.req("POST", "/api/users/"+target.ID+"/password-reset", nil)
-				checkOutcome(t, name("password reset link"), holdsUsers && (isSelf || managed), resp)
+				hasPassword := !a.external || target.Role == tc.RoleOwner // tc.CanHaveLocalPassword
+				checkOutcome(t, name("password reset link"), holdsUsers && (isSelf || managed) && hasPassword, resp)
 
 				// Ownership transfer: only the owner, with a session, to an
 				// administrator; then handed back so the walk goes on.

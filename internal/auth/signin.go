@@ -299,11 +299,10 @@ func (s *SignIn) login(ctx context.Context, in Credentials, from Origin) (*Start
 	} else if err != nil {
 		return nil, err
 	}
-	if u.AuthProvider.External() && u.Role != tc.RoleOwner {
+	if tc.CanHaveLocalPassword(u) != nil {
 		// An account of a directory or identity provider never signs in
-		// with a password kept here (one it had before it was linked):
-		// the answer and the time spent are a wrong password's. The owner
-		// keeps theirs as the recovery credential.
+		// with a password kept here: the answer and the time spent are a
+		// wrong password's.
 		s.Passwords.Spend(in.Password)
 		s.Limiter.Failed(from.Addr)
 		return nil, tc.Errorf(tc.EUNAUTHORIZED, MsgBadLogin)

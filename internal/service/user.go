@@ -280,7 +280,10 @@ func (s *Users) CreatePasswordReset(ctx context.Context, id string, hours *int) 
 	secret := tc.NewSecret(LinkSecretBytes)
 	pr := &tc.PasswordReset{UserID: id, CreatedBy: c.User.ID, ExpiresAt: s.Now().Add(ttl).UTC(), TokenHash: tc.HashSecret(secret)}
 	if err := s.Store.CreatePasswordReset(ctx, pr, func(target *tc.User) error {
-		return tc.CanManage(c.User, target, tc.ActResetPassword)
+		if err := tc.CanManage(c.User, target, tc.ActResetPassword); err != nil {
+			return err
+		}
+		return tc.CanHaveLocalPassword(target)
 	}); err != nil {
 		return nil, "", err
 	}
