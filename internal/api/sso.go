@@ -3,6 +3,7 @@ package api
 import (
 	"html/template"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/telegrafcontroller/tc"
@@ -75,8 +76,14 @@ var ssoErrorTemplate = template.Must(template.New("sso").Parse(`<!doctype html>
 `))
 
 // ssoErrorPage answers a failed browser sign-in with err's status and its
-// message (never a driver's: internal errors say "internal error").
+// message (never a driver's: internal errors say "internal error"), as a
+// page for a browser's navigation (Accept: text/html) and as the usual
+// JSON error for any other client.
 func (s *Server) ssoErrorPage(w http.ResponseWriter, r *http.Request, err error) {
+	if !strings.Contains(r.Header.Get("Accept"), "text/html") {
+		s.fail(w, r, err)
+		return
+	}
 	err = store.Unavailable(err)
 	status, msg := httpx.StatusOf(err), tc.ErrorMessage(err)
 	if status >= 500 && s.Logger != nil {

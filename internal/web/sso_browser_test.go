@@ -250,7 +250,7 @@ func TestBrowserOIDC(t *testing.T) {
 			b.fill("#f-oidc-domains", "example.org, example.net"),
 			b.fill("#f-oidc-mappings", "administrator CN=TC Admins,OU=Groups,DC=corp\nmanager tc-managers"),
 			click(`#provider-oidc button[type=submit]`))
-		b.waitJS(t, `document.querySelector("#toast").textContent.includes("OIDC provisioning saved")`)
+		b.waitJS(t, `document.querySelector("#toast").textContent.includes("Provisioning saved")`)
 		p := inst.Store.Settings().OIDC
 		if p.Strategy != tc.ProvisionDomainRestricted || len(p.AllowedDomains) != 2 || len(p.GroupMappings) != 2 ||
 			p.GroupMappings[0].Group != "CN=TC Admins,OU=Groups,DC=corp" || p.GroupMappings[0].Role != tc.RoleAdministrator {
