@@ -82,7 +82,9 @@ func callbackLeg(t *testing.T, inst *apptest.Instance) (binding, callback string
 // browser can meet (a replayed state, a wrong nonce, an expired code, an
 // issuer mismatch), each a page that says why.
 func TestBrowserOIDC(t *testing.T) {
-	h := apptest.StartHydra(t, apptest.HydraOptions{AuthCodeTTL: time.Second})
+	// Codes live 3 s: long enough for a loaded machine's browser to use
+	// one, short enough for the expired-code case to wait out.
+	h := apptest.StartHydra(t, apptest.HydraOptions{AuthCodeTTL: 3 * time.Second})
 	db := apptest.DB{Name: "sqlite"}
 	inst := oidcInstance(t, db, h, h.Issuer)
 	ctx := context.Background()
@@ -187,37 +189,43 @@ func TestBrowserOIDC(t *testing.T) {
 	})
 
 	setProvisioning(t, func(p *tc.Provisioning) { p.Strategy = tc.ProvisionAutoCreate })
-	finish := func(t *testing.T, binding, callback string) *browser {
+	// finish starts a browser, then runs the provider leg (so that the
+	// code is fresh), lets tamper change the flow, and has the browser
+	// bring the code back with the binding cookie.
+	finish := func(t *testing.T, tamper func(binding *string)) (b *browser, callback, binding string) {
 		t.Helper()
-		b := newBrowser(t, inst.URL)
+		b = newBrowser(t, inst.URL)
+		binding, callback = callbackLeg(t, inst)
+		if tamper != nil {
+			tamper(&binding)
+		}
 		setCookie(t, b, "tc_oidc", binding, inst.URL+"/api/auth/oidc/callback")
 		b.do(t, chromedp.Navigate(callback))
-		return b
+		return b, callback, binding
 	}
 	h.SetUser(ada)
 	t.Run("a replayed state is refused", func(t *testing.T) {
-		binding, callback := callbackLeg(t, inst)
-		b := finish(t, binding, callback)
+		b, callback, binding := finish(t, nil)
 		signedIn(t, b)
 		setCookie(t, b, "tc_oidc", binding, inst.URL+"/api/auth/oidc/callback")
 		b.do(t, chromedp.Navigate(callback))
 		refused(t, b, "expired or was already used")
 	})
 	t.Run("another browser's flow is refused", func(t *testing.T) {
-		_, callback := callbackLeg(t, inst)
-		refused(t, finish(t, "someone-elses-binding", callback), "start again")
+		b, _, _ := finish(t, func(binding *string) { *binding = "someone-elses-binding" })
+		refused(t, b, "start again")
 	})
 	t.Run("a wrong nonce is refused", func(t *testing.T) {
-		binding, callback := callbackLeg(t, inst)
-		if _, err := inst.Store.WithTxExec(ctx, `UPDATE oidc_states SET nonce = 'not-the-nonce-sent'`); err != nil {
-			t.Fatal(err)
-		}
-		refused(t, finish(t, binding, callback), "start again")
+		b, _, _ := finish(t, func(*string) {
+			if _, err := inst.Store.WithTxExec(ctx, `UPDATE oidc_states SET nonce = 'not-the-nonce-sent'`); err != nil {
+				t.Fatal(err)
+			}
+		})
+		refused(t, b, "start again")
 	})
 	t.Run("an expired code is refused", func(t *testing.T) {
-		binding, callback := callbackLeg(t, inst)
-		time.Sleep(1500 * time.Millisecond) // the code lives 1 s (HydraOptions)
-		refused(t, finish(t, binding, callback), "start again")
+		b, _, _ := finish(t, func(*string) { time.Sleep(3500 * time.Millisecond) }) // codes live 3 s
+		refused(t, b, "expired or was already used")
 	})
 	t.Run("an issuer mismatch is refused", func(t *testing.T) {
 		other := oidcInstance(t, db, h, strings.Replace(h.Issuer, "127.0.0.1", "localhost", 1))
