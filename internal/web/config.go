@@ -215,6 +215,9 @@ type configData struct {
 	APIBase    string
 	Tab        string
 	Usage      *agentUsage // nil when the visitor may not read agents
+	// Env is the environment variables the TOML reads, less the token
+	// variables, which the "Use this configuration" dialog asks for once.
+	Env []telegraf.Use
 }
 
 func (h *Handler) configPage(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -232,6 +235,11 @@ func (h *Handler) configPage(w http.ResponseWriter, r *http.Request, v *view) er
 		return err
 	}
 	d.APIBase = v.apiBase()
+	for _, e := range d.Validation.Uses.Env {
+		if e.Name != "TELEGRAF_CONTROLLER_TOKEN" && e.Name != "INFLUX_TOKEN" {
+			d.Env = append(d.Env, e)
+		}
+	}
 	usage, err := v.usage(store.UsageConfig, "configId", []string{c.ID})
 	if err != nil {
 		return err

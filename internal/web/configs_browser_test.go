@@ -297,6 +297,9 @@ func TestBrowserConfigs(t *testing.T) {
 			if n := b.count(t, `#use-dialog input[data-env="TELEGRAF_CONTROLLER_TOKEN"]`); n != 0 {
 				t.Errorf("the token is asked %d more times", n)
 			}
+			if s := b.text(t, "#use-dialog"); strings.Contains(s, "Environment variables") {
+				t.Error("the dialog lists environment variables though the TOML reads only the token")
+			}
 			b.do(t, b.fill("#use-token", "tc-apiv1_secret"))
 			cmd := b.text(t, "#use-command")
 			for _, want := range []string{
