@@ -102,6 +102,9 @@ func TestBrowserConfigs(t *testing.T) {
 			if want := "/agents?labelId=" + url.QueryEscape(label) + " 2|/agents?labelId=" + url.QueryEscape(label) + "&status=ok 2 OK"; got != want {
 				t.Errorf("label links = %q, want %q", got, want)
 			}
+			if c := eval[string](t, b, `document.querySelector('button[data-method="DELETE"][data-api^="/api/labels/"]').dataset.confirm`); !strings.Contains(c, "every agent (2) and configuration") {
+				t.Errorf("label delete confirmation %q does not count its agents", c)
+			}
 			b.open(t, "/reporting-rules")
 			got = eval[string](t, b, `Array.from(document.querySelectorAll("td.usage-cell a")).map(a => a.textContent).join("|")`)
 			if got != "3|2 OK|1 Fail" {
