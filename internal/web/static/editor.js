@@ -446,7 +446,11 @@
     const base = (dlg.dataset.apiBase || location.origin).replace(/\/$/, "");
     const qs = [];
     dlg.querySelectorAll("[data-param]").forEach(i => {
-      if (i.value !== "") qs.push(enc(i.dataset.param) + "=" + encodeValue(i.value, !forDownload));
+      if (i.value === "") return;
+      // A download has no shell to fill $(hostname): leave such values out
+      // rather than render them literally.
+      if (forDownload && i.value.search(shellSub) !== -1) return;
+      qs.push(enc(i.dataset.param) + "=" + encodeValue(i.value, !forDownload));
     });
     return (forDownload ? "" : base) + "/api/configs/" + encodeURIComponent(dlg.dataset.configId) + "/toml" + (qs.length ? "?" + qs.join("&") : "");
   }
