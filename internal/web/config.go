@@ -9,6 +9,7 @@ import (
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/service"
+	"github.com/telegrafcontroller/tc/internal/store"
 	"github.com/telegrafcontroller/tc/internal/telegraf"
 )
 
@@ -108,6 +109,54 @@ type configRow struct {
 	// allocating search, once per row.
 	Config *tc.Config
 	Labels []*tc.Label
+	Usage  *agentUsage // nil when the visitor may not read agents
+}
+
+// agentUsage is the agents that use a config, carry a label or follow a
+// rule: the total and each status with agents, every count a link to the
+// agents page filtered to them (its configId, labelId, reportingRuleId and
+// status parameters).
+type agentUsage struct {
+	Total int
+	URL   string
+	Parts []usagePart
+}
+
+type usagePart struct {
+	Status, Label, URL string
+	N                  int
+}
+
+func newAgentUsage(u store.AgentUsage, param, id string) *agentUsage {
+	link := func(status string) string {
+		q := url.Values{param: {id}}
+		if status != "" {
+			q.Set("status", status)
+		}
+		return "/agents?" + q.Encode()
+	}
+	a := &agentUsage{Total: u.Total, URL: link("")}
+	for _, st := range tc.AgentStatuses {
+		if n := u.ByStatus[st]; n > 0 {
+			a.Parts = append(a.Parts, usagePart{Status: st, Label: statusLabels[st], URL: link(st), N: n})
+		}
+	}
+	return a
+}
+
+// usage counts the agents of each id (what of says; param is the agents
+// page's filter for it). A visitor who may not read agents gets a nil map
+// and the page shows no counts.
+func (v *view) usage(of store.UsageOf, param string, ids []string) (map[string]*agentUsage, error) {
+	us, err := v.h.Agents.Usage(v.ctx(), of, ids)
+	if err != nil {
+		return nil, optional(err)
+	}
+	out := make(map[string]*agentUsage, len(us))
+	for id, u := range us {
+		out[id] = newAgentUsage(u, param, id)
+	}
+	return out, nil
 }
 
 type configsData struct {
@@ -115,6 +164,7 @@ type configsData struct {
 	LabelID string
 	Labels  []*tc.Label
 	Rows    []configRow
+	Usage   bool // the rows carry agent counts
 }
 
 func (h *Handler) configsPage(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -129,9 +179,17 @@ func (h *Handler) configsPage(w http.ResponseWriter, r *http.Request, v *view) e
 	if err != nil {
 		return err
 	}
-	d := configsData{Q: lq, LabelID: labelID, Labels: labels}
+	ids := make([]string, len(configs))
+	for i, c := range configs {
+		ids[i] = c.ID
+	}
+	usage, err := v.usage(store.UsageConfig, "configId", ids)
+	if err != nil {
+		return err
+	}
+	d := configsData{Q: lq, LabelID: labelID, Labels: labels, Usage: usage != nil}
 	for _, c := range configs {
-		d.Rows = append(d.Rows, configRow{c, idx.of(c.LabelIDs)})
+		d.Rows = append(d.Rows, configRow{c, idx.of(c.LabelIDs), usage[c.ID]})
 	}
 	d.Q.setTotal(total, len(configs))
 	return v.show(w, "configs", "Configurations", "configs", d)
@@ -156,6 +214,10 @@ type configData struct {
 	Validation telegraf.Report
 	APIBase    string
 	Tab        string
+	Usage      *agentUsage // nil when the visitor may not read agents
+	// Env is the environment variables the TOML reads, less the token
+	// variables, which the "Use this configuration" dialog asks for once.
+	Env []telegraf.Use
 }
 
 func (h *Handler) configPage(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -173,6 +235,16 @@ func (h *Handler) configPage(w http.ResponseWriter, r *http.Request, v *view) er
 		return err
 	}
 	d.APIBase = v.apiBase()
+	for _, e := range d.Validation.Uses.Env {
+		if e.Name != "TELEGRAF_CONTROLLER_TOKEN" && e.Name != "INFLUX_TOKEN" {
+			d.Env = append(d.Env, e)
+		}
+	}
+	usage, err := v.usage(store.UsageConfig, "configId", []string{c.ID})
+	if err != nil {
+		return err
+	}
+	d.Usage = usage[c.ID]
 	return v.show(w, "config", c.Name, "configs", d)
 }
 

@@ -188,6 +188,9 @@ func browserFlow(t *testing.T, db apptest.DB) {
 		b.do(t, click(`#plugin-list button[aria-label="Insert inputs.mem"]`))
 		b.waitJS(t, `document.querySelector("#f-toml").value.includes("[[inputs.mem]]")`)
 		b.shot(t, "08-config-plugin-library")
+		// Save it: leaving the editor with unsaved changes would ask first.
+		b.do(t, click("#save-toml"))
+		b.waitText(t, "#editor-form h2", "version 5")
 	})
 
 	step("use this configuration builds the agent command", func(t *testing.T) {

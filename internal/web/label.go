@@ -4,10 +4,14 @@ import (
 	"net/http"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/store"
 )
 
 type labelsData struct {
 	Labels []*tc.Label
+	// Usage holds each label's agent counts; nil when the visitor may not
+	// read agents.
+	Usage map[string]*agentUsage
 }
 
 func (h *Handler) labelsPage(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -15,7 +19,15 @@ func (h *Handler) labelsPage(w http.ResponseWriter, r *http.Request, v *view) er
 	if err != nil {
 		return err
 	}
-	return v.show(w, "labels", "Labels", "labels", labelsData{Labels: labels})
+	ids := make([]string, len(labels))
+	for i, l := range labels {
+		ids[i] = l.ID
+	}
+	usage, err := v.usage(store.UsageLabel, "labelId", ids)
+	if err != nil {
+		return err
+	}
+	return v.show(w, "labels", "Labels", "labels", labelsData{Labels: labels, Usage: usage})
 }
 
 // labelIndex resolves label ids for display.
