@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +55,16 @@ func newLookSite(t *testing.T, db apptest.DB) *lookSite {
 		"/configs", "/configs/" + cfg, "/agents", "/agents/web-1", "/labels", "/reporting-rules",
 		"/tokens", "/users", "/settings", "/audit", "/account",
 	}}
+}
+
+// shotName turns a page's path into a file name: /agents/web-1 → agents-web-1;
+// a config's id becomes "editor".
+func shotName(path string) string {
+	name := strings.Trim(path, "/")
+	if strings.HasPrefix(name, "configs/") {
+		return "config-editor"
+	}
+	return strings.ReplaceAll(name, "/", "-")
 }
 
 // colorScheme emulates the system's prefers-color-scheme ("" for none).
@@ -140,7 +151,7 @@ func TestBrowserLook(t *testing.T) {
 				ok := eval[bool](t, b, `(() => {
 					const td = document.querySelector("table.cards-on-mobile tbody td[data-label]");
 					const table = td.closest("table");
-					return getComputedStyle(td).display === "grid" && getComputedStyle(td, "::before").content.includes(td.dataset.label) &&
+					return getComputedStyle(td).display === "flex" && getComputedStyle(td, "::before").content.includes(td.dataset.label) &&
 						table.querySelector("thead").getBoundingClientRect().height <= 1 && table.getBoundingClientRect().right <= 390;
 				})()`)
 				if !ok {
@@ -201,6 +212,29 @@ func TestBrowserLook(t *testing.T) {
 			b.waitJS(t, `document.querySelector("#search-results [role=option]") !== null`)
 			b.do(t, chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.Enter))
 			b.waitJS(t, `location.pathname === "/tokens" && location.hash.startsWith("#token-")`)
+		})
+
+		if db.Name != "sqlite" {
+			return // the same pages, once is enough
+		}
+		t.Run("screenshots", func(t *testing.T) {
+			for _, mode := range []struct {
+				name          string
+				scheme        string
+				width, height int64
+			}{
+				{"desktop", "light", 1440, 900},
+				{"mobile", "light", 390, 844},
+				{"dark", "dark", 1440, 900},
+			} {
+				b.do(t, colorScheme(mode.scheme), chromedp.EmulateViewport(mode.width, mode.height))
+				for _, p := range s.pages {
+					b.open(t, p)
+					b.waitJS(t, `document.readyState === "complete"`)
+					b.shot(t, "look-"+mode.name+"-"+shotName(p))
+				}
+			}
+			b.do(t, colorScheme(""), chromedp.EmulateViewport(1400, 950))
 		})
 	})
 }
