@@ -95,6 +95,15 @@ func TestBrowserAccessibility(t *testing.T) {
 			})
 		}
 		b.do(t, colorScheme(""), chromedp.EmulateViewport(1400, 950))
+		// The search box with its results open, and with none.
+		for _, q := range []string{"web", "nothing-like-this"} {
+			b.open(t, "/labels")
+			b.do(t, b.fill("#global-search", q))
+			b.waitJS(t, `document.querySelector("#search-results [role=option]") !== null`)
+			for _, v := range b.axeViolations(t, axe) {
+				t.Errorf("search %q open: %s", q, v)
+			}
+		}
 		// Signed out: the sign-in page.
 		b.do(t, chromedp.Evaluate[chromedp.Void](`document.querySelector(".who form").submit()`))
 		b.waitURL(t, "/login")

@@ -196,7 +196,7 @@ func TestBrowserLook(t *testing.T) {
 			b.do(t, pressSlash)
 			b.waitJS(t, `document.activeElement.id === "global-search"`)
 			b.do(t, chromedp.KeyEvent("web"))
-			b.waitJS(t, `document.querySelectorAll("#search-results [role=option]").length === 2`)
+			b.waitJS(t, `document.querySelectorAll("#search-results [role=option]:not([aria-disabled])").length === 2`)
 			got := eval[string](t, b, `Array.from(document.querySelectorAll("#search-results [role=option]")).map(o => o.textContent).join(", ")`)
 			if want := "web-1Agent, webappConfiguration"; got != want {
 				t.Errorf("results = %q, want %q", got, want)

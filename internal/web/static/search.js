@@ -22,7 +22,7 @@
     return '/';
   }
 
-  function options() { return list.querySelectorAll('[role=option]'); }
+  function options() { return list.querySelectorAll('[role=option]:not([aria-disabled])'); }
 
   function close() {
     list.hidden = true;
@@ -48,6 +48,8 @@
     if (!results.length) {
       var none = document.createElement('li');
       none.className = 'none';
+      none.setAttribute('role', 'option');
+      none.setAttribute('aria-disabled', 'true');
       none.textContent = 'Nothing found';
       list.appendChild(none);
     }
