@@ -44,7 +44,8 @@ var searchKinds = []struct {
 // Find returns up to SearchPerKind results of each kind the caller may
 // read whose id or name holds text (ignoring case and surrounding space);
 // kinds the caller may not read are skipped, as are other users' tokens for
-// callers who manage only their own. Empty text finds nothing.
+// callers who manage only their own, and tokens and users for a caller on a
+// route exempted from authentication. Empty text finds nothing.
 // Errors: EUNAUTHORIZED, EINVALID.
 func (s *Search) Find(ctx context.Context, text string) ([]SearchResult, error) {
 	c, err := require(ctx, "")
@@ -63,14 +64,12 @@ func (s *Search) Find(ctx context.Context, text string) ([]SearchResult, error) 
 		if !c.Can(k.perm) {
 			continue
 		}
+		if c.User == nil && (k.kind == "token" || k.kind == "user") {
+			continue // never open to an exempted caller, as in the token and user services
+		}
 		owner := ""
-		if k.kind == "token" {
-			if c.User == nil {
-				continue // tokens belong to users; an exempted caller has none
-			}
-			if !tc.ManagesAllTokens(c.User.Role) {
-				owner = c.User.ID
-			}
+		if k.kind == "token" && !tc.ManagesAllTokens(c.User.Role) {
+			owner = c.User.ID
 		}
 		hits, err := s.Store.Search(ctx, k.kind, text, SearchPerKind, owner)
 		if err != nil {

@@ -234,6 +234,23 @@ func TestBrowserLook(t *testing.T) {
 					b.shot(t, "look-"+mode.name+"-"+shotName(p))
 				}
 			}
+			// Signed out: the sign-in page in each mode.
+			b.do(t, chromedp.Evaluate[chromedp.Void](`document.querySelector(".who form").submit()`))
+			b.waitURL(t, "/login")
+			for _, mode := range []struct {
+				name          string
+				scheme        string
+				width, height int64
+			}{
+				{"desktop", "light", 1440, 900},
+				{"mobile", "light", 390, 844},
+				{"dark", "dark", 1440, 900},
+			} {
+				b.do(t, colorScheme(mode.scheme), chromedp.EmulateViewport(mode.width, mode.height))
+				b.open(t, "/login")
+				b.waitJS(t, `document.readyState === "complete"`)
+				b.shot(t, "look-"+mode.name+"-login")
+			}
 			b.do(t, colorScheme(""), chromedp.EmulateViewport(1400, 950))
 		})
 	})
