@@ -29,6 +29,9 @@ func (s *Server) registerRoutes() {
 	s.handle("PATCH /api/constants/{name}", tc.Perm(tc.ResConstants, tc.ActionWrite), s.patchConstant)
 	s.handle("DELETE /api/constants/{name}", tc.Perm(tc.ResConstants, tc.ActionDelete), s.deleteConstant)
 
+	// Search across kinds; each kind needs its own read permission (search.go).
+	s.handle("GET /api/search", SignedIn, s.search)
+
 	// Config authoring: validation, the plugin catalogue, versions
 	// (validation.go, plugin.go, config_version.go).
 	s.handle("POST /api/configs/validate", tc.Perm(tc.ResConfigs, tc.ActionRead), s.validateConfig)

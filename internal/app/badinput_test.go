@@ -48,6 +48,7 @@ var badQueries = []string{
 	"status=bogus&labelId=%FF&reportingRuleId=nope&configId=-1&userId=%27&type=nope",
 	"from=abc&to=xyz", "from=-1&to=99999999999999999999",
 	"page=1&page=2&limit=1&limit=x", "%zz=1&=&&=",
+	"q=%FF", "q=%00", "q=" + strings.Repeat("q", 3000),
 	"host=%FF", "host=%22%0A%5B%5Boutputs.exec%5D%5D", "host=" + strings.Repeat("h", 3000), "host=a&host=%5C",
 }
 

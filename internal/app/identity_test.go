@@ -58,6 +58,9 @@ func identityRows() []apptest.RoleRow {
 		{Method: "POST", Path: "/api/auth/login/local", Body: map[string]string{"username": "nobody-here", "password": "wrong password"}, Want: S(401, 401, 401, 401, 401)},
 		{Method: "GET", Path: "/api/auth/me", Want: S(200, 200, 200, 200, 401)},
 		{Method: "POST", Path: "/api/auth/logout", Want: S(204, 204, 204, 204, 401)},
+		// Search: every role may ask; what it finds depends on what each may read.
+		{Method: "GET", Path: "/api/search?q=a", Want: S(200, 200, 200, 200, 401)},
+		{Method: "GET", Path: "/api/search?q=" + strings.Repeat("q", 101), Want: S(400, 400, 400, 400, 401)},
 		// Single sign-on, both providers off here (sso_test.go turns them on).
 		{Method: "POST", Path: "/api/auth/login/ldap", Body: map[string]string{"username": "nobody-here", "password": "wrong password"}, Want: S(403, 403, 403, 403, 403)},
 		{Method: "GET", Path: "/api/auth/oidc/login", Want: S(403, 403, 403, 403, 403)},
@@ -137,7 +140,7 @@ func TestIdentityRoleWalk(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
 		inst := apptest.MustStart(t, db)
 		rows := identityRows()
-		inst.RequireRowsCover(t, rows, "/api/auth/", "/api/users", "/api/invites", "/api/password-resets", "/api/account", "/api/settings", "/api/audit-logger")
+		inst.RequireRowsCover(t, rows, "/api/auth/", "/api/users", "/api/invites", "/api/password-resets", "/api/account", "/api/settings", "/api/audit-logger", "/api/search")
 		inst.WalkRoles(t, rows)
 	})
 }

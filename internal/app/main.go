@@ -160,6 +160,7 @@ func (m *Main) Run(ctx context.Context) error {
 		ReportingRules: &service.ReportingRules{Store: m.Store},
 		Settings:       &service.Settings{Store: m.Store, Logger: m.Logger},
 		Audit:          &service.Audit{Store: m.Store},
+		Search:         &service.Search{Store: m.Store},
 	}
 	m.API = &api.Server{
 		Store: m.Store, Auth: m.Auth, Services: svc,

@@ -18,4 +18,5 @@ type Services struct {
 	ReportingRules *ReportingRules
 	Settings       *Settings
 	Audit          *Audit
+	Search         *Search
 }
