@@ -136,9 +136,9 @@
         const all = document.querySelector("#agents-table [data-select-all]");
         if (all && !all.dataset.wired) {
           all.dataset.wired = "true";
+          // The change then bubbles to the bulk bar's handlers.
           all.addEventListener("change", () => {
             document.querySelectorAll('input[name="ids"]').forEach(b => { b.checked = all.checked; });
-            all.dispatchEvent(new Event("change", {bubbles: true}));
           });
         }
       }
