@@ -114,17 +114,17 @@ type agentsData struct {
 	AllURL    string // the quick filter "All"
 	ExportURL string
 	PageSizes []int
-	Status   string
-	ConfigID string
-	RuleID   string
-	LabelID  string
-	Summary  tc.AgentSummary
-	Chart    template.HTML
-	Rows     []agentRow
-	Configs  []*tc.Config // the config filter's drop-down (without TOML); nil hides it
-	Rules    []*tc.ReportingRule
-	Labels   []*tc.Label
-	Statuses []Segment
+	Status    string
+	ConfigID  string
+	RuleID    string
+	LabelID   string
+	Summary   tc.AgentSummary
+	Chart     template.HTML
+	Rows      []agentRow
+	Configs   []*tc.Config // the config filter's drop-down (without TOML); nil hides it
+	Rules     []*tc.ReportingRule
+	Labels    []*tc.Label
+	Statuses  []Segment
 }
 
 // maxConfigChoices is how many configs the agents page's config filter
