@@ -54,7 +54,6 @@ type Chip struct {
 	Key, Label string
 	Count      int64
 	Active     bool
-	URL        string
 }
 
 // severityOrder is the agent statuses, problems first: the order of a sort
@@ -109,22 +108,21 @@ func shortVersion(v string) string {
 var agentsSorts = []string{"severity", tc.AgentSortName, tc.AgentSortStatus, tc.AgentSortLastSeen, tc.AgentSortHostname}
 
 type agentsData struct {
-	Q         listQuery
-	Chips     []Chip
-	AllURL    string // the quick filter "All"
-	ExportURL string
-	PageSizes []int
-	Status    string
-	ConfigID  string
-	RuleID    string
-	LabelID   string
-	Summary   tc.AgentSummary
-	Chart     template.HTML
-	Rows      []agentRow
-	Configs   []*tc.Config // the config filter's drop-down (without TOML); nil hides it
-	Rules     []*tc.ReportingRule
-	Labels    []*tc.Label
-	Statuses  []Segment
+	Q           listQuery
+	Chips       []Chip
+	ExportQuery template.URL // the CSV export's query: this page's filters and sort (encoded here)
+	PageSizes   []int
+	Status      string
+	ConfigID    string
+	RuleID      string
+	LabelID     string
+	Summary     tc.AgentSummary
+	Chart       template.HTML
+	Rows        []agentRow
+	Configs     []*tc.Config // the config filter's drop-down (without TOML); nil hides it
+	Rules       []*tc.ReportingRule
+	Labels      []*tc.Label
+	Statuses    []Segment
 }
 
 // maxConfigChoices is how many configs the agents page's config filter
@@ -205,10 +203,8 @@ func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) er
 		counts[seg.Key] = seg.Count
 	}
 	for _, st := range severityOrder {
-		d.Chips = append(d.Chips, Chip{Key: st, Label: statusLabels[st], Count: counts[st], Active: d.Status == st,
-			URL: withQuery(r.URL, "status", st, "page", "")})
+		d.Chips = append(d.Chips, Chip{Key: st, Label: statusLabels[st], Count: counts[st], Active: d.Status == st})
 	}
-	d.AllURL = withQuery(r.URL, "status", "", "page", "")
 	export := url.Values{"format": {"csv"}, "sortBy": {lq.Sort}, "sortOrder": {lq.Order}}
 	for k, v := range map[string]string{"search": lq.Search, "status": d.Status, "configId": d.ConfigID,
 		"reportingRuleId": d.RuleID, "labelId": d.LabelID} {
@@ -216,7 +212,7 @@ func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) er
 			export.Set(k, v)
 		}
 	}
-	d.ExportURL = "/api/agents/export?" + export.Encode()
+	d.ExportQuery = template.URL(export.Encode())
 	samples, err := h.Agents.FleetHealth(ctx, now.Add(-24*time.Hour), now)
 	if err != nil {
 		return err
