@@ -1,8 +1,12 @@
 package api
 
 import (
+	"bufio"
+	"encoding/csv"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/httpx"
@@ -99,11 +103,24 @@ func (s *Server) deleteAgent(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// agentBulkRequest is the body of POST /api/agents/bulk: the agents are
+// either ids or every agent a filter matches (the list's filters).
+type agentBulkRequest struct {
+	tc.AgentBulk
+	Filter *struct {
+		Search          string `json:"search"`
+		Status          string `json:"status"`
+		ConfigID        string `json:"configId"`
+		ReportingRuleID string `json:"reportingRuleId"`
+		LabelID         string `json:"labelId"`
+	} `json:"filter"`
+}
+
 // bulkAgents answers POST /api/agents/bulk: one action on many agents in one
 // transaction, reported per id. The route requires agents:write; the
 // service also requires agents:delete to delete.
 func (s *Server) bulkAgents(w http.ResponseWriter, r *http.Request) {
-	var req tc.AgentBulk
+	var req agentBulkRequest
 	if err := s.decode(w, r, &req); err != nil {
 		s.fail(w, r, err)
 		return
@@ -115,7 +132,14 @@ func (s *Server) bulkAgents(w http.ResponseWriter, r *http.Request) {
 		del := tc.Perm(tc.ResAgents, tc.ActionDelete)
 		ctx = tc.NewContextWithCaller(ctx, tc.WithExempt(tc.CallerFromContext(ctx), del))
 	}
-	results, err := s.Agents.Bulk(ctx, req)
+	var results []tc.AgentBulkResult
+	var err error
+	if f := req.Filter; f != nil {
+		results, err = s.Agents.BulkMatching(ctx, req.AgentBulk, tc.AgentFilter{Search: f.Search, Status: f.Status,
+			ConfigID: f.ConfigID, ReportingRuleID: f.ReportingRuleID, LabelID: f.LabelID})
+	} else {
+		results, err = s.Agents.Bulk(ctx, req.AgentBulk)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -133,4 +157,56 @@ func (s *Server) bulkAgents(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+// agentCSVHeader is the agents export's CSV columns.
+var agentCSVHeader = []string{"id", "hostname", "ip", "version", "status", "reportedStatus", "reportingRuleId",
+	"firstSeen", "lastSeen", "lastErrors", "lastWarnings", "lastMetrics", "totalErrors", "totalWarnings", "totalMetrics"}
+
+// exportAgents answers GET /api/agents/export?format=csv with every agent
+// the list's filters select, in the list's order, streamed.
+func (s *Server) exportAgents(w http.ResponseWriter, r *http.Request) {
+	if format := r.URL.Query().Get("format"); format != "" && format != "csv" {
+		s.fail(w, r, tc.FieldErrorf("format", "format must be csv"))
+		return
+	}
+	f, err := parseAgentFilter(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var bw *bufio.Writer
+	var cw *csv.Writer
+	// start sends the headers at the first agent (or at the end of an empty
+	// export), so that a refusal before it is still an error body.
+	start := func() {
+		if cw != nil {
+			return
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="agents-`+s.Now().UTC().Format("20060102T150405Z")+`.csv"`)
+		w.Header().Set("Cache-Control", "no-store")
+		bw = bufio.NewWriterSize(w, 64<<10)
+		cw = csv.NewWriter(bw)
+		cw.Write(agentCSVHeader)
+	}
+	num := func(n int64) string { return strconv.FormatInt(n, 10) }
+	err = s.Agents.Each(r.Context(), f, func(a *tc.Agent) error {
+		start()
+		return cw.Write([]string{a.ID, a.Hostname, a.IP, a.Version, a.Status, a.ReportedStatus, a.ReportingRuleID,
+			a.FirstSeen.UTC().Format(time.RFC3339Nano), a.LastSeen.UTC().Format(time.RFC3339Nano),
+			num(a.Stats.LastErrors), num(a.Stats.LastWarnings), num(a.Stats.LastMetrics),
+			num(a.Stats.TotalErrors), num(a.Stats.TotalWarnings), num(a.Stats.TotalMetrics)})
+	})
+	if err != nil && cw == nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err != nil {
+		// Headers are sent: the truncated body is all a client can get.
+		s.Logger.Error("agents export stopped", "error", err)
+	}
+	start()
+	cw.Flush()
+	bw.Flush()
 }

@@ -84,6 +84,7 @@ func (s *Server) registerRoutes() {
 	// Agents (agent.go) and reporting rules (reporting_rule.go).
 	s.handle("GET /api/agents", tc.Perm(tc.ResAgents, tc.ActionRead), s.listAgents)
 	s.handle("GET /api/agents/summary", tc.Perm(tc.ResAgents, tc.ActionRead), s.agentSummary)
+	s.handle("GET /api/agents/export", tc.Perm(tc.ResAgents, tc.ActionRead), s.exportAgents)
 	s.handle("GET /api/agents/{id}", tc.Perm(tc.ResAgents, tc.ActionRead), s.getAgent)
 	s.handle("PATCH /api/agents/{id}", tc.Perm(tc.ResAgents, tc.ActionWrite), s.updateAgent)
 	s.handle("DELETE /api/agents/{id}", tc.Perm(tc.ResAgents, tc.ActionDelete), s.deleteAgent)

@@ -217,6 +217,7 @@ func TestAgentsRulesHealthRoleWalk(t *testing.T) {
 
 			{Method: "GET", Path: "/api/agents", Want: read},
 			{Method: "GET", Path: "/api/agents/summary", Want: read},
+			{Method: "GET", Path: "/api/agents/export?format=csv&sortBy=severity", Want: read},
 			{Method: "GET", Path: "/api/agents/" + agent, Want: read},
 			{Method: "PATCH", Path: "/api/agents/" + agent, Body: map[string]any{"reportingRuleId": tc.DefaultReportingRuleID}, Want: write},
 			{Method: "DELETE", Path: "/api/agents/{id}", Want: deleted, Fresh: fresh(func(tb testing.TB) (string, any) {
@@ -227,6 +228,13 @@ func TestAgentsRulesHealthRoleWalk(t *testing.T) {
 			})},
 			{Method: "POST", Path: "/api/agents/bulk (delete)", Want: write, Fresh: fresh(func(tb testing.TB) (string, any) {
 				return "/api/agents/bulk", map[string]any{"action": "delete", "ids": []string{newAgent(tb)}}
+			})},
+			{Method: "POST", Path: "/api/agents/bulk (filter)", Want: write, Fresh: fresh(func(tb testing.TB) (string, any) {
+				return "/api/agents/bulk", map[string]any{"action": "assign-rule", "filter": map[string]any{"search": newAgent(tb)},
+					"reportingRuleId": tc.DefaultReportingRuleID}
+			})},
+			{Method: "POST", Path: "/api/agents/bulk (delete filter)", Want: write, Fresh: fresh(func(tb testing.TB) (string, any) {
+				return "/api/agents/bulk", map[string]any{"action": "delete", "filter": map[string]any{"search": newAgent(tb)}}
 			})},
 
 			{Method: "GET", Path: "/api/reporting-rules", Want: read},

@@ -16,6 +16,9 @@ const (
 	MaxAgentPage     = 1_000_000
 	MaxAgentSearch   = 255
 	MaxBulkAgentIDs  = 1000
+	// MaxBulkMatching is how many agents a bulk action on a filter may
+	// reach; a filter matching more is refused whole, to be narrowed.
+	MaxBulkMatching = 100_000
 )
 
 // Agents is the agent service: the fleet list and summary, one agent, and
@@ -41,17 +44,9 @@ func (s *Agents) List(ctx context.Context, f tc.AgentFilter) (*tc.AgentList, err
 	if _, err := require(ctx, agentPerm(tc.ActionRead)); err != nil {
 		return nil, err
 	}
-	f.Search = strings.TrimSpace(f.Search)
-	if f.Status != "" && !slices.Contains(tc.AgentStatuses, f.Status) {
-		return nil, tc.FieldErrorf("status", "status must be one of %s", strings.Join(tc.AgentStatuses, ", "))
-	}
-	switch f.SortBy {
-	case "", tc.AgentSortName, tc.AgentSortStatus, tc.AgentSortLastSeen, tc.AgentSortHostname:
-	default:
-		return nil, tc.FieldErrorf("sortBy", "sortBy must be one of name, status, lastSeen, hostname")
-	}
-	if len(f.Search) > MaxAgentSearch {
-		return nil, tc.FieldErrorf("search", "search must be at most %d characters", MaxAgentSearch)
+	f, err := checkAgentFilter(f)
+	if err != nil {
+		return nil, err
 	}
 	if f.Limit == 0 {
 		f.Limit = 25
@@ -63,6 +58,48 @@ func (s *Agents) List(ctx context.Context, f tc.AgentFilter) (*tc.AgentList, err
 		return nil, tc.FieldErrorf("page", "page must be an integer between 1 and %d", MaxAgentPage)
 	}
 	return s.Store.ListAgents(ctx, f)
+}
+
+// checkAgentFilter trims f.Search and checks f's filters and sort (not its
+// page).
+func checkAgentFilter(f tc.AgentFilter) (tc.AgentFilter, error) {
+	f.Search = strings.TrimSpace(f.Search)
+	if f.Status != "" && !slices.Contains(tc.AgentStatuses, f.Status) {
+		return f, tc.FieldErrorf("status", "status must be one of %s", strings.Join(tc.AgentStatuses, ", "))
+	}
+	switch f.SortBy {
+	case "", tc.AgentSortName, tc.AgentSortStatus, tc.AgentSortLastSeen, tc.AgentSortHostname, store.AgentSortSeverity:
+	default:
+		return f, tc.FieldErrorf("sortBy", "sortBy must be one of name, status, lastSeen, hostname, severity")
+	}
+	if len(f.Search) > MaxAgentSearch {
+		return f, tc.FieldErrorf("search", "search must be at most %d characters", MaxAgentSearch)
+	}
+	return f, nil
+}
+
+// Each calls fn for every agent matching f's filters in f's order (its page
+// ignored), reading as it goes: the CSV export. Errors: EUNAUTHORIZED,
+// EFORBIDDEN, EINVALID, and what fn returns.
+func (s *Agents) Each(ctx context.Context, f tc.AgentFilter, fn func(*tc.Agent) error) error {
+	if _, err := require(ctx, agentPerm(tc.ActionRead)); err != nil {
+		return err
+	}
+	f, err := checkAgentFilter(f)
+	if err != nil {
+		return err
+	}
+	return s.Store.EachAgent(ctx, f, 0, fn)
+}
+
+// Problems returns the newest error or warning each of ids reported, for
+// those that reported one (the agents list's "last problem"). Errors:
+// EUNAUTHORIZED, EFORBIDDEN.
+func (s *Agents) Problems(ctx context.Context, ids []string) (map[string]tc.AgentLog, error) {
+	if _, err := require(ctx, agentPerm(tc.ActionRead)); err != nil {
+		return nil, err
+	}
+	return s.Store.AgentProblems(ctx, ids)
 }
 
 // Summary counts the fleet by status. Errors: EUNAUTHORIZED, EFORBIDDEN.
@@ -113,26 +150,9 @@ func (s *Agents) Delete(ctx context.Context, id string) error {
 // also needs agents:delete. Errors (for the whole request): EUNAUTHORIZED,
 // EFORBIDDEN, EINVALID (also for a rule or label that does not exist).
 func (s *Agents) Bulk(ctx context.Context, b tc.AgentBulk) ([]tc.AgentBulkResult, error) {
-	if _, err := require(ctx, agentPerm(tc.ActionWrite)); err != nil {
+	arg, field, err := checkBulk(ctx, b)
+	if err != nil {
 		return nil, err
-	}
-	var arg, field string
-	switch b.Action {
-	case tc.AgentBulkDelete:
-		if _, err := require(ctx, agentPerm(tc.ActionDelete)); err != nil {
-			return nil, err
-		}
-	case tc.AgentBulkAssignRule:
-		arg, field = b.ReportingRuleID, "reportingRuleId"
-	case tc.AgentBulkAddLabel, tc.AgentBulkRemoveLabel:
-		arg, field = b.LabelID, "labelId"
-	case "":
-		return nil, tc.FieldErrorf("action", "action is required: delete, assign-rule, add-label or remove-label")
-	default:
-		return nil, tc.FieldErrorf("action", "action must be one of delete, assign-rule, add-label, remove-label")
-	}
-	if field != "" && arg == "" {
-		return nil, tc.FieldErrorf(field, "%s is required for %s", field, b.Action)
 	}
 	if len(b.IDs) == 0 {
 		return nil, tc.FieldErrorf("ids", "ids must list at least one agent id")
@@ -140,6 +160,70 @@ func (s *Agents) Bulk(ctx context.Context, b tc.AgentBulk) ([]tc.AgentBulkResult
 	if len(b.IDs) > MaxBulkAgentIDs {
 		return nil, tc.FieldErrorf("ids", "ids must list at most %d agent ids", MaxBulkAgentIDs)
 	}
+	return s.bulk(ctx, b, arg, field)
+}
+
+// BulkMatching applies one action, as Bulk does and with the same
+// permissions, to every agent matching f's filters (its sort and page
+// ignored), resolved here in the same request: "select all N matching" on
+// the agents page. b.IDs must be empty. Errors: those of Bulk, and EINVALID
+// naming filter when it matches more than MaxBulkMatching agents.
+func (s *Agents) BulkMatching(ctx context.Context, b tc.AgentBulk, f tc.AgentFilter) ([]tc.AgentBulkResult, error) {
+	arg, field, err := checkBulk(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	if len(b.IDs) > 0 {
+		return nil, tc.FieldErrorf("ids", "give either ids or filter, not both")
+	}
+	if f, err = checkAgentFilter(f); err != nil {
+		return nil, err
+	}
+	f.SortBy, f.Desc = tc.AgentSortName, false
+	err = s.Store.EachAgent(ctx, f, MaxBulkMatching+1, func(a *tc.Agent) error {
+		b.IDs = append(b.IDs, a.ID)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(b.IDs) > MaxBulkMatching {
+		return nil, tc.FieldErrorf("filter", "the filter matches more than %d agents: narrow it", MaxBulkMatching)
+	}
+	if len(b.IDs) == 0 {
+		return []tc.AgentBulkResult{}, nil
+	}
+	return s.bulk(ctx, b, arg, field)
+}
+
+// checkBulk checks the caller's permissions for b's action and its
+// argument, and returns the argument and the field that names it.
+func checkBulk(ctx context.Context, b tc.AgentBulk) (arg, field string, err error) {
+	if _, err := require(ctx, agentPerm(tc.ActionWrite)); err != nil {
+		return "", "", err
+	}
+	switch b.Action {
+	case tc.AgentBulkDelete:
+		if _, err := require(ctx, agentPerm(tc.ActionDelete)); err != nil {
+			return "", "", err
+		}
+	case tc.AgentBulkAssignRule:
+		arg, field = b.ReportingRuleID, "reportingRuleId"
+	case tc.AgentBulkAddLabel, tc.AgentBulkRemoveLabel:
+		arg, field = b.LabelID, "labelId"
+	case "":
+		return "", "", tc.FieldErrorf("action", "action is required: delete, assign-rule, add-label or remove-label")
+	default:
+		return "", "", tc.FieldErrorf("action", "action must be one of delete, assign-rule, add-label, remove-label")
+	}
+	if field != "" && arg == "" {
+		return "", "", tc.FieldErrorf(field, "%s is required for %s", field, b.Action)
+	}
+	return arg, field, nil
+}
+
+// bulk runs a checked bulk action and reports per id in b.IDs' order.
+func (s *Agents) bulk(ctx context.Context, b tc.AgentBulk, arg, field string) ([]tc.AgentBulkResult, error) {
 	res, err := s.Store.BulkAgents(ctx, b.Action, b.IDs, arg, field)
 	if err != nil {
 		return nil, err

@@ -140,3 +140,49 @@ func TestReportingRulesDefault(t *testing.T) {
 		}
 	})
 }
+
+// TestAgentsBulkMatching acts on the agents a filter matches, with the
+// permission checks of a bulk action on ids, and refuses a request that
+// names both or a filter that is not one.
+func TestAgentsBulkMatching(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		ctx := context.Background()
+		st := mustStore(t, db)
+		if err := st.InsertAgents(ctx, []*tc.Agent{
+			{ID: "f1", Status: tc.AgentFail}, {ID: "f2", Status: tc.AgentFail}, {ID: "o1", Status: tc.AgentOK},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		s := &service.Agents{Store: st}
+		fail := tc.AgentFilter{Status: tc.AgentFail}
+		del := tc.AgentBulk{Action: tc.AgentBulkDelete}
+
+		_, err := s.BulkMatching(as(agentsRead), del, fail)
+		wantCode(t, "bulk on a filter without agents:write", err, tc.EFORBIDDEN)
+		_, err = s.BulkMatching(as(agentsWrite), del, fail)
+		wantCode(t, "delete on a filter without agents:delete", err, tc.EFORBIDDEN)
+		_, err = s.BulkMatching(as(agentsWrite, agentsDelete), tc.AgentBulk{Action: tc.AgentBulkDelete, IDs: []string{"o1"}}, fail)
+		wantCode(t, "ids and filter", err, tc.EINVALID)
+		_, err = s.BulkMatching(as(agentsWrite, agentsDelete), del, tc.AgentFilter{Status: "broken"})
+		wantCode(t, "a bad filter", err, tc.EINVALID)
+
+		res, err := s.BulkMatching(as(agentsWrite, agentsDelete), del, fail)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res) != 2 || res[0].ID != "f1" || res[1].ID != "f2" || !res[0].OK || !res[1].OK {
+			t.Errorf("results %+v, want f1 and f2 deleted", res)
+		}
+		l, err := s.List(as(agentsRead), tc.AgentFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(l.Items) != 1 || l.Items[0].ID != "o1" {
+			t.Errorf("left %d agents, want o1 alone", len(l.Items))
+		}
+		res, err = s.BulkMatching(as(agentsWrite, agentsDelete), del, fail)
+		if err != nil || len(res) != 0 {
+			t.Errorf("a filter matching nothing: %+v, %v", res, err)
+		}
+	})
+}

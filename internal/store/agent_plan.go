@@ -4,19 +4,59 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/telegrafcontroller/tc"
 )
 
-// agentSortColumns maps sort keys to the column the list orders by; the id
-// always breaks ties, so every order has an index (migrations 0002, 0061).
-var agentSortColumns = map[string]string{
-	tc.AgentSortName:     "a.id",
-	tc.AgentSortStatus:   "a.status",
-	tc.AgentSortLastSeen: "a.last_seen",
-	tc.AgentSortHostname: "a.hostname",
+// AgentSortSeverity sorts the agent list problems first: fail, not
+// reporting, warn, undefined, ok, and within each the longest unheard first.
+const AgentSortSeverity = "severity"
+
+// severityRank is the rank of an agent's status in a sort by severity. The
+// index agents_severity (migration 0075) is on this very expression: the
+// list must order by it as written there.
+const severityRank = "(CASE a.status WHEN 'fail' THEN 0 WHEN 'not_reporting' THEN 1 WHEN 'warn' THEN 2 " +
+	"WHEN 'undefined' THEN 3 ELSE 4 END)"
+
+// agentSortColumns maps sort keys to the columns the list orders by; the id
+// always breaks ties, so every order has an index (migrations 0002, 0061,
+// 0075).
+var agentSortColumns = map[string][]string{
+	tc.AgentSortName:     {"a.id"},
+	tc.AgentSortStatus:   {"a.status"},
+	tc.AgentSortLastSeen: {"a.last_seen"},
+	tc.AgentSortHostname: {"a.hostname"},
+	AgentSortSeverity:    {severityRank, "a.last_seen"},
+}
+
+// agentOrder is the ORDER BY of a list sorted by sortBy. Within one status
+// the rank of a sort by severity is constant: the order is then that of
+// agents_status_last_seen, which a status filter walks.
+func agentOrder(sortBy, status string, desc bool) (string, bool) {
+	cols, ok := agentSortColumns[sortBy]
+	if sortBy == "" {
+		cols, ok = agentSortColumns[tc.AgentSortName], true
+	}
+	if !ok {
+		return "", false
+	}
+	if sortBy == AgentSortSeverity && status != "" {
+		cols = cols[1:]
+	}
+	dir := " ASC"
+	if desc {
+		dir = " DESC"
+	}
+	var order []string
+	for _, c := range append(cols, "a.id") {
+		if !slices.Contains(order, c+dir) {
+			order = append(order, c+dir)
+		}
+	}
+	return strings.Join(order, ", "), true
 }
 
 // PlanOptions tunes the agent list's planner (Options.Plan). Zero fields
@@ -256,12 +296,9 @@ type agentCond struct {
 // PlanOptions.TotalCountCap, a search or a combination of filters up to
 // PlanOptions.CheckedCountCap.
 func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList, error) {
-	col, ok := agentSortColumns[f.SortBy]
-	if f.SortBy == "" {
-		col, ok = "a.id", true
-	}
+	order, ok := agentOrder(f.SortBy, f.Status, f.Desc)
 	if !ok {
-		return nil, tc.FieldErrorf("sortBy", "sortBy must be one of name, status, lastSeen, hostname")
+		return nil, tc.FieldErrorf("sortBy", "sortBy must be one of name, status, lastSeen, hostname, severity")
 	}
 	limit := f.Limit
 	if limit <= 0 {
@@ -280,7 +317,7 @@ func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList
 	for i, c := range conds {
 		filters[i] = c.filterEstimate
 	}
-	p := s.plan.plan(listShape{rows: offset + limit, fleet: fleet, byHostname: col == "a.hostname", filters: filters})
+	p := s.plan.plan(listShape{rows: offset + limit, fleet: fleet, byHostname: f.SortBy == tc.AgentSortHostname, filters: filters})
 	var where []string
 	var args []any
 	arg := placeholder(&args)
@@ -290,14 +327,6 @@ func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList
 		} else {
 			where = append(where, c.probe(arg))
 		}
-	}
-	dir := "ASC"
-	if f.Desc {
-		dir = "DESC"
-	}
-	order := col + " " + dir
-	if col != "a.id" {
-		order += ", a.id " + dir
 	}
 	q := `SELECT ` + agentColumns + ` FROM agents a` + whereClause(where) + ` ORDER BY ` + order +
 		` LIMIT ` + strconv.Itoa(limit) + ` OFFSET ` + strconv.Itoa(offset)

@@ -78,7 +78,7 @@ func TestListAgentsPlansAgree(t *testing.T) {
 			{Status: "fail", ConfigID: "c1", Search: "example"},
 			{ReportingRuleID: "r2", LabelID: "l1", ConfigID: "c1", Search: "agent"},
 		}
-		sorts := []string{tc.AgentSortName, tc.AgentSortStatus, tc.AgentSortLastSeen, tc.AgentSortHostname}
+		sorts := []string{tc.AgentSortName, tc.AgentSortStatus, tc.AgentSortLastSeen, tc.AgentSortHostname, store.AgentSortSeverity}
 		run := func(s *store.Store, f tc.AgentFilter) ([]string, int64, bool) {
 			t.Helper()
 			l, err := s.ListAgents(ctx, f)
@@ -98,6 +98,22 @@ func TestListAgentsPlansAgree(t *testing.T) {
 					for _, offset := range []int{0, 7} {
 						f.SortBy, f.Desc, f.Offset, f.Limit = sort, desc, offset, 10
 						wantIDs, wantTotal, _ := run(s, f)
+						if offset == 0 {
+							// EachAgent, which exports and resolves bulk
+							// filters, finds the same agents in the same order.
+							var each []string
+							if err := s.EachAgent(ctx, f, 0, func(a *tc.Agent) error {
+								each = append(each, a.ID)
+								return nil
+							}); err != nil {
+								t.Fatal(err)
+							}
+							if all, _ := reference(agents, tc.AgentFilter{Search: f.Search, Status: f.Status,
+								ReportingRuleID: f.ReportingRuleID, LabelID: f.LabelID, ConfigID: f.ConfigID,
+								SortBy: f.SortBy, Desc: f.Desc, Limit: len(agents)}); !slices.Equal(each, all) {
+								t.Errorf("EachAgent %+v: %v, want %v", f, each, all)
+							}
+						}
 						if ids, total := reference(agents, f); !slices.Equal(ids, wantIDs) || total != wantTotal {
 							t.Errorf("%+v: %v total %d, want %v total %d", f, wantIDs, wantTotal, ids, total)
 						}
@@ -159,6 +175,9 @@ func reference(agents []*tc.Agent, f tc.AgentFilter) ([]string, int64) {
 			return a.Hostname
 		case tc.AgentSortLastSeen:
 			return a.LastSeen.UTC().Format(time.RFC3339Nano)
+		case store.AgentSortSeverity:
+			rank := map[string]string{"fail": "0", "not_reporting": "1", "warn": "2", "undefined": "3", "ok": "4"}[a.Status]
+			return rank + a.LastSeen.UTC().Format(time.RFC3339Nano)
 		}
 		return ""
 	}

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,21 +43,86 @@ type agentRow struct {
 	*tc.Agent
 	StatusLabel string
 	Labels      []*tc.Label
+	// Problem is the last problem column, cut to fit; ProblemFull is the
+	// whole text for its title.
+	Problem, ProblemFull string
+	ShortVersion         string
 }
 
+// Chip is one quick filter of the agents page: a status and its count.
+type Chip struct {
+	Key, Label string
+	Count      int64
+	Active     bool
+}
+
+// severityOrder is the agent statuses, problems first: the order of a sort
+// by severity and of the quick filters.
+var severityOrder = []string{tc.AgentFail, tc.AgentNotReporting, tc.AgentWarn, tc.AgentUndefined, tc.AgentOK}
+
+// agentPageSizes are the agents page's choices of rows per page.
+var agentPageSizes = []int{25, 50, 100, 250, 500}
+
+// maxProblemRunes is where the last problem column cuts its text.
+const maxProblemRunes = 90
+
+// lastProblem is what the last problem column says of a: why it is not
+// reporting, or the newest error or warning it reported.
+func lastProblem(a *tc.Agent, log tc.AgentLog, ok bool, now time.Time) string {
+	switch {
+	case a.Status == tc.AgentNotReporting:
+		return "No heartbeat for " + span(now.Sub(a.LastSeen)) + " (last reported " + statusLabels[a.ReportedStatus] + ")"
+	case ok:
+		msg := strings.Join(strings.Fields(log.Message), " ")
+		if log.Source != "" {
+			msg = log.Source + ": " + msg
+		}
+		return strings.ToUpper(log.Level) + " " + msg
+	}
+	return ""
+}
+
+// cut shortens s to n runes, with an ellipsis when it had more.
+func cut(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}
+
+// shortVersion is the version number in a Telegraf version string
+// ("Telegraf 1.38.2 (git: HEAD@eb37a442)" is 1.38.2), or the string
+// itself when it holds none.
+func shortVersion(v string) string {
+	for _, f := range strings.Fields(v) {
+		f = strings.TrimPrefix(f, "v")
+		if len(f) > 2 && f[0] >= '0' && f[0] <= '9' && strings.Contains(f, ".") {
+			return f
+		}
+	}
+	return v
+}
+
+// agentsSorts are the agents page's sort keys.
+var agentsSorts = []string{"severity", tc.AgentSortName, tc.AgentSortStatus, tc.AgentSortLastSeen, tc.AgentSortHostname}
+
 type agentsData struct {
-	Q        listQuery
-	Status   string
-	ConfigID string
-	RuleID   string
-	LabelID  string
-	Summary  tc.AgentSummary
-	Chart    template.HTML
-	Rows     []agentRow
-	Configs  []*tc.Config // the config filter's drop-down (without TOML); nil hides it
-	Rules    []*tc.ReportingRule
-	Labels   []*tc.Label
-	Statuses []Segment
+	Q           listQuery
+	Chips       []Chip
+	ExportQuery template.URL // the CSV export's query: this page's filters and sort (encoded here)
+	PageSizes   []int
+	Status      string
+	ConfigID    string
+	RuleID      string
+	LabelID     string
+	Summary     tc.AgentSummary
+	Chart       template.HTML
+	Rows        []agentRow
+	Configs     []*tc.Config // the config filter's drop-down (without TOML); nil hides it
+	Rules       []*tc.ReportingRule
+	Labels      []*tc.Label
+	Statuses    []Segment
 }
 
 // maxConfigChoices is how many configs the agents page's config filter
@@ -76,8 +144,15 @@ func optional(err error) error {
 func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) error {
 	q := r.URL.Query()
 	ctx := v.ctx()
-	lq := newListQuery(r, "name", "asc", 25)
-	d := agentsData{Status: q.Get("status"), ConfigID: q.Get("configId"), RuleID: q.Get("reportingRuleId"), LabelID: q.Get("labelId")}
+	lq := newListQuery(r, "severity", "asc", 25)
+	if !slices.Contains(agentsSorts, lq.Sort) {
+		lq.Sort = "severity"
+	}
+	if n, err := strconv.Atoi(q.Get("limit")); err == nil && slices.Contains(agentPageSizes, n) {
+		lq.Limit = n
+	}
+	d := agentsData{Status: q.Get("status"), ConfigID: q.Get("configId"), RuleID: q.Get("reportingRuleId"), LabelID: q.Get("labelId"),
+		PageSizes: agentPageSizes}
 	l, err := h.Agents.List(ctx, tc.AgentFilter{Search: lq.Search, Status: d.Status, ConfigID: d.ConfigID,
 		ReportingRuleID: d.RuleID, LabelID: d.LabelID, SortBy: lq.Sort, Desc: lq.Order == "desc",
 		Offset: (lq.Page - 1) * lq.Limit, Limit: lq.Limit})
@@ -92,8 +167,20 @@ func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) er
 		return err
 	}
 	d.Labels = labels
+	ids := make([]string, len(l.Items))
+	for i, a := range l.Items {
+		ids[i] = a.ID
+	}
+	problems, err := h.Agents.Problems(ctx, ids)
+	if err != nil {
+		return err
+	}
+	now := h.Now()
 	for _, a := range l.Items {
-		d.Rows = append(d.Rows, agentRow{Agent: a, StatusLabel: statusLabels[a.Status], Labels: idx.of(a.LabelIDs)})
+		log, ok := problems[a.ID]
+		p := lastProblem(a, log, ok, now)
+		d.Rows = append(d.Rows, agentRow{Agent: a, StatusLabel: statusLabels[a.Status], Labels: idx.of(a.LabelIDs),
+			Problem: cut(p, maxProblemRunes), ProblemFull: p, ShortVersion: shortVersion(a.Version)})
 	}
 	lq.setTotal(int(l.Total), len(l.Items))
 	lq.Inexact = !l.TotalExact
@@ -111,7 +198,21 @@ func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) er
 	}
 	d.Configs = configs
 	d.Statuses = segments(d.Summary)
-	now := h.Now()
+	counts := map[string]int64{}
+	for _, seg := range d.Statuses {
+		counts[seg.Key] = seg.Count
+	}
+	for _, st := range severityOrder {
+		d.Chips = append(d.Chips, Chip{Key: st, Label: statusLabels[st], Count: counts[st], Active: d.Status == st})
+	}
+	export := url.Values{"format": {"csv"}, "sortBy": {lq.Sort}, "sortOrder": {lq.Order}}
+	for k, v := range map[string]string{"search": lq.Search, "status": d.Status, "configId": d.ConfigID,
+		"reportingRuleId": d.RuleID, "labelId": d.LabelID} {
+		if v != "" {
+			export.Set(k, v)
+		}
+	}
+	d.ExportQuery = template.URL(export.Encode())
 	samples, err := h.Agents.FleetHealth(ctx, now.Add(-24*time.Hour), now)
 	if err != nil {
 		return err

@@ -1,48 +1,163 @@
-// Agents page: refresh the summary, chart and table every few seconds by
-// fetching this same URL (so filters, sort and page stay as they are) and
-// swapping the live parts, keeping the selection.
+// Agents page and agent page: refresh every few seconds by fetching this
+// same URL (so filters, sort and page stay as they are) and updating the
+// page in place: rows are matched by agent id and their cells rewritten, so
+// the focused element, the selection and the scroll position stay. Nothing
+// refreshes while a dialog is open, the tab is hidden or (agents page) the
+// box is unticked.
 "use strict";
 
 (() => {
   const box = document.getElementById("auto-refresh");
-  if (!box) return;
+  const agentPage = document.getElementById("agent-live");
+  if (!box && !agentPage) return;
   const KEY = "tc.agents.autoRefresh";
-  if (localStorage.getItem(KEY) === "off") box.checked = false;
-  box.addEventListener("change", () => localStorage.setItem(KEY, box.checked ? "on" : "off"));
+  if (box) {
+    if (localStorage.getItem(KEY) === "off") box.checked = false;
+    box.addEventListener("change", () => localStorage.setItem(KEY, box.checked ? "on" : "off"));
+  }
+
+  // Select all N matching: the bulk action then names the filter, not ids.
+  const bar = document.getElementById("bulk");
+  let matching = false;
+  function updateBar() {
+    if (!bar) return;
+    const boxes = document.querySelectorAll('input[name="ids"]');
+    const checked = document.querySelectorAll('input[name="ids"]:checked').length;
+    const total = Number(bar.dataset.total || 0);
+    if (checked < boxes.length || checked === 0) matching = false;
+    const more = document.getElementById("select-matching"), clear = document.getElementById("select-clear");
+    more.hidden = matching || checked === 0 || checked < boxes.length || total <= boxes.length || bar.dataset.totalExact !== "true";
+    clear.hidden = !matching;
+    bar.querySelector(".bulk-count").textContent = matching ? total.toLocaleString("en-US") : String(checked);
+    bar.dataset.matching = String(matching);
+  }
+  if (bar) {
+    document.addEventListener("change", ev => {
+      if (ev.target.matches && ev.target.matches('input[name="ids"], [data-select-all]')) updateBar();
+    });
+    document.getElementById("select-matching").addEventListener("click", () => {
+      matching = true;
+      updateBar();
+      document.getElementById("select-clear").focus();
+    });
+    document.getElementById("select-clear").addEventListener("click", () => {
+      matching = false;
+      document.querySelectorAll('input[name="ids"], [data-select-all]').forEach(b => { b.checked = false; });
+      updateBar();
+      bar.hidden = true;
+    });
+  }
 
   TC.hooks.agentBulk = btn => {
-    const body = {action: btn.dataset.bulkAction, ids: TC.hooks.selectedIds().ids};
+    const body = {action: btn.dataset.bulkAction};
+    if (matching) {
+      const d = bar.dataset;
+      body.filter = {search: d.filterSearch, status: d.filterStatus, configId: d.filterConfigId,
+        reportingRuleId: d.filterReportingRuleId, labelId: d.filterLabelId};
+    } else {
+      body.ids = TC.hooks.selectedIds().ids;
+    }
     if (body.action === "assign-rule") body.reportingRuleId = document.getElementById("bulk-rule").value;
     if (body.action.endsWith("-label")) body.labelId = document.getElementById("bulk-label").value;
     return body;
   };
 
+  // replaceUnlessFocused swaps cur's content for fresh's unless the focus
+  // is inside it.
+  function replaceUnlessFocused(cur, fresh) {
+    if (!cur || !fresh || cur.contains(document.activeElement)) return;
+    if (cur.innerHTML !== fresh.innerHTML) cur.innerHTML = fresh.innerHTML;
+    for (const a of fresh.getAttributeNames()) {
+      if (cur.getAttribute(a) !== fresh.getAttribute(a)) cur.setAttribute(a, fresh.getAttribute(a));
+    }
+  }
+
+  // updateRows reconciles the table body with a fresh one by agent id:
+  // a kept row keeps its element (and its checkbox), its other cells take
+  // the fresh content; rows gone are removed, new rows inserted in order.
+  function updateRows(cur, fresh) {
+    const byID = new Map();
+    for (const tr of cur.rows) byID.set(tr.dataset.id, tr);
+    const want = [];
+    for (const tr of Array.from(fresh.rows)) {
+      const old = byID.get(tr.dataset.id);
+      if (!old) { want.push(tr); continue; }
+      byID.delete(tr.dataset.id);
+      Array.from(tr.cells).forEach((td, i) => {
+        const c = old.cells[i];
+        if (!c) return;
+        if (td.classList.contains("sel")) return; // the checkbox stays as the user left it
+        replaceUnlessFocused(c, td);
+      });
+      want.push(old);
+    }
+    for (const tr of byID.values()) {
+      if (!tr.contains(document.activeElement)) tr.remove();
+    }
+    want.forEach((tr, i) => {
+      if (cur.rows[i] !== tr) cur.insertBefore(tr, cur.rows[i] || null);
+    });
+  }
+
+  let last = Date.now();
+  const ago = document.getElementById("updated-ago");
+  function tick() {
+    if (!ago) return;
+    const s = Math.round((Date.now() - last) / 1000);
+    ago.textContent = "Updated " + (s < 1 ? "just now" : s + " s ago");
+  }
+
   async function refresh() {
-    if (!box.checked || document.hidden || document.querySelector("dialog[open]")) return;
-    if (document.activeElement && document.activeElement.closest("#agents-table") && document.activeElement.tagName === "SELECT") return;
+    if ((box && !box.checked) || document.hidden || document.querySelector("dialog[open]")) return;
+    const focused = document.activeElement;
+    if (focused && focused.tagName === "SELECT" && focused.closest("#agents-table, #agent-live")) return;
     let res;
     try {
       res = await fetch(location.href, {credentials: "same-origin", headers: {"Accept": "text/html"}});
     } catch (e) { return; }
     if (!res.ok || res.redirected) return;
     const doc = new DOMParser().parseFromString(await res.text(), "text/html");
-    const selected = new Set(Array.from(document.querySelectorAll('input[name="ids"]:checked')).map(b => b.value));
-    const allBox = document.querySelector("[data-select-all]");
-    const allChecked = allBox && allBox.checked;
-    for (const id of ["agents-live", "agents-table"]) {
-      const fresh = doc.getElementById(id), cur = document.getElementById(id);
-      if (fresh && cur) cur.replaceWith(fresh);
+    if (document.querySelector("dialog[open]")) return; // opened while fetching
+    const x = window.scrollX, y = window.scrollY;
+    if (agentPage) {
+      document.querySelectorAll("[data-live]").forEach(el => replaceUnlessFocused(el, doc.getElementById(el.id)));
+    } else {
+      replaceUnlessFocused(document.getElementById("agents-live"), doc.getElementById("agents-live"));
+      for (const chip of document.querySelectorAll("#agent-chips [data-chip]")) {
+        const f = doc.querySelector('#agent-chips [data-chip="' + CSS.escape(chip.dataset.chip) + '"] .n');
+        if (f) chip.querySelector(".n").textContent = f.textContent;
+      }
+      const cur = document.getElementById("agent-rows"), fresh = doc.getElementById("agent-rows");
+      if (cur && fresh) {
+        updateRows(cur, fresh);
+        replaceUnlessFocused(document.querySelector("#agents-table .pager"), doc.querySelector("#agents-table .pager"));
+      } else {
+        replaceUnlessFocused(document.getElementById("agents-table"), doc.getElementById("agents-table"));
+        const all = document.querySelector("#agents-table [data-select-all]");
+        if (all && !all.dataset.wired) {
+          all.dataset.wired = "true";
+          // The change then bubbles to the bulk bar's handlers.
+          all.addEventListener("change", () => {
+            document.querySelectorAll('input[name="ids"]').forEach(b => { b.checked = all.checked; });
+          });
+        }
+      }
+      const fb = doc.getElementById("bulk");
+      if (bar && fb) {
+        bar.dataset.total = fb.dataset.total;
+        bar.dataset.totalExact = fb.dataset.totalExact;
+        const m = document.getElementById("select-matching"), fm = fb.querySelector("#select-matching");
+        if (fm) m.textContent = fm.textContent;
+        updateBar();
+      }
     }
-    document.querySelectorAll('input[name="ids"]').forEach(b => { b.checked = selected.has(b.value); });
-    const newAll = document.querySelector("[data-select-all]");
-    if (newAll) {
-      newAll.checked = allChecked;
-      newAll.addEventListener("change", () => {
-        document.querySelectorAll('input[name="ids"]').forEach(b => { b.checked = newAll.checked; });
-        newAll.dispatchEvent(new Event("change", {bubbles: true}));
-      });
-    }
+    if (focused && focused !== document.activeElement && focused.isConnected) focused.focus({preventScroll: true});
+    if (window.scrollX !== x || window.scrollY !== y) window.scrollTo(x, y);
+    last = Date.now();
+    tick();
     document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed || 0) + 1);
   }
+  tick();
+  setInterval(tick, 1000);
   setInterval(refresh, 5000);
 })();
