@@ -106,8 +106,11 @@ func (s *Server) deleteAgent(w http.ResponseWriter, r *http.Request) {
 // agentBulkRequest is the body of POST /api/agents/bulk: the agents are
 // either ids or every agent a filter matches (the list's filters).
 type agentBulkRequest struct {
-	tc.AgentBulk
-	Filter *struct {
+	Action          string   `json:"action"`
+	IDs             []string `json:"ids"`
+	ReportingRuleID string   `json:"reportingRuleId"`
+	LabelID         string   `json:"labelId"`
+	Filter          *struct {
 		Search          string `json:"search"`
 		Status          string `json:"status"`
 		ConfigID        string `json:"configId"`
@@ -132,13 +135,14 @@ func (s *Server) bulkAgents(w http.ResponseWriter, r *http.Request) {
 		del := tc.Perm(tc.ResAgents, tc.ActionDelete)
 		ctx = tc.NewContextWithCaller(ctx, tc.WithExempt(tc.CallerFromContext(ctx), del))
 	}
+	bulk := tc.AgentBulk{Action: req.Action, IDs: req.IDs, ReportingRuleID: req.ReportingRuleID, LabelID: req.LabelID}
 	var results []tc.AgentBulkResult
 	var err error
 	if f := req.Filter; f != nil {
-		results, err = s.Agents.BulkMatching(ctx, req.AgentBulk, tc.AgentFilter{Search: f.Search, Status: f.Status,
+		results, err = s.Agents.BulkMatching(ctx, bulk, tc.AgentFilter{Search: f.Search, Status: f.Status,
 			ConfigID: f.ConfigID, ReportingRuleID: f.ReportingRuleID, LabelID: f.LabelID})
 	} else {
-		results, err = s.Agents.Bulk(ctx, req.AgentBulk)
+		results, err = s.Agents.Bulk(ctx, bulk)
 	}
 	if err != nil {
 		s.fail(w, r, err)
