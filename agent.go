@@ -85,6 +85,9 @@ const (
 	AgentSortStatus   = "status"
 	AgentSortLastSeen = "lastSeen"
 	AgentSortHostname = "hostname"
+	// AgentSortSeverity sorts problems first: fail, not reporting, warn,
+	// undefined, ok, and within each the longest unheard first.
+	AgentSortSeverity = "severity"
 )
 
 // AgentFilter selects and orders a page of agents. Empty fields do not filter.

@@ -68,7 +68,7 @@ func checkAgentFilter(f tc.AgentFilter) (tc.AgentFilter, error) {
 		return f, tc.FieldErrorf("status", "status must be one of %s", strings.Join(tc.AgentStatuses, ", "))
 	}
 	switch f.SortBy {
-	case "", tc.AgentSortName, tc.AgentSortStatus, tc.AgentSortLastSeen, tc.AgentSortHostname, store.AgentSortSeverity:
+	case "", tc.AgentSortName, tc.AgentSortStatus, tc.AgentSortLastSeen, tc.AgentSortHostname, tc.AgentSortSeverity:
 	default:
 		return f, tc.FieldErrorf("sortBy", "sortBy must be one of name, status, lastSeen, hostname, severity")
 	}

@@ -11,10 +11,6 @@ import (
 	"github.com/telegrafcontroller/tc"
 )
 
-// AgentSortSeverity sorts the agent list problems first: fail, not
-// reporting, warn, undefined, ok, and within each the longest unheard first.
-const AgentSortSeverity = "severity"
-
 // severityRank is the rank of an agent's status in a sort by severity. The
 // index agents_severity (migration 0075) is on this very expression: the
 // list must order by it as written there.
@@ -29,7 +25,7 @@ var agentSortColumns = map[string][]string{
 	tc.AgentSortStatus:   {"a.status"},
 	tc.AgentSortLastSeen: {"a.last_seen"},
 	tc.AgentSortHostname: {"a.hostname"},
-	AgentSortSeverity:    {severityRank, "a.last_seen"},
+	tc.AgentSortSeverity: {severityRank, "a.last_seen"},
 }
 
 // agentOrder is the ORDER BY of a list sorted by sortBy. Within one status
@@ -43,7 +39,7 @@ func agentOrder(sortBy, status string, desc bool) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if sortBy == AgentSortSeverity && status != "" {
+	if sortBy == tc.AgentSortSeverity && status != "" {
 		cols = cols[1:]
 	}
 	dir := " ASC"

@@ -70,7 +70,7 @@ func TestSeverityOrderWalksItsIndex(t *testing.T) {
 		if !strings.Contains(got, "agents_severity") || strings.Contains(got, "TEMP B-TREE") || strings.Contains(got, "Sort") {
 			t.Errorf("the severity sort does not walk agents_severity:\n%s", got)
 		}
-		l, err := s.ListAgents(ctx, tc.AgentFilter{SortBy: store.AgentSortSeverity, Limit: 100})
+		l, err := s.ListAgents(ctx, tc.AgentFilter{SortBy: tc.AgentSortSeverity, Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -78,7 +78,7 @@ func TestListAgentsPlansAgree(t *testing.T) {
 			{Status: "fail", ConfigID: "c1", Search: "example"},
 			{ReportingRuleID: "r2", LabelID: "l1", ConfigID: "c1", Search: "agent"},
 		}
-		sorts := []string{tc.AgentSortName, tc.AgentSortStatus, tc.AgentSortLastSeen, tc.AgentSortHostname, store.AgentSortSeverity}
+		sorts := []string{tc.AgentSortName, tc.AgentSortStatus, tc.AgentSortLastSeen, tc.AgentSortHostname, tc.AgentSortSeverity}
 		run := func(s *store.Store, f tc.AgentFilter) ([]string, int64, bool) {
 			t.Helper()
 			l, err := s.ListAgents(ctx, f)
@@ -175,7 +175,7 @@ func reference(agents []*tc.Agent, f tc.AgentFilter) ([]string, int64) {
 			return a.Hostname
 		case tc.AgentSortLastSeen:
 			return a.LastSeen.UTC().Format(time.RFC3339Nano)
-		case store.AgentSortSeverity:
+		case tc.AgentSortSeverity:
 			rank := map[string]string{"fail": "0", "not_reporting": "1", "warn": "2", "undefined": "3", "ok": "4"}[a.Status]
 			return rank + a.LastSeen.UTC().Format(time.RFC3339Nano)
 		}

@@ -105,7 +105,7 @@ func shortVersion(v string) string {
 }
 
 // agentsSorts are the agents page's sort keys.
-var agentsSorts = []string{"severity", tc.AgentSortName, tc.AgentSortStatus, tc.AgentSortLastSeen, tc.AgentSortHostname}
+var agentsSorts = []string{tc.AgentSortSeverity, tc.AgentSortName, tc.AgentSortStatus, tc.AgentSortLastSeen, tc.AgentSortHostname}
 
 type agentsData struct {
 	Q           listQuery
@@ -144,9 +144,9 @@ func optional(err error) error {
 func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) error {
 	q := r.URL.Query()
 	ctx := v.ctx()
-	lq := newListQuery(r, "severity", "asc", 25)
+	lq := newListQuery(r, tc.AgentSortSeverity, "asc", 25)
 	if !slices.Contains(agentsSorts, lq.Sort) {
-		lq.Sort = "severity"
+		lq.Sort = tc.AgentSortSeverity
 	}
 	if n, err := strconv.Atoi(q.Get("limit")); err == nil && slices.Contains(agentPageSizes, n) {
 		lq.Limit = n
