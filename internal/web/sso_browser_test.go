@@ -268,6 +268,26 @@ func TestBrowserOIDC(t *testing.T) {
 		b.do(t, b.fill("#f-oidc-mappings", "owner tc-root"), click(`#provider-oidc button[type=submit]`))
 		b.waitText(t, `#provider-oidc [data-error-for="groupMappings"]`, "administrator, manager or viewer")
 		b.shot(t, "settings-providers")
+
+		// An invitation through single sign-on needs no link: the dialog
+		// says how the person signs in, and the list marks the invite.
+		b.open(t, "/users")
+		b.do(t, click("#invite-user"), chromedp.WaitVisible(chromedp.CSS("#invite-form")),
+			b.fill("#invite-form #f-username", "hopper"), b.fill("#invite-form #f-email", "hopper@example.org"),
+			chromedp.SetValue(chromedp.CSS("#f-authProvider"), "oidc"), click(`#invite-form button[type=submit]`))
+		b.waitText(t, "#link-external", "signs in with single sign-on")
+		if eval[bool](t, b, `!document.getElementById("link-secret").hidden`) {
+			t.Fatal("an SSO invitation shows its link")
+		}
+		b.do(t, click("#link-dialog [data-reload]"))
+		b.waitText(t, "main", "hopper@example.org")
+		if got := b.text(t, "main"); !strings.Contains(got, "SSO") {
+			t.Fatalf("the pending invitation is not marked SSO: %.300s", got)
+		}
+		invs, err := inst.Store.ListInvites(ctx)
+		if err != nil || len(invs) == 0 || invs[0].AuthProvider != tc.ProviderOIDC {
+			t.Fatalf("stored invites %v, %v", invs, err)
+		}
 	})
 	if n := len(eventsOf(t, inst, tc.OutcomeFailure)); n < 8 {
 		t.Errorf("%d refused sign-ins in the audit log, want one per refusal above", n)

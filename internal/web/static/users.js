@@ -3,17 +3,28 @@
 "use strict";
 
 (() => {
-  function showLink(title, link) {
+  function showLink(title, link, external) {
     const dlg = document.getElementById("link-dialog");
     document.getElementById("link-title").textContent = title;
     document.getElementById("link-value").textContent = link;
+    // An invite through LDAP or OIDC has no use for its link: the person
+    // signs in there, and their email matches the invite.
+    document.getElementById("link-warning").hidden = !!external;
+    document.getElementById("link-secret").hidden = !!external;
+    const ext = document.getElementById("link-external");
+    ext.hidden = !external;
+    ext.textContent = external || "";
     if (!dlg.open) dlg.showModal();
-    document.getElementById("copy-link").focus();
+    (external ? dlg.querySelector("[data-reload]") : document.getElementById("copy-link")).focus();
   }
   document.addEventListener("api:success", ev => {
     if (ev.target.id === "invite-form") {
       ev.target.closest("dialog").close();
-      showLink("Invitation link for " + ev.detail.username, ev.detail.link);
+      const d = ev.detail;
+      const via = d.authProvider === "ldap" ? "the directory (LDAP)" : "single sign-on";
+      const external = d.authProvider && d.authProvider !== "local"
+        ? d.username + " signs in with " + via + " on the sign-in page, as " + d.email + ". No link is needed." : "";
+      showLink((external ? "Invitation for " : "Invitation link for ") + d.username, d.link, external);
     } else if (ev.target.dataset && ev.target.dataset.showLink) {
       showLink(ev.target.dataset.showLink, ev.detail.link);
     }
