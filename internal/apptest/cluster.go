@@ -1,6 +1,7 @@
 package apptest
 
 import (
+	"context"
 	"testing"
 	"time"
 )
@@ -22,6 +23,22 @@ func MustStartCluster(tb testing.TB, n int, opts ...Option) []*Instance {
 	nodes := make([]*Instance, n)
 	for i := range nodes {
 		nodes[i] = MustStartOn(tb, db, dsn, clock, append([]Option{WithClusterArgs()}, opts...)...)
+	}
+	// A writer waits for the confirmations of the nodes registered when it
+	// writes; a node registers once it listens. Return once the cluster has
+	// formed, so that a test's first write already waits for every node.
+	deadline := time.Now().Add(15 * time.Second)
+	for _, inst := range nodes {
+		for {
+			peers, err := inst.Store.LivePeers(context.Background())
+			if err == nil && inst.Cluster != nil && inst.Cluster.Listening() && len(peers) == n-1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				tb.Fatalf("the cluster of %d nodes did not form in 15 s: a node sees peers %v (%v)", n, peers, err)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
 	}
 	return nodes
 }
