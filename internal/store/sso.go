@@ -52,16 +52,9 @@ func (s *Store) SignInExternal(ctx context.Context, id tc.ExternalIdentity, p tc
 			u = c.Linked
 		case tc.ProvisionLink:
 			u = c.ByEmail
-			if _, err := tx.ExecContext(ctx, `UPDATE users SET auth_provider = $2, external_id = $3, updated_at = $4 WHERE id = $1`,
-				u.ID, string(id.Provider), id.Subject, ms(tx.now)); err != nil {
-				if IsConflict(err) {
-					return tc.Errorf(tc.ECONFLICT, "This identity is already linked to another account")
-				}
+			if err := linkUser(ctx, tx, u, id.Provider, id.Subject); err != nil {
 				return err
 			}
-			u.AuthProvider, u.ExternalID = id.Provider, id.Subject
-			tx.announce(ctx, tc.EntityUser, tc.OpUpdate, u.ID)
-			tx.describe(tc.EntityUser, u.ID, u.Username, map[string]any{"linkedTo": id.Provider})
 		case tc.ProvisionCreate:
 			if u, err = createExternalUser(ctx, tx, id, d.Role, c.Invite); err != nil {
 				return err
@@ -182,11 +175,9 @@ func freeUsername(ctx context.Context, tx *Tx, id tc.ExternalIdentity) (string, 
 // says the role came from by.
 func changeRole(ctx context.Context, tx *Tx, u *tc.User, role tc.Role, by string) error {
 	if role == tc.RoleViewer {
-		revoked, err := queryStrings(ctx, tx, `UPDATE tokens SET status = 'revoked', revoked_at = $2 WHERE user_id = $1 AND status = 'active' RETURNING id`, u.ID, ms(tx.now))
-		if err != nil {
+		if err := revokeUserTokens(ctx, tx, u.ID); err != nil {
 			return err
 		}
-		tx.announce(ctx, tc.EntityToken, tc.OpRevoke, revoked...)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE users SET role = $2, updated_at = $3 WHERE id = $1`, u.ID, string(role), ms(tx.now)); err != nil {
 		return err
@@ -213,16 +204,23 @@ func (s *Store) LinkOwner(ctx context.Context, provider tc.AuthProvider, externa
 		if owner.AuthProvider == provider && owner.ExternalID == externalID {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE users SET auth_provider = $2, external_id = $3, updated_at = $4 WHERE id = $1`,
-			owner.ID, string(provider), externalID, ms(tx.now))
-		if IsConflict(err) {
-			return tc.Errorf(tc.ECONFLICT, "Another account is already linked to this %s identity", provider)
-		}
-		if err != nil {
-			return err
-		}
-		tx.announce(ctx, tc.EntityUser, tc.OpUpdate, owner.ID)
-		tx.describe(tc.EntityUser, owner.ID, owner.Username, map[string]any{"linkedTo": provider})
-		return nil
+		return linkUser(ctx, tx, owner, provider, externalID)
 	})
+}
+
+// linkUser links u to the identity externalID of provider. Errors:
+// ECONFLICT when another account holds the identity.
+func linkUser(ctx context.Context, tx *Tx, u *tc.User, provider tc.AuthProvider, externalID string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE users SET auth_provider = $2, external_id = $3, updated_at = $4 WHERE id = $1`,
+		u.ID, string(provider), externalID, ms(tx.now))
+	if IsConflict(err) {
+		return tc.Errorf(tc.ECONFLICT, "Another account is already linked to this %s identity", provider)
+	}
+	if err != nil {
+		return err
+	}
+	u.AuthProvider, u.ExternalID = provider, externalID
+	tx.announce(ctx, tc.EntityUser, tc.OpUpdate, u.ID)
+	tx.describe(tc.EntityUser, u.ID, u.Username, map[string]any{"linkedTo": provider})
+	return nil
 }

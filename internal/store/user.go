@@ -319,11 +319,9 @@ func (s *Store) UpdateUser(ctx context.Context, id string, p UserPatch, check fu
 			details["role"] = [2]tc.Role{u.Role, *p.Role}
 			u.Role, changed = *p.Role, true
 			if u.Role == tc.RoleViewer {
-				revoked, err := queryStrings(ctx, tx, `UPDATE tokens SET status = 'revoked', revoked_at = $2 WHERE user_id = $1 AND status = 'active' RETURNING id`, id, ms(tx.now))
-				if err != nil {
+				if err := revokeUserTokens(ctx, tx, id); err != nil {
 					return err
 				}
-				tx.announce(ctx, tc.EntityToken, tc.OpRevoke, revoked...)
 			}
 		}
 		if p.Disabled != nil && *p.Disabled != u.Disabled {
@@ -350,6 +348,17 @@ func (s *Store) UpdateUser(ctx context.Context, id string, p UserPatch, check fu
 		return nil, false, err
 	}
 	return out, changed, nil
+}
+
+// revokeUserTokens revokes every active token of user id (viewers hold
+// none: a change to viewer by hand or by groups at sign-in).
+func revokeUserTokens(ctx context.Context, tx *Tx, id string) error {
+	revoked, err := queryStrings(ctx, tx, `UPDATE tokens SET status = 'revoked', revoked_at = $2 WHERE user_id = $1 AND status = 'active' RETURNING id`, id, ms(tx.now))
+	if err != nil {
+		return err
+	}
+	tx.announce(ctx, tc.EntityToken, tc.OpRevoke, revoked...)
+	return nil
 }
 
 // userForUpdate reads a user inside a write transaction, locking its row.
