@@ -254,14 +254,33 @@ func (s *SignIn) recordFailure(ctx context.Context, in Credentials, err error) {
 	if login == "" {
 		login = in.Email
 	}
-	if len(login) > 256 {
-		login = login[:256]
+	s.recordRefusal(ctx, "", login, reason)
+}
+
+// recordRefusal writes a refused sign-in to the audit log: the provider
+// (empty for a local password), the login name tried, never the
+// password, and the reason's class.
+func (s *SignIn) recordRefusal(ctx context.Context, p tc.AuthProvider, login, reason string) {
+	d := map[string]string{"reason": reason}
+	if p != "" {
+		d["provider"] = string(p)
 	}
-	details, _ := json.Marshal(map[string]string{"reason": reason})
-	e := tc.AuditEntry{Action: tc.ActionLogin, Outcome: tc.OutcomeFailure, TargetType: string(tc.EntityUser), TargetName: login, Details: details}
-	if aerr := s.Store.AppendAudit(context.WithoutCancel(ctx), e); aerr != nil {
-		s.log().Error("audit: cannot record a refused sign-in", "error", aerr)
+	details, _ := json.Marshal(d)
+	e := tc.AuditEntry{Action: tc.ActionLogin, Outcome: tc.OutcomeFailure, TargetType: string(tc.EntityUser),
+		TargetName: truncate(login, 256), Details: details}
+	if err := s.Store.AppendAudit(context.WithoutCancel(ctx), e); err != nil {
+		s.log().Error("audit: cannot record a refused sign-in", "error", err)
 	}
+}
+
+// allowAddress refuses, with a *RetryError, a client address that failed
+// too often lately; what names the attempts ("sign-in", "password").
+func (s *SignIn) allowAddress(addr, what string) error {
+	if ok, wait := s.Limiter.Allow(addr); !ok {
+		return &RetryError{After: wait,
+			Err: tc.Errorf(tc.ETOOMANYREQUESTS, "Too many failed %s attempts from your address; try again in %s", what, FormatWait(wait))}
+	}
+	return nil
 }
 
 func (s *SignIn) login(ctx context.Context, in Credentials, from Origin) (*Started, error) {
@@ -278,9 +297,8 @@ func (s *SignIn) login(ctx context.Context, in Credentials, from Origin) (*Start
 	if in.Password == "" {
 		return nil, tc.FieldErrorf("password", "Password is required")
 	}
-	if ok, wait := s.Limiter.Allow(from.Addr); !ok {
-		return nil, &RetryError{After: wait,
-			Err: tc.Errorf(tc.ETOOMANYREQUESTS, "Too many failed sign-in attempts from your address; try again in %s", FormatWait(wait))}
+	if err := s.allowAddress(from.Addr, "sign-in"); err != nil {
+		return nil, err
 	}
 	set := s.Store.Settings()
 	lockFor := time.Duration(set.LoginLockoutMinutes) * time.Minute
@@ -400,9 +418,8 @@ func (s *SignIn) ChangePassword(ctx context.Context, in PasswordChange, from Ori
 	if in.CurrentPassword == "" {
 		return tc.FieldErrorf("currentPassword", "Current password is required")
 	}
-	if ok, wait := s.Limiter.Allow(from.Addr); !ok {
-		return &RetryError{After: wait,
-			Err: tc.Errorf(tc.ETOOMANYREQUESTS, "Too many failed password attempts from your address; try again in %s", FormatWait(wait))}
+	if err := s.allowAddress(from.Addr, "password"); err != nil {
+		return err
 	}
 	u, err := s.Store.UserByID(ctx, c.User.ID)
 	if err != nil {

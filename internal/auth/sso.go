@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -59,7 +58,7 @@ func (s *SignIn) LoginLDAP(ctx context.Context, in Credentials, from Origin) (*S
 		login = in.Email
 	}
 	fail := func(err error, reason string) (*Started, error) {
-		s.recordExternalFailure(ctx, tc.ProviderLDAP, login, reason)
+		s.recordRefusal(ctx, tc.ProviderLDAP, login, reason)
 		return nil, err
 	}
 	if login == "" {
@@ -68,9 +67,8 @@ func (s *SignIn) LoginLDAP(ctx context.Context, in Credentials, from Origin) (*S
 	if in.Password == "" {
 		return fail(tc.FieldErrorf("password", "Password is required"), "incomplete")
 	}
-	if ok, wait := s.Limiter.Allow(from.Addr); !ok {
-		return fail(&RetryError{After: wait,
-			Err: tc.Errorf(tc.ETOOMANYREQUESTS, "Too many failed sign-in attempts from your address; try again in %s", FormatWait(wait))}, "rate_limited")
+	if err := s.allowAddress(from.Addr, "sign-in"); err != nil {
+		return fail(err, "rate_limited")
 	}
 	id, err := s.LDAP.Authenticate(ctx, login, in.Password)
 	switch tc.ErrorCode(err) {
@@ -104,7 +102,7 @@ func (s *SignIn) CompleteOIDC(ctx context.Context, code, state string, refused e
 		return nil, "", tc.Errorf(tc.EFORBIDDEN, "OIDC sign-in is not enabled on this controller")
 	}
 	if refused != nil {
-		s.recordExternalFailure(ctx, tc.ProviderOIDC, "", "provider_refused")
+		s.recordRefusal(ctx, tc.ProviderOIDC, "", "provider_refused")
 		return nil, "", refused
 	}
 	id, redirect, err := s.OIDC.Complete(ctx, code, state, binding, s.Store.Settings().OIDC.GroupsClaim)
@@ -113,7 +111,7 @@ func (s *SignIn) CompleteOIDC(ctx context.Context, code, state string, refused e
 		if tc.ErrorCode(err) == tc.EUNAVAILABLE {
 			reason = "provider_unavailable"
 		}
-		s.recordExternalFailure(ctx, tc.ProviderOIDC, "", reason)
+		s.recordRefusal(ctx, tc.ProviderOIDC, "", reason)
 		return nil, "", err
 	}
 	st, err := s.signInExternal(ctx, id, from, id.Username)
@@ -128,12 +126,12 @@ func (s *SignIn) signInExternal(ctx context.Context, id tc.ExternalIdentity, fro
 	expires := s.Sessions.Expiry(s.Now())
 	out, err := s.External.SignInExternal(ctx, id, s.Store.Settings().Provisioning(id.Provider), hash, expires)
 	if err != nil {
-		s.recordExternalFailure(ctx, id.Provider, login, "error")
+		s.recordRefusal(ctx, id.Provider, login, "error")
 		return nil, err
 	}
 	if d := out.Decision; d.Refused() {
 		s.log().Info("external sign-in refused", "provider", string(id.Provider), "reason", d.Refusal, "username", id.Username)
-		s.recordExternalFailure(ctx, id.Provider, login, d.Refusal)
+		s.recordRefusal(ctx, id.Provider, login, d.Refusal)
 		return nil, tc.Errorf(tc.EFORBIDDEN, "%s", tc.RefusalMessage(d.Refusal))
 	}
 	if from.OldSession != "" {
@@ -145,16 +143,6 @@ func (s *SignIn) signInExternal(ctx context.Context, id tc.ExternalIdentity, fro
 	s.log().Info("external sign-in", "provider", string(id.Provider), "user_id", out.User.ID, "action", string(out.Decision.Action),
 		"role", string(out.User.Role), "role_from", out.Decision.RoleFrom)
 	return &Started{User: out.User, ID: sid, Expires: expires}, nil
-}
-
-// recordExternalFailure writes a refused external sign-in to the audit log.
-func (s *SignIn) recordExternalFailure(ctx context.Context, p tc.AuthProvider, login, reason string) {
-	details, _ := json.Marshal(map[string]string{"reason": reason, "provider": string(p)})
-	e := tc.AuditEntry{Action: tc.ActionLogin, Outcome: tc.OutcomeFailure, TargetType: string(tc.EntityUser),
-		TargetName: truncate(login, 256), Details: details}
-	if err := s.Store.AppendAudit(context.WithoutCancel(ctx), e); err != nil {
-		s.log().Error("audit: cannot record a refused sign-in", "error", err)
-	}
 }
 
 // ProviderStatus is an external provider's state for the settings page.
