@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"net/url"
 	"os"
@@ -41,6 +42,9 @@ type Config struct {
 	// DrainPeriod is how long a node reports not ready before it stops
 	// accepting requests at shutdown.
 	DrainPeriod time.Duration
+	// DebugAddress is a loopback host:port serving Go's profiles
+	// (/debug/pprof/), or empty for none.
+	DebugAddress string
 
 	// Heartbeat ingestion (internal/heartbeat).
 	TrustedProxies         []netip.Prefix
@@ -126,6 +130,21 @@ func coreOptions() []option {
 		{"max-body-bytes", "MAX_BODY_BYTES", "1048576", "largest accepted API request body in bytes", int64Setter(func(c *Config, n int64) { c.MaxBodyBytes = n })},
 		{"heartbeat-max-body-bytes", "HEARTBEAT_MAX_BODY_BYTES", "1048576", "largest accepted heartbeat body in bytes (413 beyond)", int64Setter(func(c *Config, n int64) { c.HeartbeatMaxBodyBytes = n })},
 		{"disable-auth-endpoints", "DISABLED_AUTH_ENDPOINTS", "", "comma list of agents, configs, labels, reporting-rules, heartbeat, or * whose endpoints need no authentication (read once at start-up)", func(c *Config, v string) error { c.DisabledAuthEndpoints = v; return nil }},
+		{"debug-address", "DEBUG_ADDRESS", "", "a loopback host:port (such as 127.0.0.1:6060) serving Go's runtime profiles at /debug/pprof/ without authentication, for measuring CPU and memory; off when empty", func(c *Config, v string) error {
+			if v == "" {
+				c.DebugAddress = ""
+				return nil
+			}
+			host, port, err := net.SplitHostPort(v)
+			if err != nil || port == "" {
+				return fmt.Errorf("must be host:port such as 127.0.0.1:6060, not %q", v)
+			}
+			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+				return fmt.Errorf("must be a loopback address (127.0.0.1, ::1 or localhost): profiles are served without authentication, not on %q", host)
+			}
+			c.DebugAddress = v
+			return nil
+		}},
 		{"shutdown-timeout", "SHUTDOWN_TIMEOUT", "15s", "how long a graceful shutdown waits for in-flight requests", durationSetter(func(c *Config, d time.Duration) { c.ShutdownTimeout = d })},
 		{"drain-period", "DRAIN_PERIOD", "5s", "at shutdown, how long the node keeps serving while /health/ready and the heartbeat listener's /health answer 503, so that load balancers stop sending to it first; 0 skips it", durationSetter(func(c *Config, d time.Duration) { c.DrainPeriod = d })},
 		{"trusted-proxies", "TRUSTED_PROXIES", "", "comma list of CIDRs (or addresses) of reverse proxies whose X-Forwarded-For is believed: the client (an agent's recorded IP, the sign-in limiter's address) is the right-most hop that is not a trusted proxy", prefixesSetter(func(c *Config, p []netip.Prefix) { c.TrustedProxies = p })},

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"os"
 	"strconv"
@@ -88,7 +89,7 @@ type Main struct {
 
 // NewMain returns a Main with defaults for everything but Config.
 func NewMain() *Main {
-	return &Main{Getenv: os.Getenv, LogOutput: os.Stderr, Now: time.Now, serveErr: make(chan error, 2), Argon2: auth.DefaultArgon2}
+	return &Main{Getenv: os.Getenv, LogOutput: os.Stderr, Now: time.Now, serveErr: make(chan error, 3), Argon2: auth.DefaultArgon2}
 }
 
 // ParseFlags fills Config from args, the environment and ./.env.
@@ -222,6 +223,31 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Logger.Info("listening", "listener", "heartbeat", "address", m.hbLn.Addr().String(), "scheme", scheme)
 	go m.serve(m.mainSrv, m.mainLn, tlsConfig != nil)
 	go m.serve(m.hbSrv, m.hbLn, tlsConfig != nil)
+	return m.startDebug()
+}
+
+// startDebug serves Go's runtime profiles on --debug-address, a loopback
+// address (the option refuses any other): CPU, heap, goroutines, for
+// measuring a node under load (docs/operations.md).
+func (m *Main) startDebug() error {
+	if m.Config.DebugAddress == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", m.Config.DebugAddress)
+	if err != nil {
+		return fmt.Errorf("listen on %s for the debug listener: %s", m.Config.DebugAddress, rootMessage(err))
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	// A CPU profile or trace runs for its ?seconds= (30 by default).
+	srv := m.newServer(mux, nil, 5*time.Minute)
+	m.Logger.Warn("listening", "listener", "debug", "address", ln.Addr().String(), "note", "profiles without authentication")
+	go m.serve(srv, ln, false)
+	m.OnClose(func(context.Context) error { return srv.Close() })
 	return nil
 }
 
