@@ -80,7 +80,11 @@ func TestGroupRevisionsStrictlyIncrease(t *testing.T) {
 		step("the same member again, same second", true, toml(b.ID, "y = 3\n"))
 		step("a constant a member uses", true, func() error { v := "ber"; _, err := s.UpdateConstant(ctx, "dc", &v, nil); return err })
 		step("a member's rollback", true, func() error { _, err := s.SetConfigTOML(ctx, a.ID, "x = 0\n", "back", "u1"); return err })
-		step("a member's name", true, func() error { n := "a2"; _, err := s.UpdateConfig(ctx, a.ID, tc.ConfigUpdate{Name: &n}, "u1"); return err })
+		step("a member's name", true, func() error {
+			n := "a2"
+			_, err := s.UpdateConfig(ctx, a.ID, tc.ConfigUpdate{Name: &n}, "u1")
+			return err
+		})
 		step("the order", true, func() error {
 			ids := []string{b.ID, a.ID}
 			_, err := s.UpdateConfigGroup(ctx, g.ID, tc.ConfigGroupUpdate{MemberIDs: &ids}, "u1")
