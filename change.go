@@ -10,7 +10,7 @@ import "time"
 // it holds no secret and travels as JSON.
 //
 // What IDs hold depends on Entity: user, token, label, reporting-rule, agent,
-// config and invite ids; constant names; for a session, the id of the user
+// config, config group and invite ids; constant names; aliases; for a session, the id of the user
 // whose sessions began or ended (a session's key is a secret's digest and
 // stays out of the feed); for a config version "<config id>/<version>";
 // nothing for settings.
@@ -43,6 +43,8 @@ const (
 	EntityConfig        Entity = "config"
 	EntityConfigVersion Entity = "config-version"
 	EntityConstant      Entity = "constant"
+	EntityConfigGroup   Entity = "config-group"
+	EntityAlias         Entity = "alias"
 	EntityLabel         Entity = "label"
 	EntityReportingRule Entity = "reporting-rule"
 	EntityAgent         Entity = "agent"
@@ -66,7 +68,10 @@ const (
 	OpReassign Op = "reassign"
 	// OpRollback: a config's TOML was set back to an earlier version.
 	OpRollback Op = "rollback"
-	// OpRender: what serving a config returns changed through something it
-	// uses (a constant) while the config itself did not.
+	// OpRender: what serving a config or group returns changed through
+	// something it uses (a constant, a member config) while the config or
+	// group itself did not.
 	OpRender Op = "render"
+	// OpTransfer: an alias now names another config or group.
+	OpTransfer Op = "transfer"
 )

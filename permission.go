@@ -42,6 +42,7 @@ type Permission string
 // Resources that permissions apply to.
 const (
 	ResConfigs         = "configs"
+	ResConfigGroups    = "config-groups"
 	ResConstants       = "constants"
 	ResAgents          = "agents"
 	ResReportingRules  = "reporting-rules"
@@ -69,6 +70,7 @@ type Resource struct {
 // Resources is every resource with its actions, in display order.
 var Resources = []Resource{
 	{ResConfigs, []string{ActionRead, ActionWrite, ActionDelete}},
+	{ResConfigGroups, []string{ActionRead, ActionWrite, ActionDelete}},
 	{ResConstants, []string{ActionRead, ActionWrite, ActionDelete}},
 	{ResAgents, []string{ActionRead, ActionWrite, ActionDelete}},
 	{ResReportingRules, []string{ActionRead, ActionWrite, ActionDelete}},
@@ -125,11 +127,11 @@ var rolePermissions = map[Role][]Permission{
 	RoleOwner:         AllPermissions,
 	RoleAdministrator: AllPermissions,
 	RoleManager: withResources(
-		[]string{ResConfigs, ResConstants, ResAgents, ResReportingRules, ResLabels, ResTokens},
+		[]string{ResConfigs, ResConfigGroups, ResConstants, ResAgents, ResReportingRules, ResLabels, ResTokens},
 		Perm(ResHeartbeat, ActionWrite),
 	),
 	RoleViewer: []Permission{
-		Perm(ResConfigs, ActionRead), Perm(ResConstants, ActionRead), Perm(ResAgents, ActionRead),
+		Perm(ResConfigs, ActionRead), Perm(ResConfigGroups, ActionRead), Perm(ResConstants, ActionRead), Perm(ResAgents, ActionRead),
 		Perm(ResReportingRules, ActionRead), Perm(ResLabels, ActionRead),
 	},
 }

@@ -205,7 +205,7 @@ func TokenPresets(held PermissionSet) []TokenPreset {
 			reads = append(reads, p)
 		}
 	}
-	agent := NewPermissionSet(Perm(ResConfigs, ActionRead), Perm(ResHeartbeat, ActionWrite))
+	agent := NewPermissionSet(Perm(ResConfigs, ActionRead), Perm(ResConfigGroups, ActionRead), Perm(ResHeartbeat, ActionWrite))
 	for p := range agent {
 		if !held.Has(p) {
 			delete(agent, p)

@@ -77,6 +77,7 @@ func (e *rendered) gzipped() {
 // constants (so a new query renders without the database) and its renders.
 type configRenders struct {
 	tmpl         *render.Template
+	members      []render.Member // a group's instead (config_group_toml.go)
 	constants    map[string]string
 	lastModified []string
 	disposition  []string

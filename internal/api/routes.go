@@ -29,6 +29,24 @@ func (s *Server) registerRoutes() {
 	s.handle("PATCH /api/constants/{name}", tc.Perm(tc.ResConstants, tc.ActionWrite), s.patchConstant)
 	s.handle("DELETE /api/constants/{name}", tc.Perm(tc.ResConstants, tc.ActionDelete), s.deleteConstant)
 
+	// Config groups and aliases (config_group.go, config_group_toml.go,
+	// alias.go). A config's or group's {id} may be one of its aliases.
+	groupsRead, groupsWrite := tc.Perm(tc.ResConfigGroups, tc.ActionRead), tc.Perm(tc.ResConfigGroups, tc.ActionWrite)
+	s.handle("GET /api/config-groups", groupsRead, s.listConfigGroups)
+	s.handle("POST /api/config-groups", groupsWrite, s.createConfigGroup)
+	s.handle("POST /api/config-groups/merge", groupsRead, s.mergeConfigGroup)
+	s.handle("GET /api/config-groups/{id}", groupsRead, s.getConfigGroup)
+	s.handle("PATCH /api/config-groups/{id}", groupsWrite, s.patchConfigGroup)
+	s.handle("DELETE /api/config-groups/{id}", tc.Perm(tc.ResConfigGroups, tc.ActionDelete), s.deleteConfigGroup)
+	s.handle("GET /api/config-groups/{id}/toml", groupsRead, s.groupTOML)
+	s.handle("GET /api/config-groups/{id}/aliases", groupsRead, s.listAliases(tc.AliasGroup))
+	s.handle("POST /api/config-groups/{id}/aliases", groupsWrite, s.addAlias(tc.AliasGroup))
+	s.handle("DELETE /api/config-groups/{id}/aliases/{alias}", groupsWrite, s.deleteAlias(tc.AliasGroup))
+	s.handle("GET /api/configs/{id}/aliases", tc.Perm(tc.ResConfigs, tc.ActionRead), s.listAliases(tc.AliasConfig))
+	s.handle("POST /api/configs/{id}/aliases", tc.Perm(tc.ResConfigs, tc.ActionWrite), s.addAlias(tc.AliasConfig))
+	s.handle("DELETE /api/configs/{id}/aliases/{alias}", tc.Perm(tc.ResConfigs, tc.ActionWrite), s.deleteAlias(tc.AliasConfig))
+	s.handleShortURL() // GET /c/{alias}
+
 	// Search across kinds; each kind needs its own read permission (search.go).
 	s.handle("GET /api/search", SignedIn, s.search)
 

@@ -59,6 +59,10 @@ type Server struct {
 	mux    *http.ServeMux // where handle registers (Register's argument)
 	routes []Route
 	tomls  *tomlCache // rendered config TOML (config_toml.go)
+	// groupTOMLs and aliases: rendered group TOML (config_group_toml.go)
+	// and what each alias names (alias.go).
+	groupTOMLs *tomlCache
+	aliases    aliasCache
 }
 
 // Route is one registered endpoint and the permission it requires.
@@ -93,7 +97,7 @@ func (s *Server) Routes() []Route { return s.routes }
 func (s *Server) handle(pattern string, perm tc.Permission, h http.HandlerFunc) {
 	method, path, _ := strings.Cut(pattern, " ")
 	s.routes = append(s.routes, Route{Method: method, Path: path, Permission: perm})
-	s.mux.Handle(pattern, s.authorize(perm, h))
+	s.mux.Handle(pattern, s.authorize(perm, s.resolveAliases(path, h)))
 	if method == http.MethodGet {
 		s.routes = append(s.routes, Route{Method: http.MethodHead, Path: path, Permission: perm})
 	}
@@ -130,6 +134,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 	}
 	if s.tomls == nil {
 		s.tomls = newTOMLCache(maxCachedItems, maxCachedBytes, s.Metrics)
+	}
+	if s.groupTOMLs == nil {
+		s.groupTOMLs = newTOMLCache(maxCachedItems, maxCachedBytes, s.Metrics)
 	}
 	s.mux = mux
 	s.routes = nil

@@ -99,7 +99,7 @@ func TestTokenCreate(t *testing.T) {
 
 		// Presets, and expiry in days.
 		agent := mustCreateToken(t, inst, manager, map[string]any{"description": "agent", "preset": "telegraf-agent", "expiresInDays": 30})
-		if got, want := agent.Permissions, []tc.Permission{"configs:read", "heartbeat:write"}; !slices.Equal(got, want) || agent.Preset != "telegraf-agent" {
+		if got, want := agent.Permissions, []tc.Permission{"configs:read", "config-groups:read", "heartbeat:write"}; !slices.Equal(got, want) || agent.Preset != "telegraf-agent" {
 			t.Errorf("telegraf-agent preset: permissions = %v preset = %q, want %v", got, agent.Preset, want)
 		}
 		if want := inst.Clock.Now().AddDate(0, 0, 30); agent.ExpiresAt == nil || !agent.ExpiresAt.Equal(want) {
@@ -572,7 +572,7 @@ func TestTokenPresetsPerRole(t *testing.T) {
 			for _, p := range out.Items {
 				byName[p.Name] = p.Permissions
 			}
-			if got, want := byName["telegraf-agent"], []tc.Permission{"configs:read", "heartbeat:write"}; !slices.Equal(got, want) {
+			if got, want := byName["telegraf-agent"], []tc.Permission{"configs:read", "config-groups:read", "heartbeat:write"}; !slices.Equal(got, want) {
 				t.Errorf("%s telegraf-agent = %v, want %v", role, got, want)
 			}
 			if got, want := byName["full-access"], tc.RolePermissions(role); !slices.Equal(got, want) {

@@ -129,7 +129,7 @@ func coreOptions() []option {
 		}},
 		{"max-body-bytes", "MAX_BODY_BYTES", "1048576", "largest accepted API request body in bytes", int64Setter(func(c *Config, n int64) { c.MaxBodyBytes = n })},
 		{"heartbeat-max-body-bytes", "HEARTBEAT_MAX_BODY_BYTES", "1048576", "largest accepted heartbeat body in bytes (413 beyond)", int64Setter(func(c *Config, n int64) { c.HeartbeatMaxBodyBytes = n })},
-		{"disable-auth-endpoints", "DISABLED_AUTH_ENDPOINTS", "", "comma list of agents, configs, labels, reporting-rules, heartbeat, or * whose endpoints need no authentication (read once at start-up)", func(c *Config, v string) error { c.DisabledAuthEndpoints = v; return nil }},
+		{"disable-auth-endpoints", "DISABLED_AUTH_ENDPOINTS", "", "comma list of agents, configs, config-groups, labels, reporting-rules, heartbeat, or * whose endpoints need no authentication (read once at start-up)", func(c *Config, v string) error { c.DisabledAuthEndpoints = v; return nil }},
 		{"debug-address", "DEBUG_ADDRESS", "", "a loopback host:port (such as 127.0.0.1:6060) serving Go's runtime profiles at /debug/pprof/ without authentication, for measuring CPU and memory; off when empty", func(c *Config, v string) error {
 			if v == "" {
 				c.DebugAddress = ""

@@ -155,6 +155,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Tokens:         &service.Tokens{Store: m.Store, Now: m.Now, Logger: m.Logger},
 		Users:          &service.Users{Store: m.Store, Now: m.Now, Logger: m.Logger},
 		Configs:        configs,
+		ConfigGroups:   &service.ConfigGroups{Store: m.Store, Logger: m.Logger},
+		Aliases:        &service.Aliases{Store: m.Store, Logger: m.Logger},
 		Labels:         &service.Labels{Store: m.Store, Logger: m.Logger},
 		Constants:      &service.Constants{Store: m.Store, Logger: m.Logger},
 		Agents:         &service.Agents{Store: m.Store},
@@ -271,6 +273,10 @@ func (m *Main) subscribeCaches() {
 			}
 		case tc.EntityConfig:
 			m.API.ConfigsChanged(c.IDs)
+		case tc.EntityConfigGroup:
+			m.API.GroupsChanged(c.IDs)
+		case tc.EntityAlias:
+			m.API.AliasesChanged()
 		case tc.EntitySettings:
 			m.Store.DropSettings()
 		}
@@ -280,6 +286,8 @@ func (m *Main) subscribeCaches() {
 	m.Store.SubscribeReset(func() {
 		m.Auth.TokensReset()
 		m.API.ConfigsReset()
+		m.API.GroupsReset()
+		m.API.AliasesChanged()
 	})
 }
 
@@ -458,7 +466,7 @@ func (m *Main) tlsConfig() (*tls.Config, error) {
 }
 
 // exemptGroups are the endpoint groups --disable-auth-endpoints may open.
-var exemptGroups = []string{tc.ResAgents, tc.ResConfigs, tc.ResLabels, tc.ResReportingRules, tc.ResHeartbeat}
+var exemptGroups = []string{tc.ResAgents, tc.ResConfigs, tc.ResConfigGroups, tc.ResLabels, tc.ResReportingRules, tc.ResHeartbeat}
 
 func parseExempt(list string) (map[string]bool, error) {
 	out := map[string]bool{}

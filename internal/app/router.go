@@ -20,13 +20,13 @@ func (m *Main) apiHandler() http.Handler {
 	return httpx.JSONErrors(mux, m.Logger)
 }
 
-// mainHandler composes the main listener once: /api/, /health/ and /metrics
-// go to api (apiHandler), every other path to the UI; around both, from the
+// mainHandler composes the main listener once: /api/, /health/, /metrics
+// and the short config URLs /c/ go to api (apiHandler), every other path to the UI; around both, from the
 // inside out, the URL text check, cross-origin protection for cookie
 // sessions, the security headers and instrumentation.
 func (m *Main) mainHandler(api, ui http.Handler, tls bool) http.Handler {
 	route := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p := r.URL.Path; strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/health/") || p == "/metrics" {
+		if p := r.URL.Path; strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/health/") || p == "/metrics" || strings.HasPrefix(p, "/c/") {
 			api.ServeHTTP(w, r)
 			return
 		}

@@ -12,6 +12,8 @@ type Services struct {
 	Tokens         *Tokens
 	Users          *Users
 	Configs        *Configs
+	ConfigGroups   *ConfigGroups
+	Aliases        *Aliases
 	Labels         *Labels
 	Constants      *Constants
 	Agents         *Agents

@@ -261,6 +261,11 @@ func (s *Store) UpdateConfig(ctx context.Context, id string, u tc.ConfigUpdate, 
 		if desc != cur.Description {
 			fields = append(fields, "description")
 		}
+		if name != cur.Name { // a served group names its members
+			if err := configsRendered(ctx, tx, []string{id}); err != nil {
+				return err
+			}
+		}
 		if u.TOML != nil && *u.TOML != cur.TOML {
 			if err := setConfigTOML(ctx, tx, id, *u.TOML, u.ChangeNote, actorID); err != nil {
 				return err
@@ -327,6 +332,9 @@ func setConfigTOML(ctx context.Context, tx *Tx, id, toml, note, actorID string) 
 	if err != nil {
 		return fmt.Errorf("set config toml: %w", err)
 	}
+	if err := configsRendered(ctx, tx, []string{id}); err != nil {
+		return err
+	}
 	return insertVersion(ctx, tx, id, version, toml, note, actorID)
 }
 
@@ -338,7 +346,7 @@ func bumpRevisions(ctx context.Context, tx *Tx, ids []string) error {
 			return fmt.Errorf("move config revision: %w", err)
 		}
 	}
-	return nil
+	return configsRendered(ctx, tx, ids)
 }
 
 // activeAgentCount is how many agents not marked not_reporting link to the config.
@@ -352,8 +360,8 @@ func activeAgentCount(ctx context.Context, q queryer, configID string) (int, err
 	return n, nil
 }
 
-// DeleteConfigs deletes every config in ids and their agent links, all or
-// nothing. Errors: ENOTFOUND naming a missing id, ECONFLICT when actively
+// DeleteConfigs deletes every config in ids, their agent links and
+// aliases, and their places in groups, all or nothing. Errors: ENOTFOUND naming a missing id, ECONFLICT when actively
 // reporting agents use one of them.
 func (s *Store) DeleteConfigs(ctx context.Context, ids []string) error {
 	// One order for every caller: two deletes naming the same configs in
@@ -380,6 +388,13 @@ func (s *Store) DeleteConfigs(ctx context.Context, ids []string) error {
 					agents = "agent uses"
 				}
 				return tc.Errorf(tc.ECONFLICT, "config %q cannot be deleted: %d actively reporting %s it", name, n, agents)
+			}
+			// The groups holding it are served without it from now on.
+			if err := configsRendered(ctx, tx, []string{id}); err != nil {
+				return err
+			}
+			if err := deleteAliasesOf(ctx, tx, "config_id", []string{id}); err != nil {
+				return err
 			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM agent_configs WHERE config_id = $1`, id); err != nil {
 				return fmt.Errorf("delete config: %w", err)

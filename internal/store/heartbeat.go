@@ -727,6 +727,9 @@ func writeLinks(ctx context.Context, tx *Tx, beats []HeartbeatWrite, created, ne
 		for _, id := range managed {
 			pairs = append(pairs, b.ID, id)
 		}
+		if err := writeAgentRefs(ctx, tx, b.ID, tc.ConfigRefs(b.Configs), isNew); err != nil {
+			return err
+		}
 		if len(pairs) >= 2*beatRowsPerStatement {
 			if err := flush(); err != nil {
 				return err

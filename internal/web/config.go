@@ -218,6 +218,8 @@ type configData struct {
 	// Env is the environment variables the TOML reads, less the token
 	// variables, which the "Use this configuration" dialog asks for once.
 	Env []telegraf.Use
+	// Aliases are the config's aliases (config_group.go's partial).
+	Aliases []*tc.Alias
 }
 
 func (h *Handler) configPage(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -245,6 +247,9 @@ func (h *Handler) configPage(w http.ResponseWriter, r *http.Request, v *view) er
 		return err
 	}
 	d.Usage = usage[c.ID]
+	if d.Aliases, err = h.Aliases.List(ctx, tc.AliasConfig, c.ID); err != nil {
+		return err
+	}
 	return v.show(w, "config", c.Name, "configs", d)
 }
 

@@ -37,6 +37,10 @@ func newLookSite(t *testing.T, db apptest.DB) *lookSite {
 		Body: map[string]any{"name": "prod", "color": "#dc2626", "description": "Production"}}), 201).Map(t)["id"].(string)
 	apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/tokens", Token: tok,
 		Body: map[string]any{"description": "deploy pipeline", "preset": "telegraf-agent"}}), 201)
+	group := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/config-groups", Token: tok,
+		Body: map[string]any{"name": "web fleet", "description": "Every web host", "memberIds": []string{cfg}, "labelIds": []string{label}}}), 201).Map(t)["id"].(string)
+	apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/config-groups/" + group + "/aliases", Token: tok,
+		Body: map[string]any{"alias": "web"}}), 201)
 	err := inst.Store.InsertAgents(context.Background(), []*tc.Agent{
 		{ID: "web-1", Hostname: "web-1.example", Version: "1.39.0", LabelIDs: []string{label}, ConfigIDs: []string{cfg}},
 		{ID: "db-1", Hostname: "db-1.example", Version: "1.38.2"},
@@ -52,7 +56,7 @@ func newLookSite(t *testing.T, db apptest.DB) *lookSite {
 	b.do(t, b.fill("#f-username", admin.Username), b.fill("#f-password", password), click(`form button[type=submit]`))
 	b.waitURL(t, "/configs")
 	return &lookSite{inst: inst, b: b, config: cfg, pages: []string{
-		"/configs", "/configs/" + cfg, "/agents", "/agents/web-1", "/labels", "/reporting-rules",
+		"/configs", "/configs/" + cfg, "/config-groups", "/config-groups/" + group, "/agents", "/agents/web-1", "/labels", "/reporting-rules",
 		"/tokens", "/users", "/settings", "/audit", "/account",
 	}}
 }

@@ -31,6 +31,8 @@ func TestPagesByRole(t *testing.T) {
 			{"/configs", ok, ok, ok, ok, 303},
 			{"/configs?search=ba&sortBy=updatedAt&sortOrder=desc&page=1", ok, ok, ok, ok, 303},
 			{"/configs/new", ok, ok, ok, no, 303},
+			{"/config-groups", ok, ok, ok, ok, 303},
+			{"/config-groups/new", ok, ok, ok, no, 303},
 			{"/configs/" + id, ok, ok, ok, ok, 303},
 			{"/configs/" + id + "/versions", ok, ok, ok, ok, 303},
 			{"/configs/" + id + "/versions/1", ok, ok, ok, ok, 303},

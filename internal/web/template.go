@@ -109,6 +109,7 @@ var nav = []struct {
 	perm tc.Permission
 }{
 	{NavItem{"configs", "Configurations", "/configs"}, tc.Perm(tc.ResConfigs, tc.ActionRead)},
+	{NavItem{"config-groups", "Config groups", "/config-groups"}, tc.Perm(tc.ResConfigGroups, tc.ActionRead)},
 	{NavItem{"constants", "Constants", "/constants"}, tc.Perm(tc.ResConstants, tc.ActionRead)},
 	{NavItem{"agents", "Agents", "/agents"}, tc.Perm(tc.ResAgents, tc.ActionRead)},
 	{NavItem{"reporting-rules", "Reporting Rules", "/reporting-rules"}, tc.Perm(tc.ResReportingRules, tc.ActionRead)},

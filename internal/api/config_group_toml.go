@@ -1,0 +1,160 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/render"
+)
+
+// Serving a group's TOML: GET and HEAD /api/config-groups/{id}/toml, and
+// /c/{alias} for a group's alias. The members are rendered in order with
+// the request's parameters, each after a comment naming it
+// (render.RenderGroup); Last-Modified is the group's revision, which the
+// store moves on every change of what feeds the render (members, their
+// order, a member's TOML or name, a constant a member uses, an alias moved
+// onto the group). Renders are cached per (group, raw query) in a cache of
+// their own (s.groupTOMLs), dropped when the store announces a change of
+// the group, as config renders are (config_toml.go).
+
+// GroupsChanged drops every cached render of the given groups. internal/app
+// calls it from the store's change feed for every change of a group
+// (tc.EntityConfigGroup); call it only after Register.
+func (s *Server) GroupsChanged(ids []string) { s.groupTOMLs.invalidate(ids) }
+
+// GroupsReset drops every cached group render (a cluster node that may have
+// missed changes).
+func (s *Server) GroupsReset() { s.groupTOMLs.reset() }
+
+// loadGroupRenders reads a group's members and the constants they use.
+func (s *Server) loadGroupRenders(ctx context.Context, id string) (*configRenders, error) {
+	g, err := s.Store.GroupForServing(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	members := make([]render.Member, len(g.Members))
+	var names []string
+	seen := map[string]bool{}
+	for i, m := range g.Members {
+		members[i] = render.Member{Header: tc.GroupMemberHeader(tc.ConfigRef{ID: m.ID, Name: m.Name}), Tmpl: render.Parse(m.TOML)}
+		for _, n := range members[i].Tmpl.Constants {
+			if !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+	}
+	consts, err := s.Store.ConstantValues(ctx, names)
+	if err != nil {
+		return nil, err
+	}
+	return &configRenders{
+		members:      members,
+		constants:    consts,
+		lastModified: []string{g.RevisionAt.UTC().Format(http.TimeFormat)},
+		disposition:  []string{contentDisposition(g.Name)},
+		items:        map[string]*rendered{},
+	}, nil
+}
+
+// groupRenderFor returns the render of group id for the raw query string,
+// from the cache when it is there.
+func (s *Server) groupRenderFor(ctx context.Context, id, rawQuery string) (*rendered, error) {
+	c := s.groupTOMLs
+	e, cr, gen := c.lookup(id, rawQuery)
+	if e != nil {
+		c.hits.Inc()
+		return e, nil
+	}
+	if cr != nil {
+		c.renders.Inc()
+	} else {
+		c.loads.Inc()
+		var err error
+		cr, err = c.load(id, gen, func() (*configRenders, error) {
+			// Shared by other requests: not bound to this one's cancellation.
+			lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			return s.loadGroupRenders(lctx, id)
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	e = &rendered{lastModified: cr.lastModified, disposition: cr.disposition}
+	query, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		e.err = tc.Errorf(tc.EINVALID, "the query string is not valid URL encoding")
+	} else if e.body, err = render.RenderGroup(nil, cr.members, query, cr.constants); err != nil {
+		e.err = err
+	} else {
+		sum := sha256.Sum256(e.body)
+		e.etag = []string{`"` + hex.EncodeToString(sum[:16]) + `"`}
+		e.length = []string{strconv.Itoa(len(e.body))}
+	}
+	c.store(id, rawQuery, cr, e, gen)
+	return e, nil
+}
+
+// groupTOML serves GET and HEAD /api/config-groups/{id}/toml.
+func (s *Server) groupTOML(w http.ResponseWriter, r *http.Request) {
+	s.serveGroup(w, r, r.PathValue("id"))
+}
+
+// serveGroup answers a group's TOML for r: the one place a group is
+// served from (its own URL and its aliases' short URLs), errors without
+// Last-Modified.
+func (s *Server) serveGroup(w http.ResponseWriter, r *http.Request, id string) {
+	e, err := s.groupRenderFor(r.Context(), id, r.URL.RawQuery)
+	if err == nil {
+		err = e.err
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeTOML(w, r, e)
+}
+
+// writeTOML writes a successful render with the headers agents and
+// browsers need: gzip when accepted, a download when asked for, ETag and
+// If-None-Match, Last-Modified, and no body for HEAD. It is configTOML's
+// answer (config_toml.go), for groups.
+func writeTOML(w http.ResponseWriter, r *http.Request, e *rendered) {
+	h := w.Header()
+	body, length, etag := e.body, e.length, e.etag
+	if acceptsGzip(r.Header["Accept-Encoding"]) {
+		e.gzipped()
+		body, length, etag = e.gz, e.gzLength, e.gzETag
+		h["Content-Encoding"] = hdrGzip
+	}
+	if wantsDownload(r.Header["Accept"]) {
+		h["Content-Type"] = hdrOctet
+		h["Content-Disposition"] = e.disposition
+	} else {
+		h["Content-Type"] = hdrTOML
+	}
+	h["Last-Modified"] = e.lastModified
+	h["Etag"] = etag
+	h["Cache-Control"] = hdrNoCache
+	h["Vary"] = hdrVary
+	if inm := r.Header["If-None-Match"]; inm != nil && etagMatches(inm, etag[0]) {
+		delete(h, "Content-Type")
+		delete(h, "Content-Encoding")
+		delete(h, "Content-Disposition")
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h["Content-Length"] = length
+	if r.Method == http.MethodHead {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	w.Write(body)
+}
