@@ -269,3 +269,24 @@ type ConfigVersionCount struct {
 	Agents  int64 `json:"agents"`
 	Current int64 `json:"current"`
 }
+
+// ManagedConfig is one of the controller's configs an agent reported and
+// the URL it reported it under (ServeURL's form).
+type ManagedConfig struct {
+	ID, URL string
+}
+
+// ManagedConfigs is ConfigLinks' managed part with each config's URL: that
+// of the first source naming it.
+func ManagedConfigs(sources []string) []ManagedConfig {
+	out := []ManagedConfig{}
+	for _, src := range sources {
+		id, ok := ConfigIDFromURL(src)
+		if !ok || slices.ContainsFunc(out, func(m ManagedConfig) bool { return m.ID == id }) {
+			continue
+		}
+		u, _ := ServeURLFromSource(src)
+		out = append(out, ManagedConfig{ID: id, URL: u})
+	}
+	return out
+}
