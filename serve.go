@@ -37,8 +37,12 @@ type ConfigServe struct {
 	// Telegraf tells a Telegraf agent's fetch (User-Agent Telegraf/…) from
 	// anyone else's (a browser, curl): only Telegraf's count as what an
 	// agent runs.
-	Telegraf bool      `json:"telegraf"`
-	At       time.Time `json:"servedAt"`
+	Telegraf bool `json:"telegraf"`
+	// At is when it was served; Count how many like serves (the same
+	// render of the same URL to the same client and token) within one
+	// write of the recorder this record stands for, At the latest's.
+	At    time.Time `json:"servedAt"`
+	Count int       `json:"count"`
 }
 
 // ServedMember is one member config of a served group and its version.

@@ -40,6 +40,8 @@ type Serve struct {
 	ClientIP                string
 	Telegraf                bool // User-Agent Telegraf/…
 	At                      time.Time
+	// Count is set by Record: how many like serves this one stands for.
+	Count int
 }
 
 // Defaults of a Recorder's bounds and intervals.
@@ -59,7 +61,10 @@ const (
 // Recorder queues serves and counts HEADs, and writes them in batches.
 // Record and Watch take one short lock and never wait for the database;
 // a full queue drops the serve and counts it (tc_config_serves_total
-// {result="dropped"}).
+// {result="dropped"}). Like serves within one flush (the same render of the
+// same URL to the same client and token) are one record with a count, as
+// a heartbeat flush keeps one entry per agent: a client fetching in a loop
+// costs a counter, not a row per request.
 type Recorder struct {
 	Store      *store.Store
 	Metrics    *metrics.Metrics
@@ -73,6 +78,7 @@ type Recorder struct {
 
 	mu        sync.Mutex
 	queue     []Serve
+	pending   map[serveKey]int // index in queue of a serve with that key
 	dropped   int64
 	heads     int64
 	watches   map[watchKey]*watch
@@ -87,6 +93,13 @@ type Recorder struct {
 }
 
 type watchKey struct{ path, rawPath, rawQuery string }
+
+// serveKey identifies serves that are one record when they fall in one
+// flush: the same render of the same URL to the same client and token.
+type serveKey struct {
+	sourceID, etag, path, rawPath, rawQuery, tokenID, clientIP string
+	telegraf                                                   bool
+}
 
 // watch is what the HEADs of one URL told since the controller started.
 type watch struct {
@@ -143,6 +156,7 @@ func (r *Recorder) Start() {
 	r.counts.dropped = m.ConfigServes.WithLabelValues("dropped")
 	r.counts.errors = m.ConfigServes.WithLabelValues("flush_errors")
 	r.watches = map[watchKey]*watch{}
+	r.pending = map[serveKey]int{}
 	r.lastWatch, r.lastPrune = r.Now(), r.Now()
 	r.loop = loop.Start(r.Interval, nil, func(ctx context.Context) {
 		if err := r.Flush(context.WithoutCancel(ctx)); err != nil {
@@ -151,14 +165,27 @@ func (r *Recorder) Start() {
 	})
 }
 
-// Record queues a serve. O(1); a full queue drops it (counted).
+// Record queues a serve. O(1): a serve like one already queued (serveKey)
+// adds to its count instead; a full queue drops it (counted).
 func (r *Recorder) Record(s Serve) {
+	k := serveKey{s.SourceID, s.ETag, s.Path, s.RawPath, s.RawQuery, s.TokenID, s.ClientIP, s.Telegraf}
 	r.mu.Lock()
+	if i, ok := r.pending[k]; ok {
+		q := &r.queue[i]
+		q.Count++
+		if s.At.After(q.At) {
+			q.At = s.At
+		}
+		r.mu.Unlock()
+		return
+	}
 	if r.closed || len(r.queue) >= r.MaxQueue {
 		r.dropped++
 		r.mu.Unlock()
 		return
 	}
+	s.Count = 1
+	r.pending[k] = len(r.queue)
 	r.queue = append(r.queue, s)
 	r.mu.Unlock()
 }
@@ -201,6 +228,7 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	r.mu.Lock()
 	batch := r.queue
 	r.queue = nil
+	clear(r.pending)
 	dropped, heads := r.dropped, r.heads
 	r.dropped, r.heads = 0, 0
 	var ws []store.WatchWrite
@@ -236,9 +264,11 @@ func (r *Recorder) Flush(ctx context.Context) error {
 		r.counts.errors.Inc()
 		r.mu.Lock()
 		// Back in front of what came meanwhile, within the bound.
+		// (No longer coalesced with them: a retry is rare.)
 		keep := batch[:min(len(batch), max(r.MaxQueue-len(r.queue), 0))]
 		r.dropped += int64(len(batch) - len(keep))
 		r.queue = append(keep, r.queue...)
+		clear(r.pending)
 		for i, w := range written {
 			w.heads += ws[i].Heads
 			if !w.dirty {
@@ -250,7 +280,11 @@ func (r *Recorder) Flush(ctx context.Context) error {
 		r.mu.Unlock()
 		return err
 	}
-	r.counts.recorded.Add(float64(len(batch)))
+	var n int
+	for _, s := range batch {
+		n += s.Count
+	}
+	r.counts.recorded.Add(float64(n))
 	if prune {
 		if _, err := r.Store.PruneServes(ctx); err != nil {
 			return err
@@ -286,7 +320,7 @@ func toServe(s Serve) tc.ConfigServe {
 	v := tc.ConfigServe{
 		Kind: s.Kind, SourceID: s.SourceID, Version: s.Version, Members: s.Members, LastModified: s.LastModified,
 		Digest: strings.Trim(s.ETag, `"`), URL: escapedURL(s.Path, s.RawPath, s.RawQuery), Params: tc.ServeParams(s.RawQuery),
-		TokenID: s.TokenID, ClientIP: s.ClientIP, Telegraf: s.Telegraf, At: s.At,
+		TokenID: s.TokenID, ClientIP: s.ClientIP, Telegraf: s.Telegraf, At: s.At, Count: max(s.Count, 1),
 	}
 	for _, p := range v.Params {
 		if p.Name == "agent_id" {

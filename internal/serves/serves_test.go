@@ -2,6 +2,7 @@ package serves_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -56,11 +57,17 @@ func TestRecorderWritesOffTheRequestPath(t *testing.T) {
 		r := &serves.Recorder{Store: s, Metrics: m, Interval: time.Hour, MaxQueue: 3}
 		r.Start()
 		at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-		for i := range 5 {
-			r.Record(serves.Serve{Kind: tc.ServeConfig, SourceID: "cfg", Version: 2, LastModified: at.Add(-time.Hour), ETag: `"abc123"`,
-				Path: "/api/configs/cfg/toml", RawQuery: "agent_id=w1&password=hunter2", TokenID: "tok", ClientIP: "10.0.0.9",
-				Telegraf: true, At: at.Add(time.Duration(i) * time.Second)})
+		serve := func(ip string, at time.Time) serves.Serve {
+			return serves.Serve{Kind: tc.ServeConfig, SourceID: "cfg", Version: 2, LastModified: at.Add(-time.Hour), ETag: `"abc123"`,
+				Path: "/api/configs/cfg/toml", RawQuery: "agent_id=w1&password=hunter2", TokenID: "tok", ClientIP: ip,
+				Telegraf: true, At: at}
 		}
+		for i := range 5 {
+			r.Record(serve(fmt.Sprintf("10.0.0.%d", 9-i), at.Add(time.Duration(i)*time.Second)))
+		}
+		// Like serves within one flush are one record with a count.
+		r.Record(serve("10.0.0.9", at.Add(10*time.Second)))
+		r.Record(serve("10.0.0.9", at.Add(5*time.Second)))
 		r.Watch("/api/configs/cfg/toml", "", "agent_id=w1&password=hunter2", "10.0.0.9", at)
 		if got, _ := s.ConfigServes(ctx, "cfg", 10); len(got) != 0 {
 			t.Fatalf("%d serves written before a flush", len(got))
@@ -76,12 +83,15 @@ func TestRecorderWritesOffTheRequestPath(t *testing.T) {
 			t.Fatalf("%d serves written, want 3", len(got))
 		}
 		v := got[0]
+		if !v.At.Equal(at.Add(10*time.Second)) || v.Count != 3 {
+			t.Errorf("coalesced serve at %v, count %d", v.At, v.Count)
+		}
 		if v.URL != "/api/configs/cfg/toml?agent_id=w1&password=xxxxx" || v.AgentID != "w1" || v.Digest != "abc123" ||
 			v.Version != 2 || !v.Telegraf || v.ClientIP != "10.0.0.9" || v.TokenID != "tok" ||
 			len(v.Params) != 2 || v.Params[1] != (tc.ServeParam{Name: "password", Value: tc.MaskedValue, Masked: true}) {
 			t.Errorf("serve %+v", v)
 		}
-		for result, want := range map[string]float64{"recorded": 3, "dropped": 2, "heads": 1} {
+		for result, want := range map[string]float64{"recorded": 5, "dropped": 2, "heads": 1} {
 			if got := counter(t, m, result); got != want {
 				t.Errorf("%s: %v, want %v", result, got, want)
 			}

@@ -28,11 +28,11 @@ type WatchWrite struct {
 }
 
 // serveColumns are config_serves' columns, in the order serveArgs binds them.
-const serveColumns = `kind, source_id, version, members, last_modified, digest, url, params, token_id, client_ip, agent_id, telegraf, served_at`
+const serveColumns = `kind, source_id, version, members, last_modified, digest, url, params, token_id, client_ip, agent_id, telegraf, served_at, count`
 
-const serveColumnCount = 13
+const serveColumnCount = 14
 
-// servesPerStatement bounds one insert's rows (13 parameters each).
+// servesPerStatement bounds one insert's rows (14 parameters each).
 const servesPerStatement = 500
 
 func serveArgs(v tc.ConfigServe) []any {
@@ -45,7 +45,7 @@ func serveArgs(v tc.ConfigServe) []any {
 		params = []tc.ServeParam{}
 	}
 	return []any{v.Kind, v.SourceID, v.Version, mustJSON(members), ms(v.LastModified), v.Digest, v.URL, mustJSON(params),
-		v.TokenID, v.ClientIP, v.AgentID, v.Telegraf, ms(v.At)}
+		v.TokenID, v.ClientIP, v.AgentID, v.Telegraf, ms(v.At), max(v.Count, 1)}
 }
 
 // latestServeSQL keeps the latest Telegraf serve of a URL: a serve older
@@ -173,7 +173,7 @@ func (s *Store) ConfigServes(ctx context.Context, sourceID string, limit int) ([
 		var members, params string
 		var lm, at int64
 		if err := rows.Scan(&v.Kind, &v.SourceID, &v.Version, &members, &lm, &v.Digest, &v.URL, &params,
-			&v.TokenID, &v.ClientIP, &v.AgentID, &v.Telegraf, &at); err != nil {
+			&v.TokenID, &v.ClientIP, &v.AgentID, &v.Telegraf, &at, &v.Count); err != nil {
 			return nil, fmt.Errorf("list serves: %w", err)
 		}
 		v.LastModified, v.At = fromMS(lm), fromMS(at)

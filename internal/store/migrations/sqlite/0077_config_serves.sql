@@ -16,7 +16,10 @@ CREATE TABLE config_serves (
 	client_ip     TEXT    NOT NULL DEFAULT '',
 	agent_id      TEXT    NOT NULL DEFAULT '',
 	telegraf      BOOLEAN NOT NULL DEFAULT FALSE,
-	served_at     BIGINT  NOT NULL
+	served_at     BIGINT  NOT NULL,
+	-- count: like serves within one write of the recorder (the same
+	-- render of the same URL to the same client and token) are one row.
+	count         INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX config_serves_source ON config_serves (source_id, served_at);
 CREATE INDEX config_serves_time ON config_serves (served_at);
