@@ -293,7 +293,10 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the loop and writes what is queued, the HEADs included.
+// Close stops the loop and writes what is queued, the HEADs included. A
+// failed write is logged with what it held, not returned: serves are
+// telemetry, and no answer promised an agent its record (an acknowledged
+// heartbeat is another matter: heartbeat.Ingester.Close retries).
 func (r *Recorder) Close(ctx context.Context) error {
 	r.mu.Lock()
 	already := r.closed
@@ -306,7 +309,13 @@ func (r *Recorder) Close(ctx context.Context) error {
 	r.mu.Lock()
 	r.lastWatch = time.Time{}
 	r.mu.Unlock()
-	return r.Flush(context.WithoutCancel(ctx))
+	if err := r.Flush(context.WithoutCancel(ctx)); err != nil {
+		r.mu.Lock()
+		n := len(r.queue)
+		r.mu.Unlock()
+		r.Logger.Warn("config serves not recorded at shutdown", "serves", n, "error", err)
+	}
+	return nil
 }
 
 // escapedURL is tc.ServeURL of a request URL's parts.
