@@ -50,6 +50,9 @@ type Agent struct {
 	ConfigIDs       []string   `json:"configIds"`       // managed: our own config URLs
 	ExternalConfigs []string   `json:"externalConfigs"` // every other config source
 	Logs            []AgentLog `json:"logs,omitempty"`
+	// ConfigStates is the state of each managed config (the agent list's;
+	// the detail has Runs).
+	ConfigStates []AgentConfigState `json:"configStates,omitempty"`
 }
 
 // ReportingRule decides when an agent counts as not reporting, and when it
@@ -97,9 +100,14 @@ type AgentFilter struct {
 	ConfigID        string
 	ReportingRuleID string
 	LabelID         string
-	SortBy          string // one of the AgentSort constants; name by default
-	Desc            bool
-	Offset, Limit   int
+	// ConfigState keeps agents with a managed config in that state (one of
+	// ConfigStates): ConfigID's when set, any otherwise. ConfigVersion
+	// (with ConfigID) keeps agents served that version of it.
+	ConfigState   string
+	ConfigVersion int
+	SortBy        string // one of the AgentSort constants; name by default
+	Desc          bool
+	Offset, Limit int
 }
 
 // AgentList is one page of agents. Total counts every match; when counting
@@ -119,6 +127,8 @@ type AgentSummary struct {
 	Fail         int64 `json:"fail"`
 	Undefined    int64 `json:"undefined"`
 	NotReporting int64 `json:"notReporting"`
+	// Stale counts the agents with at least one stale config (ConfigStale).
+	Stale int64 `json:"stale"`
 }
 
 // Add counts n agents of status.
@@ -144,6 +154,8 @@ type AgentDetail struct {
 	ReportingRule *ReportingRule `json:"reportingRule"`
 	Labels        []Label        `json:"labels"`
 	Configs       []ConfigRef    `json:"configs"`
+	// Runs says, per managed config, what the agent runs and its state.
+	Runs []AgentConfigRun `json:"runs"`
 }
 
 // AgentUpdate changes what an operator manages on an agent; nil fields stay.
@@ -157,6 +169,9 @@ type AgentUpdate struct {
 type FleetHealthSample struct {
 	At time.Time `json:"at"`
 	AgentSummary
+	// Stale hides AgentSummary.Stale from the JSON: samples count statuses
+	// only.
+	Stale *int64 `json:"stale,omitempty"`
 }
 
 // Bulk actions on agents (POST /api/agents/bulk).

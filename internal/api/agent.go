@@ -3,6 +3,7 @@ package api
 import (
 	"bufio"
 	"encoding/csv"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -38,8 +39,14 @@ func parseAgentFilter(r *http.Request) (tc.AgentFilter, error) {
 		ConfigID:        q.Get("configId"),
 		ReportingRuleID: q.Get("reportingRuleId"),
 		LabelID:         q.Get("labelId"),
+		ConfigState:     q.Get("configState"),
 		SortBy:          q.Get("sortBy"),
 	}
+	version, err := httpx.QueryInt(r, "configVersion", 0, 1, math.MaxInt32)
+	if err != nil {
+		return f, err
+	}
+	f.ConfigVersion = version
 	switch strings.ToLower(q.Get("sortOrder")) {
 	case "", "asc":
 	case "desc":
@@ -57,6 +64,17 @@ func parseAgentFilter(r *http.Request) (tc.AgentFilter, error) {
 	}
 	f.Limit, f.Offset = limit, (page-1)*limit
 	return f, nil
+}
+
+// configAgentVersions answers GET /api/configs/{id}/agent-versions: how
+// many agents run each version of the config.
+func (s *Server) configAgentVersions(w http.ResponseWriter, r *http.Request) {
+	counts, err := s.Agents.ConfigVersions(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	httpx.WriteList(w, counts)
 }
 
 // agentSummary answers GET /api/agents/summary.
@@ -116,6 +134,8 @@ type agentBulkRequest struct {
 		ConfigID        string `json:"configId"`
 		ReportingRuleID string `json:"reportingRuleId"`
 		LabelID         string `json:"labelId"`
+		ConfigState     string `json:"configState"`
+		ConfigVersion   int    `json:"configVersion"`
 	} `json:"filter"`
 }
 
@@ -140,7 +160,8 @@ func (s *Server) bulkAgents(w http.ResponseWriter, r *http.Request) {
 	var err error
 	if f := req.Filter; f != nil {
 		results, err = s.Agents.BulkMatching(ctx, bulk, tc.AgentFilter{Search: f.Search, Status: f.Status,
-			ConfigID: f.ConfigID, ReportingRuleID: f.ReportingRuleID, LabelID: f.LabelID})
+			ConfigID: f.ConfigID, ReportingRuleID: f.ReportingRuleID, LabelID: f.LabelID,
+			ConfigState: f.ConfigState, ConfigVersion: f.ConfigVersion})
 	} else {
 		results, err = s.Agents.Bulk(ctx, bulk)
 	}

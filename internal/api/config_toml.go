@@ -16,8 +16,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/metrics"
 	"github.com/telegrafcontroller/tc/internal/render"
+	"github.com/telegrafcontroller/tc/internal/serves"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -48,6 +50,10 @@ const (
 
 // rendered is one cached render: the body and everything its headers need.
 type rendered struct {
+	// revision and version are the config's when rendered: a serve
+	// records them.
+	revision     time.Time
+	version      int
 	body         []byte
 	length       []string
 	etag         []string
@@ -76,6 +82,8 @@ func (e *rendered) gzipped() {
 // configRenders is what the cache keeps per config: the parsed template and
 // constants (so a new query renders without the database) and its renders.
 type configRenders struct {
+	revision     time.Time
+	version      int
 	tmpl         *render.Template
 	members      []render.Member // a group's instead (config_group_toml.go)
 	constants    map[string]string
@@ -217,6 +225,8 @@ func (s *Server) loadConfigRenders(ctx context.Context, id string) (*configRende
 		return nil, err
 	}
 	return &configRenders{
+		revision:     sc.RevisionAt,
+		version:      sc.Version,
 		tmpl:         tmpl,
 		constants:    consts,
 		lastModified: []string{sc.RevisionAt.UTC().Format(http.TimeFormat)},
@@ -271,7 +281,7 @@ func (s *Server) renderFor(ctx context.Context, id, rawQuery string) (*rendered,
 			return nil, err
 		}
 	}
-	e = &rendered{lastModified: cr.lastModified, disposition: cr.disposition}
+	e = &rendered{revision: cr.revision, version: cr.version, lastModified: cr.lastModified, disposition: cr.disposition}
 	query, err := url.ParseQuery(rawQuery)
 	if err != nil {
 		e.err = tc.Errorf(tc.EINVALID, "the query string is not valid URL encoding")
@@ -322,10 +332,34 @@ func (s *Server) configTOML(w http.ResponseWriter, r *http.Request) {
 	}
 	h["Content-Length"] = length
 	if r.Method == http.MethodHead {
+		if s.Serves != nil {
+			s.Serves.Watch(r.URL.Path, r.URL.RawPath, r.URL.RawQuery, httpx.ClientIP(r, s.TrustedProxies), s.Now())
+		}
 		w.WriteHeader(http.StatusOK)
 		return
 	}
 	w.Write(body)
+	s.recordServe(r, e)
+}
+
+// recordServe hands a served GET to the recorder: the request's strings
+// as they are, parsed off the request path (internal/serves). A HEAD
+// delivers no body: it is counted as the watcher's (Watch), not recorded.
+func (s *Server) recordServe(r *http.Request, e *rendered) {
+	if s.Serves == nil {
+		return
+	}
+	var token string
+	if c := tc.CallerFromContext(r.Context()); c != nil && c.Token != nil {
+		token = c.Token.ID
+	}
+	ua := r.Header["User-Agent"]
+	s.Serves.Record(serves.Serve{
+		Kind: tc.ServeConfig, SourceID: r.PathValue("id"), Version: e.version, LastModified: e.revision, ETag: e.etag[0],
+		Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery, TokenID: token,
+		ClientIP: httpx.ClientIP(r, s.TrustedProxies), Telegraf: len(ua) > 0 && strings.HasPrefix(ua[0], "Telegraf/"),
+		At: s.Now(),
+	})
 }
 
 // wantsDownload reports whether Accept prefers application/octet-stream to

@@ -66,6 +66,8 @@ func TestConfigsLabelsConstantsRoles(t *testing.T) {
 				return "/api/configs/" + newConfig(tb).ID, nil
 			})},
 			{Method: "GET", Path: "/api/configs/" + c.ID + "/toml", Want: read},
+			// Agents per version of a config: an agents:read route.
+			{Method: "GET", Path: "/api/configs/" + c.ID + "/agent-versions", Want: read},
 			{Method: "GET", Path: "/api/labels", Want: read},
 			{Method: "POST", Path: "/api/labels", Want: created, Fresh: fresh(func(testing.TB) (string, any) {
 				return "/api/labels", map[string]string{"name": name("l-"), "color": "#abcdef"}

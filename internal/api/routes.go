@@ -107,6 +107,7 @@ func (s *Server) registerRoutes() {
 	s.handle("PATCH /api/agents/{id}", tc.Perm(tc.ResAgents, tc.ActionWrite), s.updateAgent)
 	s.handle("DELETE /api/agents/{id}", tc.Perm(tc.ResAgents, tc.ActionDelete), s.deleteAgent)
 	s.handle("POST /api/agents/bulk", tc.Perm(tc.ResAgents, tc.ActionWrite), s.bulkAgents) // delete also needs agents:delete
+	s.handle("GET /api/configs/{id}/agent-versions", tc.Perm(tc.ResAgents, tc.ActionRead), s.configAgentVersions)
 	s.handle("GET /api/reporting-rules", tc.Perm(tc.ResReportingRules, tc.ActionRead), s.listReportingRules)
 	s.handle("POST /api/reporting-rules", tc.Perm(tc.ResReportingRules, tc.ActionWrite), s.createReportingRule)
 	s.handle("GET /api/reporting-rules/{id}", tc.Perm(tc.ResReportingRules, tc.ActionRead), s.getReportingRule)

@@ -6,6 +6,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/metrics"
 	"github.com/telegrafcontroller/tc/internal/oidc"
+	"github.com/telegrafcontroller/tc/internal/serves"
 	"github.com/telegrafcontroller/tc/internal/service"
 	"github.com/telegrafcontroller/tc/internal/store"
 )
@@ -38,6 +40,11 @@ type Server struct {
 	// Exempt lists permission resources ("configs", "heartbeat", ...) whose
 	// endpoints need no authentication (--disable-auth-endpoints).
 	Exempt map[string]bool
+	// Serves records every config served and the watcher's HEADs
+	// (config_toml.go); nil records nothing. TrustedProxies name the
+	// proxies whose X-Forwarded-For gives a serve's client address.
+	Serves         *serves.Recorder
+	TrustedProxies []netip.Prefix
 	// TLS reports whether the listener serves HTTPS (cookies get Secure).
 	TLS bool
 	// Draining, once set, turns /health/ready to 503 while requests are

@@ -30,6 +30,7 @@ import (
 	"github.com/telegrafcontroller/tc/internal/metrics"
 	"github.com/telegrafcontroller/tc/internal/oidc"
 	"github.com/telegrafcontroller/tc/internal/scheduler"
+	"github.com/telegrafcontroller/tc/internal/serves"
 	"github.com/telegrafcontroller/tc/internal/service"
 	"github.com/telegrafcontroller/tc/internal/store"
 	"github.com/telegrafcontroller/tc/internal/web"
@@ -165,8 +166,13 @@ func (m *Main) Run(ctx context.Context) error {
 		Audit:          &service.Audit{Store: m.Store},
 		Search:         &service.Search{Store: m.Store},
 	}
+	// Every config served, recorded off the request path (internal/serves);
+	// closed after the main listener drained, like the heartbeat ingester.
+	serveLog := &serves.Recorder{Store: m.Store, Metrics: m.Metrics, Logger: m.Logger, Now: m.Now}
+	serveLog.Start()
+	m.OnClose(serveLog.Close)
 	m.API = &api.Server{
-		Store: m.Store, Auth: m.Auth, Services: svc,
+		Store: m.Store, Auth: m.Auth, Services: svc, Serves: serveLog, TrustedProxies: m.Config.TrustedProxies,
 		Metrics: m.Metrics, Logger: m.Logger, Now: m.Now,
 		Version: Version, MaxBody: m.Config.MaxBodyBytes, Exempt: exempt, TLS: tlsConfig != nil,
 		SignIn: m.SignIn, Sessions: m.Sessions, Draining: &m.draining, ProviderSummaries: m.providerSummaries(), OIDC: m.OIDC,

@@ -19,6 +19,8 @@ type Metrics struct {
 	HeartbeatFlushSize     prometheus.Histogram
 	HeartbeatFlushDuration prometheus.Histogram
 	HeartbeatFlushErrors   prometheus.Counter
+	// Config serve recording (internal/serves).
+	ConfigServes *prometheus.CounterVec
 	// AgentsByStatus is set by the status scheduler at each tick.
 	AgentsByStatus *prometheus.GaugeVec
 
@@ -75,6 +77,10 @@ func New() *Metrics {
 			Name: "tc_heartbeat_flush_errors_total",
 			Help: "Heartbeat flushes that failed and were kept for a retry.",
 		}),
+		ConfigServes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tc_config_serves_total",
+			Help: "Config serves (GETs) and watcher HEADs handed to the serve recorder, by result: recorded, heads, dropped (the queue was full), flush_errors.",
+		}, []string{"result"}),
 		AgentsByStatus: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "tc_agents",
 			Help: "Agents by status, as of the last status scheduler tick.",
@@ -97,7 +103,7 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.HTTPRequests, m.HTTPDuration, m.TokenLookups,
-		m.AgentsByStatus, m.ConfigTOMLRenders, m.Leader,
+		m.AgentsByStatus, m.ConfigTOMLRenders, m.Leader, m.ConfigServes,
 	)
 	return m
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/telegrafcontroller/tc"
@@ -34,7 +35,17 @@ const (
 // one store function.
 type Agents struct {
 	Store *store.Store
+
+	// The stale count of Summary, kept for staleCountTTL: it reads every
+	// config link (store.StaleAgentCount), and the agents page and its
+	// live refresh ask for the summary often.
+	staleMu sync.Mutex
+	staleAt time.Time
+	stale   int64
 }
+
+// staleCountTTL is how long Summary reuses its count of stale agents.
+const staleCountTTL = 15 * time.Second
 
 func agentPerm(action string) tc.Permission { return tc.Perm(tc.ResAgents, action) }
 
@@ -72,6 +83,15 @@ func checkAgentFilter(f tc.AgentFilter) (tc.AgentFilter, error) {
 	default:
 		return f, tc.FieldErrorf("sortBy", "sortBy must be one of name, status, lastSeen, hostname, severity")
 	}
+	if f.ConfigState != "" && !slices.Contains(tc.ConfigStates, f.ConfigState) {
+		return f, tc.FieldErrorf("configState", "configState must be one of %s", strings.Join(tc.ConfigStates, ", "))
+	}
+	if f.ConfigVersion < 0 {
+		return f, tc.FieldErrorf("configVersion", "configVersion must be a positive integer")
+	}
+	if f.ConfigVersion > 0 && f.ConfigID == "" {
+		return f, tc.FieldErrorf("configVersion", "configVersion needs configId")
+	}
 	if len(f.Search) > MaxAgentSearch {
 		return f, tc.FieldErrorf("search", "search must be at most %d characters", MaxAgentSearch)
 	}
@@ -107,7 +127,42 @@ func (s *Agents) Summary(ctx context.Context) (tc.AgentSummary, error) {
 	if _, err := require(ctx, agentPerm(tc.ActionRead)); err != nil {
 		return tc.AgentSummary{}, err
 	}
-	return s.Store.AgentSummary(ctx)
+	sum, err := s.Store.AgentSummary(ctx)
+	if err != nil {
+		return sum, err
+	}
+	sum.Stale, err = s.staleCount(ctx)
+	return sum, err
+}
+
+// staleCount is store.StaleAgentCount, at most staleCountTTL old.
+func (s *Agents) staleCount(ctx context.Context) (int64, error) {
+	s.staleMu.Lock()
+	defer s.staleMu.Unlock()
+	now := time.Now()
+	if !s.staleAt.IsZero() && now.Sub(s.staleAt) < staleCountTTL {
+		return s.stale, nil
+	}
+	n, err := s.Store.StaleAgentCount(ctx)
+	if err != nil {
+		return 0, err
+	}
+	s.stale, s.staleAt = n, now
+	return n, nil
+}
+
+// ConfigVersions counts the agents linked to config id by the version of
+// it they were served, newest first (version 0: no serve of their URL
+// recorded): the config page's bars. Errors: EUNAUTHORIZED, EFORBIDDEN,
+// ENOTFOUND.
+func (s *Agents) ConfigVersions(ctx context.Context, id string) ([]tc.ConfigVersionCount, error) {
+	if _, err := require(ctx, agentPerm(tc.ActionRead)); err != nil {
+		return nil, err
+	}
+	if _, err := s.Store.ConfigForServing(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.Store.ConfigVersionCounts(ctx, id)
 }
 
 // Get returns one agent with its rule, labels, configs and recent logs.

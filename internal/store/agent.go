@@ -148,6 +148,9 @@ func (s *Store) Agent(ctx context.Context, id string) (*tc.AgentDetail, error) {
 	if d.Logs == nil {
 		d.Logs = []tc.AgentLog{}
 	}
+	if d.Runs, err = s.agentRuns(ctx, id, d.Logs); err != nil {
+		return nil, err
+	}
 	if d.ReportingRule, err = s.ReportingRule(ctx, a.ReportingRuleID); err != nil {
 		return nil, err
 	}

@@ -37,6 +37,9 @@ func (s *Store) EachAgent(ctx context.Context, f tc.AgentFilter, limit int, fn f
 	if f.ConfigID != "" {
 		where = append(where, "EXISTS (SELECT 1 FROM agent_configs l WHERE l.agent_id = a.id AND l.config_id = "+arg(f.ConfigID)+")")
 	}
+	if f.ConfigState != "" || f.ConfigVersion > 0 {
+		where = append(where, configStateCond(arg, s.now(), f.ConfigID, f.ConfigState, f.ConfigVersion))
+	}
 	if f.LabelID != "" {
 		where = append(where, "EXISTS (SELECT 1 FROM agent_labels l WHERE l.agent_id = a.id AND l.label_id = "+arg(f.LabelID)+")")
 	}

@@ -126,6 +126,10 @@ const (
 	byRule                     // agents' rule index; counted by the maintained counters
 	byLink                     // a label or config: another table's rows, checked by agent id alone
 	bySearch                   // the trigram index's candidates, each checked on the agent row
+	// byConfigState: the state of an agent's configs (store/serve.go),
+	// computed per agent from its links, what was served and the clock: no
+	// index finds it, so it never drives and is checked on each candidate.
+	byConfigState
 )
 
 // filterEstimate is what the planner knows of one filter. The database
@@ -148,7 +152,9 @@ func (e filterEstimate) onRow() bool { return e.kind != byLink }
 
 // elsewhere: the filter's index is another table's, read and then joined
 // to agents.
-func (e filterEstimate) elsewhere() bool { return e.kind == byLink || e.kind == bySearch }
+func (e filterEstimate) elsewhere() bool {
+	return e.kind == byLink || e.kind == bySearch || e.kind == byConfigState
+}
 
 // listShape is what a list plan is chosen from.
 type listShape struct {
@@ -353,6 +359,9 @@ func (s *Store) ListAgents(ctx context.Context, f tc.AgentFilter) (*tc.AgentList
 	if err := s.loadAgentLinks(ctx, list.Items); err != nil {
 		return nil, err
 	}
+	if err := s.loadConfigStates(ctx, list.Items); err != nil {
+		return nil, err
+	}
 	if p.countCap == 0 {
 		n, err := s.countAgents(ctx, f.ReportingRuleID, f.Status)
 		if err != nil {
@@ -471,6 +480,15 @@ func (s *Store) agentConds(ctx context.Context, f tc.AgentFilter, rows int, flee
 			return nil, err
 		}
 		conds = append(conds, c)
+	}
+	if f.ConfigState != "" || f.ConfigVersion > 0 {
+		now := s.now()
+		conds = append(conds, agentCond{
+			filterEstimate: filterEstimate{kind: byConfigState, est: -1},
+			probe: func(arg func(any) string) string {
+				return configStateCond(arg, now, f.ConfigID, f.ConfigState, f.ConfigVersion)
+			},
+		})
 	}
 	if f.Search != "" {
 		c, err := s.searchCond(ctx, strings.ToLower(f.Search), rows, fleet, estLimit)

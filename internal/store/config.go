@@ -414,6 +414,7 @@ type ServedConfig struct {
 	Name       string
 	TOML       string
 	RevisionAt time.Time
+	Version    int // the current version, recorded with each serve
 }
 
 // ConfigForServing reads the fields the TOML endpoint renders from.
@@ -421,7 +422,7 @@ type ServedConfig struct {
 func (s *Store) ConfigForServing(ctx context.Context, id string) (ServedConfig, error) {
 	var c ServedConfig
 	var rev int64
-	err := s.read.QueryRowContext(ctx, `SELECT name, toml, revision_at FROM configs WHERE id = $1`, id).Scan(&c.Name, &c.TOML, &rev)
+	err := s.read.QueryRowContext(ctx, `SELECT name, toml, revision_at, current_version FROM configs WHERE id = $1`, id).Scan(&c.Name, &c.TOML, &rev, &c.Version)
 	if err == sql.ErrNoRows {
 		return c, notFound("config")
 	}

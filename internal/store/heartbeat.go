@@ -688,7 +688,9 @@ func markNewest(rows *sql.Rows, beats []HeartbeatWrite, newest map[string]bool) 
 // writeLinks replaces the config links of the agents that asked for it or
 // whose row is new, where the beat is the newest written (an older beat's
 // sources are no longer the agent's). The managed links of all of them go
-// in multi-row inserts.
+// in multi-row inserts, each with the URL it was reported under, which ties
+// the agent to what that URL was served (store/serve.go): so the tie costs
+// a heartbeat nothing unless its config list changed.
 func writeLinks(ctx context.Context, tx *Tx, beats []HeartbeatWrite, created, newest map[string]bool) error {
 	var pairs []any
 	flush := func() error {
@@ -696,12 +698,12 @@ func writeLinks(ctx context.Context, tx *Tx, beats []HeartbeatWrite, created, ne
 			return nil
 		}
 		var b strings.Builder
-		b.WriteString(`INSERT INTO agent_configs (agent_id, config_id) VALUES `)
-		for i := 0; i < len(pairs); i += 2 {
+		b.WriteString(`INSERT INTO agent_configs (agent_id, config_id, url) VALUES `)
+		for i := 0; i < len(pairs); i += 3 {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString("(" + tx.store.dialect.params(i+1, 2) + ")")
+			b.WriteString("(" + tx.store.dialect.params(i+1, 3) + ")")
 		}
 		b.WriteString(` ON CONFLICT DO NOTHING`)
 		if _, err := tx.ExecContext(ctx, b.String(), pairs...); err != nil {
@@ -715,7 +717,7 @@ func writeLinks(ctx context.Context, tx *Tx, beats []HeartbeatWrite, created, ne
 		if !b.HasConfigs || (!b.WriteLinks && !isNew) || !newest[b.ID] {
 			continue
 		}
-		managed, external := tc.ConfigLinks(b.Configs)
+		_, external := tc.ConfigLinks(b.Configs)
 		if !isNew {
 			if _, err := tx.ExecContext(ctx, `UPDATE agents SET external_configs = $2 WHERE id = $1`, b.ID, mustJSON(external)); err != nil {
 				return fmt.Errorf("write heartbeats: external configs: %w", err)
@@ -724,13 +726,13 @@ func writeLinks(ctx context.Context, tx *Tx, beats []HeartbeatWrite, created, ne
 				return fmt.Errorf("write heartbeats: unlink configs: %w", err)
 			}
 		}
-		for _, id := range managed {
-			pairs = append(pairs, b.ID, id)
+		for _, m := range tc.ManagedConfigs(b.Configs) {
+			pairs = append(pairs, b.ID, m.ID, m.URL)
 		}
 		if err := writeAgentRefs(ctx, tx, b.ID, tc.ConfigRefs(b.Configs), isNew); err != nil {
 			return err
 		}
-		if len(pairs) >= 2*beatRowsPerStatement {
+		if len(pairs) >= 3*beatRowsPerStatement {
 			if err := flush(); err != nil {
 				return err
 			}

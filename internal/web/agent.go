@@ -114,15 +114,19 @@ type agentsData struct {
 	PageSizes   []int
 	Status      string
 	ConfigID    string
-	RuleID      string
-	LabelID     string
-	Summary     tc.AgentSummary
-	Chart       template.HTML
-	Rows        []agentRow
-	Configs     []*tc.Config // the config filter's drop-down (without TOML); nil hides it
-	Rules       []*tc.ReportingRule
-	Labels      []*tc.Label
-	Statuses    []Segment
+	// ConfigState and ConfigVersion filter by what agents run (links from
+	// a config page and the fleet summary).
+	ConfigState   string
+	ConfigVersion int
+	RuleID        string
+	LabelID       string
+	Summary       tc.AgentSummary
+	Chart         template.HTML
+	Rows          []agentRow
+	Configs       []*tc.Config // the config filter's drop-down (without TOML); nil hides it
+	Rules         []*tc.ReportingRule
+	Labels        []*tc.Label
+	Statuses      []Segment
 }
 
 // maxConfigChoices is how many configs the agents page's config filter
@@ -152,8 +156,16 @@ func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) er
 		lq.Limit = n
 	}
 	d := agentsData{Status: q.Get("status"), ConfigID: q.Get("configId"), RuleID: q.Get("reportingRuleId"), LabelID: q.Get("labelId"),
-		PageSizes: agentPageSizes}
+		ConfigState: q.Get("configState"), PageSizes: agentPageSizes}
+	if q.Get("configVersion") != "" {
+		n, err := strconv.Atoi(q.Get("configVersion"))
+		if err != nil || n < 1 {
+			return tc.FieldErrorf("configVersion", "configVersion must be a positive integer")
+		}
+		d.ConfigVersion = n
+	}
 	l, err := h.Agents.List(ctx, tc.AgentFilter{Search: lq.Search, Status: d.Status, ConfigID: d.ConfigID,
+		ConfigState: d.ConfigState, ConfigVersion: d.ConfigVersion,
 		ReportingRuleID: d.RuleID, LabelID: d.LabelID, SortBy: lq.Sort, Desc: lq.Order == "desc",
 		Offset: (lq.Page - 1) * lq.Limit, Limit: lq.Limit})
 	if err != nil {
@@ -207,10 +219,13 @@ func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) er
 	}
 	export := url.Values{"format": {"csv"}, "sortBy": {lq.Sort}, "sortOrder": {lq.Order}}
 	for k, v := range map[string]string{"search": lq.Search, "status": d.Status, "configId": d.ConfigID,
-		"reportingRuleId": d.RuleID, "labelId": d.LabelID} {
+		"reportingRuleId": d.RuleID, "labelId": d.LabelID, "configState": d.ConfigState} {
 		if v != "" {
 			export.Set(k, v)
 		}
+	}
+	if d.ConfigVersion > 0 {
+		export.Set("configVersion", strconv.Itoa(d.ConfigVersion))
 	}
 	d.ExportQuery = template.URL(export.Encode())
 	samples, err := h.Agents.FleetHealth(ctx, now.Add(-24*time.Hour), now)

@@ -215,6 +215,9 @@ type configData struct {
 	APIBase    string
 	Tab        string
 	Usage      *agentUsage // nil when the visitor may not read agents
+	// Versions is how many agents run each version (nil when the visitor
+	// may not read agents).
+	Versions *configVersions
 	// Env is the environment variables the TOML reads, less the token
 	// variables, which the "Use this configuration" dialog asks for once.
 	Env []telegraf.Use
@@ -249,6 +252,13 @@ func (h *Handler) configPage(w http.ResponseWriter, r *http.Request, v *view) er
 	d.Usage = usage[c.ID]
 	if d.Aliases, err = h.Aliases.List(ctx, tc.AliasConfig, c.ID); err != nil {
 		return err
+	}
+	if d.Usage != nil && d.Usage.Total > 0 {
+		counts, err := h.Agents.ConfigVersions(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		d.Versions = newConfigVersions(c.ID, counts)
 	}
 	return v.show(w, "config", c.Name, "configs", d)
 }

@@ -53,7 +53,8 @@
     if (matching) {
       const d = bar.dataset;
       body.filter = {search: d.filterSearch, status: d.filterStatus, configId: d.filterConfigId,
-        reportingRuleId: d.filterReportingRuleId, labelId: d.filterLabelId};
+        reportingRuleId: d.filterReportingRuleId, labelId: d.filterLabelId, configState: d.filterConfigState,
+        configVersion: Number(d.filterConfigVersion) || 0};
     } else {
       body.ids = TC.hooks.selectedIds().ids;
     }
