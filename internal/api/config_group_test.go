@@ -1,7 +1,9 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -119,6 +121,20 @@ func TestConfigGroupServing(t *testing.T) {
 		if !strings.HasPrefix(body, "# --- config \"cpu\"") || !strings.Contains(body, "region = \"eu-2\"") ||
 			!strings.Contains(body, "_fra_2") || !strings.Contains(body, "config \"disks\"") {
 			t.Errorf("render after changes:\n%s", body)
+		}
+		// A GET is recorded as a serve of the group, with each member's
+		// version (b was edited once: version 2), and under the URL asked.
+		if err := inst.Main.API.Serves.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		sv, err := inst.Main.Store.ConfigServes(context.Background(), g.ID, 10)
+		if err != nil || len(sv) == 0 {
+			t.Fatalf("serves of the group: %v, %v", sv, err)
+		}
+		latest := sv[0]
+		wantMembers := []tc.ServedMember{{ConfigID: a.ID, Version: 1}, {ConfigID: b.ID, Version: 2}, {ConfigID: c.ID, Version: 1}}
+		if latest.Kind != tc.ServeGroup || latest.URL != path+q || !slices.Equal(latest.Members, wantMembers) || latest.LastModified.IsZero() {
+			t.Errorf("latest serve of the group = %+v, want kind group, URL %s, members %v", latest, path+q, wantMembers)
 		}
 		// A change that does not feed the render keeps Last-Modified.
 		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/config-groups/" + g.ID, Token: mgr,

@@ -39,9 +39,11 @@ func (s *Server) loadGroupRenders(ctx context.Context, id string) (*configRender
 		return nil, err
 	}
 	members := make([]render.Member, len(g.Members))
+	served := make([]tc.ServedMember, len(g.Members))
 	var names []string
 	seen := map[string]bool{}
 	for i, m := range g.Members {
+		served[i] = tc.ServedMember{ConfigID: m.ID, Version: m.Version}
 		members[i] = render.Member{Header: tc.GroupMemberHeader(tc.ConfigRef{ID: m.ID, Name: m.Name}), Tmpl: render.Parse(m.TOML)}
 		for _, n := range members[i].Tmpl.Constants {
 			if !seen[n] {
@@ -56,6 +58,8 @@ func (s *Server) loadGroupRenders(ctx context.Context, id string) (*configRender
 	}
 	return &configRenders{
 		members:      members,
+		served:       served,
+		revision:     g.RevisionAt,
 		constants:    consts,
 		lastModified: []string{g.RevisionAt.UTC().Format(http.TimeFormat)},
 		disposition:  []string{contentDisposition(g.Name)},
@@ -87,7 +91,7 @@ func (s *Server) groupRenderFor(ctx context.Context, id, rawQuery string) (*rend
 			return nil, err
 		}
 	}
-	e = &rendered{lastModified: cr.lastModified, disposition: cr.disposition}
+	e = &rendered{revision: cr.revision, served: cr.served, lastModified: cr.lastModified, disposition: cr.disposition}
 	query, err := url.ParseQuery(rawQuery)
 	if err != nil {
 		e.err = tc.Errorf(tc.EINVALID, "the query string is not valid URL encoding")
@@ -119,42 +123,5 @@ func (s *Server) serveGroup(w http.ResponseWriter, r *http.Request, id string) {
 		s.fail(w, r, err)
 		return
 	}
-	writeTOML(w, r, e)
-}
-
-// writeTOML writes a successful render with the headers agents and
-// browsers need: gzip when accepted, a download when asked for, ETag and
-// If-None-Match, Last-Modified, and no body for HEAD. It is configTOML's
-// answer (config_toml.go), for groups.
-func writeTOML(w http.ResponseWriter, r *http.Request, e *rendered) {
-	h := w.Header()
-	body, length, etag := e.body, e.length, e.etag
-	if acceptsGzip(r.Header["Accept-Encoding"]) {
-		e.gzipped()
-		body, length, etag = e.gz, e.gzLength, e.gzETag
-		h["Content-Encoding"] = hdrGzip
-	}
-	if wantsDownload(r.Header["Accept"]) {
-		h["Content-Type"] = hdrOctet
-		h["Content-Disposition"] = e.disposition
-	} else {
-		h["Content-Type"] = hdrTOML
-	}
-	h["Last-Modified"] = e.lastModified
-	h["Etag"] = etag
-	h["Cache-Control"] = hdrNoCache
-	h["Vary"] = hdrVary
-	if inm := r.Header["If-None-Match"]; inm != nil && etagMatches(inm, etag[0]) {
-		delete(h, "Content-Type")
-		delete(h, "Content-Encoding")
-		delete(h, "Content-Disposition")
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	h["Content-Length"] = length
-	if r.Method == http.MethodHead {
-		w.WriteHeader(http.StatusOK)
-		return
-	}
-	w.Write(body)
+	s.answerTOML(w, r, tc.ServeGroup, id, e)
 }

@@ -54,6 +54,7 @@ type rendered struct {
 	// records them.
 	revision     time.Time
 	version      int
+	served       []tc.ServedMember // a group's members and their versions
 	body         []byte
 	length       []string
 	etag         []string
@@ -85,7 +86,8 @@ type configRenders struct {
 	revision     time.Time
 	version      int
 	tmpl         *render.Template
-	members      []render.Member // a group's instead (config_group_toml.go)
+	members      []render.Member   // a group's instead (config_group_toml.go)
+	served       []tc.ServedMember // the members' versions
 	constants    map[string]string
 	lastModified []string
 	disposition  []string
@@ -306,6 +308,17 @@ func (s *Server) configTOML(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.answerTOML(w, r, tc.ServeConfig, r.PathValue("id"), e)
+}
+
+// answerTOML writes a successful render with the headers agents and
+// browsers need: gzip when accepted, a download when asked for, ETag and
+// If-None-Match, Last-Modified, and no body for HEAD. Then it hands what
+// it answered to the recorder (internal/serves), off the request path: a
+// GET's body is a serve of the config or group id; a HEAD delivers no
+// body, so it is counted as the agent's watcher, not recorded; a 304 is
+// neither.
+func (s *Server) answerTOML(w http.ResponseWriter, r *http.Request, kind, id string, e *rendered) {
 	h := w.Header()
 	body, length, etag := e.body, e.length, e.etag
 	if acceptsGzip(r.Header["Accept-Encoding"]) {
@@ -339,13 +352,12 @@ func (s *Server) configTOML(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write(body)
-	s.recordServe(r, e)
+	s.recordServe(r, kind, id, e)
 }
 
 // recordServe hands a served GET to the recorder: the request's strings
-// as they are, parsed off the request path (internal/serves). A HEAD
-// delivers no body: it is counted as the watcher's (Watch), not recorded.
-func (s *Server) recordServe(r *http.Request, e *rendered) {
+// as they are, parsed off the request path (internal/serves).
+func (s *Server) recordServe(r *http.Request, kind, id string, e *rendered) {
 	if s.Serves == nil {
 		return
 	}
@@ -355,7 +367,7 @@ func (s *Server) recordServe(r *http.Request, e *rendered) {
 	}
 	ua := r.Header["User-Agent"]
 	s.Serves.Record(serves.Serve{
-		Kind: tc.ServeConfig, SourceID: r.PathValue("id"), Version: e.version, LastModified: e.revision, ETag: e.etag[0],
+		Kind: kind, SourceID: id, Version: e.version, Members: e.served, LastModified: e.revision, ETag: e.etag[0],
 		Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery, TokenID: token,
 		ClientIP: httpx.ClientIP(r, s.TrustedProxies), Telegraf: len(ua) > 0 && strings.HasPrefix(ua[0], "Telegraf/"),
 		At: s.Now(),

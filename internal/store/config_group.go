@@ -369,6 +369,7 @@ type ServedGroup struct {
 // ServedMember is one member of a served group.
 type ServedMember struct {
 	ID, Name, TOML string
+	Version        int // the member's current version (a serve records it)
 }
 
 // GroupForServing reads the fields the group TOML endpoint renders from,
@@ -390,7 +391,7 @@ func (s *Store) GroupForServing(ctx context.Context, id string) (ServedGroup, er
 		return g, fmt.Errorf("get config group: %w", err)
 	}
 	g.RevisionAt = fromMS(rev)
-	rows, err := tx.QueryContext(ctx, `SELECT c.id, c.name, c.toml FROM config_group_members m JOIN configs c ON c.id = m.config_id
+	rows, err := tx.QueryContext(ctx, `SELECT c.id, c.name, c.toml, c.current_version FROM config_group_members m JOIN configs c ON c.id = m.config_id
 		WHERE m.group_id = $1 ORDER BY m.position`, id)
 	if err != nil {
 		return g, fmt.Errorf("get config group members: %w", err)
@@ -398,7 +399,7 @@ func (s *Store) GroupForServing(ctx context.Context, id string) (ServedGroup, er
 	defer rows.Close()
 	for rows.Next() {
 		var m ServedMember
-		if err := rows.Scan(&m.ID, &m.Name, &m.TOML); err != nil {
+		if err := rows.Scan(&m.ID, &m.Name, &m.TOML, &m.Version); err != nil {
 			return g, fmt.Errorf("get config group members: %w", err)
 		}
 		g.Members = append(g.Members, m)
