@@ -208,15 +208,45 @@ func BuildAgentHistory(buckets []AgentHistoryBucket, bucket, step, silentAfter t
 		} else {
 			heard = append(heard, span{b.Start, end})
 		}
-		if b.Start.Before(from) || !b.Start.Before(to) {
-			continue
+	}
+	// Each step: the worst status of its buckets and of the status the
+	// agent last reported before it, while that still holds: an agent
+	// beating every few minutes stays ok between its buckets.
+	var carry string
+	var carryUntil time.Time
+	bi := 0
+	take := func(b AgentHistoryBucket) {
+		carry = StatusOfRank(StatusRank(b.Status))
+		if end := b.Start.Add(bucket + silentAfter); end.After(carryUntil) {
+			carryUntil = end
 		}
-		p := &points[slot(b.Start)]
-		p.Status = worse(p.Status, StatusOfRank(StatusRank(b.Status)))
-		p.Beats += b.Beats
-		p.Metrics += b.Metrics
-		p.Errors += b.Errors
-		p.Warnings += b.Warnings
+	}
+	for i := range points {
+		p := &points[i]
+		end := p.At.Add(step)
+		for ; bi < len(buckets) && buckets[bi].Start.Before(p.At); bi++ {
+			if buckets[bi].Beats > 0 {
+				take(buckets[bi])
+			}
+		}
+		// (Unless the step opens with a bucket of its own: a status
+		// change then shows in the step it happened in, not the one before.)
+		opens := bi < len(buckets) && buckets[bi].Start.Equal(p.At) && buckets[bi].Beats > 0
+		if carry != "" && p.At.Before(carryUntil) && !opens {
+			p.Status = carry
+		}
+		for ; bi < len(buckets) && buckets[bi].Start.Before(end); bi++ {
+			b := buckets[bi]
+			if b.Beats == 0 {
+				continue
+			}
+			p.Status = worse(p.Status, StatusOfRank(StatusRank(b.Status)))
+			p.Beats += b.Beats
+			p.Metrics += b.Metrics
+			p.Errors += b.Errors
+			p.Warnings += b.Warnings
+			take(b)
+		}
 	}
 	// Silences: after firstSeen, outside every heard interval.
 	known := from
