@@ -52,6 +52,22 @@ type AgentBeat struct {
 	// without them the stored links stay as they are.
 	HasConfigs bool
 	Configs    []string
+	// Beats counts the heartbeats merged into b (0 counts as one), and
+	// Worst is the worst status they reported by StatusRank ("" is
+	// Status): the agent's history records both (docs/agents.md).
+	Beats int64
+	Worst string
+}
+
+// BeatCount is how many heartbeats were merged into b.
+func (b *AgentBeat) BeatCount() int64 { return max(b.Beats, 1) }
+
+// WorstStatus is the worst status the heartbeats merged into b reported.
+func (b *AgentBeat) WorstStatus() string {
+	if b.Worst == "" {
+		return b.Status
+	}
+	return b.Worst
 }
 
 // Merge folds another not yet written beat of the same agent into b, so
@@ -59,7 +75,8 @@ type AgentBeat struct {
 // latest values (hostname, ip, version, status, config sources, Last) are
 // those of the beat with the later LastSeen, whichever it is (beats of one
 // agent handled concurrently may reach Merge out of order), statistics are
-// summed, FirstSeen is the earlier one, and logs are newest first.
+// summed, FirstSeen is the earlier one, logs are newest first, and the
+// beats are counted with the worst status any reported.
 func (b *AgentBeat) Merge(other *AgentBeat) {
 	newer, older := b, other
 	if other.LastSeen.After(b.LastSeen) {
@@ -67,6 +84,11 @@ func (b *AgentBeat) Merge(other *AgentBeat) {
 	}
 	m := *newer
 	m.Sum = newer.Sum.Add(older.Sum)
+	m.Beats = newer.BeatCount() + older.BeatCount()
+	m.Worst = newer.WorstStatus()
+	if StatusRank(older.WorstStatus()) > StatusRank(m.Worst) {
+		m.Worst = older.WorstStatus()
+	}
 	m.FirstSeen = newer.FirstSeen
 	if older.FirstSeen.Before(m.FirstSeen) {
 		m.FirstSeen = older.FirstSeen

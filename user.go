@@ -235,6 +235,9 @@ type Settings struct {
 	// AuditLogRetentionHours: how long audit entries are kept, one of
 	// AuditRetentionHours (0: forever).
 	AuditLogRetentionHours int `json:"auditLogRetentionHours"`
+	// AgentHistoryRetentionHours: how long agents' reporting history is
+	// kept, 1 to MaxAgentHistoryRetentionHours.
+	AgentHistoryRetentionHours int `json:"agentHistoryRetentionHours"`
 	// LDAP and OIDC are the external providers' provisioning settings,
 	// which only the owner changes (CanEditProviderSettings): they are
 	// read and written through the auth settings, not with these.
@@ -252,7 +255,8 @@ func (s Settings) Provisioning(p AuthProvider) Provisioning {
 
 // DefaultSettings are used when nothing is stored or seeded.
 var DefaultSettings = Settings{LoginLockoutAttempts: 5, LoginLockoutMinutes: 15, PasswordComplexity: ComplexityLow,
-	AuditLogRetentionHours: DefaultAuditRetentionHours, LDAP: DefaultProvisioning, OIDC: DefaultProvisioning}
+	AuditLogRetentionHours: DefaultAuditRetentionHours, AgentHistoryRetentionHours: DefaultAgentHistoryRetentionHours,
+	LDAP: DefaultProvisioning, OIDC: DefaultProvisioning}
 
 // Settings limits.
 const (
@@ -281,6 +285,9 @@ func (s Settings) Validate() error {
 	}
 	if !ValidAuditRetention(s.AuditLogRetentionHours) {
 		return FieldErrorf("auditLogRetentionHours", "Audit log retention must be one of 720, 2160, 4320, 8760 or 17520 hours, or 0 to keep entries forever")
+	}
+	if !ValidAgentHistoryRetention(s.AgentHistoryRetentionHours) {
+		return FieldErrorf("agentHistoryRetentionHours", "Agent history retention must be between 1 and %d hours", MaxAgentHistoryRetentionHours)
 	}
 	for _, p := range []Provisioning{s.LDAP, s.OIDC} {
 		if err := p.Validate(); err != nil {

@@ -49,13 +49,14 @@ func main() {
 	flushAgents := flag.Int("flush-agents", 16700, "agents per timed flush")
 	flushOrder := flag.String("flush-order", "random", "which agents each flush writes: random (agents whose beats are spread over the fleet) or periodic (consecutive agents, a second pass over the agents of a first: beats of a fleet that keeps its phase)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed part to this file")
+	historyBucket := flag.Duration("history-bucket", 0, "with -flushes: the agents' reporting history's bucket width, as --agent-history-bucket (0: no history)")
 	flag.Parse()
 	if *dsn == "" {
 		flag.Usage()
 		os.Exit(2)
 	}
 	ctx := context.Background()
-	s, err := store.Open(ctx, *dsn, store.Options{})
+	s, err := store.Open(ctx, *dsn, store.Options{AgentHistoryBucket: *historyBucket})
 	if err != nil {
 		log.Fatal(err)
 	}

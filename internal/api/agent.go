@@ -87,6 +87,28 @@ func (s *Server) agentSummary(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, sum)
 }
 
+// fleetHealth answers GET /api/agents/fleet-health?range=1h|6h|24h|7d:
+// the status scheduler's samples over the range, thinned to a few hundred.
+func (s *Server) fleetHealth(w http.ResponseWriter, r *http.Request) {
+	fh, err := s.Agents.FleetHealth(r.Context(), r.URL.Query().Get("range"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, fh)
+}
+
+// agentHistory answers GET /api/agents/{id}/history?range=1h|6h|24h|7d:
+// the agent's reporting history (upstream's "reporting history").
+func (s *Server) agentHistory(w http.ResponseWriter, r *http.Request) {
+	h, err := s.Agents.History(r.Context(), r.PathValue("id"), r.URL.Query().Get("range"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, h)
+}
+
 // getAgent answers GET /api/agents/{id}.
 func (s *Server) getAgent(w http.ResponseWriter, r *http.Request) {
 	a, err := s.Agents.Get(r.Context(), r.PathValue("id"))

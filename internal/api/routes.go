@@ -103,6 +103,8 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/agents", tc.Perm(tc.ResAgents, tc.ActionRead), s.listAgents)
 	s.handle("GET /api/agents/summary", tc.Perm(tc.ResAgents, tc.ActionRead), s.agentSummary)
 	s.handle("GET /api/agents/export", tc.Perm(tc.ResAgents, tc.ActionRead), s.exportAgents)
+	s.handle("GET /api/agents/fleet-health", tc.Perm(tc.ResAgents, tc.ActionRead), s.fleetHealth)
+	s.handle("GET /api/agents/{id}/history", tc.Perm(tc.ResAgents, tc.ActionRead), s.agentHistory)
 	s.handle("GET /api/agents/{id}", tc.Perm(tc.ResAgents, tc.ActionRead), s.getAgent)
 	s.handle("PATCH /api/agents/{id}", tc.Perm(tc.ResAgents, tc.ActionWrite), s.updateAgent)
 	s.handle("DELETE /api/agents/{id}", tc.Perm(tc.ResAgents, tc.ActionDelete), s.deleteAgent)

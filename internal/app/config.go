@@ -54,6 +54,11 @@ type Config struct {
 	// HeartbeatAckFlush answers a heartbeat only once it is written
 	// (--heartbeat-ack=flush).
 	HeartbeatAckFlush bool
+	// AgentHistoryBucket is the width of the agents' reporting history's
+	// buckets (0: no history); AgentHistoryRetention seeds its retention
+	// setting, in hours.
+	AgentHistoryBucket    time.Duration
+	AgentHistoryRetention int
 	// Identity: owner bootstrap, first-start seeds of the login settings,
 	// and session lifetimes.
 	OwnerUsername        string
@@ -159,6 +164,15 @@ func coreOptions() []option {
 			}
 			return fmt.Errorf("must be receive or flush, not %q", v)
 		}},
+		{"agent-history-bucket", "AGENT_HISTORY_BUCKET", "1m", "width of the buckets of the agents' reporting history (status, beats, metrics, errors, warnings per agent), whole seconds from 10s to 1h; 0 keeps no history", func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || (d != 0 && (d < 10*time.Second || d > time.Hour || d%time.Second != 0)) {
+				return fmt.Errorf("must be 0 or a whole number of seconds from 10s to 1h such as 1m, not %q", v)
+			}
+			c.AgentHistoryBucket = d
+			return nil
+		}},
+		{"agent-history-retention", "AGENT_HISTORY_RETENTION", "168", "hours the agents' reporting history is kept, 1 to 8760 (seeds the agentHistoryRetentionHours setting at first start)", rangeSetter(1, tc.MaxAgentHistoryRetentionHours, func(c *Config, n int) { c.AgentHistoryRetention = n })},
 		// Identity.
 		{"owner-username", "OWNER_USERNAME", "", "username of the owner account created at first start (with --owner-email and --owner-password)", func(c *Config, v string) error { c.OwnerUsername = v; return nil }},
 		{"owner-email", "OWNER_EMAIL", "", "email of the owner account created at first start", func(c *Config, v string) error { c.OwnerEmail = v; return nil }},

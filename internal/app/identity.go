@@ -31,6 +31,9 @@ func (m *Main) startIdentity(ctx context.Context, useTLS bool) error {
 		seed.PasswordComplexity = tc.PasswordComplexity(c.PasswordComplexity)
 	}
 	seed.AuditLogRetentionHours = c.AuditLogRetention
+	if c.AgentHistoryRetention > 0 {
+		seed.AgentHistoryRetentionHours = c.AgentHistoryRetention
+	}
 	if err := m.Store.InitSettings(ctx, seed); err != nil {
 		return err
 	}

@@ -654,11 +654,11 @@ func TestAccount(t *testing.T) {
 
 func TestSettings(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
-		inst := apptest.MustStart(t, db, apptest.WithEnv(map[string]string{"PASSWORD_COMPLEXITY": "high"}), apptest.WithArgs())
+		inst := apptest.MustStart(t, db, apptest.WithEnv(map[string]string{"PASSWORD_COMPLEXITY": "high", "AGENT_HISTORY_RETENTION": "72"}), apptest.WithArgs())
 		admin := inst.MustSession(t, inst.MustUser(t, tc.RoleAdministrator))
 		got := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "GET", Path: "/api/settings", Client: admin}), 200).Map(t)
 		want := map[string]any{"publicUiUrl": "", "publicApiUrl": "", "publicHeartbeatUrl": "", "loginLockoutAttempts": 5.0, "loginLockoutMinutes": 15.0, "passwordComplexity": "high",
-			"auditLogRetentionHours": 2160.0}
+			"auditLogRetentionHours": 2160.0, "agentHistoryRetentionHours": 72.0}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("settings = %v, want %v", got, want)
 		}
@@ -674,6 +674,8 @@ func TestSettings(t *testing.T) {
 			{map[string]any{"loginLockoutMinutes": 0}, "loginLockoutMinutes"},
 			{map[string]any{"passwordComplexity": "extreme"}, "passwordComplexity"},
 			{map[string]any{"loginLockoutAttempts": "five"}, "loginLockoutAttempts"},
+			{map[string]any{"agentHistoryRetentionHours": 0}, "agentHistoryRetentionHours"},
+			{map[string]any{"agentHistoryRetentionHours": 8761}, "agentHistoryRetentionHours"},
 		} {
 			r := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/settings", Client: admin, Body: c.body}), 400)
 			if f := r.Map(t)["field"]; f != c.field {
@@ -681,9 +683,9 @@ func TestSettings(t *testing.T) {
 			}
 		}
 		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "PATCH", Path: "/api/settings", Client: admin,
-			Body: map[string]any{"publicHeartbeatUrl": "http://hb.example.com:8000", "passwordComplexity": "low"}}), 200)
+			Body: map[string]any{"publicHeartbeatUrl": "http://hb.example.com:8000", "passwordComplexity": "low", "agentHistoryRetentionHours": 24}}), 200)
 		s := inst.Store.Settings()
-		if s.PublicHeartbeatURL != "http://hb.example.com:8000" || s.PasswordComplexity != tc.ComplexityLow || s.LoginLockoutAttempts != 5 {
+		if s.PublicHeartbeatURL != "http://hb.example.com:8000" || s.PasswordComplexity != tc.ComplexityLow || s.LoginLockoutAttempts != 5 || s.AgentHistoryRetentionHours != 24 {
 			t.Fatalf("cached settings after PATCH = %+v", s)
 		}
 		// The new rule applies at once.

@@ -130,8 +130,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Store, err = store.Open(ctx, dsn, store.Options{
 		Logger: m.Logger, Now: m.Now, CACertFile: m.Config.DBCACert, SSLNoVerify: m.Config.DBSSLNoVerify,
-		Exclusive: true, // one controller per SQLite file
-		NodeID:    nodeID,
+		Exclusive:          true, // one controller per SQLite file
+		NodeID:             nodeID,
+		AgentHistoryBucket: m.Config.AgentHistoryBucket,
 	})
 	if err != nil {
 		return err
@@ -160,7 +161,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Aliases:        &service.Aliases{Store: m.Store, Logger: m.Logger},
 		Labels:         &service.Labels{Store: m.Store, Logger: m.Logger},
 		Constants:      &service.Constants{Store: m.Store, Logger: m.Logger},
-		Agents:         &service.Agents{Store: m.Store},
+		Agents:         &service.Agents{Store: m.Store, Now: m.Now},
 		ReportingRules: &service.ReportingRules{Store: m.Store},
 		Settings:       &service.Settings{Store: m.Store, Logger: m.Logger},
 		Audit:          &service.Audit{Store: m.Store},
@@ -205,6 +206,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.startCluster()
 	m.startAudit(ctx)
+	m.startHistoryRetention()
 	if err := m.startForwarders(); err != nil {
 		return err
 	}

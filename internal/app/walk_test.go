@@ -219,6 +219,8 @@ func TestAgentsRulesHealthRoleWalk(t *testing.T) {
 			{Method: "GET", Path: "/api/agents/summary", Want: read},
 			{Method: "GET", Path: "/api/agents/export?format=csv&sortBy=severity", Want: read},
 			{Method: "GET", Path: "/api/agents/" + agent, Want: read},
+			{Method: "GET", Path: "/api/agents/fleet-health?range=7d", Want: read},
+			{Method: "GET", Path: "/api/agents/" + agent + "/history?range=1h", Want: read},
 			{Method: "PATCH", Path: "/api/agents/" + agent, Body: map[string]any{"reportingRuleId": tc.DefaultReportingRuleID}, Want: write},
 			{Method: "DELETE", Path: "/api/agents/{id}", Want: deleted, Fresh: fresh(func(tb testing.TB) (string, any) {
 				return "/api/agents/" + newAgent(tb), nil

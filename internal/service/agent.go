@@ -35,6 +35,7 @@ const (
 // one store function.
 type Agents struct {
 	Store *store.Store
+	Now   func() time.Time // the clock of the histories' ranges; time.Now when nil
 
 	// The stale count of Summary, kept for staleCountTTL: it reads every
 	// config link (store.StaleAgentCount), and the agents page and its
@@ -299,12 +300,72 @@ func (s *Agents) bulk(ctx context.Context, b tc.AgentBulk, arg, field string) ([
 	return out, nil
 }
 
-// FleetHealth returns the status scheduler's samples taken in [from, to],
-// oldest first, for the fleet-health chart. Errors: EUNAUTHORIZED,
-// EFORBIDDEN.
-func (s *Agents) FleetHealth(ctx context.Context, from, to time.Time) ([]tc.FleetHealthSample, error) {
-	if _, err := require(ctx, tc.Perm(tc.ResAgents, tc.ActionRead)); err != nil {
+// FleetHealth returns the status scheduler's samples over the range named
+// rangeName ("" for tc.DefaultHistoryRange) ending now, oldest first and
+// thinned to about tc.HistoryPoints, for the fleet-health chart.
+// Errors: EUNAUTHORIZED, EFORBIDDEN, EINVALID (the range).
+func (s *Agents) FleetHealth(ctx context.Context, rangeName string) (*tc.FleetHealth, error) {
+	if _, err := require(ctx, agentPerm(tc.ActionRead)); err != nil {
 		return nil, err
 	}
-	return s.Store.FleetHealth(ctx, from, to)
+	r, err := tc.ParseHistoryRange(rangeName)
+	if err != nil {
+		return nil, err
+	}
+	to := s.now()
+	from := to.Add(-r.Span)
+	samples, err := s.Store.FleetHealth(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return &tc.FleetHealth{Range: r.Name, From: from.UTC(), To: to.UTC(), Samples: tc.ThinFleetHealth(samples, tc.HistoryPoints)}, nil
+}
+
+// History returns agent id's reporting history over the range named
+// rangeName ("" for tc.DefaultHistoryRange) ending now: whoever may read
+// the agent may read its history. Its silences are read against the
+// agent's current reporting rule. With the history off
+// (--agent-history-bucket=0) it holds no points.
+// Errors: EUNAUTHORIZED, EFORBIDDEN, EINVALID (the range), ENOTFOUND.
+func (s *Agents) History(ctx context.Context, id, rangeName string) (*tc.AgentHistory, error) {
+	if _, err := require(ctx, agentPerm(tc.ActionRead)); err != nil {
+		return nil, err
+	}
+	r, err := tc.ParseHistoryRange(rangeName)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.Store.Agent(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	bucket := s.Store.AgentHistoryBucket()
+	h := &tc.AgentHistory{AgentID: a.ID, Range: r.Name, BucketSeconds: int64(bucket / time.Second),
+		Points: []tc.AgentHistoryPoint{}, Periods: []tc.AgentHistoryPeriod{}}
+	now := s.now()
+	if bucket <= 0 {
+		h.From, h.To = now.Add(-r.Span).UTC(), now.UTC()
+		return h, nil
+	}
+	step := r.Step(bucket)
+	from, to := r.Window(now, step)
+	h.From, h.To, h.StepSeconds = from.UTC(), to.UTC(), int64(step/time.Second)
+	silentAfter := 3 * time.Minute // the default rule's, should the agent's be gone
+	if a.ReportingRule != nil {
+		silentAfter = time.Duration(a.ReportingRule.NotReportingAfterSeconds) * time.Second
+	}
+	// Buckets heard shortly before the range still cover its start.
+	buckets, err := s.Store.AgentHistory(ctx, a.ID, from.Add(-silentAfter-bucket), to)
+	if err != nil {
+		return nil, err
+	}
+	h.Points, h.Periods = tc.BuildAgentHistory(buckets, bucket, step, silentAfter, from, to, a.FirstSeen)
+	return h, nil
+}
+
+func (s *Agents) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }

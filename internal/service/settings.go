@@ -24,6 +24,8 @@ type SettingsPatch struct {
 	PasswordComplexity   *string `json:"passwordComplexity"`
 	// AuditLogRetentionHours: see tc.Settings.
 	AuditLogRetentionHours *int `json:"auditLogRetentionHours"`
+	// AgentHistoryRetentionHours: see tc.Settings.
+	AgentHistoryRetentionHours *int `json:"agentHistoryRetentionHours"`
 }
 
 // Current returns the settings for the controller's own use (the password
@@ -54,6 +56,7 @@ func (s *Settings) Update(ctx context.Context, in SettingsPatch) (tc.Settings, e
 		set(&v.LoginLockoutAttempts, in.LoginLockoutAttempts)
 		set(&v.LoginLockoutMinutes, in.LoginLockoutMinutes)
 		set(&v.AuditLogRetentionHours, in.AuditLogRetentionHours)
+		set(&v.AgentHistoryRetentionHours, in.AgentHistoryRetentionHours)
 		if in.PasswordComplexity != nil {
 			v.PasswordComplexity = tc.PasswordComplexity(*in.PasswordComplexity)
 		}

@@ -71,8 +71,8 @@ type HeartbeatWrite struct {
 // WriteHeartbeats writes a batch of heartbeats in one transaction: agents
 // are created (on the current default reporting rule) or updated, statistics
 // added to the running totals, new log entries merged into the kept ones,
-// and config links replaced where asked. Each agent appears at most once in
-// beats.
+// config links replaced where asked, and the beats added to the agents'
+// history (history.go). Each agent appears at most once in beats.
 //
 // Writes are last-writer-wins by heartbeat time, so that several nodes may
 // write beats of one agent in any order: last_seen never moves backwards,
@@ -136,6 +136,9 @@ func (s *Store) WriteHeartbeats(ctx context.Context, beats []HeartbeatWrite) err
 			return err
 		}
 		tx.recordRegistrations(ctx, full, registered)
+		if err := writeHistory(ctx, tx, beats); err != nil {
+			return err
+		}
 		for _, b := range beats {
 			if len(b.Logs) > 0 {
 				if err := mergeLogs(ctx, tx, b.ID, b.Logs); err != nil {
@@ -159,7 +162,7 @@ func (s *Store) prepareBeatStatements(ctx context.Context) error {
 			qs = append(qs, st.upsert, st.findAgents)
 		}
 	}
-	for _, q := range qs {
+	for _, q := range append(qs, s.historyPrepare()...) {
 		if _, err := s.prepared(ctx, q); err != nil {
 			return err
 		}

@@ -18,6 +18,7 @@ const (
 	setLockoutMinutes     = "loginLockoutMinutes"
 	setPasswordComplexity = "passwordComplexity"
 	setAuditRetention     = "auditLogRetentionHours"
+	setHistoryRetention   = "agentHistoryRetentionHours"
 	setLDAP               = "ldapProvisioning" // JSON of tc.Provisioning
 	setOIDC               = "oidcProvisioning"
 )
@@ -31,6 +32,7 @@ func settingsRows(v tc.Settings) map[string]string {
 		setLockoutMinutes:     strconv.Itoa(v.LoginLockoutMinutes),
 		setPasswordComplexity: string(v.PasswordComplexity),
 		setAuditRetention:     strconv.Itoa(v.AuditLogRetentionHours),
+		setHistoryRetention:   strconv.Itoa(v.AgentHistoryRetentionHours),
 		setLDAP:               provisioningJSON(v.LDAP),
 		setOIDC:               provisioningJSON(v.OIDC),
 	}
@@ -105,6 +107,10 @@ func (s *Store) loadSettings(ctx context.Context) error {
 		case setAuditRetention:
 			if n, err := strconv.Atoi(val); err == nil {
 				v.AuditLogRetentionHours = n
+			}
+		case setHistoryRetention:
+			if n, err := strconv.Atoi(val); err == nil && tc.ValidAgentHistoryRetention(n) {
+				v.AgentHistoryRetentionHours = n
 			}
 		case setLDAP:
 			v.LDAP = parseProvisioning(val)

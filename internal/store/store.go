@@ -54,6 +54,9 @@ type Options struct {
 	// transactions then notify the other nodes (cluster.go). "" outside a
 	// cluster.
 	NodeID string
+	// AgentHistoryBucket is the width of the agents' reporting history's
+	// buckets (history.go); 0 turns the history off.
+	AgentHistoryBucket time.Duration
 }
 
 // Store is the database. For SQLite, writes go through a single connection
@@ -99,6 +102,10 @@ type Store struct {
 	// beatSQL holds the texts of the heartbeat batch statements, built on
 	// first use (heartbeat.go).
 	beatSQL func() map[int]beatStatements
+	// historyBucket is Options.AgentHistoryBucket, in whole seconds;
+	// historySQL the texts of its batch statements (history.go).
+	historyBucket time.Duration
+	historySQL    func() map[int]string
 
 	// fullAt is when a write last failed for lack of space (UnixNano, 0
 	// after a write succeeded): readiness reports it (Ready, error.go).
@@ -122,6 +129,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	dsn = strings.Trim(strings.TrimSpace(dsn), `"'`)
 	s := &Store{now: opts.Now, logger: opts.Logger, plan: opts.Plan.withDefaults()}
 	s.beatSQL = sync.OnceValue(func() map[int]beatStatements { return buildBeatStatements(s.dialect) })
+	s.historyBucket = opts.AgentHistoryBucket.Truncate(time.Second)
+	s.historySQL = sync.OnceValue(func() map[int]string { return historyStatements(s.dialect) })
 	var err error
 	if IsPostgresURL(dsn) {
 		err = s.openPostgres(ctx, dsn, opts)

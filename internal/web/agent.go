@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -121,7 +120,7 @@ type agentsData struct {
 	RuleID        string
 	LabelID       string
 	Summary       tc.AgentSummary
-	Chart         template.HTML
+	Chart         fleetChartData
 	Rows          []agentRow
 	Configs       []*tc.Config // the config filter's drop-down (without TOML); nil hides it
 	Rules         []*tc.ReportingRule
@@ -228,16 +227,17 @@ func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) er
 		export.Set("configVersion", strconv.Itoa(d.ConfigVersion))
 	}
 	d.ExportQuery = template.URL(export.Encode())
-	samples, err := h.Agents.FleetHealth(ctx, now.Add(-24*time.Hour), now)
+	fh, err := h.Agents.FleetHealth(ctx, pageRange(q.Get("range")))
 	if err != nil {
 		return err
 	}
-	d.Chart = fleetChart(samples, now)
+	d.Chart = fleetChart(fh, r.URL)
 	return v.show(w, "agents", "Agents", "agents", d)
 }
 
 type agentData struct {
 	Agent       *tc.AgentDetail
+	History     agentHistoryData
 	StatusLabel string
 	Rules       []*tc.ReportingRule
 	Labels      []*tc.Label
@@ -252,6 +252,11 @@ func (h *Handler) agentPage(w http.ResponseWriter, r *http.Request, v *view) err
 		return err
 	}
 	d := agentData{Agent: a, StatusLabel: statusLabels[a.Status]}
+	hist, err := h.Agents.History(ctx, a.ID, pageRange(r.URL.Query().Get("range")))
+	if err != nil {
+		return err
+	}
+	d.History = agentHistoryChart(hist, r.URL)
 	if d.Rules, err = h.ReportingRules.List(ctx); optional(err) != nil {
 		return err
 	}
@@ -259,100 +264,4 @@ func (h *Handler) agentPage(w http.ResponseWriter, r *http.Request, v *view) err
 		return err
 	}
 	return v.show(w, "agent", "Agent "+a.ID, "agents", d)
-}
-
-// fleetChart draws the last 24 hours of samples as stacked areas, one per
-// status, in an SVG rendered on the server (no JavaScript needed).
-func fleetChart(samples []tc.FleetHealthSample, now time.Time) template.HTML {
-	const w, hgt, left, bottom, top = 900.0, 250.0, 56.0, 26.0, 10.0
-	samples = thin(samples, 288)
-	plotW, plotH := w-left-8, hgt-bottom-top
-	from := now.Add(-24 * time.Hour)
-	maxTotal := int64(0)
-	for _, s := range samples {
-		maxTotal = max(maxTotal, s.OK+s.Warn+s.Fail+s.Undefined+s.NotReporting)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg viewBox="0 0 %.0f %.0f" role="img" aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg">`, w, hgt)
-	b.WriteString(`<title id="chart-title">Agents by status over the last 24 hours</title>`)
-	if len(samples) == 0 || maxTotal == 0 {
-		b.WriteString(`<desc id="chart-desc">No samples yet.</desc>`)
-		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" text-anchor="middle">No samples yet: the status scheduler records one at each tick.</text></svg>`, w/2, hgt/2)
-		return template.HTML(b.String())
-	}
-	last := samples[len(samples)-1]
-	fmt.Fprintf(&b, `<desc id="chart-desc">Latest sample at %s: %d OK, %d warn, %d fail, %d undefined, %d not reporting.</desc>`,
-		last.At.UTC().Format("15:04 UTC"), last.OK, last.Warn, last.Fail, last.Undefined, last.NotReporting)
-	x := func(t time.Time) float64 {
-		return left + plotW*float64(t.Sub(from))/float64(24*time.Hour)
-	}
-	y := func(n int64) float64 { return top + plotH - plotH*float64(n)/float64(maxTotal) }
-	// Grid and axes.
-	lastTick := int64(-1)
-	for i := 0; i <= 4; i++ {
-		n := maxTotal * int64(i) / 4
-		if n == lastTick {
-			continue
-		}
-		lastTick = n
-		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#e3e7ed"/>`, left, w-8, y(n), y(n))
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end">%s</text>`, left-6, y(n)+4, thousands(int(n)))
-	}
-	for hr := 0; hr <= 24; hr += 6 {
-		t := from.Add(time.Duration(hr) * time.Hour)
-		label, anchor := t.UTC().Format("15:04"), "middle"
-		if hr == 24 {
-			label, anchor = "now", "end"
-		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="%s">%s</text>`, x(t), hgt-6, anchor, label)
-	}
-	type layer struct {
-		class string
-		get   func(tc.FleetHealthSample) int64
-	}
-	layers := []layer{
-		{"seg-ok", func(s tc.FleetHealthSample) int64 { return s.OK }},
-		{"seg-warn", func(s tc.FleetHealthSample) int64 { return s.Warn }},
-		{"seg-fail", func(s tc.FleetHealthSample) int64 { return s.Fail }},
-		{"seg-undefined", func(s tc.FleetHealthSample) int64 { return s.Undefined }},
-		{"seg-not_reporting", func(s tc.FleetHealthSample) int64 { return s.NotReporting }},
-	}
-	base := make([]int64, len(samples))
-	for _, l := range layers {
-		var pts strings.Builder
-		tops := make([]int64, len(samples))
-		for i, s := range samples {
-			tops[i] = base[i] + l.get(s)
-			fmt.Fprintf(&pts, "%.1f,%.1f ", x(s.At), y(tops[i]))
-		}
-		for i := len(samples) - 1; i >= 0; i-- {
-			fmt.Fprintf(&pts, "%.1f,%.1f ", x(samples[i].At), y(base[i]))
-		}
-		if len(samples) == 1 { // a single sample: a thin bar instead of a zero-width area
-			s := samples[0]
-			fmt.Fprintf(&b, `<rect class="%s" x="%.1f" y="%.1f" width="4" height="%.1f"/>`, l.class, x(s.At)-4, y(tops[0]), y(base[0])-y(tops[0]))
-		} else {
-			fmt.Fprintf(&b, `<polygon class="%s" points="%s"/>`, l.class, strings.TrimSpace(pts.String()))
-		}
-		base = tops
-	}
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
-}
-
-// thin keeps at most n samples, evenly spread and always the latest, so a
-// day of one-minute ticks draws as a few hundred points.
-func thin(samples []tc.FleetHealthSample, n int) []tc.FleetHealthSample {
-	if len(samples) <= n {
-		return samples
-	}
-	step := (len(samples) + n - 1) / n
-	out := make([]tc.FleetHealthSample, 0, n+1)
-	for i := 0; i < len(samples); i += step {
-		out = append(out, samples[i])
-	}
-	if last := samples[len(samples)-1]; out[len(out)-1].At != last.At {
-		out = append(out, last)
-	}
-	return out
 }

@@ -34,17 +34,18 @@ func parseTemplates(static *staticFiles, now func() time.Time) (*templates, erro
 			b, err := json.Marshal(v)
 			return template.JS(b), err
 		},
-		"add":       func(a, b int) int { return a + b },
-		"sub":       func(a, b int) int { return a - b },
-		"pct":       percent,
-		"thousands": thousands,
-		"seconds":   seconds,
-		"query":     withQuery,
-		"urlpath":   urlPath,
-		"join":      strings.Join,
-		"perms":     joinPermissions,
-		"strs":      func(s ...string) []string { return s },
-		"title":     titleCase,
+		"add":           func(a, b int) int { return a + b },
+		"sub":           func(a, b int) int { return a - b },
+		"pct":           percent,
+		"thousands":     thousands,
+		"seconds":       seconds,
+		"historyStatus": historyStatusLabel,
+		"query":         withQuery,
+		"urlpath":       urlPath,
+		"join":          strings.Join,
+		"perms":         joinPermissions,
+		"strs":          func(s ...string) []string { return s },
+		"title":         titleCase,
 		"contains": func(list []string, s string) bool {
 			for _, v := range list {
 				if v == s {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"io/fs"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -80,37 +81,80 @@ func TestDiffRows(t *testing.T) {
 
 func TestFleetChart(t *testing.T) {
 	now := time.Date(2026, 1, 2, 12, 0, 0, 0, time.UTC)
-	if got := string(fleetChart(nil, now)); !strings.Contains(got, "No samples yet") {
+	base, _ := url.Parse("/agents?status=fail")
+	empty := &tc.FleetHealth{Range: "24h", From: now.Add(-24 * time.Hour), To: now}
+	if got := string(fleetChart(empty, base).SVG); !strings.Contains(got, "No samples") {
 		t.Errorf("empty chart = %s", got)
 	}
-	var samples []tc.FleetHealthSample
+	fh := &tc.FleetHealth{Range: "24h", From: now.Add(-24 * time.Hour), To: now}
 	for i := 0; i < 24; i++ {
-		samples = append(samples, tc.FleetHealthSample{At: now.Add(time.Duration(i-23) * time.Hour),
+		fh.Samples = append(fh.Samples, tc.FleetHealthSample{At: now.Add(time.Duration(i-23) * time.Hour),
 			AgentSummary: tc.AgentSummary{Total: 100, OK: 80, Warn: 5, Fail: 5, Undefined: 5, NotReporting: 5}})
 	}
-	got := string(fleetChart(samples, now))
+	d := fleetChart(fh, base)
+	got := string(d.SVG)
 	if n := strings.Count(got, "<polygon"); n != 5 {
 		t.Errorf("chart has %d areas, want one per status (5)", n)
 	}
-	for _, want := range []string{`role="img"`, "80 OK", "5 not reporting", ">100<"} {
+	for _, want := range []string{`role="img"`, "80 OK", "5 not reporting", ">100<", `data-at="2026-01-01T18:00:00Z"`, ">18:00<"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("chart lacks %q", want)
 		}
 	}
+	if len(d.Rows) != 24 || d.Rows[23].Values[0] != 80 || d.Rows[23].X != "892.0" {
+		t.Errorf("rows: %d, last %+v; want 24, the last with 80 OK at the right edge", len(d.Rows), d.Rows[len(d.Rows)-1])
+	}
+	var links []string
+	for _, l := range d.Ranges {
+		if l.Active {
+			links = append(links, "*")
+		}
+		links = append(links, l.URL)
+	}
+	if want := "/agents?range=1h&status=fail /agents?range=6h&status=fail * /agents?range=24h&status=fail /agents?range=7d&status=fail"; strings.Join(links, " ") != want {
+		t.Errorf("range links = %s, want %s", strings.Join(links, " "), want)
+	}
 }
 
-func TestFleetChartThinsADay(t *testing.T) {
+func TestFleetChartOfAWeek(t *testing.T) {
 	now := time.Date(2026, 1, 2, 12, 0, 0, 0, time.UTC)
 	var samples []tc.FleetHealthSample
-	for i := 0; i < 1440; i++ {
-		samples = append(samples, tc.FleetHealthSample{At: now.Add(time.Duration(i-1439) * time.Minute), AgentSummary: tc.AgentSummary{Total: 10, OK: 10}})
+	for i := 0; i < 7*1440; i++ {
+		samples = append(samples, tc.FleetHealthSample{At: now.Add(time.Duration(i-7*1440+1) * time.Minute), AgentSummary: tc.AgentSummary{Total: 10, OK: 10}})
 	}
-	got := thin(samples, 288)
-	if len(got) > 289 || got[len(got)-1].At != now || got[0].At != samples[0].At {
-		t.Errorf("thin kept %d samples from %s to %s", len(got), got[0].At, got[len(got)-1].At)
+	thinned := tc.ThinFleetHealth(samples, tc.HistoryPoints)
+	if len(thinned) > tc.HistoryPoints+1 || !thinned[len(thinned)-1].At.Equal(now) || thinned[0].At != samples[0].At {
+		t.Errorf("thin kept %d samples from %s to %s", len(thinned), thinned[0].At, thinned[len(thinned)-1].At)
 	}
-	if size := len(fleetChart(samples, now)); size > 40_000 {
-		t.Errorf("a day of samples draws %d bytes of SVG, want under 40 kB", size)
+	d := fleetChart(&tc.FleetHealth{Range: "7d", From: now.Add(-7 * 24 * time.Hour), To: now, Samples: thinned}, &url.URL{Path: "/agents"})
+	if size := len(d.SVG); size > 40_000 {
+		t.Errorf("a week of samples draws %d bytes of SVG, want under 40 kB", size)
+	}
+	if !strings.Contains(string(d.SVG), `data-fmt="md">Dec 28<`) {
+		t.Error("a week's axis should name days (Dec 28)")
+	}
+}
+
+func TestAgentHistoryChart(t *testing.T) {
+	now := time.Date(2026, 1, 2, 12, 0, 0, 0, time.UTC)
+	from := now.Add(-time.Hour)
+	h := &tc.AgentHistory{AgentID: "a", Range: "1h", From: from, To: now, StepSeconds: 60, BucketSeconds: 60}
+	h.Points, h.Periods = tc.BuildAgentHistory([]tc.AgentHistoryBucket{
+		{Start: from, Status: tc.AgentOK, Beats: 6, Metrics: 60},
+		{Start: from.Add(time.Minute), Status: tc.AgentFail, Beats: 6, Metrics: 60, Errors: 3, Warnings: 1},
+	}, time.Minute, time.Minute, 3*time.Minute, from, now, from.Add(-time.Hour))
+	d := agentHistoryChart(h, &url.URL{Path: "/agents/a"})
+	got := string(d.SVG)
+	for _, want := range []string{`class="seg-ok"`, `class="seg-fail"`, `class="seg-not_reporting"`, "Not reporting from Jan 2 11:05", `class="bar-metrics"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("history chart lacks %q", want)
+		}
+	}
+	if len(d.Rows) != 60 || d.Rows[1].Status != tc.AgentFail || d.Rows[1].Values[2] != 3 {
+		t.Errorf("rows: %d, second %+v; want 60, the second failing with 3 errors", len(d.Rows), d.Rows[1])
+	}
+	if off := agentHistoryChart(&tc.AgentHistory{Range: "24h"}, &url.URL{Path: "/agents/a"}); !off.Off || off.SVG != "" {
+		t.Errorf("history off: %+v", off)
 	}
 }
 

@@ -67,6 +67,11 @@
   // is inside it.
   function replaceUnlessFocused(cur, fresh) {
     if (!cur || !fresh || cur.contains(document.activeElement)) return;
+    // An opened <details> (a chart's values) stays open.
+    for (const d of cur.querySelectorAll("details[id][open]")) {
+      const f = fresh.querySelector("#" + CSS.escape(d.id));
+      if (f) f.open = true;
+    }
     if (cur.innerHTML !== fresh.innerHTML) cur.innerHTML = fresh.innerHTML;
     for (const a of fresh.getAttributeNames()) {
       if (cur.getAttribute(a) !== fresh.getAttribute(a)) cur.setAttribute(a, fresh.getAttribute(a));
@@ -156,6 +161,7 @@
     if (window.scrollX !== x || window.scrollY !== y) window.scrollTo(x, y);
     last = Date.now();
     tick();
+    document.dispatchEvent(new Event("tc:refreshed")); // history.js writes the new charts' times in local time
     document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed || 0) + 1);
   }
   tick();
