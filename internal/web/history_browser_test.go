@@ -106,7 +106,8 @@ func TestBrowserHistory(t *testing.T) {
 			}
 			// A filter applied from the form keeps the range.
 			b.do(t, b.fill("#q", "hist"), click(`#agent-filters button[type=submit]`))
-			b.waitURL(t, "/agents?")
+			// The page was already at /agents?range=7d: wait for the new URL.
+			b.waitJS(t, `location.search.includes("search=hist") && document.readyState === "complete"`)
 			if loc := b.location(t); !strings.Contains(loc, "range=7d") || !strings.Contains(loc, "search=hist") {
 				t.Errorf("after filtering: %s, want range=7d kept", loc)
 			}
