@@ -32,10 +32,10 @@ func TestConfigIDFromURL(t *testing.T) {
 			t.Errorf("ConfigIDFromURL(%q) = %q, %v; want %q, %v", tt.src, id, ok, tt.id, tt.ok)
 		}
 	}
-	// A group's URL or one naming an alias (the config URL's "x") is a
-	// ref: neither a managed config nor external.
+	// A group's URL or a short URL is a ref: neither a managed config nor
+	// external.
 	const id = "3f1c9a00-0000-4000-8000-000000000001"
-	managed, external := tc.ConfigLinks([]string{"http://a/api/configs/" + id + "/toml", "/etc/a.conf", "http://b/api/configs/" + id + "/toml?q=1", "/etc/a.conf", "http://a/c/web", "http://a/api/config-groups/" + id + "/toml", "http://a/api/configs/x/toml"})
+	managed, external := tc.ConfigLinks([]string{"http://a/api/configs/" + id + "/toml", "/etc/a.conf", "http://b/api/configs/" + id + "/toml?q=1", "/etc/a.conf", "http://a/c/web", "http://a/api/config-groups/" + id + "/toml"})
 	if !slices.Equal(managed, []string{id}) || !slices.Equal(external, []string{"/etc/a.conf"}) {
 		t.Errorf("ConfigLinks = %v, %v; want [%s], [/etc/a.conf]", managed, external, id)
 	}
@@ -44,8 +44,13 @@ func TestConfigIDFromURL(t *testing.T) {
 	if !slices.Equal(refs, want) {
 		t.Errorf("ManagedRefs = %+v, want %+v", refs, want)
 	}
-	if got := tc.ManagedConfigs([]string{"http://a/api/configs/x/toml", "http://a/api/configs/" + id + "/toml"}); !slices.Equal(got, []tc.ManagedConfig{{ID: id, URL: "/api/configs/" + id + "/toml"}}) {
+	// An alias in a config URL is both a (dangling) config link and a ref.
+	src := "http://a/api/configs/web/toml"
+	if got := tc.ManagedConfigs([]string{src}); !slices.Equal(got, []tc.ManagedConfig{{ID: "web", URL: "/api/configs/web/toml"}}) {
 		t.Errorf("ManagedConfigs = %+v", got)
+	}
+	if got := tc.ManagedRefs([]string{src}); !slices.Equal(got, []tc.ManagedConfig{{ID: "web", URL: "/api/configs/web/toml"}}) {
+		t.Errorf("ManagedRefs = %+v", got)
 	}
 }
 

@@ -316,12 +316,10 @@ type ManagedConfig struct {
 
 // ManagedConfigs is ConfigLinks' managed part with each config's URL: that
 // of the first source naming it. A config URL naming an alias in place of
-// the id is a ref (ManagedRefs), not a config.
+// the id is both a config link (naming no config) and a ref (ManagedRefs):
+// the ref is what its runs are read from.
 func ManagedConfigs(sources []string) []ManagedConfig {
-	return managed(sources, func(src string) (string, bool) {
-		id, ok := ConfigIDFromURL(src)
-		return id, ok && IsUUIDShaped(id)
-	})
+	return managed(sources, ConfigIDFromURL)
 }
 
 // ManagedRefs are the group ids and aliases an agent's config sources name

@@ -207,7 +207,9 @@ var configArm = linkArm{
 	from: ` FROM agent_configs x LEFT JOIN configs c ON c.id = x.config_id
 	LEFT JOIN config_serve_latest l ON l.url = x.url AND x.url <> ''
 	LEFT JOIN config_watches w ON w.url = x.url AND x.url <> ''`,
-	cond: `1 = 1`,
+	// A config URL naming an alias in place of the id is also a ref: the
+	// ref arm reads it.
+	cond: `c.id IS NOT NULL`,
 	kind: `'` + tc.ServeConfig + `'`, sourceID: `x.config_id`, name: `COALESCE(c.name, '')`,
 	revision: `c.revision_at`, currentVersion: `COALESCE(c.current_version, 0)`, alias: `''`,
 }

@@ -307,9 +307,10 @@ func TestGroupAndAliasServesTieAgents(t *testing.T) {
 			"g": "http://tc:8888" + gpath + "?agent_id=g",
 			"w": "http://tc:8888/c/web?agent_id=w",
 			"k": "http://tc:8888/c/cpu",
+			"q": "http://tc:8888/api/configs/cpu/toml", // an alias in place of the id
 		}
 		var beats []store.HeartbeatWrite
-		for _, id := range []string{"g", "k", "w"} {
+		for _, id := range []string{"g", "k", "q", "w"} {
 			beats = append(beats, store.HeartbeatWrite{AgentBeat: &tc.AgentBeat{ID: id, Version: "1.39.3", Status: tc.AgentOK,
 				FirstSeen: t0, LastSeen: t0, HasConfigs: true, Configs: []string{srcs[id], "/etc/telegraf/local.conf"}}, WriteLinks: true})
 		}
@@ -325,6 +326,9 @@ func TestGroupAndAliasServesTieAgents(t *testing.T) {
 		}
 		if r := d.Runs[0]; r.Kind != tc.ServeGroup || r.GroupID != g.ID || r.GroupName != "base" || r.Alias != "web" || r.State != tc.ConfigUnknown {
 			t.Errorf("w before any serve: %+v", r)
+		}
+		if d, err := s.Agent(ctx, "q"); err != nil || len(d.Runs) != 1 || d.Runs[0].ConfigID != c1.ID || d.Runs[0].Alias != "cpu" {
+			t.Errorf("q: %+v, %v", d.Runs, err)
 		}
 
 		members := []tc.ServedMember{{ConfigID: c1.ID, Version: 1}, {ConfigID: c2.ID, Version: 1}}
