@@ -78,3 +78,11 @@ func ValidateGroupMembers(ids []string) error {
 func GroupMemberHeader(m ConfigRef) string {
 	return "# --- config \"" + m.Name + "\" (" + m.ID + ") ---\n"
 }
+
+// GroupAgentState is the state (ConfigStates) of a group for one agent
+// whose config URLs name it, and the revision last served to that URL.
+type GroupAgentState struct {
+	AgentID      string     `json:"agentId"`
+	State        string     `json:"state"`
+	LastModified *time.Time `json:"lastModified"`
+}

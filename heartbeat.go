@@ -107,8 +107,10 @@ func (b *AgentBeat) Merge(other *AgentBeat) {
 }
 
 // ConfigLinks splits the config sources an agent reported into ids of this
-// controller's configs (managed) and everything else (external), each
-// without duplicates and in reported order.
+// controller's configs (managed: ConfigIDFromURL) and everything else that
+// is not one of its URLs (external), each without duplicates and in
+// reported order. A group's URL or a short URL (/c/{alias}) is neither: it
+// is a ref (ManagedRefs).
 func ConfigLinks(sources []string) (managed, external []string) {
 	managed, external = []string{}, []string{}
 	for _, src := range sources {
@@ -116,6 +118,8 @@ func ConfigLinks(sources []string) (managed, external []string) {
 			if !slices.Contains(managed, id) {
 				managed = append(managed, id)
 			}
+		} else if _, ok := ConfigRefFromURL(src); ok {
+			continue
 		} else if !slices.Contains(external, src) {
 			external = append(external, src)
 		}

@@ -32,9 +32,25 @@ func TestConfigIDFromURL(t *testing.T) {
 			t.Errorf("ConfigIDFromURL(%q) = %q, %v; want %q, %v", tt.src, id, ok, tt.id, tt.ok)
 		}
 	}
-	managed, external := tc.ConfigLinks([]string{"http://a/api/configs/x/toml", "/etc/a.conf", "http://b/api/configs/x/toml?q=1", "/etc/a.conf"})
-	if !slices.Equal(managed, []string{"x"}) || !slices.Equal(external, []string{"/etc/a.conf"}) {
-		t.Errorf("ConfigLinks = %v, %v; want [x], [/etc/a.conf]", managed, external)
+	// A group's URL or a short URL is a ref: neither a managed config nor
+	// external.
+	const id = "3f1c9a00-0000-4000-8000-000000000001"
+	managed, external := tc.ConfigLinks([]string{"http://a/api/configs/" + id + "/toml", "/etc/a.conf", "http://b/api/configs/" + id + "/toml?q=1", "/etc/a.conf", "http://a/c/web", "http://a/api/config-groups/" + id + "/toml"})
+	if !slices.Equal(managed, []string{id}) || !slices.Equal(external, []string{"/etc/a.conf"}) {
+		t.Errorf("ConfigLinks = %v, %v; want [%s], [/etc/a.conf]", managed, external, id)
+	}
+	refs := tc.ManagedRefs([]string{"http://a/c/web?agent_id=1&api_token=s", "http://b/c/web", "http://a/api/config-groups/" + id + "/toml", "http://a/api/configs/" + id + "/toml"})
+	want := []tc.ManagedConfig{{ID: "web", URL: "/c/web?agent_id=1&api_token=xxxxx"}, {ID: id, URL: "/api/config-groups/" + id + "/toml"}}
+	if !slices.Equal(refs, want) {
+		t.Errorf("ManagedRefs = %+v, want %+v", refs, want)
+	}
+	// An alias in a config URL is both a (dangling) config link and a ref.
+	src := "http://a/api/configs/web/toml"
+	if got := tc.ManagedConfigs([]string{src}); !slices.Equal(got, []tc.ManagedConfig{{ID: "web", URL: "/api/configs/web/toml"}}) {
+		t.Errorf("ManagedConfigs = %+v", got)
+	}
+	if got := tc.ManagedRefs([]string{src}); !slices.Equal(got, []tc.ManagedConfig{{ID: "web", URL: "/api/configs/web/toml"}}) {
+		t.Errorf("ManagedRefs = %+v", got)
 	}
 }
 

@@ -183,11 +183,22 @@ type ConfigWatch struct {
 	Interval time.Duration
 }
 
-// AgentConfigRun is what an agent runs of one managed config: the latest
-// serve of the URL it reported, and its state.
+// AgentConfigRun is what an agent runs of one managed config or config
+// group: the latest serve of the URL it reported, and its state. A URL
+// naming an alias (/c/{alias}, or an alias in place of an id) is read as
+// what the alias names now: after a transfer the agent runs the old
+// target's TOML until it fetches again, so the new target is stale or
+// pending for it.
 type AgentConfigRun struct {
-	ConfigID       string `json:"configId"`
-	ConfigName     string `json:"configName"`
+	Kind string `json:"kind"` // ServeConfig or ServeGroup
+	// ConfigID and ConfigName name the config (kind config); GroupID and
+	// GroupName the group (kind group).
+	ConfigID   string `json:"configId,omitempty"`
+	ConfigName string `json:"configName,omitempty"`
+	GroupID    string `json:"groupId,omitempty"`
+	GroupName  string `json:"groupName,omitempty"`
+	// Alias is the alias the URL names, when it names one.
+	Alias          string `json:"alias,omitempty"`
 	URL            string `json:"url"` // the URL it reported, as recorded (ServeURL)
 	State          string `json:"state"`
 	Stale          bool   `json:"stale"`
@@ -207,12 +218,34 @@ type AgentConfigRun struct {
 	// LoadErrors are the agent's reported errors and warnings about loading
 	// or watching this config's URL, newest first.
 	LoadErrors []AgentLog `json:"loadErrors"`
+	// Members are a group's member configs as served, in order, each with
+	// the version served and its current one (kind group; empty before
+	// the first serve).
+	Members []RunMember `json:"members,omitempty"`
 }
 
-// AgentConfigState is an agent's state of one managed config, as the agent
-// list returns it.
+// SourceID is the id of the config or group r is a run of.
+func (r *AgentConfigRun) SourceID() string {
+	if r.Kind == ServeGroup {
+		return r.GroupID
+	}
+	return r.ConfigID
+}
+
+// RunMember is one member config of a group an agent runs.
+type RunMember struct {
+	ConfigID       string `json:"configId"`
+	ConfigName     string `json:"configName"` // "" when the config is gone
+	Version        int    `json:"version"`    // served
+	CurrentVersion int    `json:"currentVersion"`
+}
+
+// AgentConfigState is an agent's state of one managed config or group, as
+// the agent list returns it.
 type AgentConfigState struct {
-	ConfigID    string `json:"configId"`
+	Kind        string `json:"kind"`               // ServeConfig or ServeGroup
+	ConfigID    string `json:"configId,omitempty"` // kind config
+	GroupID     string `json:"groupId,omitempty"`  // kind group
 	State       string `json:"state"`
 	Version     int    `json:"version"`
 	StaleReason string `json:"staleReason,omitempty"`
@@ -274,18 +307,33 @@ type ConfigVersionCount struct {
 	Current int64 `json:"current"`
 }
 
-// ManagedConfig is one of the controller's configs an agent reported and
-// the URL it reported it under (ServeURL's form).
+// ManagedConfig is one of the controller's configs (or, from ManagedRefs,
+// a group id or an alias) an agent reported and the URL it reported it
+// under (ServeURL's form).
 type ManagedConfig struct {
 	ID, URL string
 }
 
 // ManagedConfigs is ConfigLinks' managed part with each config's URL: that
-// of the first source naming it.
+// of the first source naming it. A config URL naming an alias in place of
+// the id is both a config link (naming no config) and a ref (ManagedRefs):
+// the ref is what its runs are read from.
 func ManagedConfigs(sources []string) []ManagedConfig {
+	return managed(sources, ConfigIDFromURL)
+}
+
+// ManagedRefs are the group ids and aliases an agent's config sources name
+// (ConfigRefs), each with the URL of the first source naming it. They are
+// stored as they are named and resolved when read, so that an alias
+// transferred since names its new target.
+func ManagedRefs(sources []string) []ManagedConfig {
+	return managed(sources, ConfigRefFromURL)
+}
+
+func managed(sources []string, idOf func(string) (string, bool)) []ManagedConfig {
 	out := []ManagedConfig{}
 	for _, src := range sources {
-		id, ok := ConfigIDFromURL(src)
+		id, ok := idOf(src)
 		if !ok || slices.ContainsFunc(out, func(m ManagedConfig) bool { return m.ID == id }) {
 			continue
 		}

@@ -57,6 +57,9 @@ type GroupView struct {
 	Aliases    []*tc.Alias `json:"aliases"`
 	AgentCount int         `json:"agentCount"`
 	Agents     []string    `json:"agents"` // some of them
+	// AgentStates are some agents' states of the group (store
+	// GroupAgentStates).
+	AgentStates []tc.GroupAgentState `json:"agentStates"`
 }
 
 // List returns a page of groups and how many match f. Zero Page and Limit
@@ -118,6 +121,9 @@ func (s *ConfigGroups) Get(ctx context.Context, id string) (*GroupView, error) {
 		refs = append(refs, a.Alias)
 	}
 	if v.AgentCount, v.Agents, err = s.Store.AgentsUsingRefs(ctx, refs, 100); err != nil {
+		return nil, err
+	}
+	if v.AgentStates, err = s.Store.GroupAgentStates(ctx, g.ID, 100); err != nil {
 		return nil, err
 	}
 	return v, nil

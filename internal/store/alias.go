@@ -313,15 +313,18 @@ func deleteAliasesOf(ctx context.Context, tx *Tx, col string, ids []string) erro
 }
 
 // writeAgentRefs replaces the group ids and aliases an agent's config URLs
-// name (tc.ConfigRefs), beside its config links (heartbeat.go writeLinks).
-func writeAgentRefs(ctx context.Context, tx *Tx, agentID string, refs []string, isNew bool) error {
+// name (tc.ManagedRefs), each with the URL it was reported under, beside
+// its config links (heartbeat.go writeLinks). They are resolved when read
+// (serve.go refArm), so a transferred alias needs no rewrite.
+func writeAgentRefs(ctx context.Context, tx *Tx, agentID string, refs []tc.ManagedConfig, isNew bool) error {
 	if !isNew {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM agent_refs WHERE agent_id = $1`, agentID); err != nil {
 			return fmt.Errorf("write heartbeats: unlink refs: %w", err)
 		}
 	}
 	for _, ref := range refs {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO agent_refs (agent_id, ref) VALUES ($1, $2) ON CONFLICT DO NOTHING`, agentID, ref); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO agent_refs (agent_id, ref, url) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+			agentID, ref.ID, ref.URL); err != nil {
 			return fmt.Errorf("write heartbeats: link refs: %w", err)
 		}
 	}

@@ -732,7 +732,7 @@ func writeLinks(ctx context.Context, tx *Tx, beats []HeartbeatWrite, created, ne
 		for _, m := range tc.ManagedConfigs(b.Configs) {
 			pairs = append(pairs, b.ID, m.ID, m.URL)
 		}
-		if err := writeAgentRefs(ctx, tx, b.ID, tc.ConfigRefs(b.Configs), isNew); err != nil {
+		if err := writeAgentRefs(ctx, tx, b.ID, tc.ManagedRefs(b.Configs), isNew); err != nil {
 			return err
 		}
 		if len(pairs) >= 3*beatRowsPerStatement {

@@ -142,9 +142,11 @@ func (s *Store) PruneServes(ctx context.Context) (int64, error) {
 		for _, q := range []string{
 			`DELETE FROM config_serves WHERE served_at < $1`,
 			`DELETE FROM config_serve_latest WHERE served_at < $1
-				AND NOT EXISTS (SELECT 1 FROM agent_configs ac WHERE ac.url = config_serve_latest.url)`,
+				AND NOT EXISTS (SELECT 1 FROM agent_configs ac WHERE ac.url = config_serve_latest.url)
+				AND NOT EXISTS (SELECT 1 FROM agent_refs ar WHERE ar.url = config_serve_latest.url)`,
 			`DELETE FROM config_watches WHERE last_head_at < $1
-				AND NOT EXISTS (SELECT 1 FROM agent_configs ac WHERE ac.url = config_watches.url)`,
+				AND NOT EXISTS (SELECT 1 FROM agent_configs ac WHERE ac.url = config_watches.url)
+				AND NOT EXISTS (SELECT 1 FROM agent_refs ar WHERE ar.url = config_watches.url)`,
 		} {
 			res, err := tx.ExecContext(ctx, q, cutoff)
 			if err != nil {
@@ -187,40 +189,95 @@ func (s *Store) ConfigServes(ctx context.Context, sourceID string, limit int) ([
 	return out, rows.Err()
 }
 
-// runColumns read, per agent_configs row x (joined to configs c, the URL's
-// latest serve l and watch w), what AgentConfigRun needs.
-const runColumns = `x.agent_id, x.config_id, COALESCE(c.name, ''), x.url, COALESCE(c.revision_at, 0), COALESCE(c.current_version, 0),
-	CASE WHEN l.url IS NULL THEN 0 ELSE 1 END, COALESCE(l.version, 0), COALESCE(l.last_modified, 0), COALESCE(l.served_at, 0),
-	COALESCE(l.digest, ''), COALESCE(l.params, '[]'), COALESCE(w.last_head_at, 0), COALESCE(w.interval_ms, 0)`
+// linkArm is one kind of an agent's managed links as the run queries read
+// them: its FROM clause joins the link x to the config c or group g it
+// names, the URL's latest serve l and its watch w. Config links
+// (agent_configs) name a config by id; refs (agent_refs) a group by id or
+// a config or group by alias, resolved here, when read, so that an agent
+// on a transferred alias is read against the alias's new target.
+type linkArm struct {
+	from string
+	// cond keeps the links that name something (a ref whose alias or
+	// group is gone names nothing).
+	cond                                                  string
+	kind, sourceID, name, revision, currentVersion, alias string
+}
 
-// runFrom joins an agent's config links to what was served and watched.
-// A link without a URL (written before migration 0077, until the agent's
-// list changes or the controller restarts) has no serve.
-const runFrom = ` FROM agent_configs x LEFT JOIN configs c ON c.id = x.config_id
+var configArm = linkArm{
+	from: ` FROM agent_configs x LEFT JOIN configs c ON c.id = x.config_id
 	LEFT JOIN config_serve_latest l ON l.url = x.url AND x.url <> ''
-	LEFT JOIN config_watches w ON w.url = x.url AND x.url <> ''`
+	LEFT JOIN config_watches w ON w.url = x.url AND x.url <> ''`,
+	// A config URL naming an alias in place of the id is also a ref: the
+	// ref arm reads it.
+	cond: `c.id IS NOT NULL`,
+	kind: `'` + tc.ServeConfig + `'`, sourceID: `x.config_id`, name: `COALESCE(c.name, '')`,
+	revision: `c.revision_at`, currentVersion: `COALESCE(c.current_version, 0)`, alias: `''`,
+}
 
-// configStateSQL is the state of the config link x (tc.ConfigRunState,
-// without the reason) at time now ($ placeholder), for filters and counts.
-func configStateSQL(now string) string {
+var refArm = linkArm{
+	from: ` FROM agent_refs x LEFT JOIN aliases al ON al.alias = x.ref
+	LEFT JOIN configs c ON c.id = al.config_id
+	LEFT JOIN config_groups g ON g.id = COALESCE(al.group_id, x.ref)
+	LEFT JOIN config_serve_latest l ON l.url = x.url AND x.url <> ''
+	LEFT JOIN config_watches w ON w.url = x.url AND x.url <> ''`,
+	cond:     `(c.id IS NOT NULL OR g.id IS NOT NULL)`,
+	kind:     `(CASE WHEN c.id IS NULL THEN '` + tc.ServeGroup + `' ELSE '` + tc.ServeConfig + `' END)`,
+	sourceID: `COALESCE(c.id, g.id)`, name: `COALESCE(c.name, g.name)`,
+	revision: `COALESCE(c.revision_at, g.revision_at)`, currentVersion: `COALESCE(c.current_version, 0)`,
+	alias: `COALESCE(al.alias, '')`,
+}
+
+// linkArms are both kinds of links, in the order runs list them.
+var linkArms = []linkArm{configArm, refArm}
+
+// columns read, per link x, what AgentConfigRun needs (scanRun).
+func (a linkArm) columns() string {
+	return `x.agent_id, ` + a.kind + `, ` + a.sourceID + `, ` + a.name + `, x.url, COALESCE(` + a.revision + `, 0), ` + a.currentVersion + `,
+	CASE WHEN l.url IS NULL THEN 0 ELSE 1 END, COALESCE(l.version, 0), COALESCE(l.last_modified, 0), COALESCE(l.served_at, 0),
+	COALESCE(l.digest, ''), COALESCE(l.params, '[]'), COALESCE(w.last_head_at, 0), COALESCE(w.interval_ms, 0),
+	` + a.alias + `, COALESCE(l.members, '[]')`
+}
+
+// runsSQL selects the runs of both arms whose links satisfy where (the
+// same text for both: $ placeholders may repeat).
+func runsSQL(where string) string {
+	var b strings.Builder
+	for i, a := range linkArms {
+		if i > 0 {
+			b.WriteString(" UNION ALL ")
+		}
+		b.WriteString(`SELECT ` + a.columns() + a.from + ` WHERE ` + a.cond + ` AND ` + where)
+	}
+	return b.String()
+}
+
+// stateSQL is the state of the link x of arm a (tc.ConfigRunState, without
+// the reason) at time now ($ placeholder), for filters and counts.
+func (a linkArm) stateSQL(now string) string {
+	rev := a.revision
 	return `(CASE WHEN l.url IS NULL THEN '` + tc.ConfigUnknown + `'
-		WHEN l.last_modified >= c.revision_at THEN '` + tc.ConfigCurrent + `'
-		WHEN ` + now + ` < c.revision_at + (CASE WHEN w.last_head_at > l.served_at THEN w.interval_ms ELSE 0 END) + ` +
+		WHEN l.last_modified >= ` + rev + ` THEN '` + tc.ConfigCurrent + `'
+		WHEN ` + now + ` < ` + rev + ` + (CASE WHEN w.last_head_at > l.served_at THEN w.interval_ms ELSE 0 END) + ` +
 		strconv.FormatInt(tc.ConfigStaleGrace.Milliseconds(), 10) + ` THEN '` + tc.ConfigPending + `'
 		ELSE '` + tc.ConfigStale + `' END)`
 }
 
-// scanRun reads one runColumns row into a run, its state decided with
-// logs (the agent's, newest first; nil when not read).
+// scanRun reads one row of linkArm.columns into a run, its state decided
+// with logs (the agent's, newest first; nil when not read).
 func scanRun(rows *sql.Rows, logs []tc.AgentLog, now time.Time) (string, tc.AgentConfigRun, error) {
-	var agentID string
+	var agentID, sourceID, name string
 	var r tc.AgentConfigRun
 	var revision, lm, at, head, interval int64
 	var served int
-	var params string
-	if err := rows.Scan(&agentID, &r.ConfigID, &r.ConfigName, &r.URL, &revision, &r.CurrentVersion, &served,
-		&r.Version, &lm, &at, &r.Digest, &params, &head, &interval); err != nil {
+	var params, members string
+	if err := rows.Scan(&agentID, &r.Kind, &sourceID, &name, &r.URL, &revision, &r.CurrentVersion, &served,
+		&r.Version, &lm, &at, &r.Digest, &params, &head, &interval, &r.Alias, &members); err != nil {
 		return "", r, err
+	}
+	if r.Kind == tc.ServeGroup {
+		r.GroupID, r.GroupName = sourceID, name
+	} else {
+		r.ConfigID, r.ConfigName = sourceID, name
 	}
 	r.Params = []tc.ServeParam{}
 	path, _, _ := strings.Cut(r.URL, "?")
@@ -244,16 +301,37 @@ func scanRun(rows *sql.Rows, logs []tc.AgentLog, now time.Time) (string, tc.Agen
 		if r.Watching {
 			r.WatchIntervalSeconds = watch.Interval.Seconds()
 		}
+		if r.Kind == tc.ServeGroup {
+			var ms []tc.ServedMember
+			json.Unmarshal([]byte(members), &ms)
+			for _, m := range ms {
+				r.Members = append(r.Members, tc.RunMember{ConfigID: m.ConfigID, Version: m.Version})
+			}
+		}
 	}
 	r.State, r.StaleReason = tc.ConfigRunState(sv, fromMS(revision), watch, len(r.LoadErrors) > 0, now)
 	r.Stale = r.State == tc.ConfigStale
 	return agentID, r, nil
 }
 
-// agentRuns reads what agentID runs of each managed config.
+// sortRuns orders an agent's runs: configs before groups, each by name,
+// then URL.
+func sortRuns(rs []tc.AgentConfigRun) {
+	slices.SortFunc(rs, func(a, b tc.AgentConfigRun) int {
+		if c := strings.Compare(a.Kind, b.Kind); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.ConfigName+a.GroupName, b.ConfigName+b.GroupName); c != 0 {
+			return c
+		}
+		return strings.Compare(a.URL, b.URL)
+	})
+}
+
+// agentRuns reads what agentID runs of each managed config and group.
 func (s *Store) agentRuns(ctx context.Context, agentID string, logs []tc.AgentLog) ([]tc.AgentConfigRun, error) {
 	now := s.now()
-	rows, err := s.read.QueryContext(ctx, `SELECT `+runColumns+runFrom+` WHERE x.agent_id = $1 ORDER BY x.config_id`, agentID)
+	rows, err := s.read.QueryContext(ctx, runsSQL(`x.agent_id = $1`), agentID)
 	if err != nil {
 		return nil, fmt.Errorf("get agent runs: %w", err)
 	}
@@ -266,7 +344,60 @@ func (s *Store) agentRuns(ctx context.Context, agentID string, logs []tc.AgentLo
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("get agent runs: %w", err)
+	}
+	rows.Close()
+	if err := s.fillRunMembers(ctx, out); err != nil {
+		return nil, err
+	}
+	sortRuns(out)
+	return out, nil
+}
+
+// fillRunMembers names the served members of groups' runs and gives each
+// its config's current version.
+func (s *Store) fillRunMembers(ctx context.Context, runs []tc.AgentConfigRun) error {
+	var ids []string
+	for _, r := range runs {
+		for _, m := range r.Members {
+			if !slices.Contains(ids, m.ConfigID) {
+				ids = append(ids, m.ConfigID)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var args []any
+	rows, err := s.read.QueryContext(ctx, `SELECT id, name, current_version FROM configs WHERE id IN (`+bindEach(placeholder(&args), ids)+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("get agent runs: members: %w", err)
+	}
+	defer rows.Close()
+	type cfg struct {
+		name    string
+		current int
+	}
+	byID := map[string]cfg{}
+	for rows.Next() {
+		var id string
+		var c cfg
+		if err := rows.Scan(&id, &c.name, &c.current); err != nil {
+			return fmt.Errorf("get agent runs: members: %w", err)
+		}
+		byID[id] = c
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("get agent runs: members: %w", err)
+	}
+	for _, r := range runs {
+		for i, m := range r.Members {
+			c := byID[m.ConfigID]
+			r.Members[i].ConfigName, r.Members[i].CurrentVersion = c.name, c.current
+		}
+	}
+	return nil
 }
 
 // loadConfigStates fills the config states of a page of agents. A stale
@@ -284,26 +415,25 @@ func (s *Store) loadConfigStates(ctx context.Context, agents []*tc.Agent) error 
 	}
 	var args []any
 	arg := placeholder(&args)
-	rows, err := s.read.QueryContext(ctx, `SELECT `+runColumns+runFrom+` WHERE x.agent_id IN (`+bindEach(arg, ids)+`)
-		ORDER BY x.agent_id, x.config_id`, args...)
+	rows, err := s.read.QueryContext(ctx, runsSQL(`x.agent_id IN (`+bindEach(arg, ids)+`)`), args...)
 	if err != nil {
 		return fmt.Errorf("load config states: %w", err)
 	}
 	defer rows.Close()
+	runs := map[string][]tc.AgentConfigRun{}
 	var stale []string
 	for rows.Next() {
 		id, r, err := scanRun(rows, nil, now)
 		if err != nil {
 			return fmt.Errorf("load config states: %w", err)
 		}
-		a := byID[id]
-		if a == nil {
+		if byID[id] == nil {
 			continue
 		}
 		if r.Stale && !slices.Contains(stale, id) {
 			stale = append(stale, id)
 		}
-		a.ConfigStates = append(a.ConfigStates, tc.AgentConfigState{ConfigID: r.ConfigID, State: r.State, Version: r.Version, StaleReason: r.StaleReason})
+		runs[id] = append(runs[id], r)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("load config states: %w", err)
@@ -317,16 +447,20 @@ func (s *Store) loadConfigStates(ctx context.Context, agents []*tc.Agent) error 
 		if len(logs) == 0 {
 			continue
 		}
-		a := byID[id]
-		for i, st := range a.ConfigStates {
-			if st.State == tc.ConfigStale && len(tc.ConfigLoadErrors(logs, "/api/configs/"+st.ConfigID+"/toml")) > 0 {
-				a.ConfigStates[i].StaleReason = tc.StaleWatchingFailing
+		for i, r := range runs[id] {
+			path, _, _ := strings.Cut(r.URL, "?")
+			if r.State == tc.ConfigStale && len(tc.ConfigLoadErrors(logs, path)) > 0 {
+				runs[id][i].StaleReason = tc.StaleWatchingFailing
 			}
 		}
 	}
 	for _, a := range agents {
-		if a.ConfigStates == nil {
-			a.ConfigStates = []tc.AgentConfigState{}
+		rs := runs[a.ID]
+		sortRuns(rs)
+		a.ConfigStates = make([]tc.AgentConfigState, len(rs))
+		for i, r := range rs {
+			a.ConfigStates[i] = tc.AgentConfigState{Kind: r.Kind, ConfigID: r.ConfigID, GroupID: r.GroupID,
+				State: r.State, Version: r.Version, StaleReason: r.StaleReason}
 		}
 	}
 	return nil
@@ -353,30 +487,47 @@ func (s *Store) agentLogs(ctx context.Context, id string) ([]tc.AgentLog, error)
 }
 
 // configStateCond is the agent list's filter on config states (and
-// versions): agents with a managed config (configID's, or any) in state
-// (any, when "") served version (any, when 0).
-func configStateCond(arg func(any) string, now time.Time, configID, state string, version int) string {
-	var conds []string
-	if configID != "" {
-		conds = append(conds, "x.config_id = "+arg(configID))
+// versions): agents with a managed config or group (sourceID's, or any)
+// in state (any, when "") served version (any, when 0).
+func configStateCond(arg func(any) string, now time.Time, sourceID, state string, version int) string {
+	var id, st, v, nowArg string
+	if sourceID != "" {
+		id = arg(sourceID)
 	}
 	if state != "" {
-		conds = append(conds, configStateSQL(arg(ms(now)))+" = "+arg(state))
+		st, nowArg = arg(state), arg(ms(now))
 	}
 	if version > 0 {
-		conds = append(conds, "l.version = "+arg(version))
+		v = arg(version)
 	}
-	return "EXISTS (SELECT 1" + runFrom + " WHERE x.agent_id = a.id AND " + strings.Join(conds, " AND ") + ")"
+	var exists []string
+	for _, a := range linkArms {
+		conds := []string{"x.agent_id = a.id", a.cond}
+		if id != "" {
+			conds = append(conds, a.sourceID+" = "+id)
+		}
+		if st != "" {
+			conds = append(conds, a.stateSQL(nowArg)+" = "+st)
+		}
+		if v != "" {
+			conds = append(conds, "l.version = "+v)
+		}
+		exists = append(exists, "EXISTS (SELECT 1"+a.from+" WHERE "+strings.Join(conds, " AND ")+")")
+	}
+	return "(" + strings.Join(exists, " OR ") + ")"
 }
 
 // StaleAgentCount counts the agents, not marked not_reporting, with at
-// least one stale config. It reads every config link whose URL has a
-// serve older than its config's revision.
+// least one stale config or group. It reads every link whose URL has a
+// serve older than its config's (group's) revision.
 func (s *Store) StaleAgentCount(ctx context.Context) (int64, error) {
+	var parts []string
+	for _, a := range linkArms {
+		parts = append(parts, `SELECT x.agent_id`+a.from+` JOIN agents a ON a.id = x.agent_id
+		WHERE `+a.cond+` AND a.status <> $1 AND l.last_modified < `+a.revision+` AND `+a.stateSQL("$2")+` = $3`)
+	}
 	var n int64
-	err := s.read.QueryRowContext(ctx, `SELECT COUNT(DISTINCT x.agent_id)`+runFrom+`
-		JOIN agents a ON a.id = x.agent_id
-		WHERE a.status <> $1 AND l.last_modified < c.revision_at AND `+configStateSQL("$2")+` = $3`,
+	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+strings.Join(parts, " UNION ")+`) s`,
 		tc.AgentNotReporting, ms(s.now()), tc.ConfigStale).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count stale agents: %w", err)
@@ -384,11 +535,12 @@ func (s *Store) StaleAgentCount(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// ConfigVersionCounts counts the agents linked to a config by the version
-// they were served (0: no serve of their URL recorded), newest first.
+// ConfigVersionCounts counts the agents linked to a config by its id (the
+// agent list's configId filter) by the version they were served (0: no
+// serve of their URL recorded), newest first.
 func (s *Store) ConfigVersionCounts(ctx context.Context, configID string) ([]tc.ConfigVersionCount, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT COALESCE(l.version, 0), COUNT(*),
-		SUM(CASE WHEN l.last_modified >= c.revision_at THEN 1 ELSE 0 END)`+runFrom+`
+		SUM(CASE WHEN l.last_modified >= c.revision_at THEN 1 ELSE 0 END)`+configArm.from+`
 		WHERE x.config_id = $1 GROUP BY COALESCE(l.version, 0) ORDER BY COALESCE(l.version, 0) DESC`, configID)
 	if err != nil {
 		return nil, fmt.Errorf("count config versions: %w", err)
@@ -403,6 +555,33 @@ func (s *Store) ConfigVersionCounts(ctx context.Context, configID string) ([]tc.
 		}
 		c.Current = cur.Int64
 		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// GroupAgentStates returns, for up to limit agents whose config URLs name
+// group id (by id or by one of its aliases), their state of it, in agent
+// id order.
+func (s *Store) GroupAgentStates(ctx context.Context, id string, limit int) ([]tc.GroupAgentState, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT x.agent_id, `+refArm.stateSQL("$2")+`, COALESCE(l.last_modified, 0)`+refArm.from+`
+		WHERE g.id = $1 AND (x.ref = $1 OR x.ref IN (SELECT alias FROM aliases WHERE group_id = $1))
+		ORDER BY x.agent_id LIMIT `+strconv.Itoa(max(limit, 1)), id, ms(s.now()))
+	if err != nil {
+		return nil, fmt.Errorf("list group agents: %w", err)
+	}
+	defer rows.Close()
+	out := []tc.GroupAgentState{}
+	for rows.Next() {
+		var st tc.GroupAgentState
+		var lm int64
+		if err := rows.Scan(&st.AgentID, &st.State, &lm); err != nil {
+			return nil, fmt.Errorf("list group agents: %w", err)
+		}
+		if lm > 0 {
+			t := fromMS(lm)
+			st.LastModified = &t
+		}
+		out = append(out, st)
 	}
 	return out, rows.Err()
 }

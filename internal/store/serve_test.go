@@ -255,3 +255,195 @@ func TestConfigServesTieAgentsToWhatTheyRun(t *testing.T) {
 		}
 	})
 }
+
+// runOfSource returns agent id's run of the config or group sid.
+func runOfSource(t *testing.T, s *store.Store, id, sid string) tc.AgentConfigRun {
+	t.Helper()
+	d, err := s.Agent(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range d.Runs {
+		if r.SourceID() == sid {
+			return r
+		}
+	}
+	t.Fatalf("agent %s has no run of %s: %+v", id, sid, d.Runs)
+	return tc.AgentConfigRun{}
+}
+
+// TestGroupAndAliasServesTieAgents ties agents on a group's URL (by id),
+// on /c/{alias} of the group and on /c/{alias} of a config to what those
+// URLs were served: they are managed, not external; a group run names its
+// members with their versions; a member's change makes the group pending
+// then stale; an alias moved to another target reads against the new one
+// until the agent fetches again; the list's filters and the stale count
+// include them; the group's agent states list them.
+func TestGroupAndAliasServesTieAgents(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		ctx := context.Background()
+		t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+		clk := apptest.NewClock(t0)
+		s := mustOpenClock(t, db, clk)
+		c1 := &tc.Config{Name: "cpu", TOML: "a = 1\n", CreatedBy: "u1"}
+		c2 := &tc.Config{Name: "mem", TOML: "b = 1\n", CreatedBy: "u1"}
+		for _, c := range []*tc.Config{c1, c2} {
+			if err := s.CreateConfig(ctx, c, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		g := &tc.ConfigGroup{Name: "base", Members: []tc.ConfigRef{{ID: c1.ID}, {ID: c2.ID}}, CreatedBy: "u1"}
+		if err := s.CreateConfigGroup(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateAlias(ctx, "web", tc.AliasGroup, g.ID, "u1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateAlias(ctx, "cpu", tc.AliasConfig, c1.ID, "u1"); err != nil {
+			t.Fatal(err)
+		}
+		gpath := "/api/config-groups/" + g.ID + "/toml"
+		srcs := map[string]string{
+			"g": "http://tc:8888" + gpath + "?agent_id=g",
+			"w": "http://tc:8888/c/web?agent_id=w",
+			"k": "http://tc:8888/c/cpu",
+			"q": "http://tc:8888/api/configs/cpu/toml", // an alias in place of the id
+		}
+		var beats []store.HeartbeatWrite
+		for _, id := range []string{"g", "k", "q", "w"} {
+			beats = append(beats, store.HeartbeatWrite{AgentBeat: &tc.AgentBeat{ID: id, Version: "1.39.3", Status: tc.AgentOK,
+				FirstSeen: t0, LastSeen: t0, HasConfigs: true, Configs: []string{srcs[id], "/etc/telegraf/local.conf"}}, WriteLinks: true})
+		}
+		if err := s.WriteHeartbeats(ctx, beats); err != nil {
+			t.Fatal(err)
+		}
+		d, err := s.Agent(ctx, "w")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(d.ExternalConfigs, []string{"/etc/telegraf/local.conf"}) || len(d.Runs) != 1 {
+			t.Fatalf("w: external %v, runs %+v", d.ExternalConfigs, d.Runs)
+		}
+		if r := d.Runs[0]; r.Kind != tc.ServeGroup || r.GroupID != g.ID || r.GroupName != "base" || r.Alias != "web" || r.State != tc.ConfigUnknown {
+			t.Errorf("w before any serve: %+v", r)
+		}
+		if d, err := s.Agent(ctx, "q"); err != nil || len(d.Runs) != 1 || d.Runs[0].ConfigID != c1.ID || d.Runs[0].Alias != "cpu" {
+			t.Errorf("q: %+v, %v", d.Runs, err)
+		}
+
+		members := []tc.ServedMember{{ConfigID: c1.ID, Version: 1}, {ConfigID: c2.ID, Version: 1}}
+		t1 := t0.Add(time.Second)
+		serveGroup := func(url string, at, lm time.Time, ms []tc.ServedMember) tc.ConfigServe {
+			return tc.ConfigServe{Kind: tc.ServeGroup, SourceID: g.ID, Members: ms, LastModified: lm, Digest: "d",
+				URL: url, Params: []tc.ServeParam{}, Telegraf: true, At: at}
+		}
+		err = s.WriteServes(ctx, []tc.ConfigServe{
+			serveGroup(gpath+"?agent_id=g", t1, g.RevisionAt, members),
+			serveGroup("/c/web?agent_id=w", t1, g.RevisionAt, members),
+			{Kind: tc.ServeConfig, SourceID: c1.ID, Version: 1, LastModified: c1.RevisionAt, URL: "/c/cpu", Telegraf: true, At: t1},
+		}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clk.Set(t0.Add(time.Minute))
+		for _, id := range []string{"g", "w"} {
+			r := runOfSource(t, s, id, g.ID)
+			want := []tc.RunMember{{ConfigID: c1.ID, ConfigName: "cpu", Version: 1, CurrentVersion: 1}, {ConfigID: c2.ID, ConfigName: "mem", Version: 1, CurrentVersion: 1}}
+			if r.State != tc.ConfigCurrent || !reflect.DeepEqual(r.Members, want) {
+				t.Errorf("%s: %+v", id, r)
+			}
+		}
+		if r := runOfSource(t, s, "k", c1.ID); r.Kind != tc.ServeConfig || r.ConfigName != "cpu" || r.Alias != "cpu" || r.State != tc.ConfigCurrent || r.Version != 1 {
+			t.Errorf("k: %+v", r)
+		}
+
+		// A member changes: the group's revision moves; pending, then stale.
+		t2 := t0.Add(2 * time.Minute)
+		clk.Set(t2)
+		if _, err := s.SetConfigTOML(ctx, c2.ID, "b = 2\n", "", "u1"); err != nil {
+			t.Fatal(err)
+		}
+		g2, err := s.ConfigGroupByID(ctx, g.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := runOfSource(t, s, "w", g.ID); r.State != tc.ConfigPending {
+			t.Errorf("w within the grace: %+v", r)
+		}
+		clk.Set(g2.RevisionAt.Add(tc.ConfigStaleGrace))
+		r := runOfSource(t, s, "w", g.ID)
+		if r.State != tc.ConfigStale || r.StaleReason != tc.StaleNotWatching || r.Members[1].Version != 1 || r.Members[1].CurrentVersion != 2 {
+			t.Errorf("w after the grace: %+v", r)
+		}
+		if got := listIDs(t, s, tc.AgentFilter{ConfigState: tc.ConfigStale}); !slices.Equal(got, []string{"g", "w"}) {
+			t.Errorf("stale: %v", got)
+		}
+		if got := listIDs(t, s, tc.AgentFilter{ConfigState: tc.ConfigCurrent}); !slices.Equal(got, []string{"k"}) {
+			t.Errorf("current: %v", got)
+		}
+		if n, err := s.StaleAgentCount(ctx); err != nil || n != 2 {
+			t.Errorf("stale count: %d, %v", n, err)
+		}
+		l, err := s.ListAgents(ctx, tc.AgentFilter{Search: "w", Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ag := range l.Items {
+			if ag.ID == "w" && (len(ag.ConfigStates) != 1 || ag.ConfigStates[0].Kind != tc.ServeGroup || ag.ConfigStates[0].GroupID != g.ID ||
+				ag.ConfigStates[0].State != tc.ConfigStale) {
+				t.Errorf("w in the list: %+v", ag.ConfigStates)
+			}
+		}
+		states, err := s.GroupAgentStates(ctx, g.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(states) != 2 || states[0].AgentID != "g" || states[1].AgentID != "w" || states[1].State != tc.ConfigStale {
+			t.Errorf("group agent states: %+v", states)
+		}
+
+		// w fetches the new revision: current.
+		t3 := clk.Now()
+		m2 := []tc.ServedMember{{ConfigID: c1.ID, Version: 1}, {ConfigID: c2.ID, Version: 2}}
+		if err := s.WriteServes(ctx, []tc.ConfigServe{serveGroup("/c/web?agent_id=w", t3, g2.RevisionAt, m2)}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if r := runOfSource(t, s, "w", g.ID); r.State != tc.ConfigCurrent || r.Members[1].Version != 2 {
+			t.Errorf("w after fetching: %+v", r)
+		}
+
+		// The config alias moves to the group: k now runs the group, read
+		// against it, stale until it fetches through the alias again.
+		if _, err := s.TransferAlias(ctx, "cpu", tc.AliasGroup, g.ID); err != nil {
+			t.Fatal(err)
+		}
+		g3, _ := s.ConfigGroupByID(ctx, g.ID)
+		clk.Set(g3.RevisionAt.Add(tc.ConfigStaleGrace))
+		if r := runOfSource(t, s, "k", g.ID); r.Kind != tc.ServeGroup || r.Alias != "cpu" || r.State != tc.ConfigStale || r.Version != 1 {
+			t.Errorf("k after the transfer: %+v", r)
+		}
+		if err := s.WriteServes(ctx, []tc.ConfigServe{serveGroup("/c/cpu", clk.Now(), g3.RevisionAt, m2)}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if r := runOfSource(t, s, "k", g.ID); r.State != tc.ConfigCurrent || len(r.Members) != 2 {
+			t.Errorf("k after fetching the group: %+v", r)
+		}
+
+		// A deleted alias names nothing: no run (the agent fails to load it).
+		if err := s.DeleteAlias(ctx, "cpu", tc.AliasGroup, g.ID); err != nil {
+			t.Fatal(err)
+		}
+		if d, err := s.Agent(ctx, "k"); err != nil || len(d.Runs) != 0 {
+			t.Errorf("k after the alias went: %+v, %v", d.Runs, err)
+		}
+		// The serves of reported URLs outlive the retention (w's is
+		// stale: the transfer onto its group moved the group's revision).
+		clk.Set(clk.Now().Add(store.ServeRetention + time.Hour))
+		if _, err := s.PruneServes(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if r := runOfSource(t, s, "w", g.ID); r.State != tc.ConfigStale || r.FetchedAt == nil || !r.FetchedAt.Equal(t3) {
+			t.Errorf("w after pruning: %+v", r)
+		}
+	})
+}

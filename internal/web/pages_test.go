@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -188,6 +189,53 @@ func TestAgentsPageConfigFilter(t *testing.T) {
 		}
 		if strings.Contains(page, "marker-toml") {
 			t.Error("agents page shows a config's TOML")
+		}
+	})
+}
+
+// TestGroupRunPages shows an agent on a group's short URL: its page lists
+// the group's run (group, alias, state) and the group page lists the agent
+// with its state.
+func TestGroupRunPages(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := apptest.MustStart(t, db)
+		owner := inst.MustOwner(t)
+		tok := inst.MustToken(t, owner, tc.AllPermissions...)
+		r := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/configs", Token: tok,
+			Body: map[string]any{"name": "cpu", "toml": "[[inputs.cpu]]\n"}}), 201)
+		cid := r.Map(t)["id"].(string)
+		r = apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/config-groups", Token: tok,
+			Body: map[string]any{"name": "fleet <base>", "memberIds": []string{cid}}}), 201)
+		gid := r.Map(t)["id"].(string)
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/config-groups/" + gid + "/aliases", Token: tok,
+			Body: map[string]any{"alias": "fleet"}}), 201)
+		body := `{"id":"grouped-1","version":"Telegraf 1.39.3","schema":1,"hostname":"vm","configurations":["http://tc:8888/c/fleet?agent_id=grouped-1"],"statistics":{"errors":0,"warnings":0,"metrics":1},"logs":[],"status":"OK"}`
+		apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: inst.HeartbeatURL + "/agents/heartbeat", Body: []byte(body),
+			Header: http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + tok}}}), http.StatusNoContent)
+		if err := inst.HB.Ingest.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		sess := inst.MustSession(t, owner)
+		get := func(path string) string {
+			resp, err := sess.Get(inst.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			return string(b)
+		}
+		page := get("/agents/grouped-1")
+		for _, want := range []string{`data-group-id="` + gid + `" data-state="unknown"`, `href="/config-groups/` + gid + `">fleet &lt;base&gt;</a>`, `(alias fleet)`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("agent page lacks %s", want)
+			}
+		}
+		if strings.Contains(page, "http://tc:8888/c/fleet") {
+			t.Error("agent page lists the group's URL as an external config")
+		}
+		if page := get("/config-groups/" + gid); !strings.Contains(page, `data-agent-id="grouped-1" data-state="unknown"`) {
+			t.Error("group page lacks the agent's state")
 		}
 	})
 }
