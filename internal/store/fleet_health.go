@@ -151,10 +151,12 @@ func agentsStatement(change, cond string) sweepStatement {
 }
 
 // agentsUpdate is an agentsStatement setting status to the expression
-// status, which also notes the agents it changes (noted).
+// status, and status_since to last_seen (a restored agent has reported
+// since then; a silent one has been silent since), which also notes the
+// agents it changes (noted).
 func agentsUpdate(status, cond string) sweepStatement {
-	st := agentsStatement(`UPDATE agents SET status = `+status, cond)
-	st.noted = `UPDATE agents SET status = tc_note_agent($3, id, hostname, ` + status + `) WHERE ` + cond
+	st := agentsStatement(`UPDATE agents SET status_since = last_seen, status = `+status, cond)
+	st.noted = `UPDATE agents SET status_since = last_seen, status = tc_note_agent($3, id, hostname, ` + status + `) WHERE ` + cond
 	return st
 }
 
@@ -182,10 +184,12 @@ var agentsSweep = sweepStatements{
 // meanwhile takes its agent out of the sweep (PostgreSQL rechecks the
 // locked row), and the lock order is the heartbeat's. Marking also writes
 // the exact time into agents.last_seen (the row changes anyway), so the
-// list sorted by last heard is exact for silent agents. The changes return
+// list sorted by last heard is exact for silent agents, and into
+// status_since, as restoring does (agentsUpdate). The changes return
 // the agents they change (RETURNING), for the audit log.
 var livenessSweep = sweepStatements{
-	restore: sweepStatement{change: `UPDATE agents a SET status = a.reported_status FROM agent_liveness l
+	restore: sweepStatement{change: `UPDATE agents a SET status = a.reported_status, status_since = GREATEST(a.last_seen, l.last_seen)
+		FROM agent_liveness l
 		WHERE l.agent_id = a.id AND a.status = 'not_reporting' AND (a.reporting_rule_id || '') = $1
 		AND GREATEST(a.last_seen, l.last_seen) >= $2`},
 	mark: sweepStatement{change: `WITH silent AS MATERIALIZED (SELECT agent_id FROM agent_liveness WHERE last_seen < $2),
@@ -193,7 +197,8 @@ var livenessSweep = sweepStatements{
 			JOIN agents a ON a.id = l.agent_id
 			WHERE l.last_seen < $2 AND (a.last_seen + 0) < $2 AND a.status IN ('ok', 'warn', 'fail', 'undefined')
 			AND (a.reporting_rule_id || '') = $1 LIMIT $3 FOR UPDATE OF l)
-		UPDATE agents a SET status = 'not_reporting', last_seen = GREATEST(a.last_seen, stale.last_seen)
+		UPDATE agents a SET status = 'not_reporting', last_seen = GREATEST(a.last_seen, stale.last_seen),
+			status_since = GREATEST(a.last_seen, stale.last_seen)
 		FROM stale WHERE a.id = stale.agent_id AND a.status IN ('ok', 'warn', 'fail', 'undefined')`, slice: true},
 	delete: sweepStatement{change: `WITH old AS (SELECT l.agent_id FROM agent_liveness l JOIN agents a ON a.id = l.agent_id
 			WHERE l.last_seen < $2 AND a.last_seen < $2 AND (a.reporting_rule_id || '') = $1 FOR UPDATE OF l)
