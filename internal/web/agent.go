@@ -47,6 +47,17 @@ type agentRow struct {
 	// whole text for its title.
 	Problem, ProblemFull string
 	ShortVersion         string
+	// Since says how long the agent has had its status ("for 3 h").
+	Since string
+}
+
+// statusFor says how long an agent has had its status ("for 3 h"), or
+// nothing for a time not known.
+func statusFor(since, now time.Time) string {
+	if since.IsZero() || since.Unix() <= 0 {
+		return ""
+	}
+	return "for " + span(max(now.Sub(since), 0))
 }
 
 // Chip is one quick filter of the agents page: a status and its count.
@@ -123,6 +134,12 @@ type agentsData struct {
 	Rules       []*tc.ReportingRule
 	Labels      []*tc.Label
 	Statuses    []Segment
+	// Prefs are the visitor's choices of columns and density; Columns
+	// lists every optional column for the chooser, which posts back to
+	// Next (this page).
+	Prefs   tc.Preferences
+	Columns []columnChoice
+	Next    string
 }
 
 // maxConfigChoices is how many configs the agents page's config filter
@@ -180,7 +197,7 @@ func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) er
 		log, ok := problems[a.ID]
 		p := lastProblem(a, log, ok, now)
 		d.Rows = append(d.Rows, agentRow{Agent: a, StatusLabel: statusLabels[a.Status], Labels: idx.of(a.LabelIDs),
-			Problem: cut(p, maxProblemRunes), ProblemFull: p, ShortVersion: shortVersion(a.Version)})
+			Problem: cut(p, maxProblemRunes), ProblemFull: p, ShortVersion: shortVersion(a.Version), Since: statusFor(a.StatusSince, now)})
 	}
 	lq.setTotal(int(l.Total), len(l.Items))
 	lq.Inexact = !l.TotalExact
@@ -213,6 +230,11 @@ func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) er
 		}
 	}
 	d.ExportQuery = template.URL(export.Encode())
+	if d.Prefs, err = v.preferences(); err != nil {
+		return err
+	}
+	d.Columns = columnChoices(d.Prefs)
+	d.Next = r.URL.RequestURI()
 	samples, err := h.Agents.FleetHealth(ctx, now.Add(-24*time.Hour), now)
 	if err != nil {
 		return err
@@ -224,6 +246,7 @@ func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) er
 type agentData struct {
 	Agent       *tc.AgentDetail
 	StatusLabel string
+	Since       string // how long it has had its status
 	Rules       []*tc.ReportingRule
 	Labels      []*tc.Label
 }
@@ -236,7 +259,7 @@ func (h *Handler) agentPage(w http.ResponseWriter, r *http.Request, v *view) err
 	if err != nil {
 		return err
 	}
-	d := agentData{Agent: a, StatusLabel: statusLabels[a.Status]}
+	d := agentData{Agent: a, StatusLabel: statusLabels[a.Status], Since: statusFor(a.StatusSince, h.Now())}
 	if d.Rules, err = h.ReportingRules.List(ctx); optional(err) != nil {
 		return err
 	}
