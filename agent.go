@@ -36,7 +36,9 @@ type AgentLog struct {
 
 // Agent is a Telegraf instance known from its heartbeats. StatusSince is
 // when Status last changed: the time of the heartbeat that reported a new
-// status, or, for AgentNotReporting, the last time the agent was heard.
+// status, or, for AgentNotReporting, the last time the agent was heard; nil
+// when not known (a status unchanged since the upgrade that began keeping
+// it).
 type Agent struct {
 	ID              string     `json:"id"`
 	Hostname        string     `json:"hostname"`
@@ -47,7 +49,7 @@ type Agent struct {
 	ReportingRuleID string     `json:"reportingRuleId"`
 	FirstSeen       time.Time  `json:"firstSeen"`
 	LastSeen        time.Time  `json:"lastSeen"`
-	StatusSince     time.Time  `json:"statusSince"` // when Status last changed (see above)
+	StatusSince     *time.Time `json:"statusSince"` // when Status last changed (see above)
 	Stats           AgentStats `json:"statistics"`
 	LabelIDs        []string   `json:"labelIds"`
 	ConfigIDs       []string   `json:"configIds"`       // managed: our own config URLs

@@ -30,7 +30,11 @@ func scanAgent(row interface{ Scan(...any) error }) (*tc.Agent, error) {
 		&a.Stats.TotalErrors, &a.Stats.TotalWarnings, &a.Stats.TotalMetrics, &external, &since); err != nil {
 		return nil, err
 	}
-	a.FirstSeen, a.LastSeen, a.StatusSince = fromMS(first), fromMS(last), fromMS(since)
+	a.FirstSeen, a.LastSeen = fromMS(first), fromMS(last)
+	if since > 0 { // 0: not known (migration 0079)
+		t := fromMS(since)
+		a.StatusSince = &t
+	}
 	a.ExternalConfigs = []string{}
 	if err := json.Unmarshal([]byte(external), &a.ExternalConfigs); err != nil || a.ExternalConfigs == nil {
 		a.ExternalConfigs = []string{}
@@ -403,8 +407,9 @@ func (s *Store) InsertAgents(ctx context.Context, agents []*tc.Agent) error {
 			if a.FirstSeen.IsZero() {
 				a.FirstSeen = a.LastSeen
 			}
-			if a.StatusSince.IsZero() {
-				a.StatusSince = a.LastSeen
+			since := ms(a.LastSeen)
+			if a.StatusSince != nil {
+				since = ms(*a.StatusSince)
 			}
 			ext, _ := json.Marshal(a.ExternalConfigs)
 			if a.ExternalConfigs == nil {
@@ -416,7 +421,7 @@ func (s *Store) InsertAgents(ctx context.Context, agents []*tc.Agent) error {
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 				a.ID, a.Hostname, a.IP, a.Version, a.ReportedStatus, a.Status, a.ReportingRuleID,
 				ms(a.FirstSeen), ms(a.LastSeen), a.Stats.LastErrors, a.Stats.LastWarnings, a.Stats.LastMetrics,
-				a.Stats.TotalErrors, a.Stats.TotalWarnings, a.Stats.TotalMetrics, string(ext), ms(a.StatusSince))
+				a.Stats.TotalErrors, a.Stats.TotalWarnings, a.Stats.TotalMetrics, string(ext), since)
 			if err != nil {
 				return fmt.Errorf("insert agent %s: %w", a.ID, err)
 			}

@@ -38,7 +38,7 @@ func TestSeverityOrderWalksItsIndex(t *testing.T) {
 				st = tc.AgentWarn
 			}
 			agents = append(agents, &tc.Agent{ID: fmt.Sprintf("agent-%05d", i), Status: st, LastSeen: base.Add(time.Duration(i) * time.Second),
-				StatusSince: base.Add(-time.Duration(i) * time.Second)})
+				StatusSince: ptr(base.Add(-time.Duration(i) * time.Second))})
 		}
 		if err := s.InsertAgents(ctx, agents); err != nil {
 			t.Fatal(err)
@@ -99,7 +99,7 @@ func TestSeverityOrderWalksItsIndex(t *testing.T) {
 			t.Errorf("statuses in order %v, want %s", order, want)
 		}
 		for i := 1; i < len(l.Items); i++ {
-			if a, b := l.Items[i-1], l.Items[i]; a.Status == b.Status && a.StatusSince.After(b.StatusSince) {
+			if a, b := l.Items[i-1], l.Items[i]; a.Status == b.Status && a.StatusSince.After(*b.StatusSince) {
 				t.Errorf("%s (%s since %s) before %s (since %s): the longest held comes first", a.ID, a.Status, a.StatusSince, b.ID, b.StatusSince)
 			}
 		}

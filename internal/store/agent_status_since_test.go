@@ -36,14 +36,14 @@ func TestStatusSince(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if a.Status != status || !a.StatusSince.Equal(since) {
-				t.Errorf("%s: status %s since %s, want %s since %s", step, a.Status, a.StatusSince.UTC(), status, since.UTC())
+			if a.Status != status || a.StatusSince == nil || !a.StatusSince.Equal(since) {
+				t.Errorf("%s: status %s since %v, want %s since %s", step, a.Status, a.StatusSince, status, since.UTC())
 			}
 			l, err := s.ListAgents(ctx, tc.AgentFilter{SortBy: tc.AgentSortSeverity, Limit: 5})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(l.Items) != 1 || !l.Items[0].StatusSince.Equal(since) {
+			if len(l.Items) != 1 || l.Items[0].StatusSince == nil || !l.Items[0].StatusSince.Equal(since) {
 				t.Errorf("%s: the list says %+v, want since %s", step, l.Items, since.UTC())
 			}
 		}

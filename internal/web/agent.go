@@ -53,11 +53,11 @@ type agentRow struct {
 
 // statusFor says how long an agent has had its status ("for 3 h"), or
 // nothing for a time not known.
-func statusFor(since, now time.Time) string {
-	if since.IsZero() || since.Unix() <= 0 {
+func statusFor(since *time.Time, now time.Time) string {
+	if since == nil {
 		return ""
 	}
-	return "for " + span(max(now.Sub(since), 0))
+	return "for " + span(max(now.Sub(*since), 0))
 }
 
 // Chip is one quick filter of the agents page: a status and its count.

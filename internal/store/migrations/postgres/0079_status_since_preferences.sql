@@ -2,10 +2,14 @@
 -- brought a new reported status, or, for an agent marked not reporting, the
 -- last time it was heard (the silence began then). Heartbeat writes and the
 -- status sweep set it in the statement that changes the status, so a beat
--- that changes nothing else leaves it, and its index entries, alone. Agents
--- known before this column count from their last heartbeat.
+-- that changes nothing else leaves it, and its index entries, alone.
+-- Agents known before this migration have 0, "not known" (the API's null),
+-- until their status changes, except those not reporting, whose silence
+-- began when they were last heard. Adding a column with a constant default
+-- rewrites no row: the migration of a million agents is the time of its
+-- indexes, not of a rewrite of the table.
 ALTER TABLE agents ADD COLUMN status_since BIGINT NOT NULL DEFAULT 0;
-UPDATE agents a SET status_since = GREATEST(a.last_seen, l.last_seen) FROM agent_liveness l WHERE l.agent_id = a.id;
+UPDATE agents SET status_since = last_seen WHERE status = 'not_reporting';
 
 -- The sort by severity (store.severityRank) orders, within a status, by how
 -- long the agent has had it, longest first. Unlike 0075's index on
@@ -16,6 +20,16 @@ CREATE INDEX agents_severity ON agents ((CASE status WHEN 'fail' THEN 0 WHEN 'no
 -- agents_status_since serves a status filter sorted by severity (one
 -- status: the order is then status_since's), which the list walks in order.
 CREATE INDEX agents_status_since ON agents (status, status_since, id);
+
+-- agent_counts_key becomes a covering index: the summary and every count
+-- sum agent_counts, whose heap a burst of new agents leaves large (one
+-- appended row each, folded by the scheduler) long after it holds a handful
+-- of rows: a vacuum that skips the index pass leaves dead line pointers on
+-- its last page, so the table is not truncated. With n in the index, those
+-- reads are index-only scans of the live entries (0.06 ms instead of 15 to
+-- 30 ms a read at a million agents seeded, several reads a page).
+DROP INDEX agent_counts_key;
+CREATE INDEX agent_counts_key ON agent_counts (reporting_rule_id, status) INCLUDE (n);
 
 -- user_preferences holds each person's choices for the UI (the agents
 -- list's columns and density) as a JSON object, tc.Preferences. A row of

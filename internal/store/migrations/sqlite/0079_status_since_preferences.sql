@@ -2,10 +2,14 @@
 -- brought a new reported status, or, for an agent marked not reporting, the
 -- last time it was heard (the silence began then). Heartbeat writes and the
 -- status sweep set it in the statement that changes the status, so a beat
--- that changes nothing else leaves it, and its index entries, alone. Agents
--- known before this column count from their last heartbeat.
+-- that changes nothing else leaves it, and its index entries, alone.
+-- Agents known before this migration have 0, "not known" (the API's null),
+-- until their status changes, except those not reporting, whose silence
+-- began when they were last heard. Adding a column with a constant default
+-- rewrites no row: the migration of a million agents is the time of its
+-- indexes, not of a rewrite of the table.
 ALTER TABLE agents ADD COLUMN status_since INTEGER NOT NULL DEFAULT 0;
-UPDATE agents SET status_since = last_seen;
+UPDATE agents SET status_since = last_seen WHERE status = 'not_reporting';
 
 -- The sort by severity (store.severityRank) orders, within a status, by how
 -- long the agent has had it, longest first. Unlike 0075's index on
