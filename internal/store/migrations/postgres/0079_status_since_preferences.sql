@@ -21,16 +21,6 @@ CREATE INDEX agents_severity ON agents ((CASE status WHEN 'fail' THEN 0 WHEN 'no
 -- status: the order is then status_since's), which the list walks in order.
 CREATE INDEX agents_status_since ON agents (status, status_since, id);
 
--- agent_counts_key becomes a covering index: the summary and every count
--- sum agent_counts, whose heap a burst of new agents leaves large (one
--- appended row each, folded by the scheduler) long after it holds a handful
--- of rows: a vacuum that skips the index pass leaves dead line pointers on
--- its last page, so the table is not truncated. With n in the index, those
--- reads are index-only scans of the live entries (0.06 ms instead of 15 to
--- 30 ms a read at a million agents seeded, several reads a page).
-DROP INDEX agent_counts_key;
-CREATE INDEX agent_counts_key ON agent_counts (reporting_rule_id, status) INCLUDE (n);
-
 -- user_preferences holds each person's choices for the UI (the agents
 -- list's columns and density) as a JSON object, tc.Preferences. A row of
 -- its own: writing it is not a change to the user, which would drop their
