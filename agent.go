@@ -34,7 +34,11 @@ type AgentLog struct {
 	Message    string         `json:"message"`
 }
 
-// Agent is a Telegraf instance known from its heartbeats.
+// Agent is a Telegraf instance known from its heartbeats. StatusSince is
+// when Status last changed: the time of the heartbeat that reported a new
+// status, or, for AgentNotReporting, the last time the agent was heard; nil
+// when not known (a status unchanged since the upgrade that began keeping
+// it).
 type Agent struct {
 	ID              string     `json:"id"`
 	Hostname        string     `json:"hostname"`
@@ -45,6 +49,7 @@ type Agent struct {
 	ReportingRuleID string     `json:"reportingRuleId"`
 	FirstSeen       time.Time  `json:"firstSeen"`
 	LastSeen        time.Time  `json:"lastSeen"`
+	StatusSince     *time.Time `json:"statusSince"` // when Status last changed (see above)
 	Stats           AgentStats `json:"statistics"`
 	LabelIDs        []string   `json:"labelIds"`
 	ConfigIDs       []string   `json:"configIds"`       // managed: our own config URLs
@@ -89,7 +94,8 @@ const (
 	AgentSortLastSeen = "lastSeen"
 	AgentSortHostname = "hostname"
 	// AgentSortSeverity sorts problems first: fail, not reporting, warn,
-	// undefined, ok, and within each the longest unheard first.
+	// undefined, ok, and within each the longest in that status first
+	// (Agent.StatusSince).
 	AgentSortSeverity = "severity"
 )
 

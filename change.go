@@ -48,6 +48,9 @@ const (
 	EntityLabel         Entity = "label"
 	EntityReportingRule Entity = "reporting-rule"
 	EntityAgent         Entity = "agent"
+	// EntityPreferences is one person's UI preferences (the user's id):
+	// no cache holds them, but the audit log records the change.
+	EntityPreferences Entity = "preferences"
 )
 
 // Op names what happened to a Change's records.

@@ -203,9 +203,9 @@ func seedSQL(d store.Dialect) []string {
 	rule := `CASE WHEN i % 5 = 0 THEN 'bench-rule' ELSE '` + tc.DefaultReportingRuleID + `' END`
 	lastSeen := `CAST($3 AS BIGINT) - ((i * 37) % 3600) * 1000`
 	insertAgents := seq + `INSERT INTO agents (id, hostname, ip, version, reported_status, status, reporting_rule_id, first_seen, last_seen,
-		last_metrics, total_metrics, external_configs)
+		last_metrics, total_metrics, external_configs, status_since)
 		SELECT ` + id + `, ` + host + `, ` + ip + `, 'Telegraf 1.39.3', ` + reported + `, ` + status + `, ` + rule + `,
-		CAST($3 AS BIGINT) - 86400000, ` + lastSeen + `, 120, 120000, '[]'` + from + ` WHERE CAST($4 AS BIGINT) > 0`
+		CAST($3 AS BIGINT) - 86400000, ` + lastSeen + `, 120, 120000, '[]', ` + lastSeen + from + ` WHERE CAST($4 AS BIGINT) > 0`
 	link := func(table, col, val, cond string) string {
 		return seq + `INSERT INTO ` + table + ` (agent_id, ` + col + `) SELECT ` + id + `, '` + val + `'` + from +
 			` WHERE ` + cond + ` AND CAST($3 AS BIGINT) > 0 AND CAST($4 AS BIGINT) > 0`

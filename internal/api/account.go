@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/auth"
 	"github.com/telegrafcontroller/tc/internal/httpx"
 	"github.com/telegrafcontroller/tc/internal/service"
@@ -44,4 +45,29 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// getPreferences answers the caller's UI preferences (a session's only).
+func (s *Server) getPreferences(w http.ResponseWriter, r *http.Request) {
+	p, err := s.Users.Preferences(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, p)
+}
+
+// putPreferences replaces the caller's UI preferences.
+func (s *Server) putPreferences(w http.ResponseWriter, r *http.Request) {
+	var in tc.Preferences
+	if err := s.decode(w, r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.Users.SetPreferences(r.Context(), in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, p)
 }

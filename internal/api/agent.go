@@ -208,7 +208,15 @@ func (s *Server) bulkAgents(w http.ResponseWriter, r *http.Request) {
 
 // agentCSVHeader is the agents export's CSV columns.
 var agentCSVHeader = []string{"id", "hostname", "ip", "version", "status", "reportedStatus", "reportingRuleId",
-	"firstSeen", "lastSeen", "lastErrors", "lastWarnings", "lastMetrics", "totalErrors", "totalWarnings", "totalMetrics"}
+	"firstSeen", "lastSeen", "lastErrors", "lastWarnings", "lastMetrics", "totalErrors", "totalWarnings", "totalMetrics", "statusSince"}
+
+// csvTime is an optional time in the export: empty when not known.
+func csvTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
 
 // exportAgents answers GET /api/agents/export?format=csv with every agent
 // the list's filters select, in the list's order, streamed.
@@ -243,7 +251,7 @@ func (s *Server) exportAgents(w http.ResponseWriter, r *http.Request) {
 		return cw.Write([]string{a.ID, a.Hostname, a.IP, a.Version, a.Status, a.ReportedStatus, a.ReportingRuleID,
 			a.FirstSeen.UTC().Format(time.RFC3339Nano), a.LastSeen.UTC().Format(time.RFC3339Nano),
 			num(a.Stats.LastErrors), num(a.Stats.LastWarnings), num(a.Stats.LastMetrics),
-			num(a.Stats.TotalErrors), num(a.Stats.TotalWarnings), num(a.Stats.TotalMetrics)})
+			num(a.Stats.TotalErrors), num(a.Stats.TotalWarnings), num(a.Stats.TotalMetrics), csvTime(a.StatusSince)})
 	})
 	if err != nil && cw == nil {
 		s.fail(w, r, err)

@@ -96,6 +96,8 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/account", SessionOnly, s.getAccount)
 	s.handle("PATCH /api/account", SessionOnly, s.patchAccount)
 	s.handle("POST /api/account/password", SessionOnly, s.changePassword)
+	s.handle("GET /api/account/preferences", SessionOnly, s.getPreferences)
+	s.handle("PUT /api/account/preferences", SessionOnly, s.putPreferences)
 	s.handle("GET /api/settings", tc.Perm(tc.ResSettings, tc.ActionRead), s.getSettings)
 	s.handle("PATCH /api/settings", tc.Perm(tc.ResSettings, tc.ActionWrite), s.patchSettings)
 

@@ -120,6 +120,11 @@ func identityRows() []apptest.RoleRow {
 			return "/api/account", map[string]string{"email": uniq("me") + "@example.test"}
 		}, Want: S(200, 200, 200, 200, 401)},
 		{Method: "POST", Path: "/api/account/password", Body: map[string]string{"currentPassword": "not it", "newPassword": goodPassword}, Want: S(400, 400, 400, 400, 401)},
+		{Method: "GET", Path: "/api/account/preferences", Want: S(200, 200, 200, 200, 401)},
+		{Method: "PUT", Path: "/api/account/preferences", Body: map[string]any{"agentColumns": []string{"ip", "problem"}, "compactRows": true}, Want: S(200, 200, 200, 200, 401)},
+		{Method: "PUT", Path: "/api/account/preferences (unknown column)", Fresh: func(testing.TB, *apptest.Instance, *tc.User) (string, any) {
+			return "/api/account/preferences", map[string]any{"agentColumns": []string{"password"}}
+		}, Want: S(400, 400, 400, 400, 401)},
 
 		{Method: "GET", Path: "/api/settings", Want: S(200, 200, 403, 403, 401)},
 		{Method: "PATCH", Path: "/api/settings", Body: map[string]any{"loginLockoutAttempts": 5}, Want: S(200, 200, 403, 403, 401)},
@@ -1041,6 +1046,8 @@ func TestAccountRoutesAreSessionOnly(t *testing.T) {
 			{"PATCH", "/api/account", map[string]string{"username": "pwned", "email": "pwned@example.test"}},
 			{"POST", "/api/account/password", map[string]string{"currentPassword": goodPassword, "newPassword": "Another-Pass-99"}},
 			{"POST", "/api/account/password", map[string]string{"currentPassword": "Wrong-Password-1", "newPassword": "Another-Pass-99"}},
+			{"GET", "/api/account/preferences", nil},
+			{"PUT", "/api/account/preferences", map[string]any{"compactRows": true}},
 		}
 		for name, tok := range tokens {
 			for _, rq := range requests {

@@ -13,24 +13,28 @@ import (
 // agentColumns are the agents columns scanAgent reads, in order.
 const agentColumns = `a.id, a.hostname, a.ip, a.version, a.status, a.reported_status, a.reporting_rule_id,
 	a.first_seen, a.last_seen, a.last_errors, a.last_warnings, a.last_metrics,
-	a.total_errors, a.total_warnings, a.total_metrics, a.external_configs`
+	a.total_errors, a.total_warnings, a.total_metrics, a.external_configs, a.status_since`
 
 // livenessAgentColumns are agentColumns with the exact last heard time and
 // the statistics read from agent_liveness (alias lv, dialect.liveness).
 const livenessAgentColumns = `a.id, a.hostname, a.ip, a.version, a.status, a.reported_status, a.reporting_rule_id,
 	a.first_seen, GREATEST(a.last_seen, lv.last_seen), lv.last_errors, lv.last_warnings, lv.last_metrics,
-	lv.total_errors, lv.total_warnings, lv.total_metrics, a.external_configs`
+	lv.total_errors, lv.total_warnings, lv.total_metrics, a.external_configs, a.status_since`
 
 func scanAgent(row interface{ Scan(...any) error }) (*tc.Agent, error) {
 	var a tc.Agent
-	var first, last int64
+	var first, last, since int64
 	var external string
 	if err := row.Scan(&a.ID, &a.Hostname, &a.IP, &a.Version, &a.Status, &a.ReportedStatus, &a.ReportingRuleID,
 		&first, &last, &a.Stats.LastErrors, &a.Stats.LastWarnings, &a.Stats.LastMetrics,
-		&a.Stats.TotalErrors, &a.Stats.TotalWarnings, &a.Stats.TotalMetrics, &external); err != nil {
+		&a.Stats.TotalErrors, &a.Stats.TotalWarnings, &a.Stats.TotalMetrics, &external, &since); err != nil {
 		return nil, err
 	}
 	a.FirstSeen, a.LastSeen = fromMS(first), fromMS(last)
+	if since > 0 { // 0: not known (migration 0079)
+		t := fromMS(since)
+		a.StatusSince = &t
+	}
 	a.ExternalConfigs = []string{}
 	if err := json.Unmarshal([]byte(external), &a.ExternalConfigs); err != nil || a.ExternalConfigs == nil {
 		a.ExternalConfigs = []string{}
@@ -406,17 +410,21 @@ func (s *Store) InsertAgents(ctx context.Context, agents []*tc.Agent) error {
 			if a.FirstSeen.IsZero() {
 				a.FirstSeen = a.LastSeen
 			}
+			since := ms(a.LastSeen)
+			if a.StatusSince != nil {
+				since = ms(*a.StatusSince)
+			}
 			ext, _ := json.Marshal(a.ExternalConfigs)
 			if a.ExternalConfigs == nil {
 				ext = []byte("[]")
 			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO agents (id, hostname, ip, version, reported_status, status,
 				reporting_rule_id, first_seen, last_seen, last_errors, last_warnings, last_metrics,
-				total_errors, total_warnings, total_metrics, external_configs)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+				total_errors, total_warnings, total_metrics, external_configs, status_since)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 				a.ID, a.Hostname, a.IP, a.Version, a.ReportedStatus, a.Status, a.ReportingRuleID,
 				ms(a.FirstSeen), ms(a.LastSeen), a.Stats.LastErrors, a.Stats.LastWarnings, a.Stats.LastMetrics,
-				a.Stats.TotalErrors, a.Stats.TotalWarnings, a.Stats.TotalMetrics, string(ext))
+				a.Stats.TotalErrors, a.Stats.TotalWarnings, a.Stats.TotalMetrics, string(ext), since)
 			if err != nil {
 				return fmt.Errorf("insert agent %s: %w", a.ID, err)
 			}

@@ -12,25 +12,25 @@ import (
 )
 
 // severityRank is the rank of an agent's status in a sort by severity. The
-// index agents_severity (migration 0075) is on this very expression: the
-// list must order by it as written there.
+// index agents_severity (migrations 0075, 0079) is on this very expression:
+// the list must order by it as written there.
 const severityRank = "(CASE a.status WHEN 'fail' THEN 0 WHEN 'not_reporting' THEN 1 WHEN 'warn' THEN 2 " +
 	"WHEN 'undefined' THEN 3 ELSE 4 END)"
 
 // agentSortColumns maps sort keys to the columns the list orders by; the id
 // always breaks ties, so every order has an index (migrations 0002, 0061,
-// 0075).
+// 0079).
 var agentSortColumns = map[string][]string{
 	tc.AgentSortName:     {"a.id"},
 	tc.AgentSortStatus:   {"a.status"},
 	tc.AgentSortLastSeen: {"a.last_seen"},
 	tc.AgentSortHostname: {"a.hostname"},
-	tc.AgentSortSeverity: {severityRank, "a.last_seen"},
+	tc.AgentSortSeverity: {severityRank, "a.status_since"},
 }
 
 // agentOrder is the ORDER BY of a list sorted by sortBy. Within one status
 // the rank of a sort by severity is constant: the order is then that of
-// agents_status_last_seen, which a status filter walks.
+// agents_status_since, which a status filter walks.
 func agentOrder(sortBy, status string, desc bool) (string, bool) {
 	cols, ok := agentSortColumns[sortBy]
 	if sortBy == "" {
@@ -197,9 +197,10 @@ func (o PlanOptions) plan(sh listShape) listPlan {
 
 // pageDriver is the filter that drives the page query, or -1.
 //
-// The status indexes come in the order of a sort by name, status or last
-// heard (agents_status on (status, id), agents_status_last_seen on
-// (status, last_seen, id)): walking the status's entries there is the walk
+// The status indexes come in the order of a sort by name, status, last
+// heard or severity (agents_status on (status, id), agents_status_last_seen
+// on (status, last_seen, id), agents_status_since on (status, status_since,
+// id)): walking the status's entries there is the walk
 // of the sort order over those agents alone, which the filter drives.
 // Another filter drives instead when it is selective enough against that
 // smaller walk.

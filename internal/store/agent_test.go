@@ -56,6 +56,9 @@ func TestListAgentsPlansAgree(t *testing.T) {
 				IP:       fmt.Sprintf("10.%d.0.%d", i%4, i),
 				Status:   statuses[i%len(statuses)],
 				LastSeen: base.Add(time.Duration((i*53)%200) * time.Second),
+				// Another order than last heard's (a sort by severity
+				// orders by how long the status has held).
+				StatusSince: ptr(base.Add(-time.Duration((i*71)%200) * time.Second)),
 			}
 			if i%3 == 0 {
 				a.ReportingRuleID = "r2"
@@ -177,7 +180,7 @@ func reference(agents []*tc.Agent, f tc.AgentFilter) ([]string, int64) {
 			return a.LastSeen.UTC().Format(time.RFC3339Nano)
 		case tc.AgentSortSeverity:
 			rank := map[string]string{"fail": "0", "not_reporting": "1", "warn": "2", "undefined": "3", "ok": "4"}[a.Status]
-			return rank + a.LastSeen.UTC().Format(time.RFC3339Nano)
+			return rank + a.StatusSince.UTC().Format(time.RFC3339Nano) // every agent here has one
 		}
 		return ""
 	}

@@ -34,6 +34,7 @@ const (
 	pgCharacterNotInRepertoire = "22021" // e.g. a NUL byte in text
 	pgSerializationFailure     = "40001"
 	pgDeadlockDetected         = "40P01"
+	pgLockNotAvailable         = "55P03"
 	pgDiskFull                 = "53100"
 	// Class 08 (connection exception) and 57P01-57P03 (admin shutdown,
 	// crash shutdown, cannot connect now) mean the server is gone or not

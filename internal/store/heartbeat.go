@@ -13,7 +13,7 @@ import (
 )
 
 // beatRowsPerStatement bounds the rows of one multi-row statement: 500 rows
-// of 16 parameters stay far below both SQLite's (32766) and PostgreSQL's
+// of 17 parameters stay far below both SQLite's (32766) and PostgreSQL's
 // (65535) parameter limits, and one statement per 500 agents keeps the
 // per-statement overhead of database/sql out of the per-agent cost.
 const beatRowsPerStatement = 500
@@ -332,7 +332,8 @@ func updateLivenessArrays(ctx context.Context, tx *Tx, beats []HeartbeatWrite, u
 }
 
 const upsertAgentsColumns = `id, hostname, ip, version, reported_status, status, reporting_rule_id,
-	first_seen, last_seen, last_errors, last_warnings, last_metrics, total_errors, total_warnings, total_metrics, external_configs`
+	first_seen, last_seen, last_errors, last_warnings, last_metrics, total_errors, total_warnings, total_metrics, external_configs,
+	status_since`
 
 // upsertAgentsTail updates an existing row, last writer wins by heartbeat
 // time: the reported values (ip, version, statuses, latest statistics) are
@@ -340,7 +341,8 @@ const upsertAgentsColumns = `id, hostname, ip, version, reported_status, status,
 // becomes the reported one (which ends not_reporting); a hostname is kept
 // when none was reported, and taken from an older beat only when none is
 // stored; last_seen never goes backwards nor first_seen forwards; totals
-// grow by the summed deltas. external_configs changes only through
+// grow by the summed deltas. status_since becomes the beat's time when the
+// beat changes the status. external_configs changes only through
 // writeLinks. It returns last_seen after the write: a beat is the newest
 // written when it equals the beat's.
 const upsertAgentsTail = `
@@ -351,6 +353,8 @@ ON CONFLICT (id) DO UPDATE SET
 	version = CASE WHEN excluded.last_seen >= agents.last_seen THEN excluded.version ELSE agents.version END,
 	reported_status = CASE WHEN excluded.last_seen >= agents.last_seen THEN excluded.reported_status ELSE agents.reported_status END,
 	status = CASE WHEN excluded.last_seen >= agents.last_seen THEN excluded.status ELSE agents.status END,
+	status_since = CASE WHEN excluded.last_seen >= agents.last_seen AND excluded.status <> agents.status
+		THEN excluded.last_seen ELSE agents.status_since END,
 	first_seen = CASE WHEN excluded.first_seen < agents.first_seen THEN excluded.first_seen ELSE agents.first_seen END,
 	last_seen = CASE WHEN excluded.last_seen > agents.last_seen THEN excluded.last_seen ELSE agents.last_seen END,
 	last_errors = CASE WHEN excluded.last_seen >= agents.last_seen THEN excluded.last_errors ELSE agents.last_errors END,
@@ -382,7 +386,7 @@ func upsertStatement(d *dialect, rows int) string {
 }
 
 // beatColumns is the number of columns upsertAgentsColumns names.
-const beatColumns = 16
+const beatColumns = 17
 
 // lockLivenessSQL locks the agent_liveness rows of a batch's agents
 // (PostgreSQL) and reads their exact last heard time: with them locked, no
@@ -396,7 +400,10 @@ JOIN agent_liveness l ON l.agent_id = v.id JOIN agents a ON a.id = l.agent_id FO
 // updateAgentsArraySQL is the full write of existing agents (PostgreSQL),
 // last writer wins as upsertAgentsTail but against the exact last heard
 // time $8 (read by lockLivenessSQL): agents.last_seen becomes the exact
-// time; the statistics are agent_liveness's (updateStatsArraySQL).
+// time, status_since the beat's time when it changes the status; the
+// statistics are agent_liveness's (updateStatsArraySQL). (The narrow update,
+// livenessArraySQL, never changes a status: its condition holds only for a
+// beat whose status is the stored one.)
 const updateAgentsArraySQL = `UPDATE agents a SET
 	hostname = CASE WHEN v.hostname = '' OR (v.seen < GREATEST(a.last_seen, v.prior) AND a.hostname <> '')
 		THEN a.hostname ELSE v.hostname END,
@@ -404,6 +411,7 @@ const updateAgentsArraySQL = `UPDATE agents a SET
 	version = CASE WHEN v.seen >= GREATEST(a.last_seen, v.prior) THEN v.version ELSE a.version END,
 	reported_status = CASE WHEN v.seen >= GREATEST(a.last_seen, v.prior) THEN v.status ELSE a.reported_status END,
 	status = CASE WHEN v.seen >= GREATEST(a.last_seen, v.prior) THEN v.status ELSE a.status END,
+	status_since = CASE WHEN v.seen >= GREATEST(a.last_seen, v.prior) AND v.status <> a.status THEN v.seen ELSE a.status_since END,
 	first_seen = CASE WHEN v.first_seen < a.first_seen THEN v.first_seen ELSE a.first_seen END,
 	last_seen = GREATEST(a.last_seen, v.prior, v.seen)
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[])
@@ -425,7 +433,7 @@ WHERE l.agent_id = v.id`
 // written as an existing agent.
 const insertAgentsArraySQL = `INSERT INTO agents (` + upsertAgentsColumns + `)
 SELECT v.id, v.hostname, v.ip, v.version, v.status, v.status, $15, v.first_seen, v.last_seen,
-	v.le, v.lw, v.lm, v.te, v.tw, v.tm, v.external
+	v.le, v.lw, v.lm, v.te, v.tw, v.tm, v.external, v.last_seen
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[],
 	$8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::text[])
 	AS v(id, hostname, ip, version, status, first_seen, last_seen, le, lw, lm, te, tw, tm, external)
@@ -483,7 +491,7 @@ func upsertAgentsChunk(ctx context.Context, tx *Tx, rule string, chunk []Heartbe
 	for _, b := range chunk {
 		args = append(args, b.ID, b.Hostname, b.IP, b.Version, b.Status, b.Status, rule,
 			ms(b.FirstSeen), ms(b.LastSeen), b.Last.Errors, b.Last.Warnings, b.Last.Metrics,
-			b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics, externalJSON(b))
+			b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics, externalJSON(b), ms(b.LastSeen))
 	}
 	rows, err := tx.queryPrepared(ctx, tx.store.beatSQL()[len(chunk)].upsert, args...)
 	if err != nil {

@@ -104,6 +104,20 @@ func TestBrowserAccessibility(t *testing.T) {
 				t.Errorf("search %q open: %s", q, v)
 			}
 		}
+		// The agents list's column chooser open, every column shown, rows
+		// compact, in both themes.
+		b.open(t, "/agents")
+		b.do(t, click("#columns > summary"))
+		b.waitJS(t, `document.getElementById("columns").open`)
+		b.do(t, click(`input[name=columns][value=ip]`), click("#compact-rows"))
+		b.waitJS(t, `document.getElementById("columns-status").textContent.startsWith("Saved")`)
+		for _, scheme := range []string{"light", "dark"} {
+			b.do(t, colorScheme(scheme))
+			for _, v := range b.axeViolations(t, axe) {
+				t.Errorf("column chooser open (%s): %s", scheme, v)
+			}
+		}
+		b.do(t, colorScheme(""))
 		// Signed out: the sign-in page.
 		b.do(t, chromedp.Evaluate[chromedp.Void](`document.querySelector(".who form").submit()`))
 		b.waitURL(t, "/login")

@@ -46,6 +46,17 @@ type agentRow struct {
 	// whole text for its title.
 	Problem, ProblemFull string
 	ShortVersion         string
+	// Since says how long the agent has had its status ("for 3 h").
+	Since string
+}
+
+// statusFor says how long an agent has had its status ("for 3 h"), or
+// nothing for a time not known.
+func statusFor(since *time.Time, now time.Time) string {
+	if since == nil {
+		return ""
+	}
+	return "for " + span(max(now.Sub(*since), 0))
 }
 
 // Chip is one quick filter of the agents page: a status and its count.
@@ -126,6 +137,12 @@ type agentsData struct {
 	Rules         []*tc.ReportingRule
 	Labels        []*tc.Label
 	Statuses      []Segment
+	// Prefs are the visitor's choices of columns and density; Columns
+	// lists every optional column for the chooser, which posts back to
+	// Next (this page).
+	Prefs   tc.Preferences
+	Columns []columnChoice
+	Next    string
 }
 
 // maxConfigChoices is how many configs the agents page's config filter
@@ -191,7 +208,7 @@ func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) er
 		log, ok := problems[a.ID]
 		p := lastProblem(a, log, ok, now)
 		d.Rows = append(d.Rows, agentRow{Agent: a, StatusLabel: statusLabels[a.Status], Labels: idx.of(a.LabelIDs),
-			Problem: cut(p, maxProblemRunes), ProblemFull: p, ShortVersion: shortVersion(a.Version)})
+			Problem: cut(p, maxProblemRunes), ProblemFull: p, ShortVersion: shortVersion(a.Version), Since: statusFor(a.StatusSince, now)})
 	}
 	lq.setTotal(int(l.Total), len(l.Items))
 	lq.Inexact = !l.TotalExact
@@ -227,6 +244,11 @@ func (h *Handler) agentsPage(w http.ResponseWriter, r *http.Request, v *view) er
 		export.Set("configVersion", strconv.Itoa(d.ConfigVersion))
 	}
 	d.ExportQuery = template.URL(export.Encode())
+	if d.Prefs, err = v.preferences(); err != nil {
+		return err
+	}
+	d.Columns = columnChoices(d.Prefs)
+	d.Next = r.URL.RequestURI()
 	fh, err := h.Agents.FleetHealth(ctx, pageRange(q.Get("range")))
 	if err != nil {
 		return err
@@ -239,6 +261,7 @@ type agentData struct {
 	Agent       *tc.AgentDetail
 	History     agentHistoryData
 	StatusLabel string
+	Since       string // how long it has had its status
 	Rules       []*tc.ReportingRule
 	Labels      []*tc.Label
 }
@@ -251,7 +274,7 @@ func (h *Handler) agentPage(w http.ResponseWriter, r *http.Request, v *view) err
 	if err != nil {
 		return err
 	}
-	d := agentData{Agent: a, StatusLabel: statusLabels[a.Status]}
+	d := agentData{Agent: a, StatusLabel: statusLabels[a.Status], Since: statusFor(a.StatusSince, h.Now())}
 	hist, err := h.Agents.History(ctx, a.ID, pageRange(r.URL.Query().Get("range")))
 	if err != nil {
 		return err

@@ -7,7 +7,8 @@ import (
 func read(res string) tc.Permission { return tc.Perm(res, tc.ActionRead) }
 
 // routes is the map of the UI: every page with the permission it needs.
-// Pages only read; writes go from the browser to /api/.
+// Pages only read; writes go from the browser to /api/, but for the forms
+// that must work without JavaScript (sign-in, sign-out, preferences).
 func (h *Handler) routes() {
 	m := h.mux
 	m.HandleFunc("GET /static/{file}", h.static.serve)
@@ -44,6 +45,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /audit/verify", h.signedIn(read(tc.ResAudit), h.auditVerifyPage))
 	m.HandleFunc("GET /audit/{seq}", h.signedIn(read(tc.ResAudit), h.auditEntryPage))
 	m.HandleFunc("GET /account", h.signedIn("", h.accountPage))
+	// The agents list's column chooser without JavaScript (preferences.go).
+	m.HandleFunc("POST /account/preferences", h.signedIn("", h.savePreferences))
 
 	m.HandleFunc("/", h.notFound)
 }

@@ -167,4 +167,37 @@
   tick();
   setInterval(tick, 1000);
   setInterval(refresh, 5000);
+
+  // The column chooser: a change shows or hides the column (or the compact
+  // rows) at once and saves the choice for this person on the server
+  // (PUT /api/account/preferences). Without JavaScript its form posts.
+  const chooser = document.getElementById("columns-form");
+  if (chooser) {
+    const details = document.getElementById("columns"), note = document.getElementById("columns-status");
+    chooser.addEventListener("change", async ev => {
+      const t = ev.target, grid = document.getElementById("agents-grid");
+      if (grid && t.name === "columns") grid.classList.toggle("hide-" + t.value, !t.checked);
+      if (grid && t.name === "compactRows") grid.classList.toggle("compact", t.checked);
+      const body = {
+        agentColumns: Array.from(chooser.querySelectorAll('input[name="columns"]:checked')).map(b => b.value),
+        compactRows: chooser.querySelector('input[name="compactRows"]').checked,
+      };
+      note.textContent = "Saving…";
+      const res = await TC.api("PUT", "/api/account/preferences", body);
+      note.textContent = res.ok ? "Saved for your account" : ((res.body && res.body.message) || "Not saved");
+    });
+    chooser.addEventListener("submit", ev => ev.preventDefault()); // each change is saved already
+    // Esc closes the chooser and gives the focus back to its button; so
+    // does a click elsewhere.
+    details.addEventListener("keydown", ev => {
+      if (ev.key === "Escape" && details.open) {
+        ev.preventDefault();
+        details.open = false;
+        details.querySelector("summary").focus();
+      }
+    });
+    document.addEventListener("click", ev => {
+      if (details.open && !details.contains(ev.target)) details.open = false;
+    });
+  }
 })();

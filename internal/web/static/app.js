@@ -125,10 +125,17 @@ const TC = (() => {
       ta.remove();
     }
     if (button) {
-      const old = button.textContent;
-      button.textContent = "Copied";
+      // An icon button shows "Copied" beside its icon (app.css); a labelled
+      // one says it instead of its label, for two seconds.
+      const icon = button.classList.contains("copy-btn");
+      const old = button.dataset.label || (button.dataset.label = button.textContent);
+      if (!icon) button.textContent = "Copied";
       button.dataset.copied = "true";
-      setTimeout(() => { button.textContent = old; }, 2000);
+      clearTimeout(button.copiedTimer);
+      button.copiedTimer = setTimeout(() => {
+        if (!icon) button.textContent = old;
+        delete button.dataset.copied;
+      }, 2000);
     }
     toast("Copied to the clipboard");
   }
@@ -188,7 +195,9 @@ const TC = (() => {
     if (cp) {
       ev.preventDefault();
       const src = cp.dataset.copy.startsWith("#") ? document.querySelector(cp.dataset.copy) : null;
-      copy(src ? (src.value !== undefined && src.tagName !== "PRE" && src.tagName !== "CODE" ? src.value : src.textContent) : cp.dataset.copy, cp);
+      let text = src ? (src.value !== undefined && src.tagName !== "PRE" && src.tagName !== "CODE" ? src.value : src.textContent) : cp.dataset.copy;
+      if ("absolute" in cp.dataset) text = new URL(text, location.href).href; // a path of this site, as a full URL
+      copy(text, cp);
       return;
     }
     const open = ev.target.closest("[data-open]");
