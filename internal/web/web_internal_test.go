@@ -184,8 +184,10 @@ func TestURLPath(t *testing.T) {
 // html/template itself; whole URLs built in Go are listed.
 func TestTemplateURLsEscapeIDs(t *testing.T) {
 	wholeURL := map[string]bool{
-		".URL":       true, // navigation, fixed paths
-		".Data.Next": true, // sign-in target, checked by signInTarget
+		".URL":        true, // navigation, fixed paths
+		".Data.Next":  true, // sign-in target, checked by signInTarget
+		".StaleURL":   true, // agents list links, built with url.Values (serve.go)
+		".CurrentURL": true,
 	}
 	allowed := []string{"urlpath ", "static ", "query ", "$d.Q.SortLink "}
 	attr := regexp.MustCompile(`\s(href|src|action|formaction|data-api|data-then|data-validate)="((?:\{\{.*?\}\}|[^"])*)"`)
