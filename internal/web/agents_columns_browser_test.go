@@ -33,7 +33,8 @@ func TestBrowserAgentsColumnsAndCopy(t *testing.T) {
 		now := inst.Clock.Now()
 		since := now.Add(-3*time.Hour - 5*time.Minute)
 		agents := []*tc.Agent{
-			{ID: "fail-1", Hostname: "db-1.example", IP: "10.1.2.3", Status: tc.AgentFail, LastSeen: now.Add(-10 * time.Second), StatusSince: &since},
+			{ID: "fail-1", Hostname: "db-1.example", IP: "10.1.2.3", Status: tc.AgentFail, LastSeen: now.Add(-10 * time.Second), StatusSince: &since,
+				ExternalConfigs: []string{"/etc/telegraf/telegraf.d/local.conf"}},
 			{ID: "ok-1", Hostname: "web-1.example", IP: "10.1.2.4", Status: tc.AgentOK, LastSeen: now.Add(-5 * time.Second)},
 		}
 		if err := inst.Store.InsertAgents(ctx, agents); err != nil {
@@ -153,6 +154,9 @@ func TestBrowserAgentsColumnsAndCopy(t *testing.T) {
 			b.open(t, "/agents/fail-1")
 			if n := b.count(t, "#agent-status [data-copy]"); n != 3 {
 				t.Errorf("%d copy buttons on the agent's status card, want id, hostname and IP", n)
+			}
+			if n := b.count(t, `button[data-copy="/etc/telegraf/telegraf.d/local.conf"]`); n != 1 {
+				t.Errorf("%d copy buttons for the external config's URL, want 1", n)
 			}
 		})
 
