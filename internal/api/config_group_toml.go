@@ -2,12 +2,7 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
-	"net/url"
-	"strconv"
-	"time"
 
 	"github.com/telegrafcontroller/tc"
 	"github.com/telegrafcontroller/tc/internal/render"
@@ -68,42 +63,9 @@ func (s *Server) loadGroupRenders(ctx context.Context, id string) (*configRender
 }
 
 // groupRenderFor returns the render of group id for the raw query string,
-// from the cache when it is there.
+// from the group cache when it is there.
 func (s *Server) groupRenderFor(ctx context.Context, id, rawQuery string) (*rendered, error) {
-	c := s.groupTOMLs
-	e, cr, gen := c.lookup(id, rawQuery)
-	if e != nil {
-		c.hits.Inc()
-		return e, nil
-	}
-	if cr != nil {
-		c.renders.Inc()
-	} else {
-		c.loads.Inc()
-		var err error
-		cr, err = c.load(id, gen, func() (*configRenders, error) {
-			// Shared by other requests: not bound to this one's cancellation.
-			lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			defer cancel()
-			return s.loadGroupRenders(lctx, id)
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	e = &rendered{revision: cr.revision, served: cr.served, lastModified: cr.lastModified, disposition: cr.disposition}
-	query, err := url.ParseQuery(rawQuery)
-	if err != nil {
-		e.err = tc.Errorf(tc.EINVALID, "the query string is not valid URL encoding")
-	} else if e.body, err = render.RenderGroup(nil, cr.members, query, cr.constants); err != nil {
-		e.err = err
-	} else {
-		sum := sha256.Sum256(e.body)
-		e.etag = []string{`"` + hex.EncodeToString(sum[:16]) + `"`}
-		e.length = []string{strconv.Itoa(len(e.body))}
-	}
-	c.store(id, rawQuery, cr, e, gen)
-	return e, nil
+	return s.renderFrom(ctx, s.groupTOMLs, id, rawQuery, s.loadGroupRenders)
 }
 
 // groupTOML serves GET and HEAD /api/config-groups/{id}/toml.

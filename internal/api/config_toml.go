@@ -263,39 +263,55 @@ func contentDisposition(name string) string {
 // renderFor returns the render of config id for the raw query string,
 // from the cache when it is there.
 func (s *Server) renderFor(ctx context.Context, id, rawQuery string) (*rendered, error) {
-	e, cr, gen := s.tomls.lookup(id, rawQuery)
+	return s.renderFrom(ctx, s.tomls, id, rawQuery, s.loadConfigRenders)
+}
+
+// renderFrom returns the render of id (a config's or a group's, by the
+// cache c and its loader) for the raw query string, from c when it is
+// there. A render error is cached like a body.
+func (s *Server) renderFrom(ctx context.Context, c *tomlCache, id, rawQuery string, load func(context.Context, string) (*configRenders, error)) (*rendered, error) {
+	e, cr, gen := c.lookup(id, rawQuery)
 	if e != nil {
-		s.tomls.hits.Inc()
+		c.hits.Inc()
 		return e, nil
 	}
 	if cr != nil {
-		s.tomls.renders.Inc()
+		c.renders.Inc()
 	} else {
-		s.tomls.loads.Inc()
+		c.loads.Inc()
 		var err error
-		cr, err = s.tomls.load(id, gen, func() (*configRenders, error) {
+		cr, err = c.load(id, gen, func() (*configRenders, error) {
 			// Shared by other requests: not bound to this one's cancellation.
 			lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			defer cancel()
-			return s.loadConfigRenders(lctx, id)
+			return load(lctx, id)
 		})
 		if err != nil {
 			return nil, err
 		}
 	}
-	e = &rendered{revision: cr.revision, version: cr.version, lastModified: cr.lastModified, disposition: cr.disposition}
+	e = &rendered{revision: cr.revision, version: cr.version, served: cr.served, lastModified: cr.lastModified, disposition: cr.disposition}
 	query, err := url.ParseQuery(rawQuery)
 	if err != nil {
 		e.err = tc.Errorf(tc.EINVALID, "the query string is not valid URL encoding")
-	} else if e.body, err = cr.tmpl.Render(nil, query, cr.constants); err != nil {
+	} else if e.body, err = cr.render(query); err != nil {
 		e.err = err
 	} else {
 		sum := sha256.Sum256(e.body)
 		e.etag = []string{`"` + hex.EncodeToString(sum[:16]) + `"`}
 		e.length = []string{strconv.Itoa(len(e.body))}
 	}
-	s.tomls.store(id, rawQuery, cr, e, gen)
+	c.store(id, rawQuery, cr, e, gen)
 	return e, nil
+}
+
+// render fills a config's template, or a group's members in order, with
+// the request's parameters and the constants.
+func (cr *configRenders) render(query url.Values) ([]byte, error) {
+	if cr.tmpl == nil {
+		return render.RenderGroup(nil, cr.members, query, cr.constants)
+	}
+	return cr.tmpl.Render(nil, query, cr.constants)
 }
 
 // configTOML serves GET and HEAD /api/configs/{id}/toml.
