@@ -37,17 +37,7 @@ func (m *Main) startAudit(ctx context.Context) {
 	}
 	// Retention runs now, every auditPruneEvery, and at once when the
 	// settings change (a shorter retention takes effect immediately).
-	kick := make(chan struct{}, 1)
-	kick <- struct{}{}
-	m.Store.Subscribe(func(c tc.Change) {
-		if c.Entity == tc.EntitySettings {
-			select {
-			case kick <- struct{}{}:
-			default:
-			}
-		}
-	})
-	l := loop.Start(auditPruneEvery, kick, m.pruneAudit)
+	l := loop.Start(auditPruneEvery, m.settingsKick(), m.pruneAudit)
 	m.OnClose(func(ctx context.Context) error {
 		err := l.Stop(ctx)
 		m.recordServer(ctx, tc.ActionServerStop)

@@ -25,6 +25,14 @@ const historyPruneSlice = 1000
 // immediately). It runs with the history off too, so that what was
 // recorded before ages out.
 func (m *Main) startHistoryRetention() {
+	l := loop.Start(historyPruneEvery, m.settingsKick(), m.pruneAgentHistory)
+	m.OnClose(l.Stop)
+}
+
+// settingsKick returns a channel that holds one kick now and gets one at
+// each settings change (none lost, none queued twice): a retention job
+// runs at start and at once when its retention setting changes.
+func (m *Main) settingsKick() chan struct{} {
 	kick := make(chan struct{}, 1)
 	kick <- struct{}{}
 	m.Store.Subscribe(func(c tc.Change) {
@@ -35,8 +43,7 @@ func (m *Main) startHistoryRetention() {
 			}
 		}
 	})
-	l := loop.Start(historyPruneEvery, kick, m.pruneAgentHistory)
-	m.OnClose(l.Stop)
+	return kick
 }
 
 // pruneAgentHistory walks the fleet once, on the leader only (on another
