@@ -105,34 +105,8 @@ func (s *Configs) List(ctx context.Context, f tc.ConfigFilter) ([]*tc.Config, in
 		return nil, 0, err
 	}
 	f.Search = strings.TrimSpace(f.Search)
-	switch f.SortBy {
-	case "":
-		f.SortBy = "name"
-	case "name", "updatedAt":
-	default:
-		return nil, 0, tc.FieldErrorf("sortBy", "sortBy must be name or updatedAt")
-	}
-	switch f.SortOrder {
-	case "":
-		f.SortOrder = "asc"
-		if f.SortBy == "updatedAt" {
-			f.SortOrder = "desc"
-		}
-	case "asc", "desc":
-	default:
-		return nil, 0, tc.FieldErrorf("sortOrder", "sortOrder must be asc or desc")
-	}
-	if f.Page == 0 {
-		f.Page = 1
-	}
-	if f.Page < 1 || f.Page > MaxConfigPage {
-		return nil, 0, tc.FieldErrorf("page", "page must be an integer between 1 and %d", MaxConfigPage)
-	}
-	if f.Limit == 0 {
-		f.Limit = DefaultConfigLimit
-	}
-	if f.Limit < 1 || f.Limit > MaxConfigLimit {
-		return nil, 0, tc.FieldErrorf("limit", "limit must be an integer between 1 and %d", MaxConfigLimit)
+	if err := pageOfList(&f.SortBy, &f.SortOrder, &f.Page, &f.Limit); err != nil {
+		return nil, 0, err
 	}
 	return s.Store.ListConfigs(ctx, f)
 }
@@ -292,4 +266,40 @@ func (s *Configs) Validate(ctx context.Context, in ValidateRequest) (telegraf.Re
 		return telegraf.Report{}, tc.FieldErrorf("toml", "toml is required")
 	}
 	return telegraf.Validate(*in.TOML), nil
+}
+
+// pageOfList defaults and checks a config or group list's sort and page:
+// by name ascending (updatedAt: newest first), page 1 of
+// DefaultConfigLimit. Errors: EINVALID naming the field.
+func pageOfList(sortBy, sortOrder *string, page, limit *int) error {
+	switch *sortBy {
+	case "":
+		*sortBy = "name"
+	case "name", "updatedAt":
+	default:
+		return tc.FieldErrorf("sortBy", "sortBy must be name or updatedAt")
+	}
+	switch *sortOrder {
+	case "":
+		*sortOrder = "asc"
+		if *sortBy == "updatedAt" {
+			*sortOrder = "desc"
+		}
+	case "asc", "desc":
+	default:
+		return tc.FieldErrorf("sortOrder", "sortOrder must be asc or desc")
+	}
+	if *page == 0 {
+		*page = 1
+	}
+	if *page < 1 || *page > MaxConfigPage {
+		return tc.FieldErrorf("page", "page must be an integer between 1 and %d", MaxConfigPage)
+	}
+	if *limit == 0 {
+		*limit = DefaultConfigLimit
+	}
+	if *limit < 1 || *limit > MaxConfigLimit {
+		return tc.FieldErrorf("limit", "limit must be an integer between 1 and %d", MaxConfigLimit)
+	}
+	return nil
 }

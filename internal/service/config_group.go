@@ -69,34 +69,8 @@ func (s *ConfigGroups) List(ctx context.Context, f tc.ConfigGroupFilter) ([]*tc.
 	if _, err := require(ctx, tc.Perm(tc.ResConfigGroups, tc.ActionRead)); err != nil {
 		return nil, 0, err
 	}
-	switch f.SortBy {
-	case "":
-		f.SortBy = "name"
-	case "name", "updatedAt":
-	default:
-		return nil, 0, tc.FieldErrorf("sortBy", "sortBy must be name or updatedAt")
-	}
-	switch f.SortOrder {
-	case "":
-		f.SortOrder = "asc"
-		if f.SortBy == "updatedAt" {
-			f.SortOrder = "desc"
-		}
-	case "asc", "desc":
-	default:
-		return nil, 0, tc.FieldErrorf("sortOrder", "sortOrder must be asc or desc")
-	}
-	if f.Page == 0 {
-		f.Page = 1
-	}
-	if f.Page < 1 || f.Page > MaxConfigPage {
-		return nil, 0, tc.FieldErrorf("page", "page must be an integer between 1 and %d", MaxConfigPage)
-	}
-	if f.Limit == 0 {
-		f.Limit = DefaultConfigLimit
-	}
-	if f.Limit < 1 || f.Limit > MaxConfigLimit {
-		return nil, 0, tc.FieldErrorf("limit", "limit must be an integer between 1 and %d", MaxConfigLimit)
+	if err := pageOfList(&f.SortBy, &f.SortOrder, &f.Page, &f.Limit); err != nil {
+		return nil, 0, err
 	}
 	f.Search = strings.TrimSpace(f.Search)
 	return s.Store.ListConfigGroups(ctx, f)
