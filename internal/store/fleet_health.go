@@ -159,7 +159,7 @@ func agentsStatement(change, cond string) sweepStatement {
 // agents it changes (noted).
 func agentsUpdate(status, cond string) sweepStatement {
 	st := agentsStatement(`UPDATE agents SET status_since = last_seen, status = `+status, cond)
-	st.noted = `UPDATE agents SET status_since = last_seen, status = tc_note_agent($3, id, hostname, ` + status + `) WHERE ` + cond
+	st.noted = `UPDATE agents SET status_since = last_seen, status = CASE tc_note_agent($3, id, hostname) WHEN 0 THEN ` + status + ` END WHERE ` + cond
 	return st
 }
 
