@@ -58,6 +58,8 @@ type options struct {
 	freshnessTimeout  time.Duration
 	warmup            bool
 	rateBaseline      time.Duration
+	settle            time.Duration
+	window            time.Duration
 }
 
 func main() {
@@ -78,6 +80,8 @@ func main() {
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (in-process: controller and load) to the file, from the end of the warm-up (the steady state) to the end of the load")
 	flag.BoolVar(&o.warmup, "warmup", false, "before measuring, send every agent one heartbeat (closed loop, not measured; a refused beat is sent again, as Telegraf would with its next one) and wait until the database holds them all, so that the phases see a known fleet")
 	flag.DurationVar(&o.rateBaseline, "rate-baseline", 30*time.Second, "length of the open-loop phase against the bare handler at -rate, run before the controller's (0 skips it): the latency the machine itself allows at that rate")
+	flag.DurationVar(&o.settle, "settle", 0, "length of an open-loop phase at -rate just before the measured one, reported apart (0 skips it): after a warm-up longer than the reporting rule's threshold the first sweep marks the agents created first not_reporting, and each one's next beat restores it; the settle phase takes those restores, so the measured phase sees the steady fleet")
+	flag.DurationVar(&o.window, "window", 10*time.Second, "open loop: also report latency per window of this length (by scheduled send time), to show drift over a run (0: only the whole phase)")
 	flag.DurationVar(&o.freshnessTimeout, "freshness-timeout", 60*time.Second, "how long to wait for the database to hold every acknowledged heartbeat")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -193,6 +197,11 @@ func run(o options) error {
 		b := gen.phase(fmt.Sprintf("bare net/http handler at %.0f/s (open loop)", o.rate), []*url.URL{bu}, o.conns, o.rate, o.rateBaseline, false, 0)
 		stopBare()
 		b.print()
+	}
+	gen.window = o.window
+	if o.rate > 0 && o.settle > 0 {
+		s := gen.phase(fmt.Sprintf("settle: controller at %.0f/s (open loop, not the measurement)", o.rate), u, o.conns, o.rate, o.settle, true, 0)
+		s.print()
 	}
 	if o.rate > 0 {
 		r := gen.phase(fmt.Sprintf("controller at %.0f/s (open loop)", o.rate), u, o.conns, o.rate, o.duration, true, 0)
@@ -333,8 +342,10 @@ type generator struct {
 	// resendRefused sends a beat answered 503 again after a pause instead
 	// of counting it as failed (the warm-up).
 	resendRefused bool
-	seq           atomic.Uint64 // next beat number across controller phases
-	acked         []atomic.Uint32
+	// window is the length of the open loop's latency windows (0: none).
+	window time.Duration
+	seq    atomic.Uint64 // next beat number across controller phases
+	acked  []atomic.Uint32
 }
 
 func newGenerator(agents int, logFraction float64, token string) *generator {
@@ -404,6 +415,8 @@ type result struct {
 	ok, failed, errors uint64
 	elapsed            time.Duration
 	hist               *histogram
+	windows            []*histogram // open loop: by scheduled time, window long each
+	window             time.Duration
 	firstErr           string
 	behind             time.Duration // open loop: how late the last beat was sent
 	missed             uint64        // open loop: beats not sent by 10 s after the end
@@ -438,6 +451,13 @@ func (r *result) print() {
 	if r.firstErr != "" {
 		fmt.Printf("  first error: %s\n", r.firstErr)
 	}
+	for i, h := range r.windows {
+		if n := h.count(); n > 0 {
+			from := time.Duration(i) * r.window
+			fmt.Printf("  %4.0f–%.0f s: %7d beats; p50 %s p99 %s p99.9 %s max %s\n", from.Seconds(), (from + r.window).Seconds(), n,
+				h.quantile(0.5), h.quantile(0.99), h.quantile(0.999), h.max())
+		}
+	}
 }
 
 // phase runs conns connections for d. rate 0 is a closed loop (each
@@ -447,6 +467,12 @@ func (r *result) print() {
 // generator waiting for it.
 func (g *generator) phase(name string, targets []*url.URL, conns int, rate float64, d time.Duration, track bool, limit uint64) *result {
 	res := &result{name: name, hist: &histogram{}}
+	if rate > 0 && g.window > 0 && d > g.window {
+		res.window = g.window
+		for range (d + g.window - 1) / g.window {
+			res.windows = append(res.windows, &histogram{})
+		}
+	}
 	cpu0, server0, pg0 := g.cpuTime(), procsCPU(g.pids), treeCPU(g.pgPid)
 	var ok, failed, errs atomic.Uint64
 	var firstErr sync.Once
@@ -532,7 +558,11 @@ func (g *generator) phase(name string, targets []*url.URL, conns int, rate float
 					conn = nil
 					continue
 				}
-				res.hist.record(time.Since(scheduled))
+				took := time.Since(scheduled)
+				res.hist.record(took)
+				if res.windows != nil {
+					res.windows[min(int(scheduled.Sub(start)/res.window), len(res.windows)-1)].record(took)
+				}
 				if status/100 != 2 {
 					failed.Add(1)
 					firstErr.Do(func() { res.firstErr = "status " + strconv.Itoa(status) })
@@ -646,6 +676,14 @@ func (h *histogram) quantile(q float64) time.Duration {
 		}
 	}
 	return h.max()
+}
+
+func (h *histogram) count() uint64 {
+	var total uint64
+	for i := range h.counts {
+		total += h.counts[i].Load()
+	}
+	return total
 }
 
 func (h *histogram) max() time.Duration { return time.Duration(h.maxUS.Load()) * time.Microsecond }

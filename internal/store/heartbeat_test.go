@@ -364,3 +364,47 @@ func TestAgentCountsFollowEveryChange(t *testing.T) {
 		check("compaction")
 	})
 }
+
+// TestWriteHeartbeatsLargerThanAChunk writes one batch of 25,000 beats,
+// more than one statement takes on PostgreSQL (arrayChunk), half of them
+// from agents already known, one of which is not_reporting: every agent is
+// stored once with its beat's time and the restored agent is ok again.
+func TestWriteHeartbeatsLargerThanAChunk(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		ctx := context.Background()
+		t0 := time.UnixMilli(1_700_000_000_000)
+		clock := apptest.NewClock(t0)
+		s := mustOpenClock(t, db, clock)
+		batch := func(from, to int, at time.Time) []store.HeartbeatWrite {
+			var out []store.HeartbeatWrite
+			for i := from; i < to; i++ {
+				out = append(out, store.HeartbeatWrite{AgentBeat: &tc.AgentBeat{ID: fmt.Sprintf("agent-%06d", i),
+					Hostname: fmt.Sprintf("host-%06d", i), Version: "1.39.3", Status: tc.AgentOK, FirstSeen: at, LastSeen: at}})
+			}
+			return out
+		}
+		if err := s.WriteHeartbeats(ctx, batch(0, 12500, t0)); err != nil {
+			t.Fatal(err)
+		}
+		clock.Set(t0.Add(time.Hour))
+		if sw, err := s.SweepAgentStatus(ctx, t0.Add(-time.Hour)); err != nil || sw.NotReporting != 12500 {
+			t.Fatalf("sweep: %+v, %v; want 12500 marked", sw, err)
+		}
+		later := clock.Now()
+		if err := s.WriteHeartbeats(ctx, batch(0, 25000, later)); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := s.AgentSummary(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Total != 25000 || sum.OK != 25000 {
+			t.Errorf("summary %+v; want 25000 agents, all ok", sum)
+		}
+		for _, id := range []string{"agent-000000", "agent-012499", "agent-012500", "agent-024999"} {
+			if d, err := s.Agent(ctx, id); err != nil || d.Status != tc.AgentOK || !d.LastSeen.Equal(later) {
+				t.Errorf("%s: %+v, %v; want ok, last seen %s", id, d, err, later)
+			}
+		}
+	})
+}
