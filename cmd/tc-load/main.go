@@ -60,6 +60,9 @@ type options struct {
 	rateBaseline      time.Duration
 	settle            time.Duration
 	window            time.Duration
+	watchURL          string
+	watchInterval     time.Duration
+	watchConns        int
 }
 
 func main() {
@@ -75,13 +78,16 @@ func main() {
 	flag.DurationVar(&o.compare, "compare", 10*time.Second, "length of each closed-loop throughput phase, bare handler then controller (0 skips them)")
 	flag.IntVar(&o.conns, "conns", 64, "keep-alive connections (each sends one request at a time)")
 	flag.Float64Var(&o.logFraction, "log-fraction", 0.01, "fraction of heartbeats that carry an ERROR log entry and status WARN")
-	flag.BoolVar(&o.noAuth, "no-auth", false, "in-process: start with --disable-auth-endpoints heartbeat and send no token")
+	flag.BoolVar(&o.noAuth, "no-auth", false, "in-process: start with --disable-auth-endpoints heartbeat,configs and send no token")
 	flag.StringVar(&o.serverArgs, "server-args", "", "in-process: extra controller flags, space separated (e.g. \"--heartbeat-flush-agents 20000\")")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (in-process: controller and load) to the file, from the end of the warm-up (the steady state) to the end of the load")
 	flag.BoolVar(&o.warmup, "warmup", false, "before measuring, send every agent one heartbeat (closed loop, not measured; a refused beat is sent again, as Telegraf would with its next one) and wait until the database holds them all, so that the phases see a known fleet")
 	flag.DurationVar(&o.rateBaseline, "rate-baseline", 30*time.Second, "length of the open-loop phase against the bare handler at -rate, run before the controller's (0 skips it): the latency the machine itself allows at that rate")
 	flag.DurationVar(&o.settle, "settle", 0, "length of an open-loop phase at -rate just before the measured one, reported apart (0 skips it): after a warm-up longer than the reporting rule's threshold the first sweep marks the agents created first not_reporting, and each one's next beat restores it; the settle phase takes those restores, so the measured phase sees the steady fleet")
 	flag.DurationVar(&o.window, "window", 10*time.Second, "open loop: also report latency per window of this length (by scheduled send time), to show drift over a run (0: only the whole phase)")
+	flag.StringVar(&o.watchURL, "watch-url", "", "watcher mode: the config URL every agent's watcher polls with HEAD, as Telegraf's --config-url-watch-interval does ({id} is replaced by the agent's id, e.g. http://127.0.0.1:8888/api/configs/ID/toml?agent_id={id}); in-process, empty creates a config and uses its URL with ?agent_id={id}")
+	flag.DurationVar(&o.watchInterval, "watch-interval", 0, "watcher mode: each agent's HEAD interval (0: no watcher traffic); the open-loop phases then also send agents/interval HEADs a second, on connections of their own")
+	flag.IntVar(&o.watchConns, "watch-conns", 16, "watcher mode: keep-alive connections for the HEADs")
 	flag.DurationVar(&o.freshnessTimeout, "freshness-timeout", 60*time.Second, "how long to wait for the database to hold every acknowledged heartbeat")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -106,6 +112,9 @@ func run(o options) error {
 		}
 		pids = append(pids, n)
 	}
+	if o.watchInterval < 0 || (o.watchInterval > 0 && o.watchConns <= 0) {
+		return fmt.Errorf("-watch-interval and -watch-conns must be positive")
+	}
 	var stopController func()
 	var inProcess *controller
 	var flushInterval = time.Second
@@ -116,6 +125,9 @@ func run(o options) error {
 		}
 		stopController, inProcess = c.stop, c
 		target, token, db, pids = c.url, c.token, c.dsn, []int{os.Getpid()}
+		if o.watchURL == "" {
+			o.watchURL = c.configURL + "?agent_id={id}"
+		}
 		flushInterval = c.flushInterval
 		defer func() {
 			if stopController != nil {
@@ -199,13 +211,30 @@ func run(o options) error {
 		b.print()
 	}
 	gen.window = o.window
+	var watch *watcher
+	if o.watchInterval > 0 {
+		if o.watchURL == "" {
+			return fmt.Errorf("-watch-interval needs -watch-url with -url")
+		}
+		wu, err := url.Parse(o.watchURL)
+		if err != nil || wu.Scheme != "http" {
+			return fmt.Errorf("-watch-url %q: want http://127.0.0.1:PORT/api/configs/ID/toml", o.watchURL)
+		}
+		if err := requireLoopback(wu.Hostname()); err != nil {
+			return err
+		}
+		watch = &watcher{url: wu, rate: float64(o.agents) / o.watchInterval.Seconds(), conns: o.watchConns}
+		fmt.Printf("watcher mode: every agent sends HEAD %s every %s: %.0f HEADs/s beside the beats\n", o.watchURL, o.watchInterval, watch.rate)
+	}
 	if o.rate > 0 && o.settle > 0 {
-		s := gen.phase(fmt.Sprintf("settle: controller at %.0f/s (open loop, not the measurement)", o.rate), u, o.conns, o.rate, o.settle, true, 0)
-		s.print()
+		if err := gen.openLoop(fmt.Sprintf("settle: controller at %.0f/s (open loop, not the measurement)", o.rate), u, o.conns, o.rate, o.settle, watch); err != nil {
+			return err
+		}
 	}
 	if o.rate > 0 {
-		r := gen.phase(fmt.Sprintf("controller at %.0f/s (open loop)", o.rate), u, o.conns, o.rate, o.duration, true, 0)
-		r.print()
+		if err := gen.openLoop(fmt.Sprintf("controller at %.0f/s (open loop)", o.rate), u, o.conns, o.rate, o.duration, watch); err != nil {
+			return err
+		}
 	}
 	loadEnd := time.Now()
 	if db != "" {
@@ -263,6 +292,7 @@ func requireLoopback(host string) error {
 type controller struct {
 	m               *app.Main
 	url, token, dsn string
+	configURL       string // of the config the watcher mode polls
 	flushInterval   time.Duration
 	stop            func()
 }
@@ -274,7 +304,7 @@ func startController(o options) (*controller, error) {
 	}
 	args := []string{"--port", "0", "--heartbeat-port", "0", "--bind", "127.0.0.1", "--data-dir", dir, "--log-level", "warn", "--drain-period", "0"}
 	if o.noAuth {
-		args = append(args, "--disable-auth-endpoints", "heartbeat")
+		args = append(args, "--disable-auth-endpoints", "heartbeat,configs")
 	}
 	args = append(args, strings.Fields(o.serverArgs)...)
 	m := app.NewMain()
@@ -303,7 +333,7 @@ func startController(o options) (*controller, error) {
 			return nil, err
 		}
 		secret := tc.NewTokenSecret()
-		t := &tc.Token{Description: "tc-load", UserID: u.ID, Permissions: []tc.Permission{tc.Perm(tc.ResHeartbeat, tc.ActionWrite)},
+		t := &tc.Token{Description: "tc-load", UserID: u.ID, Permissions: []tc.Permission{tc.Perm(tc.ResHeartbeat, tc.ActionWrite), tc.Perm(tc.ResConfigs, tc.ActionRead)},
 			Hash: tc.HashSecret(secret), Last4: secret[len(secret)-4:]}
 		if err := m.Store.CreateToken(ctx, t); err != nil {
 			c.stop()
@@ -311,6 +341,12 @@ func startController(o options) (*controller, error) {
 		}
 		c.token = secret
 	}
+	cfg := &tc.Config{Name: "tc-load", TOML: "[agent]\n  interval = \"1m\"\n\n[[outputs.heartbeat]]\n  url = \"" + c.url + "\"\n  instance_id = \"&{agent_id}\"\n"}
+	if err := m.Store.CreateConfig(ctx, cfg, ""); err != nil {
+		c.stop()
+		return nil, err
+	}
+	c.configURL = "http://" + m.MainAddr() + "/api/configs/" + cfg.ID + "/toml"
 	fmt.Printf("in-process controller: %s, SQLite %s, flush every %s or %d agents\n", c.url, c.dsn, c.flushInterval, m.Config.HeartbeatFlushAgents)
 	return c, nil
 }
@@ -409,6 +445,28 @@ func (g *generator) request(b []byte, u *url.URL, body []byte) []byte {
 	return append(b, body...)
 }
 
+// head appends the HEAD Telegraf 1.39's config watcher sends: User-Agent
+// and Authorization only (no Accept; Go adds no Accept-Encoding to a HEAD).
+func (g *generator) head(b []byte, u *url.URL, agent int) []byte {
+	b = append(b, "HEAD "...)
+	uri := u.RequestURI()
+	if i := strings.Index(uri, "{id}"); i >= 0 {
+		b = append(b, uri[:i]...)
+		b = agentID(b, agent)
+		b = append(b, uri[i+len("{id}"):]...)
+	} else {
+		b = append(b, uri...)
+	}
+	b = append(b, " HTTP/1.1\r\nHost: "...)
+	b = append(b, u.Host...)
+	b = append(b, "\r\nUser-Agent: Telegraf/1.39.3 Go/1.26.8"...)
+	if g.token != "" {
+		b = append(b, "\r\nAuthorization: Bearer "...)
+		b = append(b, g.token...)
+	}
+	return append(b, "\r\n\r\n"...)
+}
+
 // result is one phase's figures.
 type result struct {
 	name               string
@@ -416,7 +474,7 @@ type result struct {
 	elapsed            time.Duration
 	hist               *histogram
 	windows            []*histogram // open loop: by scheduled time, window long each
-	window             time.Duration
+	window, span       time.Duration
 	firstErr           string
 	behind             time.Duration // open loop: how late the last beat was sent
 	missed             uint64        // open loop: beats not sent by 10 s after the end
@@ -454,7 +512,7 @@ func (r *result) print() {
 	for i, h := range r.windows {
 		if n := h.count(); n > 0 {
 			from := time.Duration(i) * r.window
-			fmt.Printf("  %4.0f–%.0f s: %7d beats; p50 %s p99 %s p99.9 %s max %s\n", from.Seconds(), (from + r.window).Seconds(), n,
+			fmt.Printf("  %4.0f–%.0f s: %7d requests; p50 %s p99 %s p99.9 %s max %s\n", from.Seconds(), min(from+r.window, r.span).Seconds(), n,
 				h.quantile(0.5), h.quantile(0.99), h.quantile(0.999), h.max())
 		}
 	}
@@ -466,9 +524,62 @@ func (r *result) print() {
 // from the scheduled time, so a stalled server is not hidden by the
 // generator waiting for it.
 func (g *generator) phase(name string, targets []*url.URL, conns int, rate float64, d time.Duration, track bool, limit uint64) *result {
+	return g.run(name, targets, conns, rate, d, track, limit, nil)
+}
+
+// watcher is the watcher mode's HEAD traffic: url ({id}: the agent's id)
+// at rate per second in all, on conns connections.
+type watcher struct {
+	url   *url.URL
+	rate  float64
+	conns int
+}
+
+// openLoop runs the open-loop phase of beats at rate and, in watcher mode,
+// the agents' HEADs beside it, and prints both.
+// A watcher phase none of whose HEADs was answered 2xx is an error (a
+// wrong -watch-url or a token without configs:read).
+func (g *generator) openLoop(name string, targets []*url.URL, conns int, rate float64, d time.Duration, watch *watcher) error {
+	if watch == nil {
+		g.phase(name, targets, conns, rate, d, true, 0).print()
+		return nil
+	}
+	var heads *result
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		heads = g.run(name+", watcher HEADs", []*url.URL{watch.url}, watch.conns, watch.rate, d, false, 0, watch)
+	}()
+	beats := g.phase(name+", heartbeats", targets, conns, rate, d, true, 0)
+	<-done
+	// Both phases ran at once: the CPU they measured is the same, shared.
+	cpu, server, pg := beats.cpu, beats.server, beats.pg
+	beats.cpu, heads.cpu = 0, 0
+	beats.print()
+	heads.print()
+	n := float64(beats.ok + heads.ok)
+	fmt.Printf("  both together: %.0f requests/s", beats.throughput()+heads.throughput())
+	if n > 0 && cpu > 0 {
+		fmt.Printf("; CPU per request %.1f µs (load generator and server together)", float64(cpu.Microseconds())/n)
+		if server > 0 {
+			fmt.Printf(", controller %.1f µs", float64(server.Microseconds())/n)
+		}
+		if pg > 0 {
+			fmt.Printf(", PostgreSQL %.1f µs", float64(pg.Microseconds())/n)
+		}
+	}
+	fmt.Println()
+	if heads.ok == 0 {
+		return fmt.Errorf("watcher mode: no HEAD of %s was answered 2xx (first error: %s)", watch.url, heads.firstErr)
+	}
+	return nil
+}
+
+// run is phase; with watch set it sends the watchers' HEADs instead of beats.
+func (g *generator) run(name string, targets []*url.URL, conns int, rate float64, d time.Duration, track bool, limit uint64, watch *watcher) *result {
 	res := &result{name: name, hist: &histogram{}}
 	if rate > 0 && g.window > 0 && d > g.window {
-		res.window = g.window
+		res.window, res.span = g.window, d
 		for range (d + g.window - 1) / g.window {
 			res.windows = append(res.windows, &histogram{})
 		}
@@ -534,8 +645,12 @@ func (g *generator) phase(name string, targets []*url.URL, conns int, rate float
 				seq := base + n
 				agent := int(seq % uint64(g.agents))
 				round := uint32(seq/uint64(g.agents)) + 1
-				body = g.body(body[:0], agent, round)
-				req = g.request(req[:0], u, body)
+				if watch != nil {
+					req = g.head(req[:0], watch.url, agent)
+				} else {
+					body = g.body(body[:0], agent, round)
+					req = g.request(req[:0], u, body)
+				}
 				if conn == nil {
 					c, err := net.DialTimeout("tcp", u.Host, 5*time.Second)
 					if err != nil {
@@ -546,10 +661,10 @@ func (g *generator) phase(name string, targets []*url.URL, conns int, rate float
 					}
 					conn, br = c, bufio.NewReaderSize(c, 4096)
 				}
-				status, err := roundTrip(conn, br, req)
+				status, err := roundTrip(conn, br, req, watch != nil)
 				for err == nil && status == http.StatusServiceUnavailable && g.resendRefused {
 					time.Sleep(100 * time.Millisecond)
-					status, err = roundTrip(conn, br, req)
+					status, err = roundTrip(conn, br, req, false)
 				}
 				if err != nil {
 					errs.Add(1)
@@ -606,13 +721,21 @@ func markAcked(a *atomic.Uint32, round uint32) {
 	}
 }
 
-// roundTrip writes req and reads one response, discarding its body.
-func roundTrip(conn net.Conn, br *bufio.Reader, req []byte) (int, error) {
+// headRequest tells http.ReadResponse that a response has no body.
+var headRequest = &http.Request{Method: http.MethodHead}
+
+// roundTrip writes req and reads one response, discarding its body (none
+// after a HEAD).
+func roundTrip(conn net.Conn, br *bufio.Reader, req []byte, head bool) (int, error) {
 	conn.SetDeadline(time.Now().Add(30 * time.Second))
 	if _, err := conn.Write(req); err != nil {
 		return 0, err
 	}
-	resp, err := http.ReadResponse(br, nil)
+	var r *http.Request
+	if head {
+		r = headRequest
+	}
+	resp, err := http.ReadResponse(br, r)
 	if err != nil {
 		return 0, err
 	}
