@@ -27,6 +27,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/signal"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
@@ -63,6 +64,7 @@ type options struct {
 	watchURL          string
 	watchInterval     time.Duration
 	watchConns        int
+	serveBare         string
 }
 
 func main() {
@@ -88,6 +90,7 @@ func main() {
 	flag.StringVar(&o.watchURL, "watch-url", "", "watcher mode: the config URL every agent's watcher polls with HEAD, as Telegraf's --config-url-watch-interval does ({id} is replaced by the agent's id, e.g. http://127.0.0.1:8888/api/configs/ID/toml?agent_id={id}); in-process, empty creates a config and uses its URL with ?agent_id={id}")
 	flag.DurationVar(&o.watchInterval, "watch-interval", 0, "watcher mode: each agent's HEAD interval (0: no watcher traffic); the open-loop phases then also send agents/interval HEADs a second, on connections of their own")
 	flag.IntVar(&o.watchConns, "watch-conns", 16, "watcher mode: keep-alive connections for the HEADs")
+	flag.StringVar(&o.serveBare, "serve-bare", "", "only serve the bare handler on this loopback address until interrupted (the baseline for another load tool, e.g. scripts/bench-heartbeat-wrk)")
 	flag.DurationVar(&o.freshnessTimeout, "freshness-timeout", 60*time.Second, "how long to wait for the database to hold every acknowledged heartbeat")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -97,6 +100,9 @@ func main() {
 }
 
 func run(o options) error {
+	if o.serveBare != "" {
+		return serveBare(o.serveBare)
+	}
 	if o.agents <= o.conns {
 		return fmt.Errorf("-agents (%d) must exceed -conns (%d): one agent never has two beats in flight", o.agents, o.conns)
 	}
@@ -351,6 +357,36 @@ func startController(o options) (*controller, error) {
 	return c, nil
 }
 
+// serveBare serves the bare handler on addr until SIGINT or SIGTERM.
+func serveBare(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("-serve-bare %q: %w", addr, err)
+	}
+	if err := requireLoopback(host); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: bareHandler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	go func() { <-stop; srv.Close() }()
+	fmt.Printf("bare handler on http://%s/agents/heartbeat\n", ln.Addr())
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// bareHandler reads and discards the body and answers 204.
+var bareHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	io.Copy(io.Discard, r.Body)
+	w.WriteHeader(http.StatusNoContent)
+})
+
 // startBare serves a handler that reads and discards the body and answers
 // 204: the ceiling for any heartbeat handler on this machine.
 func startBare() (string, func(), error) {
@@ -358,10 +394,7 @@ func startBare() (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		w.WriteHeader(http.StatusNoContent)
-	}), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	srv := &http.Server{Handler: bareHandler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	go srv.Serve(ln)
 	return "http://" + ln.Addr().String() + "/agents/heartbeat", func() { srv.Close() }, nil
 }
