@@ -18,6 +18,8 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 denied (401/403).`,
 		Subs: []*Command{
 			configsCommand(),
 			labelsCommand(),
+			applyCommand(),
+			exportCommand(),
 			contextCommand(),
 			completionCommand(),
 			versionCommand(),
