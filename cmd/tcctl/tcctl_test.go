@@ -429,3 +429,19 @@ printf '[[inputs.mem]]\n' > "$1"
 		c.noSecretPrinted()
 	})
 }
+
+// TestNoServerCode keeps tcctl a client: it reaches the controller through
+// the JSON API only, so it imports no store, service, server or driver code.
+func TestNoServerCode(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		for _, bad := range []string{"/internal/store", "/internal/service", "/internal/api", "/internal/app", "/internal/web", "/internal/auth", "jackc/pgx", "modernc.org/sqlite"} {
+			if strings.Contains(dep, bad) {
+				t.Errorf("tcctl depends on %s", dep)
+			}
+		}
+	}
+}
