@@ -253,7 +253,13 @@ func (s *Store) TransferAlias(ctx context.Context, alias, kind, id string) (from
 		if err := tx.QueryRowContext(ctx, `SELECT revision_at FROM `+oldTable+` WHERE id = $1`, a.TargetID).Scan(&oldRev); err != nil {
 			return fmt.Errorf("transfer alias: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE aliases SET `+oldCol+` = NULL, `+col+` = $1, updated_at = $2 WHERE alias = $3`,
+		// Between two configs (or two groups) the column is the same one,
+		// which PostgreSQL refuses to assign twice in one UPDATE.
+		set := oldCol + ` = NULL, ` + col + ` = $1`
+		if oldCol == col {
+			set = col + ` = $1`
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE aliases SET `+set+`, updated_at = $2 WHERE alias = $3`,
 			id, ms(tx.now), alias); err != nil {
 			return fmt.Errorf("transfer alias: %w", err)
 		}

@@ -185,6 +185,24 @@ func TestAliasStore(t *testing.T) {
 		if err != nil || a.Kind != tc.AliasGroup || a.TargetID != g.ID {
 			t.Fatalf("alias after transfer: %+v, %v", a, err)
 		}
+		// Between two configs: one column changes (PostgreSQL refused
+		// assigning it twice in one UPDATE).
+		cfg2 := &tc.Config{Name: "c2", TOML: "a = 1\n"}
+		if err := s.CreateConfig(ctx, cfg2, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateAlias(ctx, "same-kind", tc.AliasConfig, cfg.ID, "u1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.TransferAlias(ctx, "same-kind", tc.AliasConfig, cfg2.ID); err != nil {
+			t.Fatalf("transfer between configs: %v", err)
+		}
+		if a, err := s.AliasByName(ctx, "same-kind"); err != nil || a.TargetID != cfg2.ID {
+			t.Fatalf("alias after a transfer between configs: %+v, %v", a, err)
+		}
+		if _, err := s.TransferAlias(ctx, "same-kind", tc.AliasConfig, cfg.ID); err != nil {
+			t.Fatalf("transfer back: %v", err)
+		}
 
 		// Agents naming the alias or the group's id in their config URLs.
 		err = s.WriteHeartbeats(ctx, []store.HeartbeatWrite{
@@ -224,7 +242,7 @@ func TestAliasStore(t *testing.T) {
 		if err := s.DeleteConfigs(ctx, []string{cfg.ID}); err != nil {
 			t.Fatal(err)
 		}
-		if slices.Sort(deleted); strings.Join(deleted, ",") != "one,two" {
+		if slices.Sort(deleted); strings.Join(deleted, ",") != "one,same-kind,two" {
 			t.Errorf("aliases announced deleted = %v", deleted)
 		}
 		if m, err := s.AliasTargets(ctx); err != nil || len(m) != 0 {
