@@ -23,6 +23,8 @@ func TestPagesByRole(t *testing.T) {
 		r := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/configs", Token: tok,
 			Body: map[string]any{"name": "base", "toml": "[[inputs.cpu]]\n"}}), 201)
 		id := r.Map(t)["id"].(string)
+		channel := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/notification-channels", Token: tok,
+			Body: map[string]any{"name": "ops", "kind": "webhook", "webhook": map[string]any{"url": "https://intake.example.com/tc"}}}), 201).Map(t)["id"].(string)
 
 		const ok, no = 200, 403
 		pages := []struct {
@@ -43,6 +45,11 @@ func TestPagesByRole(t *testing.T) {
 			{"/agents", ok, ok, ok, ok, 303},
 			{"/agents?status=not_reporting&sortBy=lastSeen&sortOrder=desc", ok, ok, ok, ok, 303},
 			{"/reporting-rules", ok, ok, ok, ok, 303},
+			{"/notification-channels", ok, ok, ok, no, 303},
+			{"/notification-channels/new", ok, ok, no, no, 303},
+			{"/notification-channels/new?kind=email", ok, ok, no, no, 303},
+			{"/notification-channels/" + channel, ok, ok, ok, no, 303},
+			{"/notification-channels/00000000-0000-0000-0000-000000000000", 404, 404, 404, no, 303},
 			{"/labels", ok, ok, ok, ok, 303},
 			{"/tokens", ok, ok, ok, no, 303},
 			{"/users", ok, ok, no, no, 303},
@@ -98,9 +105,9 @@ func TestNavigationFollowsRole(t *testing.T) {
 		role       tc.Role
 		want, hide []string
 	}{
-		{tc.RoleOwner, []string{"Configurations", "Constants", "Agents", "Reporting Rules", "Labels", "API Tokens", "Users", "Settings"}, nil},
-		{tc.RoleManager, []string{"Configurations", "Agents", "API Tokens"}, []string{`href="/users"`, `href="/settings"`}},
-		{tc.RoleViewer, []string{"Configurations", "Agents", "Labels"}, []string{`href="/tokens"`, `href="/users"`, `href="/settings"`}},
+		{tc.RoleOwner, []string{"Configurations", "Constants", "Agents", "Reporting Rules", `href="/notification-channels">Channels`, "Labels", "API Tokens", "Users", "Settings"}, nil},
+		{tc.RoleManager, []string{"Configurations", "Agents", `href="/notification-channels"`, "API Tokens"}, []string{`href="/users"`, `href="/settings"`}},
+		{tc.RoleViewer, []string{"Configurations", "Agents", "Labels"}, []string{`href="/tokens"`, `href="/users"`, `href="/settings"`, `href="/notification-channels"`}},
 	}
 	for _, tt := range tests {
 		c := inst.MustSession(t, inst.MustUser(t, tt.role))

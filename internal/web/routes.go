@@ -8,7 +8,8 @@ func read(res string) tc.Permission { return tc.Perm(res, tc.ActionRead) }
 
 // routes is the map of the UI: every page with the permission it needs.
 // Pages only read; writes go from the browser to /api/, but for the forms
-// that must work without JavaScript (sign-in, sign-out, preferences).
+// that must work without JavaScript (sign-in, sign-out, preferences, the
+// notification channels' forms and test).
 func (h *Handler) routes() {
 	m := h.mux
 	m.HandleFunc("GET /static/{file}", h.static.serve)
@@ -37,6 +38,13 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /agents", h.signedIn(read(tc.ResAgents), h.agentsPage))
 	m.HandleFunc("GET /agents/{id}", h.signedIn(read(tc.ResAgents), h.agentPage))
 	m.HandleFunc("GET /reporting-rules", h.signedIn(read(tc.ResReportingRules), h.rulesPage))
+	// Notification channels, forms without JavaScript (notification_channel.go).
+	m.HandleFunc("GET /notification-channels", h.signedIn(read(tc.ResNotificationChannels), h.channelsPage))
+	m.HandleFunc("POST /notification-channels", h.signedIn(tc.Perm(tc.ResNotificationChannels, tc.ActionWrite), h.createChannel))
+	m.HandleFunc("GET /notification-channels/new", h.signedIn(tc.Perm(tc.ResNotificationChannels, tc.ActionWrite), h.channelNewPage))
+	m.HandleFunc("GET /notification-channels/{id}", h.signedIn(read(tc.ResNotificationChannels), h.channelPage))
+	m.HandleFunc("POST /notification-channels/{id}", h.signedIn(tc.Perm(tc.ResNotificationChannels, tc.ActionWrite), h.saveChannel))
+	m.HandleFunc("POST /notification-channels/{id}/test", h.signedIn(tc.Perm(tc.ResNotificationChannels, tc.ActionWrite), h.testChannel))
 	m.HandleFunc("GET /labels", h.signedIn(read(tc.ResLabels), h.labelsPage))
 	m.HandleFunc("GET /tokens", h.signedIn(read(tc.ResTokens), h.tokensPage))
 	m.HandleFunc("GET /users", h.signedIn(read(tc.ResUsers), h.usersPage))

@@ -114,6 +114,7 @@ var nav = []struct {
 	{NavItem{"constants", "Constants", "/constants"}, tc.Perm(tc.ResConstants, tc.ActionRead)},
 	{NavItem{"agents", "Agents", "/agents"}, tc.Perm(tc.ResAgents, tc.ActionRead)},
 	{NavItem{"reporting-rules", "Reporting Rules", "/reporting-rules"}, tc.Perm(tc.ResReportingRules, tc.ActionRead)},
+	{NavItem{"notification-channels", "Channels", "/notification-channels"}, tc.Perm(tc.ResNotificationChannels, tc.ActionRead)},
 	{NavItem{"labels", "Labels", "/labels"}, tc.Perm(tc.ResLabels, tc.ActionRead)},
 	{NavItem{"tokens", "API Tokens", "/tokens"}, tc.Perm(tc.ResTokens, tc.ActionRead)},
 	{NavItem{"users", "Users", "/users"}, tc.Perm(tc.ResUsers, tc.ActionRead)},

@@ -286,3 +286,16 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("select[data-autosubmit]").forEach(s => { s.dataset.was = s.value; });
 });
 
+
+// A form posted to the page itself (no data-api) with data-busy: its
+// submit button says so while the server works (a channel's test waits for
+// the receiver), and a second press sends nothing more.
+document.addEventListener("submit", ev => {
+  const form = ev.target;
+  if (!form.matches || !form.matches("form[data-busy]:not([data-api])")) return;
+  const btn = form.querySelector('[type="submit"]');
+  if (!btn) return;
+  if (btn.getAttribute("aria-disabled") === "true") { ev.preventDefault(); return; }
+  btn.setAttribute("aria-disabled", "true");
+  btn.textContent = form.dataset.busy;
+});
