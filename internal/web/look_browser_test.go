@@ -48,6 +48,12 @@ func newLookSite(t *testing.T, db apptest.DB) *lookSite {
 	if err != nil {
 		t.Fatal(err)
 	}
+	channel := apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/notification-channels", Token: tok,
+		Body: map[string]any{"name": "ops intake", "kind": "webhook", "webhook": map[string]any{"url": "https://intake.example.com/tc",
+			"secret": "s3cret", "headers": map[string]string{"Authorization": "Bearer x"}}}}), 201).Map(t)["id"].(string)
+	apptest.MustStatus(t, inst.Do(t, apptest.Req{Method: "POST", Path: "/api/notification-channels", Token: tok,
+		Body: map[string]any{"name": "ops mail", "kind": "email", "enabled": false, "email": map[string]any{"host": "smtp.example.com",
+			"username": "tc", "password": "pw", "from": "tc@example.com", "to": []string{"ops@example.com"}}}}), 201)
 	inst.MustInvite(t, tc.RoleViewer, 24*time.Hour)
 	const password = "Correct-Horse-9"
 	admin := inst.MustPasswordUser(t, tc.RoleAdministrator, password)
@@ -58,17 +64,22 @@ func newLookSite(t *testing.T, db apptest.DB) *lookSite {
 	return &lookSite{inst: inst, b: b, config: cfg, pages: []string{
 		"/configs", "/configs/" + cfg, "/config-groups", "/config-groups/" + group, "/agents", "/agents/web-1", "/labels", "/reporting-rules",
 		"/tokens", "/users", "/settings", "/audit", "/account",
+		"/notification-channels", "/notification-channels/" + channel, "/notification-channels/new?kind=email",
 	}}
 }
 
-// shotName turns a page's path into a file name: /agents/web-1 → agents-web-1;
-// a config's id becomes "editor".
+// shotName turns a page's path into a file name: /agents/web-1 → agents-web-1,
+// /notification-channels/new?kind=email → notification-channels-new-kind-email;
+// a config's id becomes "editor", a channel's "edit".
 func shotName(path string) string {
 	name := strings.Trim(path, "/")
-	if strings.HasPrefix(name, "configs/") {
+	switch {
+	case strings.HasPrefix(name, "configs/"):
 		return "config-editor"
+	case strings.HasPrefix(name, "notification-channels/") && !strings.HasPrefix(name, "notification-channels/new"):
+		return "notification-channel-edit"
 	}
-	return strings.ReplaceAll(name, "/", "-")
+	return strings.NewReplacer("/", "-", "?", "-", "=", "-", "&", "-").Replace(name)
 }
 
 // colorScheme emulates the system's prefers-color-scheme ("" for none).
@@ -149,7 +160,7 @@ func TestBrowserLook(t *testing.T) {
 		t.Run("mobile", func(t *testing.T) {
 			b.do(t, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 			defer b.do(t, chromedp.EmulateViewport(1400, 950))
-			for _, p := range []string{"/agents", "/configs", "/labels", "/reporting-rules", "/tokens", "/users", "/audit"} {
+			for _, p := range []string{"/agents", "/configs", "/labels", "/reporting-rules", "/notification-channels", "/tokens", "/users", "/audit"} {
 				b.open(t, p)
 				b.waitJS(t, `document.readyState === "complete"`)
 				ok := eval[bool](t, b, `(() => {
