@@ -345,6 +345,24 @@ func TestChannelPages(t *testing.T) {
 			}
 		})
 
+		t.Run("hostile ids", func(t *testing.T) {
+			// Ids are the store's UUIDs, but the path is the visitor's: any
+			// id is a 4xx page, never a 500 nor another page's action.
+			for _, id := range []string{"x%2F..%2F..%2Ftokens", "..x", "%FF", "%F0%9F%99%82", `quo%22te`, "sp%20ace", "a%0Ab",
+				strings.Repeat("a", 2000), "00000000-0000-0000-0000-000000000000"} {
+				for _, r := range []struct{ method, path string }{
+					{"GET", "/notification-channels/" + id},
+					{"POST", "/notification-channels/" + id},
+					{"POST", "/notification-channels/" + id + "/test"},
+				} {
+					p := o.do(r.method, r.path, url.Values{"name": {"x"}}, nil)
+					if p.status < 400 || p.status >= 500 {
+						t.Errorf("%s %.60s = %d, want a 4xx page", r.method, r.path, p.status)
+					}
+				}
+			}
+		})
+
 		t.Run("delete", func(t *testing.T) {
 			list := o.mustGet("/notification-channels")
 			m := regexp.MustCompile(`data-api="(/api/notification-channels/` + am + `)" data-method="DELETE"`).FindStringSubmatch(list)
