@@ -196,6 +196,14 @@ func (h *Handler) testChannel(w http.ResponseWriter, r *http.Request, v *view) e
 	return err
 }
 
+// toChannels sends a GET of a test's URL (sign-in returning there after
+// the session expired under Send test) to the list: a test is sent only
+// when asked for.
+func (h *Handler) toChannels(w http.ResponseWriter, r *http.Request, v *view) error {
+	http.Redirect(w, r, "/notification-channels", http.StatusSeeOther)
+	return nil
+}
+
 // channelForm is the create and edit form of one kind: the channel's
 // settings without a secret's value, whether each secret is set, and after
 // a refusal the message, its field and what was typed (secrets excepted).

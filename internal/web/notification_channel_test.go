@@ -334,11 +334,16 @@ func TestChannelPages(t *testing.T) {
 			if strings.Contains(p.body, recv.URL) {
 				t.Errorf("the failed test's message shows the receiver's URL")
 			}
+			// A GET of the test's URL (sign-in returning there) sends nothing.
+			n := len(recv.requests())
+			if p := o.get("/notification-channels/" + hook + "/test"); p.status != http.StatusSeeOther || p.location != "/notification-channels" ||
+				len(recv.requests()) != n {
+				t.Errorf("GET of the test URL = %d to %q, receiver got %d more", p.status, p.location, len(recv.requests())-n)
+			}
 			if p := o.post("/notification-channels/00000000-0000-0000-0000-000000000000/test", url.Values{}); p.status != 404 {
 				t.Errorf("test of an unknown channel = %d, want 404", p.status)
 			}
 			// A cross-site form is refused before it reaches the handler.
-			n := len(recv.requests())
 			p = o.do("POST", "/notification-channels/"+hook+"/test", url.Values{}, http.Header{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}})
 			if p.status != 403 || len(recv.requests()) != n {
 				t.Errorf("a cross-site test = %d (receiver got %d more)", p.status, len(recv.requests())-n)
@@ -395,8 +400,9 @@ func TestChannelPages(t *testing.T) {
 			}
 			body := mgr.mustGet("/notification-channels/" + hook)
 			noSecrets(t, "the manager's channel page", body)
-			if !strings.Contains(body, `<fieldset class="plain" disabled>`) || strings.Contains(body, "Save channel") {
-				t.Error("the manager's channel page is not read-only")
+			if !strings.Contains(body, `<fieldset class="plain" disabled>`) || strings.Contains(body, "Save channel") ||
+				strings.Contains(body, "leave empty to keep") || !strings.Contains(body, `id="s-webhook.secret">Set.</p>`) {
+				t.Error("the manager's channel page is not read-only, or does not say the secret is set")
 			}
 			for _, r := range []struct{ method, path string }{
 				{"GET", "/notification-channels/new?kind=webhook"},

@@ -45,6 +45,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /notification-channels/{id}", h.signedIn(read(tc.ResNotificationChannels), h.channelPage))
 	m.HandleFunc("POST /notification-channels/{id}", h.signedIn(tc.Perm(tc.ResNotificationChannels, tc.ActionWrite), h.saveChannel))
 	m.HandleFunc("POST /notification-channels/{id}/test", h.signedIn(tc.Perm(tc.ResNotificationChannels, tc.ActionWrite), h.testChannel))
+	// Where sign-in returns after a session expired under Send test.
+	m.HandleFunc("GET /notification-channels/{id}/test", h.signedIn(read(tc.ResNotificationChannels), h.toChannels))
 	m.HandleFunc("GET /labels", h.signedIn(read(tc.ResLabels), h.labelsPage))
 	m.HandleFunc("GET /tokens", h.signedIn(read(tc.ResTokens), h.tokensPage))
 	m.HandleFunc("GET /users", h.signedIn(read(tc.ResUsers), h.usersPage))
