@@ -311,3 +311,44 @@ func (g *AlertGroup) Step(r *AlertRule, firing, fresh int, held bool, now time.T
 	*g = AlertGroup{RuleID: g.RuleID}
 	return reason, true
 }
+
+// Outbox states of a notification (docs/alerts.md, "Outbox and retries").
+const (
+	NotificationQueued  = "queued"  // waiting for its next attempt
+	NotificationSent    = "sent"    // the channel took it
+	NotificationFailed  = "failed"  // refused for good, or out of attempts
+	NotificationDropped = "dropped" // its rule was deleted before it went
+)
+
+// Outcomes of one delivery attempt.
+const (
+	DeliverySent   = "sent"
+	DeliveryRetry  = "retry"  // failed; tried again later
+	DeliveryFailed = "failed" // failed for good
+)
+
+// NotificationDelivery is one attempt at sending one notification (an
+// outbox entry) to one channel: the per-channel delivery log.
+type NotificationDelivery struct {
+	ID             int64     `json:"id"`
+	NotificationID int64     `json:"notificationId"`
+	ChannelID      string    `json:"channelId"`
+	RuleID         string    `json:"ruleId"`
+	RuleName       string    `json:"ruleName"`
+	Status         string    `json:"status"` // firing or resolved
+	Attempt        int       `json:"attempt"`
+	At             time.Time `json:"at"`
+	Outcome        string    `json:"outcome"`
+	Error          string    `json:"error"`
+	DurationMS     int64     `json:"durationMs"`
+}
+
+// DeliveryFilter selects delivery log entries, newest first; Page counts
+// from 1.
+type DeliveryFilter struct {
+	ChannelID string
+	RuleID    string
+	Outcome   string
+	Page      int
+	Limit     int
+}
