@@ -48,6 +48,9 @@ const (
 	EntityLabel         Entity = "label"
 	EntityReportingRule Entity = "reporting-rule"
 	EntityAgent         Entity = "agent"
+	// EntityNotificationChannel is a channel alerts are sent to (ids);
+	// its audit details name the fields changed, never a secret.
+	EntityNotificationChannel Entity = "notification-channel"
 	// EntityPreferences is one person's UI preferences (the user's id):
 	// no cache holds them, but the audit log records the change.
 	EntityPreferences Entity = "preferences"

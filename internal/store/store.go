@@ -6,6 +6,7 @@ package store
 
 import (
 	"context"
+	"crypto/cipher"
 	"crypto/tls"
 	"crypto/x509"
 	"database/sql"
@@ -57,6 +58,10 @@ type Options struct {
 	// AgentHistoryBucket is the width of the agents' reporting history's
 	// buckets (history.go); 0 turns the history off.
 	AgentHistoryBucket time.Duration
+	// SecretKey is the operator's key material that notification channel
+	// secrets are sealed under (notification_channel.go); "" stores no
+	// secret: a channel that holds one is refused.
+	SecretKey string
 }
 
 // Store is the database. For SQLite, writes go through a single connection
@@ -84,6 +89,8 @@ type Store struct {
 	audit        bool
 	auditHooks   atomic.Pointer[[]func()]
 	auditRunFull string
+	// sealer encrypts notification channel secrets; nil without a key.
+	sealer cipher.AEAD
 
 	// settings caches the settings table (settings.go): settingsMu guards
 	// the cache for a moment at a time; settingsWriteMu serialises the
@@ -130,6 +137,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	s := &Store{now: opts.Now, logger: opts.Logger, plan: opts.Plan.withDefaults()}
 	s.beatSQL = sync.OnceValue(func() map[int]beatStatements { return buildBeatStatements(s.dialect) })
 	s.historyBucket = opts.AgentHistoryBucket.Truncate(time.Second)
+	if opts.SecretKey != "" {
+		s.sealer = newSealer(opts.SecretKey)
+	}
 	s.historySQL = sync.OnceValue(func() map[int]string { return historyStatements(s.dialect) })
 	var err error
 	if IsPostgresURL(dsn) {
