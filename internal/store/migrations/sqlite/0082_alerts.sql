@@ -26,7 +26,7 @@ CREATE UNIQUE INDEX alert_rules_name_key ON alert_rules (lower(name));
 -- alert_rule_channels: where each rule's group notifications go, in order.
 CREATE TABLE alert_rule_channels (
 	rule_id    TEXT NOT NULL REFERENCES alert_rules (id) ON DELETE CASCADE,
-	channel_id TEXT NOT NULL,
+	channel_id TEXT NOT NULL REFERENCES notification_channels (id) ON DELETE CASCADE,
 	position   INTEGER NOT NULL,
 	PRIMARY KEY (rule_id, channel_id)
 );
