@@ -22,12 +22,14 @@ import (
 	"time"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/alerting"
 	"github.com/telegrafcontroller/tc/internal/api"
 	"github.com/telegrafcontroller/tc/internal/auth"
 	"github.com/telegrafcontroller/tc/internal/cluster"
 	"github.com/telegrafcontroller/tc/internal/heartbeat"
 	"github.com/telegrafcontroller/tc/internal/ldap"
 	"github.com/telegrafcontroller/tc/internal/metrics"
+	"github.com/telegrafcontroller/tc/internal/notify"
 	"github.com/telegrafcontroller/tc/internal/oidc"
 	"github.com/telegrafcontroller/tc/internal/scheduler"
 	"github.com/telegrafcontroller/tc/internal/serves"
@@ -62,6 +64,13 @@ type Main struct {
 	Scheduler *scheduler.Scheduler
 	// Cluster is this node's membership of a cluster (--ha), nil otherwise.
 	Cluster *cluster.Node
+	// Alerts evaluates the alert rules and Deliverer sends their
+	// notifications (alerting.go); tests drive both with Tick. Dispatcher
+	// sends to a channel: the notification channels in the database,
+	// unless a test sets its own before Run.
+	Alerts     *alerting.Engine
+	Deliverer  *alerting.Deliverer
+	Dispatcher notify.Dispatcher
 
 	// Identity (identity.go). Argon2 is the password-hashing cost:
 	// auth.DefaultArgon2 unless a test lowers it.
@@ -207,6 +216,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.startCluster()
 	m.startAudit(ctx)
 	m.startHistoryRetention()
+	m.startAlerting()
 	if err := m.startForwarders(); err != nil {
 		return err
 	}
