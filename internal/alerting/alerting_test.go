@@ -223,7 +223,9 @@ func TestMuteSuppressesAndExpires(t *testing.T) {
 		inst := start(t, db, apptest.NewDSN(t, db), apptest.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)), rec)
 		ctx := tc.NewContextWithCaller(context.Background(), &tc.Caller{User: &tc.User{ID: "u", Username: "ops"}})
 		ch := mustChannel(t, inst, "ops", "https://hooks.example.test/ops")
-		r := mustRule(t, inst, func(r *tc.AlertRule) { r.Event, r.ChannelIDs, r.ForSeconds, r.GroupWaitSeconds = tc.AlertFail, []string{ch}, 0, 0 })
+		r := mustRule(t, inst, func(r *tc.AlertRule) {
+			r.Event, r.ChannelIDs, r.ForSeconds, r.GroupWaitSeconds = tc.AlertFail, []string{ch}, 0, 0
+		})
 		beat(t, inst, []string{"web-1"}, tc.AgentOK)
 		if err := inst.Store.CreateMute(ctx, &tc.AlertMute{Kind: tc.MuteAgent, TargetID: "web-1", Until: inst.Clock.Now().Add(time.Hour), Reason: "maintenance"}); err != nil {
 			t.Fatal(err)
@@ -278,7 +280,9 @@ func TestRestartDeliversTheOutbox(t *testing.T) {
 		clock := apptest.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 		inst := start(t, db, dsn, clock, down)
 		ch := mustChannel(t, inst, "ops", "https://hooks.example.test/ops")
-		mustRule(t, inst, func(r *tc.AlertRule) { r.Event, r.ChannelIDs, r.ForSeconds, r.GroupWaitSeconds = tc.AlertFail, []string{ch}, 0, 0 })
+		mustRule(t, inst, func(r *tc.AlertRule) {
+			r.Event, r.ChannelIDs, r.ForSeconds, r.GroupWaitSeconds = tc.AlertFail, []string{ch}, 0, 0
+		})
 		beat(t, inst, []string{"web-1", "web-2"}, tc.AgentFail)
 		tick(t, inst, time.Second)
 		q, _ := inst.Store.QueuedNotifications(context.Background())
