@@ -3,58 +3,28 @@ package alerting_test
 import (
 	"context"
 	"fmt"
-	"sync"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/telegrafcontroller/tc"
-	"github.com/telegrafcontroller/tc/internal/app"
 	"github.com/telegrafcontroller/tc/internal/apptest"
 	"github.com/telegrafcontroller/tc/internal/notify"
 	"github.com/telegrafcontroller/tc/internal/store"
 )
 
-// recorder is a notify.Dispatcher that keeps what it was sent, by channel,
-// and fails while fail returns an error.
-type recorder struct {
-	mu   sync.Mutex
-	got  map[string][]notify.Message
-	fail func(channel string, m notify.Message) error
-}
-
-func (r *recorder) Send(_ context.Context, channel string, m notify.Message) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.fail != nil {
-		if err := r.fail(channel, m); err != nil {
-			return err
-		}
-	}
-	if r.got == nil {
-		r.got = map[string][]notify.Message{}
-	}
-	r.got[channel] = append(r.got[channel], m)
-	return nil
-}
-
-func (r *recorder) take(channel string) []notify.Message {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.got[channel]
-	delete(r.got, channel)
-	return out
-}
-
 // start runs a controller whose engine only runs when the test ticks it.
-func start(t *testing.T, db apptest.DB, dsn string, clock *apptest.Clock, d notify.Dispatcher) *apptest.Instance {
+// Messages go through the real dispatcher and webhook sender to
+// webhookReceivers (webhook_test.go).
+func start(t *testing.T, db apptest.DB, dsn string, clock *apptest.Clock) *apptest.Instance {
 	t.Helper()
-	return apptest.MustStartOn(t, db, dsn, clock, apptest.WithArgs("--alert-interval", "10m"),
-		func(m *app.Main) { m.Dispatcher = d })
+	return apptest.MustStartOn(t, db, dsn, clock, apptest.WithArgs("--alert-interval", "10m"))
 }
 
-func mustChannel(t *testing.T, inst *apptest.Instance, name, url string) string {
+func mustChannel(t *testing.T, inst *apptest.Instance, name string, recv *webhookReceiver) string {
 	t.Helper()
-	c := &tc.NotificationChannel{Name: name, Kind: tc.ChannelWebhook, Enabled: true, Webhook: &tc.WebhookSettings{URL: url}}
+	c := &tc.NotificationChannel{Name: name, Kind: tc.ChannelWebhook, Enabled: true, Webhook: &tc.WebhookSettings{URL: recv.URL + "/" + name}}
 	if err := inst.Store.CreateNotificationChannel(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
@@ -116,10 +86,20 @@ func agentIDs(n int) []string {
 // 500 resolved alerts.
 func TestOutageOneGroupedMessage(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
-		rec := &recorder{}
-		inst := start(t, db, apptest.NewDSN(t, db), apptest.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)), rec)
+		inst := start(t, db, apptest.NewDSN(t, db), apptest.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)))
 		ctx := context.Background()
-		c1, c2 := mustChannel(t, inst, "ops", "https://hooks.example.test/ops"), mustChannel(t, inst, "noc", "https://hooks.example.test/noc")
+		recv := map[string]*webhookReceiver{}
+		c1, c2 := "", ""
+		for _, name := range []string{"ops", "noc"} {
+			r := newWebhookReceiver(t)
+			id := mustChannel(t, inst, name, r)
+			recv[id] = r
+			if c1 == "" {
+				c1 = id
+			} else {
+				c2 = id
+			}
+		}
 		mustRule(t, inst, func(r *tc.AlertRule) { r.ChannelIDs = []string{c1, c2} })
 		if _, err := inst.Store.UpdateSettings(ctx, func(s *tc.Settings) { s.PublicUIURL = "https://tc.example.test" }); err != nil {
 			t.Fatal(err)
@@ -135,13 +115,13 @@ func TestOutageOneGroupedMessage(t *testing.T) {
 		// 30 s more before its first message.
 		for _, step := range []time.Duration{10 * time.Second, 50 * time.Second, 20 * time.Second} {
 			tick(t, inst, step)
-			if got := rec.take(c1); len(got) != 0 {
+			if got := recv[c1].take(); len(got) != 0 {
 				t.Fatalf("a message before the group wait ended: %+v", got[0].Summary)
 			}
 		}
 		tick(t, inst, 10*time.Second)
 		for _, ch := range []string{c1, c2} {
-			got := rec.take(ch)
+			got := recv[ch].take()
 			if len(got) != 1 {
 				t.Fatalf("channel %s got %d messages, want 1", ch, len(got))
 			}
@@ -158,7 +138,7 @@ func TestOutageOneGroupedMessage(t *testing.T) {
 		}
 		// Nothing more while unchanged (the repeat is 4 h away).
 		tick(t, inst, 10*time.Minute)
-		if got := rec.take(c1); len(got) != 0 {
+		if got := recv[c1].take(); len(got) != 0 {
 			t.Fatalf("unchanged group sent %d more", len(got))
 		}
 		// They come back: one resolved message, once the sweep restores
@@ -166,13 +146,13 @@ func TestOutageOneGroupedMessage(t *testing.T) {
 		beat(t, inst, ids, tc.AgentOK)
 		tick(t, inst, 10*time.Second)
 		for _, ch := range []string{c1, c2} {
-			got := rec.take(ch)
+			got := recv[ch].take()
 			if len(got) != 1 || got[0].Status != notify.StatusResolved || got[0].Count != 500 || len(got[0].Subjects) != 500 {
 				t.Fatalf("channel %s after recovery: %d messages %+v", ch, len(got), got)
 			}
 		}
 		tick(t, inst, time.Hour)
-		if got := rec.take(c1); len(got) != 0 {
+		if got := recv[c1].take(); len(got) != 0 {
 			t.Fatalf("after the resolved message: %d more", len(got))
 		}
 		if _, n, _ := inst.Store.Alerts(ctx, tc.AlertFilter{State: tc.AlertResolved, Limit: 1}); n != 500 {
@@ -185,9 +165,9 @@ func TestOutageOneGroupedMessage(t *testing.T) {
 // under a 60 s for-duration never fire.
 func TestFlappingUnderForSendsNothing(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
-		rec := &recorder{}
-		inst := start(t, db, apptest.NewDSN(t, db), apptest.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)), rec)
-		ch := mustChannel(t, inst, "ops", "https://hooks.example.test/ops")
+		inst := start(t, db, apptest.NewDSN(t, db), apptest.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)))
+		recv := newWebhookReceiver(t)
+		ch := mustChannel(t, inst, "ops", recv)
 		mustRule(t, inst, func(r *tc.AlertRule) { r.Event, r.ChannelIDs, r.GroupWaitSeconds = tc.AlertFail, []string{ch}, 0 })
 		ids := agentIDs(20)
 		for range 10 {
@@ -197,7 +177,7 @@ func TestFlappingUnderForSendsNothing(t *testing.T) {
 			beat(t, inst, ids, tc.AgentOK)
 			tick(t, inst, 20*time.Second)
 		}
-		if got := rec.take(ch); len(got) != 0 {
+		if got := recv.take(); len(got) != 0 {
 			t.Fatalf("flapping sent %d messages: %s", len(got), got[0].Summary)
 		}
 		if _, n, _ := inst.Store.Alerts(context.Background(), tc.AlertFilter{State: tc.AlertResolved, Limit: 1}); n != 0 {
@@ -208,7 +188,7 @@ func TestFlappingUnderForSendsNothing(t *testing.T) {
 		for range 4 {
 			tick(t, inst, 20*time.Second)
 		}
-		if got := rec.take(ch); len(got) != 1 || got[0].Count != 20 {
+		if got := recv.take(); len(got) != 1 || got[0].Count != 20 {
 			t.Fatalf("steady failure: %d messages", len(got))
 		}
 	})
@@ -219,10 +199,10 @@ func TestFlappingUnderForSendsNothing(t *testing.T) {
 // the mute ends, the message goes.
 func TestMuteSuppressesAndExpires(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
-		rec := &recorder{}
-		inst := start(t, db, apptest.NewDSN(t, db), apptest.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)), rec)
+		inst := start(t, db, apptest.NewDSN(t, db), apptest.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)))
 		ctx := tc.NewContextWithCaller(context.Background(), &tc.Caller{User: &tc.User{ID: "u", Username: "ops"}})
-		ch := mustChannel(t, inst, "ops", "https://hooks.example.test/ops")
+		recv := newWebhookReceiver(t)
+		ch := mustChannel(t, inst, "ops", recv)
 		r := mustRule(t, inst, func(r *tc.AlertRule) {
 			r.Event, r.ChannelIDs, r.ForSeconds, r.GroupWaitSeconds = tc.AlertFail, []string{ch}, 0, 0
 		})
@@ -237,7 +217,7 @@ func TestMuteSuppressesAndExpires(t *testing.T) {
 			}
 		}
 		failing(30 * time.Minute)
-		if got := rec.take(ch); len(got) != 0 {
+		if got := recv.take(); len(got) != 0 {
 			t.Fatalf("muted agent sent %d messages", len(got))
 		}
 		list, _, _ := inst.Store.Alerts(ctx, tc.AlertFilter{State: tc.AlertFiring, Limit: 5})
@@ -245,7 +225,7 @@ func TestMuteSuppressesAndExpires(t *testing.T) {
 			t.Fatalf("muted alert: %+v", list)
 		}
 		failing(31 * time.Minute) // the mute ended
-		got := rec.take(ch)
+		got := recv.take()
 		if len(got) != 1 || got[0].Status != notify.StatusFiring || got[0].Subjects[0].ID != "web-1" {
 			t.Fatalf("after the mute: %+v", got)
 		}
@@ -256,12 +236,12 @@ func TestMuteSuppressesAndExpires(t *testing.T) {
 		failing(10 * time.Minute)
 		beat(t, inst, []string{"web-1"}, tc.AgentOK)
 		tick(t, inst, 10*time.Minute)
-		if got := rec.take(ch); len(got) != 0 {
+		if got := recv.take(); len(got) != 0 {
 			t.Fatalf("muted rule sent %d messages", len(got))
 		}
 		// ...and once its mute ends, the resolved message goes.
 		tick(t, inst, time.Hour)
-		if got := rec.take(ch); len(got) != 1 || got[0].Status != notify.StatusResolved {
+		if got := recv.take(); len(got) != 1 || got[0].Status != notify.StatusResolved {
 			t.Fatalf("after the rule's mute: %+v", got)
 		}
 	})
@@ -273,43 +253,37 @@ func TestMuteSuppressesAndExpires(t *testing.T) {
 // with.
 func TestRestartDeliversTheOutbox(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
-		down := &recorder{fail: func(string, notify.Message) error {
-			return &notify.RetryError{Err: fmt.Errorf("connection refused")}
-		}}
+		recv := newWebhookReceiver(t, http.StatusServiceUnavailable)
 		dsn := apptest.NewDSN(t, db)
 		clock := apptest.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
-		inst := start(t, db, dsn, clock, down)
-		ch := mustChannel(t, inst, "ops", "https://hooks.example.test/ops")
+		inst := start(t, db, dsn, clock)
+		ch := mustChannel(t, inst, "ops", recv)
 		mustRule(t, inst, func(r *tc.AlertRule) {
 			r.Event, r.ChannelIDs, r.ForSeconds, r.GroupWaitSeconds = tc.AlertFail, []string{ch}, 0, 0
 		})
 		beat(t, inst, []string{"web-1", "web-2"}, tc.AgentFail)
-		tick(t, inst, time.Second)
+		tick(t, inst, time.Second) // queued; the receiver answers 503
 		q, _ := inst.Store.QueuedNotifications(context.Background())
 		if q[ch] != 1 {
 			t.Fatalf("queued before the restart: %v", q)
 		}
-		due, _ := inst.Store.DueNotifications(context.Background(), clock.Now().Add(time.Hour), 5)
-		key := due[0].Key
+		key := recv.requests()[0].key
 		if err := inst.Stop(); err != nil {
 			t.Fatal(err)
 		}
 
-		rec := &recorder{}
-		inst2 := start(t, db, dsn, clock, rec)
 		clock.Advance(time.Minute) // past the backoff
+		inst2 := start(t, db, dsn, clock)
 		apptest.Eventually(t, 10*time.Second, "the outbox delivered after the restart", func() bool {
-			rec.mu.Lock()
-			defer rec.mu.Unlock()
-			return len(rec.got[ch]) > 0
+			return len(recv.requests()) == 2
 		})
 		inst2.Deliverer.Tick(context.Background())
-		got := rec.take(ch)
-		if len(got) != 1 || got[0].IdempotencyKey != key || got[0].Count != 2 {
-			t.Fatalf("after the restart: %d messages (key %q, want %q)", len(got), got[0].IdempotencyKey, key)
+		got := recv.take()
+		if len(got) != 1 || got[0].IdempotencyKey != key || got[0].Count != 2 || len(recv.requests()) != 2 {
+			t.Fatalf("after the restart: %d messages, %d requests (key %q, want %q)", len(got), len(recv.requests()), got[0].IdempotencyKey, key)
 		}
 		log, n, _ := inst2.Store.Deliveries(context.Background(), tc.DeliveryFilter{ChannelID: ch, Limit: 10})
-		if n != 2 || log[0].Outcome != tc.DeliverySent || log[1].Outcome != tc.DeliveryRetry || log[1].Error != "connection refused" {
+		if n != 2 || log[0].Outcome != tc.DeliverySent || log[1].Outcome != tc.DeliveryRetry || !strings.Contains(log[1].Error, "503") {
 			t.Errorf("delivery log: %+v", log)
 		}
 	})

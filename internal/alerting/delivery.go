@@ -163,9 +163,11 @@ func (d *Deliverer) Tick(ctx context.Context) (int, error) {
 			d.gauge(ctx)
 			return sent, err
 		}
-		if len(due) < deliveryBatch || progress == 0 {
-			break
+		if progress == 0 {
+			break // nothing recorded: read again at the next pass
 		}
+		// Read again: a channel's next message for a rule is due once the
+		// one before it went.
 	}
 	d.gauge(ctx)
 	return sent, nil

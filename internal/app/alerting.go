@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/telegrafcontroller/tc/internal/alerting"
@@ -17,7 +16,7 @@ import (
 // the notification channels in the database unless a test set its own.
 func (m *Main) startAlerting() {
 	if m.Dispatcher == nil {
-		m.Dispatcher = unavailableDispatcher{}
+		m.Dispatcher = notify.NewDispatcher(m.Store, notify.Options{Now: m.Now})
 	}
 	m.Deliverer = &alerting.Deliverer{
 		Store: m.Store, Dispatcher: m.Dispatcher, Logger: m.Logger.With("component", "alerting"), Now: m.Now,
@@ -63,12 +62,4 @@ func (m *Main) pruneAlerts(ctx context.Context) {
 	if n > 0 {
 		m.Logger.Info("alerts: removed expired history", "rows", n, "retention_hours", hours)
 	}
-}
-
-// unavailableDispatcher stands in until the channels' senders are wired:
-// every message is retried later.
-type unavailableDispatcher struct{}
-
-func (unavailableDispatcher) Send(ctx context.Context, id string, _ notify.Message) error {
-	return &notify.RetryError{Err: fmt.Errorf("no sender for notification channel %s", id)}
 }
