@@ -352,3 +352,32 @@ type DeliveryFilter struct {
 	Page      int
 	Limit     int
 }
+
+// AlertMuteInput is the body of POST /api/alerts/mutes: what to mute and
+// until when, as a time (Until) or a duration from now (DurationSeconds).
+type AlertMuteInput struct {
+	Kind            string     `json:"kind"`
+	TargetID        string     `json:"targetId"`
+	Until           *time.Time `json:"until"`
+	DurationSeconds *int64     `json:"durationSeconds"`
+	Reason          string     `json:"reason"`
+}
+
+// Mute is the mute the input describes at now. Errors: EINVALID.
+func (in *AlertMuteInput) Mute(now time.Time) (AlertMute, error) {
+	m := AlertMute{Kind: in.Kind, TargetID: in.TargetID, Reason: in.Reason}
+	switch {
+	case in.Until != nil && in.DurationSeconds != nil:
+		return m, FieldErrorf("until", "give until or durationSeconds, not both")
+	case in.Until != nil:
+		m.Until = in.Until.UTC()
+	case in.DurationSeconds != nil:
+		if *in.DurationSeconds < 1 || *in.DurationSeconds > int64(MaxMuteDuration/time.Second) {
+			return m, FieldErrorf("durationSeconds", "durationSeconds must be between 1 and %d (366 days)", int64(MaxMuteDuration/time.Second))
+		}
+		m.Until = now.Add(time.Duration(*in.DurationSeconds) * time.Second)
+	default:
+		return m, FieldErrorf("until", "until (a time) or durationSeconds is required")
+	}
+	return m, m.Validate(now)
+}

@@ -195,3 +195,62 @@ func (r *AlertRule) AgentsLink() string {
 	}
 	return "/agents?" + strings.Join(q, "&")
 }
+
+// AlertRuleInput is the body of POST and PUT /api/alert-rules: a whole
+// rule, whose absent fields take NewAlertRule's defaults.
+type AlertRuleInput struct {
+	Name                  *string     `json:"name"`
+	Description           *string     `json:"description"`
+	Enabled               *bool       `json:"enabled"`
+	Event                 *string     `json:"event"`
+	Scope                 *AlertScope `json:"scope"`
+	ForSeconds            *int64      `json:"forSeconds"`
+	GroupWaitSeconds      *int64      `json:"groupWaitSeconds"`
+	GroupIntervalSeconds  *int64      `json:"groupIntervalSeconds"`
+	RepeatIntervalSeconds *int64      `json:"repeatIntervalSeconds"`
+	SendResolved          *bool       `json:"sendResolved"`
+	TokenExpiryDays       *int        `json:"tokenExpiryDays"`
+	ChannelIDs            *[]string   `json:"channelIds"`
+}
+
+// Rule is the rule the input describes, defaults filled in.
+func (in *AlertRuleInput) Rule() AlertRule {
+	r := NewAlertRule()
+	if in.Name != nil {
+		r.Name = *in.Name
+	}
+	if in.Description != nil {
+		r.Description = *in.Description
+	}
+	if in.Enabled != nil {
+		r.Enabled = *in.Enabled
+	}
+	if in.Event != nil {
+		r.Event = *in.Event
+	}
+	if in.Scope != nil {
+		r.Scope = *in.Scope
+		if r.Scope.LabelIDs == nil {
+			r.Scope.LabelIDs = []string{}
+		}
+	}
+	for _, f := range []struct {
+		dst *int64
+		src *int64
+	}{{&r.ForSeconds, in.ForSeconds}, {&r.GroupWaitSeconds, in.GroupWaitSeconds},
+		{&r.GroupIntervalSeconds, in.GroupIntervalSeconds}, {&r.RepeatIntervalSeconds, in.RepeatIntervalSeconds}} {
+		if f.src != nil {
+			*f.dst = *f.src
+		}
+	}
+	if in.SendResolved != nil {
+		r.SendResolved = *in.SendResolved
+	}
+	if in.TokenExpiryDays != nil {
+		r.TokenExpiryDays = *in.TokenExpiryDays
+	}
+	if in.ChannelIDs != nil && *in.ChannelIDs != nil {
+		r.ChannelIDs = *in.ChannelIDs
+	}
+	return r
+}

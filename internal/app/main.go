@@ -172,6 +172,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Constants:      &service.Constants{Store: m.Store, Logger: m.Logger},
 		Agents:         &service.Agents{Store: m.Store, Now: m.Now},
 		ReportingRules: &service.ReportingRules{Store: m.Store},
+		AlertRules:     &service.AlertRules{Store: m.Store},
+		Alerts:         &service.Alerts{Store: m.Store, Now: m.Now},
 		Settings:       &service.Settings{Store: m.Store, Logger: m.Logger},
 		Audit:          &service.Audit{Store: m.Store},
 		Search:         &service.Search{Store: m.Store},
