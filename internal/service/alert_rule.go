@@ -74,3 +74,28 @@ func (s *AlertRules) Delete(ctx context.Context, id string) error {
 	}
 	return s.Store.DeleteAlertRule(ctx, id)
 }
+
+// ChannelChoice is a notification channel as an alert rule's form offers
+// it: what it is called, never its settings.
+type ChannelChoice struct {
+	ID, Name, Kind string
+	Enabled        bool
+}
+
+// Channels lists the channels a rule may send to, by name, for whoever
+// may read the rules (the channels' settings stay behind their own
+// permission). Errors: EUNAUTHORIZED, EFORBIDDEN.
+func (s *AlertRules) Channels(ctx context.Context) ([]ChannelChoice, error) {
+	if _, err := require(ctx, alertRulePerm(tc.ActionRead)); err != nil {
+		return nil, err
+	}
+	cs, err := s.Store.NotificationChannels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ChannelChoice, len(cs))
+	for i, c := range cs {
+		out[i] = ChannelChoice{ID: c.ID, Name: c.Name, Kind: c.Kind, Enabled: c.Enabled}
+	}
+	return out, nil
+}
