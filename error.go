@@ -21,6 +21,7 @@ const (
 	ETOOLARGE        = "too_large"          // request body over its limit
 	ETOOMANYREQUESTS = "too_many_requests"  // rate limited
 	EUNAVAILABLE     = "unavailable"        // a dependency (the database) is down
+	EBADGATEWAY      = "bad_gateway"        // a receiver the controller sent to (a notification channel's) refused or failed
 	EINTERNAL        = "internal"           // a bug or an unexpected failure
 )
 

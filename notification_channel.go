@@ -21,6 +21,10 @@ const (
 	ChannelAlertmanager = "alertmanager"
 )
 
+// ActionChannelTest is the audit action of a channel's "send test": the
+// controller sent, though nothing changed.
+const ActionChannelTest = "notification-channel.test"
+
 // ChannelKinds lists every kind, in display order.
 var ChannelKinds = []string{ChannelWebhook, ChannelSlack, ChannelTeams, ChannelEmail, ChannelAlertmanager}
 

@@ -41,26 +41,30 @@ type Permission string
 
 // Resources that permissions apply to.
 const (
-	ResConfigs         = "configs"
-	ResConfigGroups    = "config-groups"
-	ResConstants       = "constants"
-	ResAgents          = "agents"
-	ResReportingRules  = "reporting-rules"
-	ResAlertRules      = "alert-rules"
-	ResAlerts          = "alerts"
-	ResLabels          = "labels"
-	ResHeartbeat       = "heartbeat"
-	ResTokens          = "tokens"
-	ResUsers           = "users"
-	ResInvites         = "invites"
-	ResPasswordResets  = "password-resets"
-	ResSettings        = "settings"
-	ResAudit           = "audit"
-	ActionRead         = "read"
-	ActionWrite        = "write"
-	ActionDelete       = "delete"
-	permissionSep      = ":"
-	maxPermissionCount = 64
+	ResConfigs        = "configs"
+	ResConfigGroups   = "config-groups"
+	ResConstants      = "constants"
+	ResAgents         = "agents"
+	ResReportingRules = "reporting-rules"
+	ResAlertRules     = "alert-rules"
+	ResAlerts         = "alerts"
+	ResLabels         = "labels"
+	ResHeartbeat      = "heartbeat"
+	ResTokens         = "tokens"
+	ResUsers          = "users"
+	ResInvites        = "invites"
+	ResPasswordResets = "password-resets"
+	ResSettings       = "settings"
+	ResAudit          = "audit"
+	// ResNotificationChannels: where alerts go (docs/alerts.md). Writing
+	// one makes the controller send to any URL or mail server, so only
+	// the owner and administrators may; managers read them to pick one.
+	ResNotificationChannels = "notification-channels"
+	ActionRead              = "read"
+	ActionWrite             = "write"
+	ActionDelete            = "delete"
+	permissionSep           = ":"
+	maxPermissionCount      = 64
 )
 
 // Resource is a permission target with the actions it supports.
@@ -86,6 +90,7 @@ var Resources = []Resource{
 	{ResPasswordResets, []string{ActionRead, ActionWrite, ActionDelete}},
 	{ResSettings, []string{ActionRead, ActionWrite}},
 	{ResAudit, []string{ActionRead}},
+	{ResNotificationChannels, []string{ActionRead, ActionWrite, ActionDelete}},
 }
 
 // Perm builds a Permission from a resource and an action.
@@ -132,7 +137,7 @@ var rolePermissions = map[Role][]Permission{
 	RoleAdministrator: AllPermissions,
 	RoleManager: withResources(
 		[]string{ResConfigs, ResConfigGroups, ResConstants, ResAgents, ResReportingRules, ResAlertRules, ResAlerts, ResLabels, ResTokens},
-		Perm(ResHeartbeat, ActionWrite),
+		Perm(ResHeartbeat, ActionWrite), Perm(ResNotificationChannels, ActionRead),
 	),
 	RoleViewer: []Permission{
 		Perm(ResConfigs, ActionRead), Perm(ResConfigGroups, ActionRead), Perm(ResConstants, ActionRead), Perm(ResAgents, ActionRead),

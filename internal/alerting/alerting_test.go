@@ -19,7 +19,8 @@ import (
 // webhookReceivers (webhook_test.go).
 func start(t *testing.T, db apptest.DB, dsn string, clock *apptest.Clock) *apptest.Instance {
 	t.Helper()
-	return apptest.MustStartOn(t, db, dsn, clock, apptest.WithArgs("--alert-interval", "10m"))
+	return apptest.MustStartOn(t, db, dsn, clock, apptest.WithArgs("--alert-interval", "10m",
+		"--secret-key", "alerting-tests-secret-key-0123456789abcdef"))
 }
 
 func mustChannel(t *testing.T, inst *apptest.Instance, name string, recv *webhookReceiver) string {

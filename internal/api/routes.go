@@ -47,6 +47,15 @@ func (s *Server) registerRoutes() {
 	s.handle("DELETE /api/configs/{id}/aliases/{alias}", tc.Perm(tc.ResConfigs, tc.ActionWrite), s.deleteAlias(tc.AliasConfig))
 	s.handleShortURL() // GET /c/{alias}
 
+	// Notification channels: where alerts go (notification_channel.go).
+	channelsRead, channelsWrite := tc.Perm(tc.ResNotificationChannels, tc.ActionRead), tc.Perm(tc.ResNotificationChannels, tc.ActionWrite)
+	s.handle("GET /api/notification-channels", channelsRead, s.listNotificationChannels)
+	s.handle("POST /api/notification-channels", channelsWrite, s.createNotificationChannel)
+	s.handle("GET /api/notification-channels/{id}", channelsRead, s.getNotificationChannel)
+	s.handle("PUT /api/notification-channels/{id}", channelsWrite, s.replaceNotificationChannel)
+	s.handle("DELETE /api/notification-channels/{id}", tc.Perm(tc.ResNotificationChannels, tc.ActionDelete), s.deleteNotificationChannel)
+	s.handle("POST /api/notification-channels/{id}/test", channelsWrite, s.testNotificationChannel)
+
 	// Search across kinds; each kind needs its own read permission (search.go).
 	s.handle("GET /api/search", SignedIn, s.search)
 

@@ -6,17 +6,17 @@ import (
 
 	"github.com/telegrafcontroller/tc/internal/alerting"
 	"github.com/telegrafcontroller/tc/internal/loop"
-	"github.com/telegrafcontroller/tc/internal/notify"
 )
 
 // startAlerting starts the alert rules' engine and the outbox's delivery
 // worker (internal/alerting, docs/alerts.md) and the retention of their
 // history; in a cluster only the leader evaluates, delivers and prunes
-// (startCluster must have run). The worker sends through m.Dispatcher,
-// the notification channels in the database unless a test set its own.
+// (startCluster and startChannels must have run). The worker sends
+// through m.Dispatcher: the notification channels in the database
+// (m.Notify) unless a test set its own.
 func (m *Main) startAlerting() {
 	if m.Dispatcher == nil {
-		m.Dispatcher = notify.NewDispatcher(m.Store, notify.Options{Now: m.Now})
+		m.Dispatcher = m.Notify
 	}
 	m.Deliverer = &alerting.Deliverer{
 		Store: m.Store, Dispatcher: m.Dispatcher, Logger: m.Logger.With("component", "alerting"), Now: m.Now,

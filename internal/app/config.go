@@ -97,6 +97,9 @@ type Config struct {
 	// and finished notifications are kept (docs/alerts.md).
 	AlertInterval         time.Duration
 	AlertHistoryRetention int
+	// SecretKey is the key material notification channel secrets are
+	// sealed under (notification_channel.go, docs/alerts.md).
+	SecretKey string
 	// SSO is single sign-on (sso.go, docs/sso.md).
 	SSO SSOConfig
 }
@@ -268,6 +271,13 @@ func coreOptions() []option {
 			return nil
 		}},
 		{"audit-webhook-auth-header", "AUDIT_WEBHOOK_AUTH_HEADER", "", "value of the Authorization header of the audit webhook's requests (e.g. \"Bearer …\")", func(c *Config, v string) error { c.AuditWebhookAuthHeader = v; return nil }},
+		{"secret-key", "SECRET_KEY", "", "key (at least 32 characters, the same on every node) that notification channel secrets are encrypted under; default with SQLite: one generated in secret.key beside the database", func(c *Config, v string) error {
+			if v != "" && len(v) < 32 {
+				return errors.New("must be at least 32 characters (for example the output of: openssl rand -base64 32)")
+			}
+			c.SecretKey = v
+			return nil
+		}},
 		{"audit-file-path", "AUDIT_FILE_PATH", "", "append each audit entry to this file as a line of JSON (never rotated; synced once per batch)", func(c *Config, v string) error { c.AuditFilePath = v; return nil }},
 	}
 }

@@ -60,6 +60,9 @@ type Main struct {
 	HB      *heartbeat.Server
 	// MainHandler is the main listener's whole handler chain (router.go).
 	MainHandler http.Handler
+	// Notify sends alerts to the notification channels in the store
+	// (internal/notify); the alerting engine's outbox hands it messages.
+	Notify *notify.ChannelDispatcher
 	// Scheduler is the agent status monitor; tests drive it with Tick.
 	Scheduler *scheduler.Scheduler
 	// Cluster is this node's membership of a cluster (--ha), nil otherwise.
@@ -142,6 +145,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Exclusive:          true, // one controller per SQLite file
 		NodeID:             nodeID,
 		AgentHistoryBucket: m.Config.AgentHistoryBucket,
+		SecretKey:          m.Config.SecretKey,
 	})
 	if err != nil {
 		return err
@@ -160,23 +164,28 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Logger.Warn("authentication is disabled for some endpoints; anyone who can reach them can use them",
 			"groups", strings.Join(keys(exempt), ","))
 	}
+	channels, err := m.startChannels()
+	if err != nil {
+		return err
+	}
 	configs := &service.Configs{Store: m.Store, Logger: m.Logger, TLS: tlsConfig != nil,
 		PublicHeartbeatURL: func(context.Context) string { return m.Store.Settings().PublicHeartbeatURL }}
 	svc := service.Services{
-		Tokens:         &service.Tokens{Store: m.Store, Now: m.Now, Logger: m.Logger},
-		Users:          &service.Users{Store: m.Store, Now: m.Now, Logger: m.Logger},
-		Configs:        configs,
-		ConfigGroups:   &service.ConfigGroups{Store: m.Store, Logger: m.Logger},
-		Aliases:        &service.Aliases{Store: m.Store, Logger: m.Logger},
-		Labels:         &service.Labels{Store: m.Store, Logger: m.Logger},
-		Constants:      &service.Constants{Store: m.Store, Logger: m.Logger},
-		Agents:         &service.Agents{Store: m.Store, Now: m.Now},
-		ReportingRules: &service.ReportingRules{Store: m.Store},
-		AlertRules:     &service.AlertRules{Store: m.Store},
-		Alerts:         &service.Alerts{Store: m.Store, Now: m.Now},
-		Settings:       &service.Settings{Store: m.Store, Logger: m.Logger},
-		Audit:          &service.Audit{Store: m.Store},
-		Search:         &service.Search{Store: m.Store},
+		Tokens:               &service.Tokens{Store: m.Store, Now: m.Now, Logger: m.Logger},
+		Users:                &service.Users{Store: m.Store, Now: m.Now, Logger: m.Logger},
+		Configs:              configs,
+		ConfigGroups:         &service.ConfigGroups{Store: m.Store, Logger: m.Logger},
+		Aliases:              &service.Aliases{Store: m.Store, Logger: m.Logger},
+		Labels:               &service.Labels{Store: m.Store, Logger: m.Logger},
+		Constants:            &service.Constants{Store: m.Store, Logger: m.Logger},
+		Agents:               &service.Agents{Store: m.Store, Now: m.Now},
+		ReportingRules:       &service.ReportingRules{Store: m.Store},
+		AlertRules:           &service.AlertRules{Store: m.Store},
+		Alerts:               &service.Alerts{Store: m.Store, Now: m.Now},
+		Settings:             &service.Settings{Store: m.Store, Logger: m.Logger},
+		Audit:                &service.Audit{Store: m.Store},
+		Search:               &service.Search{Store: m.Store},
+		NotificationChannels: channels,
 	}
 	// Every config served, recorded off the request path (internal/serves);
 	// closed after the main listener drained, like the heartbeat ingester.

@@ -129,9 +129,16 @@ func WithArgs(args ...string) Option {
 			panic(err)
 		}
 		cfg.Database = m.Config.Database
+		if cfg.SecretKey == "" {
+			cfg.SecretKey = m.Config.SecretKey
+		}
 		m.Config = cfg
 	}
 }
+
+// TestSecretKey is the --secret-key of the controllers tests start (one
+// for every node of a cluster, as operators must).
+const TestSecretKey = "test-secret-key-for-notification-channel-secrets"
 
 // MustStart starts a controller on db and registers its shutdown.
 func MustStart(tb testing.TB, db DB, opts ...Option) *Instance {
@@ -158,6 +165,7 @@ func MustStartOn(tb testing.TB, db DB, dsn string, clock *Clock, opts ...Option)
 	}
 	m.Config = cfg
 	m.Config.Database = inst.DSN
+	m.Config.SecretKey = TestSecretKey
 	for _, o := range opts {
 		o(m)
 	}

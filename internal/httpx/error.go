@@ -36,6 +36,8 @@ func statusOf(code string) int {
 		return http.StatusTooManyRequests
 	case tc.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
+	case tc.EBADGATEWAY:
+		return http.StatusBadGateway
 	default:
 		return http.StatusInternalServerError
 	}

@@ -11,7 +11,7 @@ import (
 func TestErrorStatusMapping(t *testing.T) {
 	for code, want := range map[string]int{
 		tc.EINVALID: 400, tc.EUNAUTHORIZED: 401, tc.EFORBIDDEN: 403, tc.ENOTFOUND: 404, tc.EMETHOD: 405,
-		tc.ECONFLICT: 409, tc.EGONE: 410, tc.ETOOLARGE: 413, tc.ETOOMANYREQUESTS: 429, tc.EUNAVAILABLE: 503, tc.EINTERNAL: 500,
+		tc.ECONFLICT: 409, tc.EGONE: 410, tc.ETOOLARGE: 413, tc.ETOOMANYREQUESTS: 429, tc.EUNAVAILABLE: 503, tc.EBADGATEWAY: 502, tc.EINTERNAL: 500,
 	} {
 		if got := httpx.StatusOf(tc.Errorf(code, "x")); got != want {
 			t.Errorf("%s → %d, want %d", code, got, want)

@@ -23,4 +23,6 @@ type Services struct {
 	Settings       *Settings
 	Audit          *Audit
 	Search         *Search
+	// NotificationChannels: where alerts are sent (notification_channel.go).
+	NotificationChannels *NotificationChannels
 }

@@ -231,6 +231,11 @@ var ErrNoSecretKey = tc.Errorf(tc.EINVALID, "this controller has no secret key t
 
 const sealedPrefix = "v1:"
 
+// SetSecretKey seals channel secrets under key material from now on; call
+// it before the store serves (app.Main does, with a key file's content
+// when the operator gave no key).
+func (s *Store) SetSecretKey(material string) { s.sealer = newSealer(material) }
+
 // newSealer derives the AES-256-GCM key that seals channel secrets from
 // the operator's key material.
 func newSealer(material string) cipher.AEAD {
