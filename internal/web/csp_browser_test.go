@@ -50,6 +50,8 @@ func TestBrowserCSP(t *testing.T) {
 		{"/agents", `typeof TC.hooks.agentBulk === "function"`}, // agents.js
 		{"/agents/web-1", `document.querySelector(".chip .dot circle").getAttribute("fill") === "#dc2626"`},
 		{"/reporting-rules", `typeof TC === "object"`},
+		{"/alert-rules", `typeof TC === "object"`},
+		{"/alerts", `typeof TC === "object"`},
 		{"/labels", `document.querySelector(".swatch rect") !== null`},
 		{"/tokens", `typeof TC.hooks.tokenCreate === "function"`},
 		{"/users", `typeof TC === "object"`},

@@ -37,6 +37,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /agents", h.signedIn(read(tc.ResAgents), h.agentsPage))
 	m.HandleFunc("GET /agents/{id}", h.signedIn(read(tc.ResAgents), h.agentPage))
 	m.HandleFunc("GET /reporting-rules", h.signedIn(read(tc.ResReportingRules), h.rulesPage))
+	m.HandleFunc("GET /alerts", h.signedIn(read(tc.ResAlerts), h.alertsPage))
+	m.HandleFunc("GET /alert-rules", h.signedIn(read(tc.ResAlertRules), h.alertRulesPage))
 	m.HandleFunc("GET /labels", h.signedIn(read(tc.ResLabels), h.labelsPage))
 	m.HandleFunc("GET /tokens", h.signedIn(read(tc.ResTokens), h.tokensPage))
 	m.HandleFunc("GET /users", h.signedIn(read(tc.ResUsers), h.usersPage))
