@@ -54,6 +54,12 @@ const (
 	// EntityPreferences is one person's UI preferences (the user's id):
 	// no cache holds them, but the audit log records the change.
 	EntityPreferences Entity = "preferences"
+	// EntityAlertRule is an alert rule (docs/alerts.md); EntityAlert is
+	// the alerts' mutes, by mute id (OpMute, OpUnmute). The alerts
+	// themselves change with the agents they watch: telemetry, never
+	// announced.
+	EntityAlertRule Entity = "alert-rule"
+	EntityAlert     Entity = "alert"
 )
 
 // Op names what happened to a Change's records.
@@ -80,4 +86,8 @@ const (
 	OpRender Op = "render"
 	// OpTransfer: an alias now names another config or group.
 	OpTransfer Op = "transfer"
+	// OpMute and OpUnmute: a mute of alerts began, or was lifted before
+	// its end.
+	OpMute   Op = "mute"
+	OpUnmute Op = "unmute"
 )

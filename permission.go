@@ -46,6 +46,8 @@ const (
 	ResConstants      = "constants"
 	ResAgents         = "agents"
 	ResReportingRules = "reporting-rules"
+	ResAlertRules     = "alert-rules"
+	ResAlerts         = "alerts"
 	ResLabels         = "labels"
 	ResHeartbeat      = "heartbeat"
 	ResTokens         = "tokens"
@@ -78,6 +80,8 @@ var Resources = []Resource{
 	{ResConstants, []string{ActionRead, ActionWrite, ActionDelete}},
 	{ResAgents, []string{ActionRead, ActionWrite, ActionDelete}},
 	{ResReportingRules, []string{ActionRead, ActionWrite, ActionDelete}},
+	{ResAlertRules, []string{ActionRead, ActionWrite, ActionDelete}},
+	{ResAlerts, []string{ActionRead, ActionWrite}}, // write: mute and unmute
 	{ResLabels, []string{ActionRead, ActionWrite, ActionDelete}},
 	{ResHeartbeat, []string{ActionWrite}},
 	{ResTokens, []string{ActionRead, ActionWrite, ActionDelete}},
@@ -132,12 +136,12 @@ var rolePermissions = map[Role][]Permission{
 	RoleOwner:         AllPermissions,
 	RoleAdministrator: AllPermissions,
 	RoleManager: withResources(
-		[]string{ResConfigs, ResConfigGroups, ResConstants, ResAgents, ResReportingRules, ResLabels, ResTokens},
+		[]string{ResConfigs, ResConfigGroups, ResConstants, ResAgents, ResReportingRules, ResAlertRules, ResAlerts, ResLabels, ResTokens},
 		Perm(ResHeartbeat, ActionWrite), Perm(ResNotificationChannels, ActionRead),
 	),
 	RoleViewer: []Permission{
 		Perm(ResConfigs, ActionRead), Perm(ResConfigGroups, ActionRead), Perm(ResConstants, ActionRead), Perm(ResAgents, ActionRead),
-		Perm(ResReportingRules, ActionRead), Perm(ResLabels, ActionRead),
+		Perm(ResReportingRules, ActionRead), Perm(ResAlertRules, ActionRead), Perm(ResAlerts, ActionRead), Perm(ResLabels, ActionRead),
 	},
 }
 

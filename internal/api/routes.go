@@ -128,6 +128,18 @@ func (s *Server) registerRoutes() {
 	s.handle("DELETE /api/reporting-rules/{id}", tc.Perm(tc.ResReportingRules, tc.ActionDelete), s.deleteReportingRule)
 	s.handle("POST /api/reporting-rules/{id}/make-default", tc.Perm(tc.ResReportingRules, tc.ActionWrite), s.makeDefaultReportingRule)
 
+	// Alert rules and alerts (alert_rule.go, alert.go; docs/alerts.md).
+	s.handle("GET /api/alert-rules", tc.Perm(tc.ResAlertRules, tc.ActionRead), s.listAlertRules)
+	s.handle("POST /api/alert-rules", tc.Perm(tc.ResAlertRules, tc.ActionWrite), s.createAlertRule)
+	s.handle("GET /api/alert-rules/{id}", tc.Perm(tc.ResAlertRules, tc.ActionRead), s.getAlertRule)
+	s.handle("PUT /api/alert-rules/{id}", tc.Perm(tc.ResAlertRules, tc.ActionWrite), s.replaceAlertRule)
+	s.handle("DELETE /api/alert-rules/{id}", tc.Perm(tc.ResAlertRules, tc.ActionDelete), s.deleteAlertRule)
+	s.handle("GET /api/alerts", tc.Perm(tc.ResAlerts, tc.ActionRead), s.listAlerts)
+	s.handle("GET /api/alerts/mutes", tc.Perm(tc.ResAlerts, tc.ActionRead), s.listMutes)
+	s.handle("POST /api/alerts/mutes", tc.Perm(tc.ResAlerts, tc.ActionWrite), s.createMute)
+	s.handle("DELETE /api/alerts/mutes/{id}", tc.Perm(tc.ResAlerts, tc.ActionWrite), s.deleteMute)
+	s.handle("GET /api/alerts/deliveries", tc.Perm(tc.ResAlerts, tc.ActionRead), s.listDeliveries)
+
 	// API tokens (token.go). Managers act on their own tokens only; the owner
 	// and administrators on everyone's, and only they may reassign.
 	tokensRead, tokensWrite, tokensDelete := tc.Perm(tc.ResTokens, tc.ActionRead), tc.Perm(tc.ResTokens, tc.ActionWrite), tc.Perm(tc.ResTokens, tc.ActionDelete)

@@ -92,6 +92,11 @@ type Config struct {
 	AuditWebhookURL        string
 	AuditWebhookAuthHeader string
 	AuditFilePath          string
+	// AlertInterval is how often the alert rules are evaluated;
+	// AlertHistoryRetention how many hours resolved alerts, ended mutes
+	// and finished notifications are kept (docs/alerts.md).
+	AlertInterval         time.Duration
+	AlertHistoryRetention int
 	// SecretKey is the key material notification channel secrets are
 	// sealed under (notification_channel.go, docs/alerts.md).
 	SecretKey string
@@ -226,6 +231,15 @@ func coreOptions() []option {
 			c.HAPollInterval = d
 			return nil
 		}},
+		{"alert-interval", "ALERT_INTERVAL", "10s", "how often the alert rules are evaluated (docs/alerts.md), from 1s to 10m", func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Second || d > 10*time.Minute {
+				return fmt.Errorf("must be a duration between 1s and 10m such as 10s, not %q", v)
+			}
+			c.AlertInterval = d
+			return nil
+		}},
+		{"alert-history-retention", "ALERT_HISTORY_RETENTION", "720", "hours resolved alerts, ended mutes, finished notifications and their delivery log are kept, 1 to 87600", rangeSetter(1, 87600, func(c *Config, n int) { c.AlertHistoryRetention = n })},
 		// Audit forwarders (docs/audit.md, "Forwarders").
 		{"audit-syslog-host", "AUDIT_SYSLOG_HOST", "", "forward audit entries to this syslog server (RFC 5424; with --audit-syslog-port and --audit-syslog-protocol)", func(c *Config, v string) error { c.AuditSyslogHost = v; return nil }},
 		{"audit-syslog-port", "AUDIT_SYSLOG_PORT", "", "port of the audit syslog server", func(c *Config, v string) error {

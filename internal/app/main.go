@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/alerting"
 	"github.com/telegrafcontroller/tc/internal/api"
 	"github.com/telegrafcontroller/tc/internal/auth"
 	"github.com/telegrafcontroller/tc/internal/cluster"
@@ -66,6 +67,13 @@ type Main struct {
 	Scheduler *scheduler.Scheduler
 	// Cluster is this node's membership of a cluster (--ha), nil otherwise.
 	Cluster *cluster.Node
+	// Alerts evaluates the alert rules and Deliverer sends their
+	// notifications (alerting.go); tests drive both with Tick. Dispatcher
+	// sends to a channel: the notification channels in the database,
+	// unless a test sets its own before Run.
+	Alerts     *alerting.Engine
+	Deliverer  *alerting.Deliverer
+	Dispatcher notify.Dispatcher
 
 	// Identity (identity.go). Argon2 is the password-hashing cost:
 	// auth.DefaultArgon2 unless a test lowers it.
@@ -172,6 +180,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Constants:            &service.Constants{Store: m.Store, Logger: m.Logger},
 		Agents:               &service.Agents{Store: m.Store, Now: m.Now},
 		ReportingRules:       &service.ReportingRules{Store: m.Store},
+		AlertRules:           &service.AlertRules{Store: m.Store},
+		Alerts:               &service.Alerts{Store: m.Store, Now: m.Now},
 		Settings:             &service.Settings{Store: m.Store, Logger: m.Logger},
 		Audit:                &service.Audit{Store: m.Store},
 		Search:               &service.Search{Store: m.Store},
@@ -217,6 +227,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.startCluster()
 	m.startAudit(ctx)
 	m.startHistoryRetention()
+	m.startAlerting()
 	if err := m.startForwarders(); err != nil {
 		return err
 	}

@@ -105,14 +105,7 @@ tcctl agents list --label prod --rule "short interval" -o json`,
 					var limit int
 					f.register(fs, true)
 					fs.IntVar(&limit, "limit", 0, "at most this many (0: all)")
-					return func(ctx context.Context, a *App, args []string) error {
-						if err := wantArgs(args, 0, 0, ""); err != nil {
-							return err
-						}
-						c, err := a.Client()
-						if err != nil {
-							return err
-						}
+					return clientRunner(0, 0, "", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 						filter, err := f.filter(ctx, c)
 						if err != nil {
 							return err
@@ -122,7 +115,7 @@ tcctl agents list --label prod --rule "short interval" -o json`,
 							return err
 						}
 						return a.print(client.List[*tc.Agent]{Items: list, Total: total}, func(w *tabwriter.Writer) { a.agentTable(w, list) })
-					}
+					})
 				},
 			},
 			{
@@ -130,14 +123,7 @@ tcctl agents list --label prod --rule "short interval" -o json`,
 				Examples: `tcctl agents get web-1
 tcctl agents get web-1 -o yaml`,
 				Setup: func(fs *flag.FlagSet) Runner {
-					return func(ctx context.Context, a *App, args []string) error {
-						if err := wantArgs(args, 1, 1, "the agent's ID"); err != nil {
-							return err
-						}
-						c, err := a.Client()
-						if err != nil {
-							return err
-						}
+					return clientRunner(1, 1, "the agent's ID", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 						ag, err := c.Agent(ctx, args[0])
 						if err != nil {
 							return err
@@ -165,7 +151,7 @@ tcctl agents get web-1 -o yaml`,
 								fmt.Fprintf(w, "Log:\t%s %s %s\n", l.Time, l.Level, oneLine(l.Message, 100))
 							}
 						})
-					}
+					})
 				},
 			},
 			agentsWatch(),
@@ -173,14 +159,7 @@ tcctl agents get web-1 -o yaml`,
 				Name: "delete", Aliases: []string{"rm"}, Short: "Delete agent records (an agent that beats again comes back)", Args: "ID...",
 				Examples: `tcctl agents delete web-1 web-2`,
 				Setup: func(fs *flag.FlagSet) Runner {
-					return func(ctx context.Context, a *App, args []string) error {
-						if err := wantArgs(args, 1, -1, "the agent's ID"); err != nil {
-							return err
-						}
-						c, err := a.Client()
-						if err != nil {
-							return err
-						}
+					return clientRunner(1, -1, "the agent's ID", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 						for _, id := range args {
 							if err := c.DeleteAgent(ctx, id); err != nil {
 								return fmt.Errorf("delete agent %q: %w", id, err)
@@ -188,7 +167,7 @@ tcctl agents get web-1 -o yaml`,
 							fmt.Fprintf(a.Stdout, "Agent %q deleted.\n", id)
 						}
 						return nil
-					}
+					})
 				},
 			},
 			{

@@ -50,14 +50,7 @@ tcctl aliases list --group web-fleet -o json`,
 				Setup: func(fs *flag.FlagSet) Runner {
 					var config, group string
 					targetFlags(fs, &config, &group)
-					return func(ctx context.Context, a *App, args []string) error {
-						if err := wantArgs(args, 0, 0, ""); err != nil {
-							return err
-						}
-						c, err := a.Client()
-						if err != nil {
-							return err
-						}
+					return clientRunner(0, 0, "", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 						kind, id, _, err := aliasTarget(ctx, c, config, group)
 						if err != nil {
 							return err
@@ -72,7 +65,7 @@ tcctl aliases list --group web-fleet -o json`,
 								fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", al.Alias, al.Kind, al.AgentCount, when(&al.CreatedAt))
 							}
 						})
-					}
+					})
 				},
 			},
 			{
@@ -113,14 +106,7 @@ tcctl aliases add web --config web-v2 --transfer    # agents fetching /c/web fol
 				Setup: func(fs *flag.FlagSet) Runner {
 					var config, group string
 					targetFlags(fs, &config, &group)
-					return func(ctx context.Context, a *App, args []string) error {
-						if err := wantArgs(args, 1, 1, "the ALIAS"); err != nil {
-							return err
-						}
-						c, err := a.Client()
-						if err != nil {
-							return err
-						}
+					return clientRunner(1, 1, "the ALIAS", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 						kind, id, _, err := aliasTarget(ctx, c, config, group)
 						if err != nil {
 							return err
@@ -130,7 +116,7 @@ tcctl aliases add web --config web-v2 --transfer    # agents fetching /c/web fol
 						}
 						fmt.Fprintf(a.Stdout, "Alias %q removed.\n", args[0])
 						return nil
-					}
+					})
 				},
 			},
 		},

@@ -38,14 +38,7 @@ tcctl audit query --outcome Denied -o json`,
 					var limit int
 					af.register(fs)
 					fs.IntVar(&limit, "limit", 50, "at most this many entries")
-					return func(ctx context.Context, a *App, args []string) error {
-						if err := wantArgs(args, 0, 0, ""); err != nil {
-							return err
-						}
-						c, err := a.Client()
-						if err != nil {
-							return err
-						}
+					return clientRunner(0, 0, "", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 						es, err := c.Audit(ctx, af.f, limit)
 						if err != nil {
 							return err
@@ -60,7 +53,7 @@ tcctl audit query --outcome Denied -o json`,
 								fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s %s\t%s\n", e.Seq, when(&e.Timestamp), e.Action, e.Outcome, e.ActorType, dash(e.ActorID), dash(oneLine(target, 40)))
 							}
 						})
-					}
+					})
 				},
 			},
 			{
@@ -102,14 +95,7 @@ tcctl audit export --format csv --from 2026-01-01T00:00:00Z --out january.csv`,
 				Examples: `tcctl audit verify
 tcctl audit verify -o json`,
 				Setup: func(fs *flag.FlagSet) Runner {
-					return func(ctx context.Context, a *App, args []string) error {
-						if err := wantArgs(args, 0, 0, ""); err != nil {
-							return err
-						}
-						c, err := a.Client()
-						if err != nil {
-							return err
-						}
+					return clientRunner(0, 0, "", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 						v, err := c.VerifyAudit(ctx)
 						if err != nil {
 							return err
@@ -127,7 +113,7 @@ tcctl audit verify -o json`,
 							return &exitError{ExitFailure, ""}
 						}
 						return nil
-					}
+					})
 				},
 			},
 		},

@@ -368,3 +368,18 @@ func wantArgs(args []string, min, max int, what string) error {
 	}
 	return nil
 }
+
+// clientRunner is the Runner of a command that talks to the controller:
+// it checks the arguments (wantArgs), opens the client, then runs fn.
+func clientRunner(min, max int, what string, fn func(ctx context.Context, a *App, c *client.Client, args []string) error) Runner {
+	return func(ctx context.Context, a *App, args []string) error {
+		if err := wantArgs(args, min, max, what); err != nil {
+			return err
+		}
+		c, err := a.Client()
+		if err != nil {
+			return err
+		}
+		return fn(ctx, a, c, args)
+	}
+}

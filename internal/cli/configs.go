@@ -160,20 +160,14 @@ tcctl configs list --sort updatedAt -o json`,
 			fs.StringVar(&sortBy, "sort", "name", "order: name or updatedAt")
 			fs.BoolVar(&desc, "desc", false, "reverse the order")
 			fs.IntVar(&limit, "limit", 0, "at most this many (0: all)")
-			return func(ctx context.Context, a *App, args []string) error {
-				if err := wantArgs(args, 0, 0, ""); err != nil {
-					return err
-				}
-				c, err := a.Client()
-				if err != nil {
-					return err
-				}
+			return clientRunner(0, 0, "", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 				f := client.ConfigFilter{Search: search, SortBy: sortBy, Max: limit}
 				if desc {
 					f.SortOrder = "desc"
 				}
 				var ix *labelIndex
 				if label != "" {
+					var err error
 					if ix, err = loadLabels(ctx, c); err != nil {
 						return err
 					}
@@ -195,7 +189,7 @@ tcctl configs list --sort updatedAt -o json`,
 						fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%s\n", x.ID, oneLine(x.Name, 50), x.CurrentVersion, joined(ix.names(x.LabelIDs)), a.ago(&x.UpdatedAt))
 					}
 				})
-			}
+			})
 		},
 	}
 }
@@ -209,14 +203,7 @@ tcctl configs get web-base -o yaml`,
 		Setup: func(fs *flag.FlagSet) Runner {
 			var onlyTOML bool
 			fs.BoolVar(&onlyTOML, "toml", false, "print the TOML only, as stored")
-			return func(ctx context.Context, a *App, args []string) error {
-				if err := wantArgs(args, 1, 1, "the config (id, alias or name)"); err != nil {
-					return err
-				}
-				c, err := a.Client()
-				if err != nil {
-					return err
-				}
+			return clientRunner(1, 1, "the config (id, alias or name)", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 				cfg, err := resolveConfig(ctx, c, args[0])
 				if err != nil {
 					return err
@@ -237,7 +224,7 @@ tcctl configs get web-base -o yaml`,
 					w.Flush()
 					fmt.Fprintf(a.Stdout, "\n%s", cfg.TOML)
 				})
-			}
+			})
 		},
 	}
 }
@@ -400,14 +387,7 @@ EDITOR="code --wait" tcctl configs edit web-base --message "raise the interval"`
 		Setup: func(fs *flag.FlagSet) Runner {
 			var message string
 			fs.StringVar(&message, "message", "", "change note of the new version")
-			return func(ctx context.Context, a *App, args []string) error {
-				if err := wantArgs(args, 1, 1, "the config (id, alias or name)"); err != nil {
-					return err
-				}
-				c, err := a.Client()
-				if err != nil {
-					return err
-				}
+			return clientRunner(1, 1, "the config (id, alias or name)", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 				cfg, err := resolveConfig(ctx, c, args[0])
 				if err != nil {
 					return err
@@ -463,7 +443,7 @@ EDITOR="code --wait" tcctl configs edit web-base --message "raise the interval"`
 				a.printWarnings(cfg.Name, saved.Warnings)
 				fmt.Fprintf(a.Stdout, "Config %q saved as version %d.\n", saved.Name, saved.CurrentVersion)
 				return nil
-			}
+			})
 		},
 	}
 }
@@ -534,14 +514,7 @@ still report use one.`,
 		Examples: `tcctl configs delete old-web
 tcctl configs delete 0b7c... 9f1e...`,
 		Setup: func(fs *flag.FlagSet) Runner {
-			return func(ctx context.Context, a *App, args []string) error {
-				if err := wantArgs(args, 1, -1, "the config (id, alias or name)"); err != nil {
-					return err
-				}
-				c, err := a.Client()
-				if err != nil {
-					return err
-				}
+			return clientRunner(1, -1, "the config (id, alias or name)", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 				for _, ref := range args {
 					cfg, err := resolveConfig(ctx, c, ref)
 					if err != nil {
@@ -553,7 +526,7 @@ tcctl configs delete 0b7c... 9f1e...`,
 					fmt.Fprintf(a.Stdout, "Config %q deleted.\n", cfg.Name)
 				}
 				return nil
-			}
+			})
 		},
 	}
 }
@@ -602,14 +575,7 @@ func configsVersions() *Command {
 		Name: "versions", Short: "List a config's versions, newest first", Args: "REF",
 		Examples: `tcctl configs versions web-base`,
 		Setup: func(fs *flag.FlagSet) Runner {
-			return func(ctx context.Context, a *App, args []string) error {
-				if err := wantArgs(args, 1, 1, "the config (id, alias or name)"); err != nil {
-					return err
-				}
-				c, err := a.Client()
-				if err != nil {
-					return err
-				}
+			return clientRunner(1, 1, "the config (id, alias or name)", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 				cfg, err := resolveConfig(ctx, c, args[0])
 				if err != nil {
 					return err
@@ -628,7 +594,7 @@ func configsVersions() *Command {
 						fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", v.Version, cur, dash(v.AuthorName), when(&v.CreatedAt), dash(oneLine(v.Note, 60)))
 					}
 				})
-			}
+			})
 		},
 	}
 }

@@ -20,14 +20,7 @@ func constantsCommand() *Command {
 				Examples: `tcctl constants list
 tcctl constants list -o yaml`,
 				Setup: func(fs *flag.FlagSet) Runner {
-					return func(ctx context.Context, a *App, args []string) error {
-						if err := wantArgs(args, 0, 0, ""); err != nil {
-							return err
-						}
-						c, err := a.Client()
-						if err != nil {
-							return err
-						}
+					return clientRunner(0, 0, "", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 						cs, err := c.Constants(ctx)
 						if err != nil {
 							return err
@@ -38,7 +31,7 @@ tcctl constants list -o yaml`,
 								fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", k.Name, oneLine(k.Value, 40), len(k.Configs), dash(oneLine(k.Description, 40)))
 							}
 						})
-					}
+					})
 				},
 			},
 			{
@@ -46,14 +39,7 @@ tcctl constants list -o yaml`,
 				Examples: `tcctl constants get influx_url
 tcctl constants get influx_url -o json`,
 				Setup: func(fs *flag.FlagSet) Runner {
-					return func(ctx context.Context, a *App, args []string) error {
-						if err := wantArgs(args, 1, 1, "the constant's NAME"); err != nil {
-							return err
-						}
-						c, err := a.Client()
-						if err != nil {
-							return err
-						}
+					return clientRunner(1, 1, "the constant's NAME", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 						cs, err := c.Constants(ctx)
 						if err != nil {
 							return err
@@ -70,7 +56,7 @@ tcctl constants get influx_url -o json`,
 							}
 						}
 						return notFoundf("no constant named %q", args[0])
-					}
+					})
 				},
 			},
 			{
@@ -113,14 +99,7 @@ tcctl constants get influx_url -o json`,
 				Name: "delete", Aliases: []string{"rm"}, Short: "Delete unused constants", Args: "NAME...",
 				Examples: `tcctl constants delete old_url`,
 				Setup: func(fs *flag.FlagSet) Runner {
-					return func(ctx context.Context, a *App, args []string) error {
-						if err := wantArgs(args, 1, -1, "the constant's NAME"); err != nil {
-							return err
-						}
-						c, err := a.Client()
-						if err != nil {
-							return err
-						}
+					return clientRunner(1, -1, "the constant's NAME", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 						for _, n := range args {
 							if err := c.DeleteConstant(ctx, n); err != nil {
 								return err
@@ -128,7 +107,7 @@ tcctl constants get influx_url -o json`,
 							fmt.Fprintf(a.Stdout, "Constant %q deleted.\n", n)
 						}
 						return nil
-					}
+					})
 				},
 			},
 		},

@@ -26,14 +26,7 @@ tcctl groups list --label prod -o json`,
 					var search, label string
 					fs.StringVar(&search, "search", "", "only groups whose name, description or member names hold this")
 					fs.StringVar(&label, "label", "", "only groups carrying this label (id or name)")
-					return func(ctx context.Context, a *App, args []string) error {
-						if err := wantArgs(args, 0, 0, ""); err != nil {
-							return err
-						}
-						c, err := a.Client()
-						if err != nil {
-							return err
-						}
+					return clientRunner(0, 0, "", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 						labelID := ""
 						if label != "" {
 							ids, err := labelIDs(ctx, c, []string{label})
@@ -56,21 +49,14 @@ tcctl groups list --label prod -o json`,
 								fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", g.ID, oneLine(g.Name, 40), oneLine(joined(names), 60), a.ago(&g.UpdatedAt))
 							}
 						})
-					}
+					})
 				},
 			},
 			{
 				Name: "get", Aliases: []string{"show"}, Short: "Show a config group with its members and aliases", Args: "GROUP",
 				Examples: `tcctl groups get web-fleet`,
 				Setup: func(fs *flag.FlagSet) Runner {
-					return func(ctx context.Context, a *App, args []string) error {
-						if err := wantArgs(args, 1, 1, "the GROUP (id, alias or name)"); err != nil {
-							return err
-						}
-						c, err := a.Client()
-						if err != nil {
-							return err
-						}
+					return clientRunner(1, 1, "the GROUP (id, alias or name)", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 						g, err := resolveGroup(ctx, c, args[0])
 						if err != nil {
 							return err
@@ -85,7 +71,7 @@ tcctl groups list --label prod -o json`,
 								fmt.Fprintf(w, "  %d.\t%s\t%s\n", i+1, m.Name, m.ID)
 							}
 						})
-					}
+					})
 				},
 			},
 			{
@@ -96,14 +82,7 @@ tcctl groups list --label prod -o json`,
 					var description string
 					fs.Var(&configs, "config", "member config (id, alias or name), repeatable, in serving order")
 					fs.StringVar(&description, "description", "", "description")
-					return func(ctx context.Context, a *App, args []string) error {
-						if err := wantArgs(args, 1, 1, "the group's NAME"); err != nil {
-							return err
-						}
-						c, err := a.Client()
-						if err != nil {
-							return err
-						}
+					return clientRunner(1, 1, "the group's NAME", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 						ids, err := configIDs(ctx, c, configs)
 						if err != nil {
 							return err
@@ -113,7 +92,7 @@ tcctl groups list --label prod -o json`,
 							return err
 						}
 						return a.print(g, func(w *tabwriter.Writer) { fmt.Fprintf(w, "Config group %q created: %s\n", g.Name, g.ID) })
-					}
+					})
 				},
 			},
 			{
@@ -173,14 +152,7 @@ tcctl groups update web-fleet --name web`,
 				Name: "delete", Aliases: []string{"rm"}, Short: "Delete config groups (their configs stay)", Args: "GROUP...",
 				Examples: `tcctl groups delete web-fleet`,
 				Setup: func(fs *flag.FlagSet) Runner {
-					return func(ctx context.Context, a *App, args []string) error {
-						if err := wantArgs(args, 1, -1, "the GROUP (id, alias or name)"); err != nil {
-							return err
-						}
-						c, err := a.Client()
-						if err != nil {
-							return err
-						}
+					return clientRunner(1, -1, "the GROUP (id, alias or name)", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 						for _, ref := range args {
 							g, err := resolveGroup(ctx, c, ref)
 							if err != nil {
@@ -192,7 +164,7 @@ tcctl groups update web-fleet --name web`,
 							fmt.Fprintf(a.Stdout, "Config group %q deleted.\n", g.Name)
 						}
 						return nil
-					}
+					})
 				},
 			},
 			{

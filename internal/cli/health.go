@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/telegrafcontroller/tc/internal/client"
 	"strings"
 	"text/tabwriter"
 
@@ -41,14 +42,7 @@ tcctl health --controller-only               # no token needed`,
 			fs.Float64Var(&maxPct, "max-failing-percent", -1, "fail when more than this percentage of agents are failing (-1: no bound)")
 			fs.BoolVar(&controllerOnly, "controller-only", false, "check the controller only, not the fleet")
 			fs.BoolVar(&notReporting, "not-reporting-fails", true, "count not_reporting agents as failing")
-			return func(ctx context.Context, a *App, args []string) error {
-				if err := wantArgs(args, 0, 0, ""); err != nil {
-					return err
-				}
-				c, err := a.Client()
-				if err != nil {
-					return err
-				}
+			return clientRunner(0, 0, "", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 				h, err := c.Health(ctx)
 				if err != nil {
 					return err
@@ -98,7 +92,7 @@ tcctl health --controller-only               # no token needed`,
 					return &exitError{ExitFailure, ""}
 				}
 				return nil
-			}
+			})
 		},
 	}
 }

@@ -24,14 +24,7 @@ func labelsCommand() *Command {
 				Examples: `tcctl labels list
 tcctl labels list -o json`,
 				Setup: func(fs *flag.FlagSet) Runner {
-					return func(ctx context.Context, a *App, args []string) error {
-						if err := wantArgs(args, 0, 0, ""); err != nil {
-							return err
-						}
-						c, err := a.Client()
-						if err != nil {
-							return err
-						}
+					return clientRunner(0, 0, "", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 						ls, err := c.Labels(ctx)
 						if err != nil {
 							return err
@@ -42,7 +35,7 @@ tcctl labels list -o json`,
 								fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", l.ID, l.Name, l.Color, dash(oneLine(l.Description, 60)))
 							}
 						})
-					}
+					})
 				},
 			},
 			{
@@ -52,20 +45,13 @@ tcctl labels list -o json`,
 					var color, description string
 					fs.StringVar(&color, "color", defaultLabelColor, "colour, #rrggbb")
 					fs.StringVar(&description, "description", "", "description")
-					return func(ctx context.Context, a *App, args []string) error {
-						if err := wantArgs(args, 1, 1, "the label's NAME"); err != nil {
-							return err
-						}
-						c, err := a.Client()
-						if err != nil {
-							return err
-						}
+					return clientRunner(1, 1, "the label's NAME", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 						l, err := c.CreateLabel(ctx, client.LabelRequest{Name: &args[0], Color: &color, Description: &description})
 						if err != nil {
 							return err
 						}
 						return a.print(l, func(w *tabwriter.Writer) { fmt.Fprintf(w, "Label %q created: %s\n", l.Name, l.ID) })
-					}
+					})
 				},
 			},
 			{
@@ -118,14 +104,7 @@ tcctl labels list -o json`,
 				Name: "delete", Aliases: []string{"rm"}, Short: "Delete labels (detached from every config and agent)", Args: "LABEL...",
 				Examples: `tcctl labels delete staging`,
 				Setup: func(fs *flag.FlagSet) Runner {
-					return func(ctx context.Context, a *App, args []string) error {
-						if err := wantArgs(args, 1, -1, "the LABEL (id or name)"); err != nil {
-							return err
-						}
-						c, err := a.Client()
-						if err != nil {
-							return err
-						}
+					return clientRunner(1, -1, "the LABEL (id or name)", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 						ix, err := loadLabels(ctx, c)
 						if err != nil {
 							return err
@@ -141,7 +120,7 @@ tcctl labels list -o json`,
 							fmt.Fprintf(a.Stdout, "Label %q deleted.\n", l.Name)
 						}
 						return nil
-					}
+					})
 				},
 			},
 		},

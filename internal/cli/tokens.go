@@ -26,14 +26,7 @@ tcctl tokens list --status active -o json`,
 					fs.StringVar(&status, "status", "", "active or revoked")
 					fs.StringVar(&user, "user", "", "only this user's tokens (id or username)")
 					fs.StringVar(&search, "search", "", "tokens whose description holds this")
-					return func(ctx context.Context, a *App, args []string) error {
-						if err := wantArgs(args, 0, 0, ""); err != nil {
-							return err
-						}
-						c, err := a.Client()
-						if err != nil {
-							return err
-						}
+					return clientRunner(0, 0, "", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 						if user != "" {
 							u, err := resolveUser(ctx, c, user)
 							if err != nil {
@@ -58,21 +51,14 @@ tcctl tokens list --status active -o json`,
 								fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", t.ID, oneLine(t.Description, 30), t.Display, owner, st, len(t.EffectivePermissions), a.ago(t.LastUsedAt), when(t.ExpiresAt))
 							}
 						})
-					}
+					})
 				},
 			},
 			{
 				Name: "get", Aliases: []string{"show"}, Short: "Show a token (never its value)", Args: "ID",
 				Examples: `tcctl tokens get 6a1f...`,
 				Setup: func(fs *flag.FlagSet) Runner {
-					return func(ctx context.Context, a *App, args []string) error {
-						if err := wantArgs(args, 1, 1, "the token's ID"); err != nil {
-							return err
-						}
-						c, err := a.Client()
-						if err != nil {
-							return err
-						}
+					return clientRunner(1, 1, "the token's ID", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 						t, err := c.Token(ctx, args[0])
 						if err != nil {
 							return err
@@ -81,7 +67,7 @@ tcctl tokens list --status active -o json`,
 							fmt.Fprintf(w, "ID:\t%s\nDescription:\t%s\nToken:\t%s\nStatus:\t%s\nPermissions:\t%s\nEffective:\t%s\nExpires:\t%s\nLast used:\t%s\n",
 								t.ID, t.Description, t.Display, t.Status, joined(t.Permissions), joined(t.EffectivePermissions), when(t.ExpiresAt), when(t.LastUsedAt))
 						})
-					}
+					})
 				},
 			},
 			{
@@ -177,14 +163,7 @@ TOKEN=$(tcctl tokens create --description ci --preset read-only -o json | jq -r 
 }
 
 func tokenEach(done string, fn func(ctx context.Context, c *client.Client, id string) error) Runner {
-	return func(ctx context.Context, a *App, args []string) error {
-		if err := wantArgs(args, 1, -1, "the token's ID"); err != nil {
-			return err
-		}
-		c, err := a.Client()
-		if err != nil {
-			return err
-		}
+	return clientRunner(1, -1, "the token's ID", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 		for _, id := range args {
 			if err := fn(ctx, c, id); err != nil {
 				return fmt.Errorf("token %s: %w", id, err)
@@ -192,5 +171,5 @@ func tokenEach(done string, fn func(ctx context.Context, c *client.Client, id st
 			fmt.Fprintf(a.Stdout, "Token %s %s.\n", id, done)
 		}
 		return nil
-	}
+	})
 }

@@ -60,14 +60,7 @@ func usersCommand() *Command {
 				Examples: `tcctl users list
 tcctl users list -o json`,
 				Setup: func(fs *flag.FlagSet) Runner {
-					return func(ctx context.Context, a *App, args []string) error {
-						if err := wantArgs(args, 0, 0, ""); err != nil {
-							return err
-						}
-						c, err := a.Client()
-						if err != nil {
-							return err
-						}
+					return clientRunner(0, 0, "", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 						us, err := c.Users(ctx)
 						if err != nil {
 							return err
@@ -82,21 +75,14 @@ tcctl users list -o json`,
 								fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Username, u.Email, u.Role, st, u.AuthProvider, a.ago(u.LastLoginAt))
 							}
 						})
-					}
+					})
 				},
 			},
 			{
 				Name: "get", Aliases: []string{"show"}, Short: "Show a user", Args: "USER",
 				Examples: `tcctl users get alice`,
 				Setup: func(fs *flag.FlagSet) Runner {
-					return func(ctx context.Context, a *App, args []string) error {
-						if err := wantArgs(args, 1, 1, "the USER (id, username or email)"); err != nil {
-							return err
-						}
-						c, err := a.Client()
-						if err != nil {
-							return err
-						}
+					return clientRunner(1, 1, "the USER (id, username or email)", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 						u, err := resolveUser(ctx, c, args[0])
 						if err != nil {
 							return err
@@ -105,7 +91,7 @@ tcctl users list -o json`,
 							fmt.Fprintf(w, "ID:\t%s\nUsername:\t%s\nEmail:\t%s\nRole:\t%s\nDisabled:\t%v\nSign-in:\t%s\nLast sign-in:\t%s\n",
 								u.ID, u.Username, u.Email, u.Role, u.Disabled, u.AuthProvider, when(u.LastLoginAt))
 						})
-					}
+					})
 				},
 			},
 			{
@@ -140,14 +126,7 @@ tcctl users list -o json`,
 				Name: "delete", Aliases: []string{"rm"}, Short: "Delete a user with their tokens and sessions", Args: "USER",
 				Examples: `tcctl users delete bob`,
 				Setup: func(fs *flag.FlagSet) Runner {
-					return func(ctx context.Context, a *App, args []string) error {
-						if err := wantArgs(args, 1, 1, "the USER (id, username or email)"); err != nil {
-							return err
-						}
-						c, err := a.Client()
-						if err != nil {
-							return err
-						}
+					return clientRunner(1, 1, "the USER (id, username or email)", func(ctx context.Context, a *App, c *client.Client, args []string) error {
 						u, err := resolveUser(ctx, c, args[0])
 						if err != nil {
 							return err
@@ -157,7 +136,7 @@ tcctl users list -o json`,
 						}
 						fmt.Fprintf(a.Stdout, "User %q deleted.\n", u.Username)
 						return nil
-					}
+					})
 				},
 			},
 		},

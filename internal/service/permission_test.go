@@ -26,6 +26,8 @@ func TestServicesCheckPermissions(t *testing.T) {
 		agents := &service.Agents{Store: st}
 		rules := &service.ReportingRules{Store: st}
 		settings := &service.Settings{Store: st}
+		alertRules := &service.AlertRules{Store: st}
+		alerts := &service.Alerts{Store: st, Now: time.Now}
 		calls := map[string]func(ctx context.Context) error{
 			"Tokens.List":     func(ctx context.Context) error { _, err := tokens.List(ctx, store.TokenFilter{}); return err },
 			"Tokens.Get":      func(ctx context.Context) error { _, err := tokens.Get(ctx, "t1"); return err },
@@ -54,6 +56,26 @@ func TestServicesCheckPermissions(t *testing.T) {
 			"Rules.List":      func(ctx context.Context) error { _, err := rules.List(ctx); return err },
 			"Settings.Get":    func(ctx context.Context) error { _, err := settings.Get(ctx); return err },
 			"Settings.Update": func(ctx context.Context) error { _, err := settings.Update(ctx, service.SettingsPatch{}); return err },
+			"AlertRules.List": func(ctx context.Context) error { _, err := alertRules.List(ctx); return err },
+			"AlertRules.Get":  func(ctx context.Context) error { _, err := alertRules.Get(ctx, "r1"); return err },
+			"AlertRules.Create": func(ctx context.Context) error {
+				_, err := alertRules.Create(ctx, tc.AlertRuleInput{})
+				return err
+			},
+			"AlertRules.Replace": func(ctx context.Context) error {
+				_, err := alertRules.Replace(ctx, "r1", tc.AlertRuleInput{})
+				return err
+			},
+			"AlertRules.Delete": func(ctx context.Context) error { return alertRules.Delete(ctx, "r1") },
+			"Alerts.List":       func(ctx context.Context) error { _, _, err := alerts.List(ctx, tc.AlertFilter{}); return err },
+			"Alerts.Counts":     func(ctx context.Context) error { _, err := alerts.Counts(ctx); return err },
+			"Alerts.Mutes":      func(ctx context.Context) error { _, err := alerts.Mutes(ctx); return err },
+			"Alerts.Mute":       func(ctx context.Context) error { _, err := alerts.Mute(ctx, tc.AlertMuteInput{}); return err },
+			"Alerts.Unmute":     func(ctx context.Context) error { return alerts.Unmute(ctx, "m1") },
+			"Alerts.Deliveries": func(ctx context.Context) error {
+				_, _, err := alerts.Deliveries(ctx, tc.DeliveryFilter{})
+				return err
+			},
 		}
 		for name, call := range calls {
 			wantCode(t, name+" with no permission", call(as()), tc.EFORBIDDEN)

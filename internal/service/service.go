@@ -18,6 +18,8 @@ type Services struct {
 	Constants      *Constants
 	Agents         *Agents
 	ReportingRules *ReportingRules
+	AlertRules     *AlertRules
+	Alerts         *Alerts
 	Settings       *Settings
 	Audit          *Audit
 	Search         *Search

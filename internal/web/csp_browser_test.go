@@ -50,6 +50,8 @@ func TestBrowserCSP(t *testing.T) {
 		{"/agents", `typeof TC.hooks.agentBulk === "function"`}, // agents.js
 		{"/agents/web-1", `document.querySelector(".chip .dot circle").getAttribute("fill") === "#dc2626"`},
 		{"/reporting-rules", `typeof TC === "object"`},
+		{"/alert-rules", `typeof TC === "object"`},
+		{"/alerts", `typeof TC === "object"`},
 		{"/notification-channels", `typeof TC === "object"`},
 		{"/notification-channels/new", `typeof TC === "object"`},
 		{"/notification-channels/new?kind=webhook", `typeof TC === "object"`},

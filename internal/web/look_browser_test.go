@@ -62,7 +62,7 @@ func newLookSite(t *testing.T, db apptest.DB) *lookSite {
 	b.do(t, b.fill("#f-username", admin.Username), b.fill("#f-password", password), click(`form button[type=submit]`))
 	b.waitURL(t, "/configs")
 	return &lookSite{inst: inst, b: b, config: cfg, pages: []string{
-		"/configs", "/configs/" + cfg, "/config-groups", "/config-groups/" + group, "/agents", "/agents/web-1", "/labels", "/reporting-rules",
+		"/configs", "/configs/" + cfg, "/config-groups", "/config-groups/" + group, "/agents", "/agents/web-1", "/labels", "/reporting-rules", "/alerts", "/alert-rules",
 		"/tokens", "/users", "/settings", "/audit", "/account",
 		"/notification-channels", "/notification-channels/" + channel, "/notification-channels/new?kind=email",
 	}}

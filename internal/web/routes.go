@@ -38,6 +38,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /agents", h.signedIn(read(tc.ResAgents), h.agentsPage))
 	m.HandleFunc("GET /agents/{id}", h.signedIn(read(tc.ResAgents), h.agentPage))
 	m.HandleFunc("GET /reporting-rules", h.signedIn(read(tc.ResReportingRules), h.rulesPage))
+	m.HandleFunc("GET /alerts", h.signedIn(read(tc.ResAlerts), h.alertsPage))
+	m.HandleFunc("GET /alert-rules", h.signedIn(read(tc.ResAlertRules), h.alertRulesPage))
 	// Notification channels, forms without JavaScript (notification_channel.go).
 	m.HandleFunc("GET /notification-channels", h.signedIn(read(tc.ResNotificationChannels), h.channelsPage))
 	m.HandleFunc("POST /notification-channels", h.signedIn(tc.Perm(tc.ResNotificationChannels, tc.ActionWrite), h.createChannel))

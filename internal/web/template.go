@@ -46,6 +46,7 @@ func parseTemplates(static *staticFiles, now func() time.Time) (*templates, erro
 		"perms":         joinPermissions,
 		"strs":          func(s ...string) []string { return s },
 		"title":         titleCase,
+		"eventLabel":    func(e string) string { return eventLabels[e] },
 		"contains": func(list []string, s string) bool {
 			for _, v := range list {
 				if v == s {
@@ -114,6 +115,8 @@ var nav = []struct {
 	{NavItem{"constants", "Constants", "/constants"}, tc.Perm(tc.ResConstants, tc.ActionRead)},
 	{NavItem{"agents", "Agents", "/agents"}, tc.Perm(tc.ResAgents, tc.ActionRead)},
 	{NavItem{"reporting-rules", "Reporting Rules", "/reporting-rules"}, tc.Perm(tc.ResReportingRules, tc.ActionRead)},
+	{NavItem{"alerts", "Alerts", "/alerts"}, tc.Perm(tc.ResAlerts, tc.ActionRead)},
+	{NavItem{"alert-rules", "Alert rules", "/alert-rules"}, tc.Perm(tc.ResAlertRules, tc.ActionRead)},
 	{NavItem{"notification-channels", "Channels", "/notification-channels"}, tc.Perm(tc.ResNotificationChannels, tc.ActionRead)},
 	{NavItem{"labels", "Labels", "/labels"}, tc.Perm(tc.ResLabels, tc.ActionRead)},
 	{NavItem{"tokens", "API Tokens", "/tokens"}, tc.Perm(tc.ResTokens, tc.ActionRead)},

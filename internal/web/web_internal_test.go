@@ -188,6 +188,7 @@ func TestTemplateURLsEscapeIDs(t *testing.T) {
 		".Data.Next":  true, // sign-in target, checked by signInTarget
 		".StaleURL":   true, // agents list links, built with url.Values (serve.go)
 		".CurrentURL": true,
+		".AgentsURL":  true, // an alert rule's agents link (tc.AlertRule.AgentsLink escapes each value)
 	}
 	allowed := []string{"urlpath ", "static ", "query ", "$d.Q.SortLink "}
 	attr := regexp.MustCompile(`\s(href|src|action|formaction|data-api|data-then|data-validate)="((?:\{\{.*?\}\}|[^"])*)"`)

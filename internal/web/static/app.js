@@ -40,19 +40,25 @@ const TC = (() => {
     return el.value;
   }
 
+  // formBody reads a form into a JSON object; a dotted name ("scope.labelIds")
+  // is a field of a nested object.
   function formBody(form) {
     const body = {};
     for (const el of form.elements) {
       if (!el.name || el.disabled || "skip" in el.dataset) continue;
       if (el.type === "radio" && !el.checked) continue;
+      const path = el.name.split(".");
+      let obj = body;
+      for (const p of path.slice(0, -1)) obj = obj[p] = obj[p] || {};
+      const key = path[path.length - 1];
       if (el.dataset.type === "array") {
-        body[el.name] = body[el.name] || [];
-        if (el.checked) body[el.name].push(el.value);
+        obj[key] = obj[key] || [];
+        if (el.checked) obj[key].push(el.value);
         continue;
       }
       const v = controlValue(el);
       if ("omitEmpty" in el.dataset && (v === "" || v === null || (Array.isArray(v) && v.length === 0))) continue;
-      body[el.name] = v;
+      obj[key] = v;
     }
     return body;
   }
