@@ -17,13 +17,13 @@ import (
 // start runs a controller whose engine only runs when the test ticks it.
 // Messages go through the real dispatcher and webhook sender to
 // webhookReceivers (webhook_test.go).
-func start(t *testing.T, db apptest.DB, dsn string, clock *apptest.Clock) *apptest.Instance {
+func start(t testing.TB, db apptest.DB, dsn string, clock *apptest.Clock) *apptest.Instance {
 	t.Helper()
 	return apptest.MustStartOn(t, db, dsn, clock, apptest.WithArgs("--alert-interval", "10m",
 		"--secret-key", "alerting-tests-secret-key-0123456789abcdef"))
 }
 
-func mustChannel(t *testing.T, inst *apptest.Instance, name string, recv *webhookReceiver) string {
+func mustChannel(t testing.TB, inst *apptest.Instance, name string, recv *webhookReceiver) string {
 	t.Helper()
 	c := &tc.NotificationChannel{Name: name, Kind: tc.ChannelWebhook, Enabled: true, Webhook: &tc.WebhookSettings{URL: recv.URL + "/" + name}}
 	if err := inst.Store.CreateNotificationChannel(context.Background(), c); err != nil {
@@ -32,7 +32,7 @@ func mustChannel(t *testing.T, inst *apptest.Instance, name string, recv *webhoo
 	return c.ID
 }
 
-func mustRule(t *testing.T, inst *apptest.Instance, edit func(r *tc.AlertRule)) *tc.AlertRule {
+func mustRule(t testing.TB, inst *apptest.Instance, edit func(r *tc.AlertRule)) *tc.AlertRule {
 	t.Helper()
 	r := tc.NewAlertRule()
 	r.Name, r.Event = "Fleet silent", tc.AlertNotReporting

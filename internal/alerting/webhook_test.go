@@ -25,7 +25,7 @@ import (
 // checks the signature (with a secret) and keeps every request.
 type webhookReceiver struct {
 	*httptest.Server
-	t      *testing.T
+	t      testing.TB
 	secret string
 	mu     sync.Mutex
 	script []int
@@ -40,7 +40,7 @@ type webhookRequest struct {
 	payload     notify.WebhookPayload
 }
 
-func newWebhookReceiver(t *testing.T, script ...int) *webhookReceiver {
+func newWebhookReceiver(t testing.TB, script ...int) *webhookReceiver {
 	w := &webhookReceiver{t: t, script: script}
 	w.Server = httptest.NewServer(http.HandlerFunc(w.serve))
 	t.Cleanup(w.Close)
