@@ -317,24 +317,7 @@ func TestUpdateNamesTheRecovered(t *testing.T) {
 			r.Name, r.Event, r.ChannelIDs, r.ForSeconds, r.GroupWaitSeconds, r.GroupIntervalSeconds = "Warning", tc.AlertWarn, []string{warnCh}, 0, 0, 60
 			r.RepeatIntervalSeconds, r.SendResolved = 600, false
 		})
-		// The agents beat every minute with the status they have.
-		status := map[string]string{}
-		set := func(st string, ids ...string) {
-			for _, id := range ids {
-				status[id] = st
-			}
-		}
-		step := func(d time.Duration) {
-			t.Helper()
-			for d > 0 {
-				for id, st := range status {
-					beat(t, inst, []string{id}, st)
-				}
-				s := min(d, time.Minute)
-				tick(t, inst, s)
-				d -= s
-			}
-		}
+		f := newFleet(t, inst)
 		one := func(recv *webhookReceiver, what string) notify.WebhookPayload {
 			t.Helper()
 			got := recv.take()
@@ -343,20 +326,20 @@ func TestUpdateNamesTheRecovered(t *testing.T) {
 			}
 			return got[0]
 		}
-		set(tc.AgentFail, "f1", "f2", "f3")
-		set(tc.AgentWarn, "w1", "w2")
-		step(time.Second)
+		f.set(tc.AgentFail, "f1", "f2", "f3")
+		f.set(tc.AgentWarn, "w1", "w2")
+		f.run(time.Second)
 		if m := one(failRecv, "fail first"); subjectIDs(m.Subjects) != "f1,f2,f3" || len(m.Resolved) != 0 {
 			t.Fatalf("fail first: subjects %s, resolved %s", subjectIDs(m.Subjects), subjectIDs(m.Resolved))
 		}
 		one(warnRecv, "warn first")
 
-		set(tc.AgentOK, "f2", "w2")
-		step(30 * time.Second)
+		f.set(tc.AgentOK, "f2", "w2")
+		f.run(30 * time.Second)
 		if got := failRecv.take(); len(got) != 0 {
 			t.Fatalf("an update within the group interval: %+v", got)
 		}
-		step(30 * time.Second)
+		f.run(30 * time.Second)
 		m := one(failRecv, "fail update")
 		if m.Status != notify.StatusFiring || m.Count != 2 || subjectIDs(m.Subjects) != "f1,f3" || subjectIDs(m.Resolved) != "f2" ||
 			m.Resolved[0].Status != tc.AlertResolved || !strings.Contains(m.Text, "1 agent recovered since the last message: f2.") {
@@ -366,7 +349,7 @@ func TestUpdateNamesTheRecovered(t *testing.T) {
 			t.Fatalf("without sendResolved a subject leaving sent %d messages", len(got))
 		}
 		// The repeat 10 min after the first names who left, once.
-		step(9 * time.Minute)
+		f.run(9 * time.Minute)
 		if m := one(warnRecv, "warn repeat"); m.Annotations["tc_reason"] != tc.NotifyRepeat || subjectIDs(m.Subjects) != "w1" || subjectIDs(m.Resolved) != "w2" {
 			t.Fatalf("warn repeat: reason %s, subjects %s, resolved %s", m.Annotations["tc_reason"], subjectIDs(m.Subjects), subjectIDs(m.Resolved))
 		}
@@ -374,13 +357,13 @@ func TestUpdateNamesTheRecovered(t *testing.T) {
 			t.Errorf("fail repeat names f2 again: %s", subjectIDs(m.Resolved))
 		}
 		// The warn group clears silently; its next episode starts afresh.
-		set(tc.AgentOK, "w1")
-		step(2 * time.Minute)
+		f.set(tc.AgentOK, "w1")
+		f.run(2 * time.Minute)
 		if got := warnRecv.take(); len(got) != 0 {
 			t.Fatalf("without sendResolved the group's end sent %+v", got)
 		}
-		set(tc.AgentWarn, "w3")
-		step(time.Second)
+		f.set(tc.AgentWarn, "w3")
+		f.run(time.Second)
 		if m := one(warnRecv, "warn second episode"); subjectIDs(m.Subjects) != "w3" || len(m.Resolved) != 0 {
 			t.Errorf("second episode: subjects %s, resolved %s", subjectIDs(m.Subjects), subjectIDs(m.Resolved))
 		}
