@@ -18,6 +18,8 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -183,6 +185,7 @@ func (e *Engine) evaluate(ctx context.Context, fence *store.Fence, r *tc.AlertRu
 	if reason != "" {
 		st.Notify = true
 		subjects := firing
+		var left []*tc.Alert
 		if reason == tc.NotifyResolved {
 			subjects = resolvedNotified
 			for _, a := range tr.Resolved {
@@ -199,8 +202,11 @@ func (e *Engine) evaluate(ctx context.Context, fence *store.Fence, r *tc.AlertRu
 				}
 				st.NotifiedIDs = append(st.NotifiedIDs, id)
 			}
+			if reason != tc.NotifyFirst { // a first message's leftovers are an earlier episode's
+				left = leftGroup(firing, resolvedNotified, tr.Resolved)
+			}
 		}
-		msg := buildMessage(r, reason, subjects, count, g, now, base)
+		msg := buildMessage(r, reason, subjects, left, count, g, now, base)
 		payload, err := json.Marshal(msg)
 		if err != nil {
 			return 0, err
@@ -222,4 +228,27 @@ func (e *Engine) evaluate(ctx context.Context, fence *store.Fence, r *tc.AlertRu
 		e.Logger.Debug("alerts changed", "rule", r.ID, "new", len(tr.New), "fired", len(tr.Fired), "resolved", len(tr.Resolved), "dropped", len(tr.Dropped))
 	}
 	return len(st.Outbox), nil
+}
+
+// leftGroup returns the subjects of the group's last message that no longer
+// fire, by subject id: their alerts resolved since (the agent recovered, or
+// left the rule's scope), from the lists of resolved alerts given. A subject
+// that fires again (a new alert) is not among them, nor is a muted one,
+// which still fires: a mute neither fires nor resolves.
+func leftGroup(firing []*tc.Alert, resolved ...[]*tc.Alert) []*tc.Alert {
+	in := make(map[string]bool, len(firing))
+	for _, a := range firing {
+		in[a.SubjectID] = true
+	}
+	var out []*tc.Alert
+	for _, list := range resolved {
+		for _, a := range list {
+			if a.Notified && !in[a.SubjectID] {
+				in[a.SubjectID] = true
+				out = append(out, a)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *tc.Alert) int { return strings.Compare(a.SubjectID, b.SubjectID) })
+	return out
 }

@@ -289,3 +289,83 @@ func TestRestartDeliversTheOutbox(t *testing.T) {
 		}
 	})
 }
+
+// subjectIDs lists the ids of a webhook message's subjects.
+func subjectIDs(list []notify.WebhookSubject) string {
+	var ids []string
+	for _, s := range list {
+		ids = append(ids, s.ID)
+	}
+	return strings.Join(ids, ",")
+}
+
+// TestUpdateNamesTheRecovered: when some subjects of a firing group
+// recover, the group's next message (an update with sendResolved, else the
+// repeat) lists them in resolved, once; with sendResolved off, a group that
+// clears says nothing, and its next episode's first message does not bring
+// up the subjects of the last.
+func TestUpdateNamesTheRecovered(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		inst := start(t, db, apptest.NewDSN(t, db), apptest.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)))
+		failRecv, warnRecv := newWebhookReceiver(t), newWebhookReceiver(t)
+		failCh, warnCh := mustChannel(t, inst, "fail", failRecv), mustChannel(t, inst, "warn", warnRecv)
+		mustRule(t, inst, func(r *tc.AlertRule) {
+			r.Name, r.Event, r.ChannelIDs, r.ForSeconds, r.GroupWaitSeconds, r.GroupIntervalSeconds = "Failing", tc.AlertFail, []string{failCh}, 0, 0, 60
+			r.RepeatIntervalSeconds = 540 // its update at 12:01:01 repeats with the warn group's first, at 12:10:01
+		})
+		mustRule(t, inst, func(r *tc.AlertRule) {
+			r.Name, r.Event, r.ChannelIDs, r.ForSeconds, r.GroupWaitSeconds, r.GroupIntervalSeconds = "Warning", tc.AlertWarn, []string{warnCh}, 0, 0, 60
+			r.RepeatIntervalSeconds, r.SendResolved = 600, false
+		})
+		f := newFleet(t, inst)
+		one := func(recv *webhookReceiver, what string) notify.WebhookPayload {
+			t.Helper()
+			got := recv.take()
+			if len(got) != 1 {
+				t.Fatalf("%s: %d messages, want 1", what, len(got))
+			}
+			return got[0]
+		}
+		f.set(tc.AgentFail, "f1", "f2", "f3")
+		f.set(tc.AgentWarn, "w1", "w2")
+		f.run(time.Second)
+		if m := one(failRecv, "fail first"); subjectIDs(m.Subjects) != "f1,f2,f3" || len(m.Resolved) != 0 {
+			t.Fatalf("fail first: subjects %s, resolved %s", subjectIDs(m.Subjects), subjectIDs(m.Resolved))
+		}
+		one(warnRecv, "warn first")
+
+		f.set(tc.AgentOK, "f2", "w2")
+		f.run(30 * time.Second)
+		if got := failRecv.take(); len(got) != 0 {
+			t.Fatalf("an update within the group interval: %+v", got)
+		}
+		f.run(30 * time.Second)
+		m := one(failRecv, "fail update")
+		if m.Status != notify.StatusFiring || m.Count != 2 || subjectIDs(m.Subjects) != "f1,f3" || subjectIDs(m.Resolved) != "f2" ||
+			m.Resolved[0].Status != tc.AlertResolved || !strings.Contains(m.Text, "1 agent recovered since the last message: f2.") {
+			t.Fatalf("fail update: count %d, subjects %s, resolved %s, text %q", m.Count, subjectIDs(m.Subjects), subjectIDs(m.Resolved), m.Text)
+		}
+		if got := warnRecv.take(); len(got) != 0 {
+			t.Fatalf("without sendResolved a subject leaving sent %d messages", len(got))
+		}
+		// The repeat 10 min after the first names who left, once.
+		f.run(9 * time.Minute)
+		if m := one(warnRecv, "warn repeat"); m.Annotations["tc_reason"] != tc.NotifyRepeat || subjectIDs(m.Subjects) != "w1" || subjectIDs(m.Resolved) != "w2" {
+			t.Fatalf("warn repeat: reason %s, subjects %s, resolved %s", m.Annotations["tc_reason"], subjectIDs(m.Subjects), subjectIDs(m.Resolved))
+		}
+		if m := one(failRecv, "fail repeat"); subjectIDs(m.Resolved) != "" {
+			t.Errorf("fail repeat names f2 again: %s", subjectIDs(m.Resolved))
+		}
+		// The warn group clears silently; its next episode starts afresh.
+		f.set(tc.AgentOK, "w1")
+		f.run(2 * time.Minute)
+		if got := warnRecv.take(); len(got) != 0 {
+			t.Fatalf("without sendResolved the group's end sent %+v", got)
+		}
+		f.set(tc.AgentWarn, "w3")
+		f.run(time.Second)
+		if m := one(warnRecv, "warn second episode"); subjectIDs(m.Subjects) != "w3" || len(m.Resolved) != 0 {
+			t.Errorf("second episode: subjects %s, resolved %s", subjectIDs(m.Subjects), subjectIDs(m.Resolved))
+		}
+	})
+}

@@ -47,10 +47,13 @@ func countNoun(n int, r *tc.AlertRule) string {
 }
 
 // buildMessage is what rule r's group says now: status firing (reason
-// first, update or repeat) naming the firing subjects, or resolved naming
-// the subjects of the last message. base is the UI's public URL ("" when
-// unknown: no links).
-func buildMessage(r *tc.AlertRule, reason string, subjects []*tc.Alert, count int, g tc.AlertGroup, now time.Time, base string) notify.Message {
+// first, update or repeat) naming the firing subjects and those of the last
+// message that left since (left), or resolved naming the subjects of the
+// last message. base is the UI's public URL ("" when unknown: no links).
+//
+// The labels are the same in every message of a group (Alertmanager tells
+// alerts apart by them); why the message goes is the annotation tc_reason.
+func buildMessage(r *tc.AlertRule, reason string, subjects, left []*tc.Alert, count int, g tc.AlertGroup, now time.Time, base string) notify.Message {
 	base = strings.TrimRight(base, "/")
 	status := notify.StatusFiring
 	if reason == tc.NotifyResolved {
@@ -59,7 +62,7 @@ func buildMessage(r *tc.AlertRule, reason string, subjects []*tc.Alert, count in
 	m := notify.Message{
 		RuleID: r.ID, RuleName: r.Name, Event: r.Event, Status: status, Count: count,
 		Summary:  fmt.Sprintf("%s %s (rule %s)", countNoun(count, r), eventPhrase(r), r.Name),
-		Labels:   map[string]string{"source": "telegraf-controller", "tc_reason": reason},
+		Labels:   map[string]string{"source": "telegraf-controller"},
 		StartsAt: g.Since,
 	}
 	if m.StartsAt.IsZero() {
@@ -67,18 +70,16 @@ func buildMessage(r *tc.AlertRule, reason string, subjects []*tc.Alert, count in
 	}
 	if status == notify.StatusResolved {
 		m.EndsAt = now
+	} else {
+		// The group's next message is at most a repeat interval away
+		// (a group interval, for an update that was waiting).
+		m.ValidFor = r.Repeat() + r.GroupInterval()
 	}
 	if base != "" {
 		m.Link = base + r.AgentsLink()
 	}
-	for i, a := range subjects {
-		if i == maxSubjects {
-			break
-		}
-		s := notify.Subject{Kind: a.SubjectKind, ID: a.SubjectID, Name: a.SubjectName, Status: a.Detail}
-		if status == notify.StatusResolved {
-			s.Status = tc.AlertResolved
-		}
+	subject := func(a *tc.Alert, status string) notify.Subject {
+		s := notify.Subject{Kind: a.SubjectKind, ID: a.SubjectID, Name: a.SubjectName, Status: status}
 		if base != "" {
 			if a.SubjectKind == tc.SubjectToken {
 				s.Link = base + "/tokens"
@@ -86,7 +87,19 @@ func buildMessage(r *tc.AlertRule, reason string, subjects []*tc.Alert, count in
 				s.Link = base + "/agents/" + url.PathEscape(a.SubjectID)
 			}
 		}
-		m.Subjects = append(m.Subjects, s)
+		return s
+	}
+	for _, a := range subjects[:min(len(subjects), maxSubjects)] {
+		st := a.Detail
+		if status == notify.StatusResolved {
+			st = tc.AlertResolved
+		}
+		m.Subjects = append(m.Subjects, subject(a, st))
+	}
+	if status == notify.StatusFiring {
+		for _, a := range left[:min(len(left), maxSubjects)] {
+			m.Resolved = append(m.Resolved, subject(a, tc.AlertResolved))
+		}
 	}
 	var b strings.Builder
 	switch reason {
@@ -108,11 +121,22 @@ func buildMessage(r *tc.AlertRule, reason string, subjects []*tc.Alert, count in
 		}
 		fmt.Fprintf(&b, "%s%s.\n", strings.Join(names, ", "), more)
 	}
+	if n := len(m.Resolved); n > 0 {
+		var names []string
+		for _, s := range m.Resolved[:min(n, textSubjects)] {
+			names = append(names, s.Name)
+		}
+		more := ""
+		if len(left) > len(names) {
+			more = fmt.Sprintf(" and %d more", len(left)-len(names))
+		}
+		fmt.Fprintf(&b, "%s recovered since the last message: %s%s.\n", countNoun(len(left), r), strings.Join(names, ", "), more)
+	}
 	if m.Link != "" {
 		fmt.Fprintf(&b, "%s\n", m.Link)
 	}
 	m.Text = b.String()
-	m.Annotations = map[string]string{"summary": m.Summary}
+	m.Annotations = map[string]string{"summary": m.Summary, "tc_reason": reason}
 	if r.Description != "" {
 		m.Annotations["rule_description"] = r.Description
 	}

@@ -97,15 +97,32 @@ type Alertmanager struct {
 	Output *SafeBuffer
 }
 
+// AlertmanagerOptions: ResolveTimeout is the configuration's global
+// resolve_timeout, after which Alertmanager resolves an alert posted
+// without endsAt (its own default, 5 minutes, when zero).
+type AlertmanagerOptions struct {
+	ResolveTimeout time.Duration
+}
+
 // StartAlertmanager runs Alertmanager on a free loopback port, clustering
 // off, with a route to a receiver that sends nowhere and its storage in a
 // temporary directory, until tb's cleanup.
 func StartAlertmanager(tb testing.TB) *Alertmanager {
 	tb.Helper()
+	return StartAlertmanagerWith(tb, AlertmanagerOptions{})
+}
+
+// StartAlertmanagerWith is StartAlertmanager with options.
+func StartAlertmanagerWith(tb testing.TB, o AlertmanagerOptions) *Alertmanager {
+	tb.Helper()
 	bin := RequireAlertmanager(tb)
 	dir := tb.TempDir()
 	conf := filepath.Join(dir, "alertmanager.yml")
-	if err := os.WriteFile(conf, []byte("route:\n  receiver: nowhere\nreceivers:\n  - name: nowhere\n"), 0o600); err != nil {
+	yml := "route:\n  receiver: nowhere\nreceivers:\n  - name: nowhere\n"
+	if o.ResolveTimeout > 0 {
+		yml = fmt.Sprintf("global:\n  resolve_timeout: %dms\n", o.ResolveTimeout.Milliseconds()) + yml
+	}
+	if err := os.WriteFile(conf, []byte(yml), 0o600); err != nil {
 		tb.Fatal(err)
 	}
 	port := freePort(tb)

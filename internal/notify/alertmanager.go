@@ -21,14 +21,26 @@ type amAlert struct {
 	GeneratorURL string            `json:"generatorURL,omitempty"`
 }
 
+// AlertmanagerGrace is added to a firing message's ValidFor to make its
+// alerts' endsAt: room for the engine's evaluation interval and a retried
+// delivery, so an alert the controller still fires never lapses between
+// two messages.
+const AlertmanagerGrace = 5 * time.Minute
+
 // newAlertmanagerAlerts is m as Alertmanager alerts: one per subject (so
 // Alertmanager groups, silences and routes them by its own rules), labelled
 // alertname (the rule's name), tc_rule_id, tc_event and agent_id and agent
 // (or token_id and token), plus m.Labels; annotated summary, description
 // and link, plus m.Annotations. A message with no subjects (a test) is one
-// alert. A resolved message's alerts end at m.EndsAt (now without one); a
-// firing message's have no end, so Alertmanager resolves them by itself
-// after its resolve_timeout unless they are sent again.
+// alert.
+//
+// Alertmanager tells alerts apart by their labels, so each subject keeps
+// the same labels in every message. A firing message's alerts end at now
+// + m.ValidFor + AlertmanagerGrace: the controller tells again before then
+// while they fire, and Alertmanager resolves them by itself if it stops
+// (without ValidFor they have no end and Alertmanager resolves them after
+// its resolve_timeout). m.Resolved's alerts end now. A resolved message's
+// alerts end at m.EndsAt (now without one).
 func newAlertmanagerAlerts(m Message, now time.Time) []amAlert {
 	base := map[string]string{}
 	maps.Copy(base, m.Labels)
@@ -47,14 +59,20 @@ func newAlertmanagerAlerts(m Message, now time.Time) []amAlert {
 		base["tc_test"] = "true"
 	}
 	var end time.Time
-	if m.Status == StatusResolved {
+	switch {
+	case m.Status == StatusResolved:
 		end = m.EndsAt
 		if end.IsZero() {
 			end = now
 		}
+	case m.ValidFor > 0:
+		end = now.Add(m.ValidFor + AlertmanagerGrace)
 	}
-	alert := func(s *Subject) amAlert {
+	alert := func(s *Subject, end time.Time) amAlert {
 		a := amAlert{Labels: maps.Clone(base), Annotations: map[string]string{}, StartsAt: m.StartsAt.UTC(), EndsAt: end.UTC()}
+		if !a.EndsAt.IsZero() && a.EndsAt.Before(a.StartsAt) {
+			a.StartsAt = a.EndsAt // Alertmanager refuses an alert that ends before it starts
+		}
 		maps.Copy(a.Annotations, m.Annotations)
 		a.Annotations["summary"] = m.Summary
 		a.GeneratorURL = m.Link
@@ -79,12 +97,15 @@ func newAlertmanagerAlerts(m Message, now time.Time) []amAlert {
 		}
 		return a
 	}
-	if len(m.Subjects) == 0 {
-		return []amAlert{alert(nil)}
+	if len(m.Subjects) == 0 && len(m.Resolved) == 0 {
+		return []amAlert{alert(nil, end)}
 	}
-	out := make([]amAlert, len(m.Subjects))
+	out := make([]amAlert, 0, len(m.Subjects)+len(m.Resolved))
 	for i := range m.Subjects {
-		out[i] = alert(&m.Subjects[i])
+		out = append(out, alert(&m.Subjects[i], end))
+	}
+	for i := range m.Resolved {
+		out = append(out, alert(&m.Resolved[i], now))
 	}
 	return out
 }

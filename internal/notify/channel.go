@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/telegrafcontroller/tc"
@@ -127,4 +128,27 @@ func firstSubjects(m Message, n int) ([]Subject, int) {
 		return m.Subjects, total - len(m.Subjects)
 	}
 	return m.Subjects[:n], total - n
+}
+
+// recoveredNames is how many of an update's recovered subjects chat and
+// email messages name.
+const recoveredNames = 5
+
+// recovered returns how many subjects left a still-firing group since
+// its last message and the first few names ("web1, web2 and 3 more"); 0
+// on resolved messages, which name them all.
+func recovered(m Message) (int, string) {
+	n := len(m.Resolved)
+	if n == 0 || m.Status == StatusResolved {
+		return 0, ""
+	}
+	names := make([]string, 0, min(n, recoveredNames))
+	for _, s := range m.Resolved[:min(n, recoveredNames)] {
+		names = append(names, s.Name)
+	}
+	list := strings.Join(names, ", ")
+	if n > recoveredNames {
+		list += fmt.Sprintf(" and %d more", n-recoveredNames)
+	}
+	return n, list
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -101,5 +102,63 @@ func TestTeamsPayload(t *testing.T) {
 	}
 	if strings.Contains(body, `"title":"web10"`) {
 		t.Errorf("teams card lists more than ten subjects")
+	}
+}
+
+// updateMessage is a firing update of a group of 20 from which seven
+// subjects (gone0 … gone6) left since the last message.
+func updateMessage() notify.Message {
+	m := testMessage(20)
+	for i := range 7 {
+		id := "g" + strconv.Itoa(i)
+		m.Resolved = append(m.Resolved, notify.Subject{Kind: "agent", ID: id, Name: "gone" + strconv.Itoa(i), Status: "resolved"})
+	}
+	return m
+}
+
+// TestChatNamesRecovered: Slack and Teams say how many subjects of an
+// update recovered and name the first five; a message without any says
+// nothing of it.
+func TestChatNamesRecovered(t *testing.T) {
+	status := 200
+	srv, got := receiver(t, &status)
+	d := notify.NewDispatcher(channels{
+		"s": {ID: "s", Name: "slack", Kind: tc.ChannelSlack, Enabled: true, Slack: &tc.ChatSettings{URL: srv.URL + "/slack"}},
+		"t": {ID: "t", Name: "teams", Kind: tc.ChannelTeams, Enabled: true, Teams: &tc.ChatSettings{URL: srv.URL + "/teams"}},
+	}, notify.Options{})
+	for _, tt := range []struct {
+		channel, want string
+	}{
+		{"s", "*7 recovered:* gone0, gone1, gone2, gone3, gone4 and 2 more"},
+		{"t", "7 recovered: gone0, gone1, gone2, gone3, gone4 and 2 more"},
+	} {
+		*got = nil
+		if err := d.Send(context.Background(), tt.channel, updateMessage()); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Send(context.Background(), tt.channel, testMessage(20)); err != nil {
+			t.Fatal(err)
+		}
+		update, _ := json.Marshal((*got)[0])
+		plain, _ := json.Marshal((*got)[1])
+		if !strings.Contains(string(update), tt.want) || strings.Contains(string(update), "gone5") {
+			t.Errorf("%s update lacks %q (or names more):\n%s", tt.channel, tt.want, update)
+		}
+		if strings.Contains(string(plain), "recovered") {
+			t.Errorf("%s message without recovered subjects mentions them:\n%s", tt.channel, plain)
+		}
+	}
+}
+
+// TestWebhookCarriesResolved: the webhook body lists the subjects that
+// left in resolved, and an empty list when none did.
+func TestWebhookCarriesResolved(t *testing.T) {
+	p := notify.NewWebhookPayload(updateMessage())
+	if len(p.Resolved) != 7 || p.Resolved[6].Name != "gone6" || p.Resolved[0].Status != "resolved" || len(p.Subjects) != 20 {
+		t.Errorf("resolved = %+v", p.Resolved)
+	}
+	b, _ := json.Marshal(notify.NewWebhookPayload(testMessage(2)))
+	if !strings.Contains(string(b), `"resolved":[]`) {
+		t.Errorf("body without resolved subjects: %s", b)
 	}
 }

@@ -182,8 +182,9 @@ func (d *ChannelDispatcher) emailMessage(e *tc.EmailSettings, from *mail.Address
 	return b.Bytes()
 }
 
-// emailBody is the plain text of m: summary, rule, the first subjects, how
-// many more, the link.
+// emailBody is the plain text of m: summary, rule, counts (and how many
+// recovered since the last message), the first subjects, how many more,
+// the link.
 func emailBody(m Message) string {
 	var b strings.Builder
 	b.WriteString(title(m) + "\n\n")
@@ -194,6 +195,9 @@ func emailBody(m Message) string {
 		fmt.Fprintf(&b, "Event: %s\n", m.Event)
 	}
 	fmt.Fprintf(&b, "Count: %d\n", max(m.Count, len(m.Subjects)))
+	if n, names := recovered(m); n > 0 {
+		fmt.Fprintf(&b, "Recovered: %d (%s)\n", n, names)
+	}
 	if !m.StartsAt.IsZero() {
 		fmt.Fprintf(&b, "Since: %s\n", m.StartsAt.UTC().Format(time.RFC3339))
 	}

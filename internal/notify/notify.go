@@ -45,6 +45,19 @@ type Message struct {
 	// first few).
 	Count    int
 	Subjects []Subject
+	// Resolved lists the subjects that left the group since its last
+	// message (they recovered, or no longer match the rule's scope), on a
+	// firing update or repeat: Alertmanager ends their alerts now, chat
+	// and email say how many recovered. A resolved message names all its
+	// subjects in Subjects and leaves Resolved empty.
+	Resolved []Subject
+	// ValidFor is how long the engine may stay silent about this group
+	// while it still fires (the rule's repeat interval plus its group
+	// interval): Alertmanager's alerts end that long after they are sent
+	// (plus AlertmanagerGrace), so they outlive Alertmanager's
+	// resolve_timeout yet lapse if the controller stops telling. Zero on
+	// a resolved or test message.
+	ValidFor time.Duration
 	// Labels and Annotations go to Alertmanager as they are, and to the
 	// generic webhook in its JSON body.
 	Labels      map[string]string

@@ -153,6 +153,18 @@ func TestEmailToMailpit(t *testing.T) {
 			t.Errorf("subject = %q", got.Subject)
 		}
 	})
+	t.Run("update names the recovered", func(t *testing.T) {
+		ch := &tc.NotificationChannel{ID: "e", Name: "mail", Kind: tc.ChannelEmail, Enabled: true, Email: &tc.EmailSettings{
+			Host: "127.0.0.1", Port: mp.SMTPPort, Security: tc.EmailPlain, From: "tc@example.com", To: []string{"ops@example.com"}}}
+		d := notify.NewDispatcher(channels{"e": ch}, notify.Options{})
+		if err := d.Send(context.Background(), "e", updateMessage()); err != nil {
+			t.Fatal(err)
+		}
+		got := mailpitMessages(t, mp)[0]
+		if want := "Recovered: 7 (gone0, gone1, gone2, gone3, gone4 and 2 more)"; !strings.Contains(got.Text, want) {
+			t.Errorf("body lacks %q:\n%s", want, got.Text)
+		}
+	})
 	t.Run("untrusted certificate is permanent", func(t *testing.T) {
 		ch := &tc.NotificationChannel{ID: "e", Name: "mail", Kind: tc.ChannelEmail, Enabled: true, Email: &tc.EmailSettings{
 			Host: "127.0.0.1", Port: mp.SMTPPort, Security: tc.EmailStartTLS, From: "tc@example.com", To: []string{"ops@example.com"}}}
@@ -225,5 +237,72 @@ func TestAlertmanagerReceivesAndResolves(t *testing.T) {
 			t.Fatalf("resolved alerts still listed: %+v", left)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestAlertmanagerEndsAtAndResolved runs Alertmanager with a one-second
+// resolve_timeout. An alert posted without ValidFor (no endsAt) lapses
+// after it, as Alertmanager does; the alerts of a firing message with
+// ValidFor end at now + ValidFor + AlertmanagerGrace and stay active past
+// the resolve_timeout. An update whose Resolved names one of them ends
+// that one now, and only that one.
+func TestAlertmanagerEndsAtAndResolved(t *testing.T) {
+	am := apptest.StartAlertmanagerWith(t, apptest.AlertmanagerOptions{ResolveTimeout: time.Second})
+	ch := &tc.NotificationChannel{ID: "am", Name: "am", Kind: tc.ChannelAlertmanager, Enabled: true,
+		Alertmanager: &tc.AlertmanagerSettings{URL: am.URL}}
+	d := notify.NewDispatcher(channels{"am": ch}, notify.Options{})
+	ctx := context.Background()
+	rule := func(id string) map[string]amAlert {
+		var all []amAlert
+		getJSON(t, am.URL+"/api/v2/alerts?filter=tc_rule_id%3D%22"+id+"%22", &all)
+		out := map[string]amAlert{}
+		for _, a := range all {
+			out[a.Labels["agent_id"]] = a
+		}
+		return out
+	}
+
+	bare := testMessage(1)
+	bare.RuleID, bare.StartsAt = "bare", time.Now().Add(-time.Minute)
+	if err := d.Send(ctx, "am", bare); err != nil {
+		t.Fatal(err)
+	}
+	m := testMessage(3)
+	m.StartsAt, m.ValidFor = time.Now().Add(-time.Minute), 10*time.Minute
+	sent := time.Now()
+	if err := d.Send(ctx, "am", m); err != nil {
+		t.Fatal(err)
+	}
+	got := rule("r1")
+	if len(got) != 3 {
+		t.Fatalf("alertmanager holds %d alerts of r1, want 3: %+v", len(got), got)
+	}
+	want := sent.Add(m.ValidFor + notify.AlertmanagerGrace)
+	if end := got["a0"].EndsAt; end.Before(want.Add(-5*time.Second)) || end.After(want.Add(5*time.Second)) {
+		t.Errorf("endsAt = %s, want about %s (now + ValidFor + grace)", end, want)
+	}
+	// The bare alert lapses after the resolve_timeout; ours do not.
+	apptest.Eventually(t, 15*time.Second, "the alert without endsAt lapses after resolve_timeout", func() bool {
+		return len(rule("bare")) == 0
+	})
+	time.Sleep(time.Second)
+	if got := rule("r1"); len(got) != 3 || got["a2"].Status.State != "active" {
+		t.Fatalf("after the resolve_timeout: %d alerts of r1, want 3 active: %+v", len(got), got)
+	}
+
+	// An update: a2 left the group.
+	upd := testMessage(3)
+	upd.StartsAt, upd.ValidFor = m.StartsAt, m.ValidFor
+	upd.Resolved, upd.Subjects, upd.Count = upd.Subjects[2:], upd.Subjects[:2], 2
+	if err := d.Send(ctx, "am", upd); err != nil {
+		t.Fatal(err)
+	}
+	apptest.Eventually(t, 10*time.Second, "the resolved subject leaves the active list", func() bool {
+		got := rule("r1")
+		_, still := got["a2"]
+		return !still && len(got) == 2
+	})
+	if got := rule("r1"); got["a0"].Status.State != "active" || got["a1"].Status.State != "active" {
+		t.Errorf("the subjects still firing: %+v", got)
 	}
 }

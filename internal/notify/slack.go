@@ -39,7 +39,8 @@ type slackButton struct {
 var slackEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // newSlackMessage is m for Slack: a header, the summary with a link, the
-// first subjects and how many more.
+// first subjects, how many recovered since the last message, and how many
+// more.
 func newSlackMessage(m Message) slackMessage {
 	t := title(m)
 	msg := slackMessage{Text: t}
@@ -64,6 +65,10 @@ func newSlackMessage(m Message) slackMessage {
 			fmt.Fprintf(&b, "• %s  %s\n", name, slackEscape.Replace(s.Status))
 		}
 		msg.Blocks = append(msg.Blocks, slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn", Text: truncate(b.String(), 3000)}})
+	}
+	if n, names := recovered(m); n > 0 {
+		line := fmt.Sprintf("*%d recovered:* %s", n, slackEscape.Replace(names))
+		msg.Blocks = append(msg.Blocks, slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn", Text: truncate(line, 3000)}})
 	}
 	var ctx []string
 	ctx = append(ctx, fmt.Sprintf("%d in all", max(m.Count, len(m.Subjects))))

@@ -58,7 +58,8 @@ type teamsAction struct {
 }
 
 // newTeamsMessage is m for Teams: the title, the summary, the first
-// subjects as facts, how many more, and a button to the agents.
+// subjects as facts, how many recovered since the last message, how many
+// more, and a button to the agents.
 func newTeamsMessage(m Message) teamsMessage {
 	color := "Attention"
 	switch {
@@ -81,6 +82,9 @@ func newTeamsMessage(m Message) teamsMessage {
 			facts.Facts = append(facts.Facts, teamsFact{Title: s.Name, Value: s.Status})
 		}
 		card.Body = append(card.Body, facts)
+	}
+	if n, names := recovered(m); n > 0 {
+		card.Body = append(card.Body, teamsText{Type: "TextBlock", Text: fmt.Sprintf("%d recovered: %s", n, names), Color: "Good", Wrap: true})
 	}
 	count := fmt.Sprintf("%d in all", max(m.Count, len(m.Subjects)))
 	if more > 0 {

@@ -32,6 +32,7 @@ type WebhookPayload struct {
 	Link           string            `json:"link,omitempty"`
 	Count          int               `json:"count"`
 	Subjects       []WebhookSubject  `json:"subjects"`
+	Resolved       []WebhookSubject  `json:"resolved"`
 	Labels         map[string]string `json:"labels"`
 	Annotations    map[string]string `json:"annotations"`
 	StartsAt       time.Time         `json:"startsAt"`
@@ -58,10 +59,13 @@ type WebhookSubject struct {
 func NewWebhookPayload(m Message) WebhookPayload {
 	p := WebhookPayload{Version: "1", IdempotencyKey: m.IdempotencyKey, Status: m.Status, Event: m.Event,
 		Rule: WebhookRule{ID: m.RuleID, Name: m.RuleName}, Summary: m.Summary, Text: m.Text, Link: m.Link,
-		Count: m.Count, Subjects: make([]WebhookSubject, len(m.Subjects)), Labels: m.Labels, Annotations: m.Annotations,
+		Count: m.Count, Subjects: make([]WebhookSubject, len(m.Subjects)), Resolved: make([]WebhookSubject, len(m.Resolved)), Labels: m.Labels, Annotations: m.Annotations,
 		StartsAt: m.StartsAt.UTC(), Test: m.Test}
 	for i, s := range m.Subjects {
 		p.Subjects[i] = WebhookSubject(s)
+	}
+	for i, s := range m.Resolved {
+		p.Resolved[i] = WebhookSubject(s)
 	}
 	if p.Labels == nil {
 		p.Labels = map[string]string{}
