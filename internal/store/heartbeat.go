@@ -222,23 +222,22 @@ func livenessWhere(id, hostname, ip, version, status string) string {
 // (livenessWhere): one process writes a SQLite database, so the flusher's
 // digests are what is stored, and the check cost a quarter of the update
 // (5 µs of 21 per agent, tc-agents-bench -flushes). An agent marked
-// not_reporting (reporting = 0) is left to the full write. It returns
-// whether agents.last_seen is to be moved (indexedSeenLag; $9 the lag
-// drawn for this beat, indexedLag), and no row when it updated none.
+// not_reporting (reporting = 0) is left to the full write. Past the lag
+// (indexedSeenLag; $9 the lag drawn for this beat, indexedLag) it moves
+// indexed_seen, which a trigger (agent_liveness_indexed) copies into
+// agents.last_seen.
 var livenessRowSQL = `UPDATE agent_liveness SET ` + livenessSet("agent_liveness", "$2", "$3", "$4", "$5", "$6", "$7", "$8") + `,
 	indexed_seen = CASE WHEN $2 > indexed_seen + $9 THEN $2 ELSE indexed_seen END
-WHERE agent_id = $1 AND reporting
-RETURNING indexed_seen = $2`
+WHERE agent_id = $1 AND reporting`
 
 // indexedSeenRowSQL moves agents.last_seen of one agent, never backwards
-// (SQLite: after livenessRowSQL asked for it, and before a full write of
-// a beat older than the exact time, so that the full write's last writer
-// wins compares with the exact time).
+// (SQLite: before a full write of a beat older than the exact time, so
+// that the full write's last writer wins compares with the exact time).
 const indexedSeenRowSQL = `UPDATE agents SET last_seen = $2 WHERE id = $1 AND last_seen < $2`
 
 // statsRowSQL adds a full write's statistics to an existing agent's
 // agent_liveness row (SQLite); agents.last_seen was just set to the exact
-// time.
+// time (the trigger that would move it finds it there).
 var statsRowSQL = `UPDATE agent_liveness SET ` + livenessSet("agent_liveness", "$2", "$3", "$4", "$5", "$6", "$7", "$8") + `,
 	indexed_seen = max(last_seen, $2)
 WHERE agent_id = $1`
@@ -300,26 +299,15 @@ func updateLiveness(ctx context.Context, tx *Tx, beats []HeartbeatWrite, updated
 		return fmt.Errorf("write heartbeats: update liveness: %w", err)
 	}
 	txst := tx.StmtContext(ctx, st)
-	var move []HeartbeatWrite
 	for _, b := range beats {
 		seen := ms(b.LastSeen)
-		var index bool
-		err := txst.QueryRowContext(ctx, b.ID, seen, b.Last.Errors, b.Last.Warnings, b.Last.Metrics,
-			b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics, indexedLag(b.ID, seen)).Scan(&index)
-		if err == sql.ErrNoRows {
-			continue
-		}
+		res, err := txst.ExecContext(ctx, b.ID, seen, b.Last.Errors, b.Last.Warnings, b.Last.Metrics,
+			b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics, indexedLag(b.ID, seen))
 		if err != nil {
 			return fmt.Errorf("write heartbeats: update liveness: %w", err)
 		}
-		updated[b.ID] = true
-		if index {
-			move = append(move, b)
-		}
-	}
-	for _, b := range move {
-		if err := tx.execPrepared(ctx, indexedSeenRowSQL, b.ID, ms(b.LastSeen)); err != nil {
-			return fmt.Errorf("write heartbeats: move last seen: %w", err)
+		if n, _ := res.RowsAffected(); n == 1 {
+			updated[b.ID] = true
 		}
 	}
 	return nil
