@@ -164,25 +164,17 @@ func agentsStatement(change, cond string) sweepStatement {
 	return sweepStatement{change: change + ` WHERE ` + cond, read: `SELECT id, hostname FROM agents WHERE ` + cond}
 }
 
-// agentsUpdate is an agentsStatement setting status to the expression
-// status, and status_since to last_seen (a restored agent has reported
-// since then; a silent one has been silent since), which also notes the
-// agents it changes (noted).
-func agentsUpdate(status, cond string) sweepStatement {
-	st := agentsStatement(`UPDATE agents SET status_since = last_seen, status = `+status, cond)
-	st.noted = `UPDATE agents SET status_since = last_seen, status = CASE tc_note_agent($3, id, hostname) WHEN 0 THEN ` + status + ` END WHERE ` + cond
+// agentsRestore is the restoring statement of SQLite's sweep: an
+// agentsStatement setting status to the reported one, and status_since to
+// last_seen (the agent has reported since then), which also notes the
+// agents it changes (noted). The concatenation keeps the planner on
+// (status, last_seen) (migration 0062), which yields just the agents to
+// change, rather than the rule's index, which may hold the whole fleet.
+func agentsRestore() sweepStatement {
+	const cond = `status = 'not_reporting' AND (reporting_rule_id || '') = $1 AND last_seen >= $2`
+	st := agentsStatement(`UPDATE agents SET status_since = last_seen, status = reported_status`, cond)
+	st.noted = `UPDATE agents SET status_since = last_seen, status = CASE tc_note_agent($3, id, hostname) WHEN 0 THEN reported_status END WHERE ` + cond
 	return st
-}
-
-// The concatenations keep the planners on (status, last_seen) (migration
-// 0062), which yields just the agents to change, rather than the rule's
-// index, which may hold the whole fleet.
-var agentsSweep = sweepStatements{
-	restore: agentsUpdate(`reported_status`,
-		`status = 'not_reporting' AND (reporting_rule_id || '') = $1 AND last_seen >= $2`),
-	mark: agentsUpdate(`'not_reporting'`,
-		`status IN ('ok', 'warn', 'fail', 'undefined') AND last_seen < $2 AND (reporting_rule_id || '') = $1`),
-	delete: agentsStatement(`DELETE FROM agents`, `last_seen < $2 AND (reporting_rule_id || '') = $1`),
 }
 
 // livenessSweep is the sweep where the exact last heard time is
@@ -199,7 +191,7 @@ var agentsSweep = sweepStatements{
 // locked row), and the lock order is the heartbeat's. Marking also writes
 // the exact time into agents.last_seen (the row changes anyway), so the
 // list sorted by last heard is exact for silent agents, and into
-// status_since, as restoring does (agentsUpdate). The changes return
+// status_since, as restoring does. The changes return
 // the agents they change (RETURNING), for the audit log.
 var livenessSweep = sweepStatements{
 	restore: sweepStatement{change: `UPDATE agents a SET status = a.reported_status, status_since = GREATEST(a.last_seen, l.last_seen)
@@ -234,7 +226,7 @@ var livenessSweep = sweepStatements{
 // agents.last_seen, never ahead of the exact time, and checks the exact
 // one.
 var sqliteLivenessSweep = sweepStatements{
-	restore: agentsSweep.restore,
+	restore: agentsRestore(),
 	mark: sqliteMark(`status IN ('ok', 'warn', 'fail', 'undefined') AND id IN (SELECT value FROM json_each($3))
 		AND (reporting_rule_id || '') = $1 AND ` + sqliteSilent),
 	delete: agentsStatement(`DELETE FROM agents`, `last_seen < $2 AND (reporting_rule_id || '') = $1 AND `+sqliteSilent),
@@ -288,12 +280,7 @@ func (s *Store) silentCandidates(ctx context.Context) (string, error) {
 // later than the scan's.
 const silentMargin = time.Minute
 
-func (s *Store) sweepSQL() sweepStatements {
-	if s.dialect.sweep != nil {
-		return *s.dialect.sweep
-	}
-	return agentsSweep
-}
+func (s *Store) sweepSQL() sweepStatements { return *s.dialect.sweep }
 
 // CompactAgentCounts folds the agent counters now (the scheduler does it at
 // every tick; the agents benchmark after seeding).
