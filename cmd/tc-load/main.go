@@ -855,11 +855,10 @@ func checkFreshness(label, dsn string, g *generator, loadEnd time.Time, flushInt
 		}
 	}
 	driver, source := "sqlite", "file:"+strings.TrimPrefix(dsn, "file:")+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)"
-	// On PostgreSQL the statistics live in agent_liveness (migration 0072).
-	check := `SELECT count(*), COALESCE(sum(last_metrics), 0) FROM agents WHERE id >= '5a1e0c3d-' AND id < '5a1e0c3e'`
+	// The statistics live in agent_liveness (migrations 0072 and 0084).
+	check := `SELECT count(*), COALESCE(sum(last_metrics), 0) FROM agent_liveness WHERE agent_id >= '5a1e0c3d-' AND agent_id < '5a1e0c3e'`
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		driver, source = "pgx", dsn
-		check = `SELECT count(*), COALESCE(sum(last_metrics), 0) FROM agent_liveness WHERE agent_id >= '5a1e0c3d-' AND agent_id < '5a1e0c3e'`
 	}
 	db, err := sql.Open(driver, source)
 	if err != nil {

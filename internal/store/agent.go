@@ -16,10 +16,13 @@ const agentColumns = `a.id, a.hostname, a.ip, a.version, a.status, a.reported_st
 	a.total_errors, a.total_warnings, a.total_metrics, a.external_configs, a.status_since`
 
 // livenessAgentColumns are agentColumns with the exact last heard time and
-// the statistics read from agent_liveness (alias lv, dialect.liveness).
-const livenessAgentColumns = `a.id, a.hostname, a.ip, a.version, a.status, a.reported_status, a.reporting_rule_id,
-	a.first_seen, GREATEST(a.last_seen, lv.last_seen), lv.last_errors, lv.last_warnings, lv.last_metrics,
+// the statistics read from agent_liveness (alias lv, dialect.liveness);
+// greatest is the dialect's function of the larger of two values.
+func livenessAgentColumns(greatest string) string {
+	return `a.id, a.hostname, a.ip, a.version, a.status, a.reported_status, a.reporting_rule_id,
+	a.first_seen, ` + greatest + `(a.last_seen, lv.last_seen), lv.last_errors, lv.last_warnings, lv.last_metrics,
 	lv.total_errors, lv.total_warnings, lv.total_metrics, a.external_configs, a.status_since`
+}
 
 func scanAgent(row interface{ Scan(...any) error }) (*tc.Agent, error) {
 	var a tc.Agent

@@ -65,14 +65,17 @@ type dialect struct {
 	compactCounts string
 
 	// liveness: the exact last heard time and the statistics live in
-	// agent_liveness (migration 0072, PostgreSQL), which a heartbeat that
-	// brings nothing else updates alone; agents.last_seen is the key of
-	// agents' indexes, kept within indexedSeenLag of the exact time.
-	// agentFrom and agentColumns read an agent with them; SQLite keeps
-	// them in agents, whose update in place costs it no index churn.
+	// agent_liveness (migrations 0072 on PostgreSQL, 0084 on SQLite), which
+	// a heartbeat that brings nothing else updates alone; agents.last_seen
+	// is the key of agents' indexes, kept within indexedSeenLag of the
+	// exact time. agentFrom and agentColumns read an agent with them.
 	liveness     bool
 	agentFrom    string
 	agentColumns string
+
+	// sweep is the status sweep's statements (fleet_health.go): the
+	// silent agents are found from agent_liveness, differently on each.
+	sweep *sweepStatements
 
 	// arrays: a heartbeat flush writes a whole batch in one statement per
 	// step, its values in array parameters read with unnest (heartbeat.go):
@@ -132,8 +135,10 @@ var sqliteDialect = &dialect{
 		sample:  sqliteSearchSample,
 	},
 	compactCounts: `DELETE FROM agent_counts WHERE n = 0`,
-	agentFrom:     "agents a",
-	agentColumns:  agentColumns,
+	liveness:      true,
+	agentFrom:     "agents a JOIN agent_liveness lv ON lv.agent_id = a.id",
+	agentColumns:  livenessAgentColumns("max"),
+	sweep:         &sqliteLivenessSweep,
 }
 
 var postgresDialect = &dialect{
@@ -159,7 +164,8 @@ var postgresDialect = &dialect{
 			SELECT reporting_rule_id, status, SUM(n) FROM d GROUP BY reporting_rule_id, status HAVING SUM(n) <> 0`,
 	liveness:     true,
 	agentFrom:    "agents a JOIN agent_liveness lv ON lv.agent_id = a.id",
-	agentColumns: livenessAgentColumns,
+	agentColumns: livenessAgentColumns("GREATEST"),
+	sweep:        &livenessSweep,
 	arrays:       true,
 	beatTxSetup: `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true),
 		set_config('enable_mergejoin', 'off', true)`,

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,6 +43,13 @@ func (s *Store) SweepAgentStatus(ctx context.Context, startedAt time.Time) (Swee
 // same grace as a restart. A nil fence proves nothing.
 func (s *Store) SweepAgentStatusAsLeader(ctx context.Context, startedAt time.Time, fence *Fence) (Sweep, error) {
 	var total Sweep
+	candidates := ""
+	if q := s.sweepSQL(); q.mark.candidates {
+		var err error
+		if candidates, err = s.silentCandidates(ctx); err != nil {
+			return total, err
+		}
+	}
 	for {
 		var sw Sweep
 		more := false
@@ -58,7 +66,7 @@ func (s *Store) SweepAgentStatusAsLeader(ctx context.Context, startedAt time.Tim
 			q := s.sweepSQL()
 			for _, r := range rules {
 				cutoff := now - r.NotReportingAfterSeconds*1000
-				n, err := tx.sweepStep(ctx, tc.ActionAgentRestored, r, q.restore, cutoff)
+				n, err := tx.sweepStep(ctx, tc.ActionAgentRestored, r, q.restore, cutoff, "")
 				if err != nil {
 					return fmt.Errorf("restore reporting agents: %w", err)
 				}
@@ -66,14 +74,14 @@ func (s *Store) SweepAgentStatusAsLeader(ctx context.Context, startedAt time.Tim
 				if tx.now.Sub(startedAt) < time.Duration(r.NotReportingAfterSeconds)*time.Second {
 					continue
 				}
-				n, err = tx.sweepStep(ctx, tc.ActionAgentNotReporting, r, q.mark, cutoff)
+				n, err = tx.sweepStep(ctx, tc.ActionAgentNotReporting, r, q.mark, cutoff, candidates)
 				if err != nil {
 					return fmt.Errorf("mark agents not reporting: %w", err)
 				}
 				sw.NotReporting += n
 				more = more || q.mark.slice && n >= int64(sweepSlice)
 				if r.AutoDeleteAfterSeconds != nil {
-					n, err = tx.sweepStep(ctx, tc.ActionAgentExpired, r, q.delete, now-*r.AutoDeleteAfterSeconds*1000)
+					n, err = tx.sweepStep(ctx, tc.ActionAgentExpired, r, q.delete, now-*r.AutoDeleteAfterSeconds*1000, "")
 					if err != nil {
 						return fmt.Errorf("auto-delete agents: %w", err)
 					}
@@ -139,9 +147,12 @@ type sweepStatements struct {
 // slice is set when change takes at most sweepSlice agents ($3).
 // noted, when set, is change with the new status passed through
 // tc_note_agent($3, ...) (sqlite_notes.go), which lists the agents changed.
+// candidates is set when the statement takes the JSON array of
+// silentCandidates as $3 (SQLite's marking; its noted form then takes the
+// key as $4).
 type sweepStatement struct {
 	change, read, noted string
-	slice               bool
+	slice, candidates   bool
 }
 
 // agentsStatement is a sweep statement on agents alone: change where cond,
@@ -153,25 +164,17 @@ func agentsStatement(change, cond string) sweepStatement {
 	return sweepStatement{change: change + ` WHERE ` + cond, read: `SELECT id, hostname FROM agents WHERE ` + cond}
 }
 
-// agentsUpdate is an agentsStatement setting status to the expression
-// status, and status_since to last_seen (a restored agent has reported
-// since then; a silent one has been silent since), which also notes the
-// agents it changes (noted).
-func agentsUpdate(status, cond string) sweepStatement {
-	st := agentsStatement(`UPDATE agents SET status_since = last_seen, status = `+status, cond)
-	st.noted = `UPDATE agents SET status_since = last_seen, status = CASE tc_note_agent($3, id, hostname) WHEN 0 THEN ` + status + ` END WHERE ` + cond
+// agentsRestore is the restoring statement of SQLite's sweep: an
+// agentsStatement setting status to the reported one, and status_since to
+// last_seen (the agent has reported since then), which also notes the
+// agents it changes (noted). The concatenation keeps the planner on
+// (status, last_seen) (migration 0062), which yields just the agents to
+// change, rather than the rule's index, which may hold the whole fleet.
+func agentsRestore() sweepStatement {
+	const cond = `status = 'not_reporting' AND (reporting_rule_id || '') = $1 AND last_seen >= $2`
+	st := agentsStatement(`UPDATE agents SET status_since = last_seen, status = reported_status`, cond)
+	st.noted = `UPDATE agents SET status_since = last_seen, status = CASE tc_note_agent($3, id, hostname) WHEN 0 THEN reported_status END WHERE ` + cond
 	return st
-}
-
-// The concatenations keep the planners on (status, last_seen) (migration
-// 0062), which yields just the agents to change, rather than the rule's
-// index, which may hold the whole fleet.
-var agentsSweep = sweepStatements{
-	restore: agentsUpdate(`reported_status`,
-		`status = 'not_reporting' AND (reporting_rule_id || '') = $1 AND last_seen >= $2`),
-	mark: agentsUpdate(`'not_reporting'`,
-		`status IN ('ok', 'warn', 'fail', 'undefined') AND last_seen < $2 AND (reporting_rule_id || '') = $1`),
-	delete: agentsStatement(`DELETE FROM agents`, `last_seen < $2 AND (reporting_rule_id || '') = $1`),
 }
 
 // livenessSweep is the sweep where the exact last heard time is
@@ -188,7 +191,7 @@ var agentsSweep = sweepStatements{
 // locked row), and the lock order is the heartbeat's. Marking also writes
 // the exact time into agents.last_seen (the row changes anyway), so the
 // list sorted by last heard is exact for silent agents, and into
-// status_since, as restoring does (agentsUpdate). The changes return
+// status_since, as restoring does. The changes return
 // the agents they change (RETURNING), for the audit log.
 var livenessSweep = sweepStatements{
 	restore: sweepStatement{change: `UPDATE agents a SET status = a.reported_status, status_since = GREATEST(a.last_seen, l.last_seen)
@@ -208,12 +211,76 @@ var livenessSweep = sweepStatements{
 		DELETE FROM agents a USING old WHERE a.id = old.agent_id`},
 }
 
-func (s *Store) sweepSQL() sweepStatements {
-	if s.dialect.liveness {
-		return livenessSweep
-	}
-	return agentsSweep
+// sqliteLivenessSweep is the sweep on SQLite, where the exact last heard
+// time is agent_liveness's (migration 0084). Marking takes the agents
+// named by silentCandidates ($3, a JSON array of ids), which scans
+// agent_liveness on the read pool before the sweep's transaction, so the
+// scan (a million narrow rows) does not hold SQLite's one writer; the
+// transaction checks each candidate's exact time again, so a beat written
+// meanwhile takes it out. It writes the exact time into agents.last_seen
+// (the row changes anyway), so that restoring and the list sorted by last
+// heard are exact for silent agents, and into status_since. Restoring
+// needs no join: an agent marked not_reporting gets no narrow update (its
+// agent_liveness row says it is not reporting), so its agents.last_seen is
+// its exact time. Deleting, past thresholds of hours or days, starts from
+// agents.last_seen, never ahead of the exact time, and checks the exact
+// one.
+var sqliteLivenessSweep = sweepStatements{
+	restore: agentsRestore(),
+	mark: sqliteMark(`status IN ('ok', 'warn', 'fail', 'undefined') AND id IN (SELECT value FROM json_each($3))
+		AND (reporting_rule_id || '') = $1 AND ` + sqliteSilent),
+	delete: agentsStatement(`DELETE FROM agents`, `last_seen < $2 AND (reporting_rule_id || '') = $1 AND `+sqliteSilent),
 }
+
+// sqliteSilent holds for an agent not heard since $2 (SQLite, agents
+// unaliased).
+const sqliteSilent = `NOT EXISTS (SELECT 1 FROM agent_liveness l WHERE l.agent_id = agents.id AND l.last_seen >= $2)`
+
+// sqliteExactSeen is the exact last heard time of the agent of an UPDATE of
+// agents on SQLite.
+const sqliteExactSeen = `max(last_seen, COALESCE((SELECT l.last_seen FROM agent_liveness l WHERE l.agent_id = agents.id), 0))`
+
+// sqliteMark is the marking statement of sqliteLivenessSweep; the noted
+// form takes the note key as $4, after the candidates.
+func sqliteMark(cond string) sweepStatement {
+	set := `UPDATE agents SET last_seen = ` + sqliteExactSeen + `, status_since = ` + sqliteExactSeen + `, status = `
+	return sweepStatement{
+		change:     set + `'not_reporting' WHERE ` + cond,
+		read:       `SELECT id, hostname FROM agents WHERE ` + cond,
+		noted:      set + `CASE tc_note_agent($4, id, hostname) WHEN 0 THEN 'not_reporting' END WHERE ` + cond,
+		candidates: true,
+	}
+}
+
+// silentCandidates returns, as a JSON array, the agents whose exact last
+// heard time is before the earliest cutoff any rule may have by the time
+// the sweep's transaction starts (SQLite): a scan of agent_liveness on the
+// read pool, one per sweep. The margin covers the time between this read
+// and the transaction's clock; the transaction checks each again.
+func (s *Store) silentCandidates(ctx context.Context) (string, error) {
+	var shortest sql.NullInt64
+	if err := s.read.QueryRowContext(ctx, `SELECT MIN(not_reporting_after_seconds) FROM reporting_rules`).Scan(&shortest); err != nil {
+		return "", fmt.Errorf("find silent agents: %w", err)
+	}
+	if !shortest.Valid {
+		return "[]", nil
+	}
+	cutoff := ms(s.Now().Add(silentMargin)) - shortest.Int64*1000
+	var ids string
+	err := s.read.QueryRowContext(ctx, `SELECT COALESCE(json_group_array(agent_id), '[]') FROM agent_liveness
+		WHERE last_seen < $1 AND reporting`, cutoff).Scan(&ids)
+	if err != nil {
+		return "", fmt.Errorf("find silent agents: %w", err)
+	}
+	return ids, nil
+}
+
+// silentMargin is how far past now silentCandidates looks: agents about to
+// fall silent are candidates too, in case the transaction's clock reads
+// later than the scan's.
+const silentMargin = time.Minute
+
+func (s *Store) sweepSQL() sweepStatements { return *s.dialect.sweep }
 
 // CompactAgentCounts folds the agent counters now (the scheduler does it at
 // every tick; the agents benchmark after seeding).
@@ -317,10 +384,13 @@ func affected(res interface{ RowsAffected() (int64, error) }) int64 {
 // lists the agents it changes (sweepStatement), recorded as
 // one run of entries by the system (written in batches at commit, with the
 // sweep).
-func (tx *Tx) sweepStep(ctx context.Context, action string, r *tc.ReportingRule, st sweepStatement, at int64) (int64, error) {
+func (tx *Tx) sweepStep(ctx context.Context, action string, r *tc.ReportingRule, st sweepStatement, at int64, candidates string) (int64, error) {
 	args := []any{r.ID, at}
 	if st.slice {
 		args = append(args, sweepSlice)
+	}
+	if st.candidates {
+		args = append(args, candidates)
 	}
 	if !tx.store.audit {
 		res, err := tx.ExecContext(ctx, st.change, args...)

@@ -156,7 +156,7 @@ func (s *Store) prepareBeatStatements(ctx context.Context) error {
 	if s.dialect.arrays {
 		qs = []string{livenessArraySQL, indexedSeenSQL, lockLivenessSQL, updateAgentsArraySQL, updateStatsArraySQL, insertAgentsArraySQL}
 	} else {
-		qs = []string{livenessRowSQL}
+		qs = []string{livenessRowSQL, indexedSeenRowSQL, statsRowSQL}
 		for _, n := range chunkSizes {
 			st := s.beatSQL()[n]
 			qs = append(qs, st.upsert, st.findAgents)
@@ -216,14 +216,46 @@ func livenessWhere(id, hostname, ip, version, status string) string {
 }
 
 // livenessRowSQL is the liveness update of one agent (SQLite): a prepared
-// single-row update is a primary-key lookup with no round trip, where SQLite
-// plans a multi-row UPDATE ... FROM (VALUES ...) as a scan of agents. It
-// does not check the row's metadata (livenessWhere): one process writes a
-// SQLite database, so the flusher's digests are what is stored, and the
-// check cost a quarter of the update (5 µs of 21 per agent,
-// tc-agents-bench -flushes).
-var livenessRowSQL = `UPDATE agents SET ` + livenessSet("agents", "$2", "$3", "$4", "$5", "$6", "$7", "$8") +
-	` WHERE agents.id = $1 AND agents.status <> 'not_reporting'`
+// single-row update of agent_liveness (migration 0084), a primary-key
+// lookup with no round trip, where SQLite plans a multi-row UPDATE ...
+// FROM (VALUES ...) as a scan. It does not check the row's metadata
+// (livenessWhere): one process writes a SQLite database, so the flusher's
+// digests are what is stored, and the check cost a quarter of the update
+// (5 µs of 21 per agent, tc-agents-bench -flushes). An agent marked
+// not_reporting (reporting = 0) is left to the full write. Past the lag
+// (indexedSeenLag; $9 the lag drawn for this beat, indexedLag) it moves
+// indexed_seen, which a trigger (agent_liveness_indexed) copies into
+// agents.last_seen.
+var livenessRowSQL = `UPDATE agent_liveness SET ` + livenessSet("agent_liveness", "$2", "$3", "$4", "$5", "$6", "$7", "$8") + `,
+	indexed_seen = CASE WHEN $2 > indexed_seen + $9 THEN $2 ELSE indexed_seen END
+WHERE agent_id = $1 AND reporting`
+
+// indexedSeenRowSQL moves agents.last_seen of one agent, never backwards
+// (SQLite: before a full write of a beat older than the exact time, so
+// that the full write's last writer wins compares with the exact time).
+const indexedSeenRowSQL = `UPDATE agents SET last_seen = $2 WHERE id = $1 AND last_seen < $2`
+
+// statsRowSQL adds a full write's statistics to an existing agent's
+// agent_liveness row (SQLite); agents.last_seen was just set to the exact
+// time (the trigger that would move it finds it there).
+var statsRowSQL = `UPDATE agent_liveness SET ` + livenessSet("agent_liveness", "$2", "$3", "$4", "$5", "$6", "$7", "$8") + `,
+	indexed_seen = max(last_seen, $2)
+WHERE agent_id = $1`
+
+// indexedLag is the lag drawn for a beat of agent id at seen (Unix
+// milliseconds), between half of indexedSeenLag and all of it, from a hash
+// of both (FNV-1a), as livenessArraySQL draws it on PostgreSQL.
+func indexedLag(id string, seen int64) int64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(id); i++ {
+		h = (h ^ uint64(id[i])) * 1099511628211
+	}
+	for i := 0; i < 8; i++ {
+		h = (h ^ uint64(byte(seen>>(8*i)))) * 1099511628211
+	}
+	half := indexedSeenLag.Milliseconds() / 2
+	return half + int64((h&65535)*uint64(half)/65536)
+}
 
 // indexedSeenLag is how far the exact last heard time (agent_liveness) may
 // move past agents.last_seen, the key of agents' indexes, before a
@@ -268,8 +300,9 @@ func updateLiveness(ctx context.Context, tx *Tx, beats []HeartbeatWrite, updated
 	}
 	txst := tx.StmtContext(ctx, st)
 	for _, b := range beats {
-		res, err := txst.ExecContext(ctx, b.ID, ms(b.LastSeen), b.Last.Errors, b.Last.Warnings, b.Last.Metrics,
-			b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics)
+		seen := ms(b.LastSeen)
+		res, err := txst.ExecContext(ctx, b.ID, seen, b.Last.Errors, b.Last.Warnings, b.Last.Metrics,
+			b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics, indexedLag(b.ID, seen))
 		if err != nil {
 			return fmt.Errorf("write heartbeats: update liveness: %w", err)
 		}
@@ -365,10 +398,11 @@ ON CONFLICT (id) DO UPDATE SET
 	total_metrics = agents.total_metrics + excluded.total_metrics
 RETURNING id, last_seen`
 
-// findAgentsStatement selects which of n agent ids exist, locking them
-// where the dialect locks rows.
+// findAgentsStatement selects which of n agent ids exist (SQLite), with
+// their status, agents.last_seen and exact last heard time.
 func findAgentsStatement(d *dialect, n int) string {
-	return `SELECT id, status FROM agents WHERE id IN (` + d.params(1, n) + `)` + d.forUpdate
+	return `SELECT a.id, a.status, a.last_seen, l.last_seen FROM agents a JOIN agent_liveness l ON l.agent_id = a.id
+WHERE a.id IN (` + d.params(1, n) + `)` + d.forUpdate
 }
 
 // upsertStatement inserts or updates rows agents (SQLite).
@@ -484,18 +518,24 @@ func externalJSON(b HeartbeatWrite) string {
 // upsertAgentsChunk writes one chunk (SQLite).
 func upsertAgentsChunk(ctx context.Context, tx *Tx, rule string, chunk []HeartbeatWrite, created, newest map[string]bool, registered *agentChanges) error {
 	ids := make([]any, len(chunk))
-	anyConfigs := false
 	for i, b := range chunk {
 		ids[i] = b.ID
-		anyConfigs = anyConfigs || b.HasConfigs
 	}
-	if anyConfigs || registered != nil {
-		rows, err := tx.queryPrepared(ctx, tx.store.beatSQL()[len(ids)].findAgents, ids...)
-		if err != nil {
-			return fmt.Errorf("write heartbeats: find agents: %w", err)
-		}
-		if err := markCreated(rows, chunk, created, registered); err != nil {
-			return err
+	rows, err := tx.queryPrepared(ctx, tx.store.beatSQL()[len(ids)].findAgents, ids...)
+	if err != nil {
+		return fmt.Errorf("write heartbeats: find agents: %w", err)
+	}
+	prior, err := markCreated(rows, chunk, created, registered)
+	if err != nil {
+		return err
+	}
+	// A beat older than the exact last heard time compares with it: the
+	// indexed copy, which may lag, moves there first.
+	for _, b := range chunk {
+		if p, ok := prior[b.ID]; ok && p.exact > p.indexed && p.exact > ms(b.LastSeen) {
+			if err := tx.execPrepared(ctx, indexedSeenRowSQL, b.ID, p.exact); err != nil {
+				return fmt.Errorf("write heartbeats: move last seen: %w", err)
+			}
 		}
 	}
 	args := make([]any, 0, beatColumns*len(chunk))
@@ -504,11 +544,25 @@ func upsertAgentsChunk(ctx context.Context, tx *Tx, rule string, chunk []Heartbe
 			ms(b.FirstSeen), ms(b.LastSeen), b.Last.Errors, b.Last.Warnings, b.Last.Metrics,
 			b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics, externalJSON(b), ms(b.LastSeen))
 	}
-	rows, err := tx.queryPrepared(ctx, tx.store.beatSQL()[len(chunk)].upsert, args...)
+	rows, err = tx.queryPrepared(ctx, tx.store.beatSQL()[len(chunk)].upsert, args...)
 	if err != nil {
 		return fmt.Errorf("write heartbeats: upsert agents: %w", err)
 	}
-	return markNewest(rows, chunk, newest)
+	if err := markNewest(rows, chunk, newest); err != nil {
+		return err
+	}
+	// A new agent's agent_liveness row was made from its first beat (a
+	// trigger); an existing agent's gets the beat's statistics here.
+	for _, b := range chunk {
+		if _, ok := prior[b.ID]; !ok {
+			continue
+		}
+		if err := tx.execPrepared(ctx, statsRowSQL, b.ID, ms(b.LastSeen), b.Last.Errors, b.Last.Warnings, b.Last.Metrics,
+			b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics); err != nil {
+			return fmt.Errorf("write heartbeats: update statistics: %w", err)
+		}
+	}
+	return nil
 }
 
 // upsertAgentsLiveness is upsertAgents on PostgreSQL: the agent_liveness
@@ -650,28 +704,34 @@ func insertAgentsArrays(ctx context.Context, tx *Tx, rule string, beats []Heartb
 	return inserted, nil
 }
 
-// markCreated reads the ids of the existing agents among beats from rows
-// and marks the others, among those reporting config sources, as created;
-// registered (the audit log's, nil when it is off) gets every new one, and
-// its restored set the not_reporting ones, which the write restores.
-func markCreated(rows *sql.Rows, beats []HeartbeatWrite, created map[string]bool, registered *agentChanges) error {
+// seenTimes are an existing agent's agents.last_seen (indexed) and exact
+// last heard time (SQLite's agent_liveness).
+type seenTimes struct{ indexed, exact int64 }
+
+// markCreated reads the existing agents among beats from rows (id, status,
+// agents.last_seen, exact last heard) and returns their times; it marks
+// the others, among those reporting config sources, as created; registered
+// (the audit log's, nil when it is off) gets every new one, and its
+// restored set the not_reporting ones, which the write restores.
+func markCreated(rows *sql.Rows, beats []HeartbeatWrite, created map[string]bool, registered *agentChanges) (map[string]seenTimes, error) {
 	defer rows.Close()
-	existing := make(map[string]bool, len(beats))
+	existing := make(map[string]seenTimes, len(beats))
 	for rows.Next() {
 		var id, status string
-		if err := rows.Scan(&id, &status); err != nil {
-			return fmt.Errorf("write heartbeats: find agents: %w", err)
+		var t seenTimes
+		if err := rows.Scan(&id, &status, &t.indexed, &t.exact); err != nil {
+			return nil, fmt.Errorf("write heartbeats: find agents: %w", err)
 		}
-		existing[id] = true
+		existing[id] = t
 		if registered != nil && status == tc.AgentNotReporting {
 			registered.restored[id] = true
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("write heartbeats: find agents: %w", err)
+		return nil, fmt.Errorf("write heartbeats: find agents: %w", err)
 	}
 	for _, b := range beats {
-		if !existing[b.ID] {
+		if _, ok := existing[b.ID]; !ok {
 			if b.HasConfigs {
 				created[b.ID] = true
 			}
@@ -680,7 +740,7 @@ func markCreated(rows *sql.Rows, beats []HeartbeatWrite, created map[string]bool
 			}
 		}
 	}
-	return nil
+	return existing, nil
 }
 
 // markNewest reads (id, last_seen) after an upsert from rows and marks the

@@ -217,11 +217,12 @@ func mustOpenDSN(tb testing.TB, dsn string) *store.Store {
 }
 
 // TestLivenessOnlyBeatsKeepAgentReporting writes an agent's beats through
-// the narrow liveness update for longer than its rule's threshold: on
-// PostgreSQL they move agent_liveness alone (agents.last_seen, the index
+// the narrow liveness update for longer than its rule's threshold: on both
+// databases they move agent_liveness alone (agents.last_seen, the index
 // key, only every few minutes), and yet the agent reads with the exact time
-// and statistics and the sweep does not call it silent. Once it stops, the
-// sweep marks it, then deletes it past the auto-delete threshold.
+// and statistics (detail, list sorted by last heard, export) and the sweep
+// does not call it silent. Once it stops, the sweep marks it, writing the
+// exact time into agents.last_seen; a beat after that restores it.
 func TestLivenessOnlyBeatsKeepAgentReporting(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
 		ctx := context.Background()
@@ -245,6 +246,15 @@ func TestLivenessOnlyBeatsKeepAgentReporting(t *testing.T) {
 			}
 			return sw
 		}
+		var indexed int64
+		seen := func() (indexed, exact int64) {
+			t.Helper()
+			if err := s.ReadDB().QueryRowContext(ctx, `SELECT a.last_seen, l.last_seen FROM agents a
+				JOIN agent_liveness l ON l.agent_id = a.id WHERE a.id = 'steady'`).Scan(&indexed, &exact); err != nil {
+				t.Fatal(err)
+			}
+			return indexed, exact
+		}
 		// The default rule: not reporting after 180 s.
 		beat(t0, 10, false)
 		var total int64 = 10
@@ -255,8 +265,27 @@ func TestLivenessOnlyBeatsKeepAgentReporting(t *testing.T) {
 			if sw := sweep(); sw.NotReporting != 0 {
 				t.Fatalf("minute %d: sweep marked %d agents not reporting, want 0", i, sw.NotReporting)
 			}
+			if i == 4 {
+				// The beats went to agent_liveness: agents.last_seen,
+				// the index key, moves after a lag of 5 to 10 minutes.
+				if indexed, exact := seen(); indexed != t0.UnixMilli() || exact != clock.Now().UnixMilli() {
+					t.Errorf("after 4 minutes of narrow beats: agents.last_seen %d, agent_liveness.last_seen %d; want %d, %d",
+						indexed, exact, t0.UnixMilli(), clock.Now().UnixMilli())
+				}
+			}
 		}
 		last := t0.Add(8 * time.Minute)
+		if indexed, exact := seen(); exact != last.UnixMilli() || indexed > exact {
+			t.Errorf("after 8 minutes: agents.last_seen %d, agent_liveness.last_seen %d; want %d and not after it",
+				indexed, exact, last.UnixMilli())
+		}
+		var exported []*tc.Agent
+		if err := s.EachAgent(ctx, tc.AgentFilter{}, 10, func(a *tc.Agent) error { exported = append(exported, a); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if len(exported) != 1 || !exported[0].LastSeen.Equal(last) || exported[0].Stats.TotalMetrics != total {
+			t.Errorf("export: %+v, want the agent last seen %s with %d metrics in all", exported, last, total)
+		}
 		d, err := s.Agent(ctx, "steady")
 		if err != nil {
 			t.Fatal(err)
@@ -282,6 +311,9 @@ func TestLivenessOnlyBeatsKeepAgentReporting(t *testing.T) {
 		}
 		if d, err := s.Agent(ctx, "steady"); err != nil || d.Status != tc.AgentNotReporting || !d.LastSeen.Equal(last) {
 			t.Errorf("after the sweep: %+v, %v; want not_reporting, last seen %s", d, err, last)
+		}
+		if err := s.ReadDB().QueryRowContext(ctx, `SELECT last_seen FROM agents WHERE id = 'steady'`).Scan(&indexed); err != nil || indexed != last.UnixMilli() {
+			t.Errorf("after the sweep: agents.last_seen %d, %v; want the exact %d", indexed, err, last.UnixMilli())
 		}
 		// Heard again: a narrow update is refused (the status differs), the
 		// full write restores the status.
