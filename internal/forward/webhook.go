@@ -5,9 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/telegrafcontroller/tc"
@@ -111,33 +111,18 @@ func (w *Webhook) post(ctx context.Context, body []byte, hash string) (time.Dura
 	}
 }
 
-// retryAfter parses a Retry-After value: seconds, or an HTTP date. It
-// returns 0 when there is none (or it is unreadable), and at least 1 ns
-// when there is one, however near.
+// retryAfter reads a Retry-After value (httpx.RetryAfter), at most
+// MaxRetryAfter (5 minutes by default).
 func (w *Webhook) retryAfter(v string) time.Duration {
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if n, err := strconv.Atoi(v); err == nil {
-		if n < 0 {
-			return 0
-		}
-		d = time.Duration(min(n, 1<<30)) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		now := time.Now
-		if w.Now != nil {
-			now = w.Now
-		}
-		d = t.Sub(now())
-	} else {
-		return 0
+	now := time.Now
+	if w.Now != nil {
+		now = w.Now
 	}
 	limit := w.MaxRetryAfter
 	if limit <= 0 {
 		limit = 5 * time.Minute
 	}
-	return min(max(d, 1), limit)
+	return httpx.RetryAfter(v, now(), limit)
 }
 
 // Flush does nothing: each POST is answered before Deliver returns.

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 	"io"
 	"net/http"
 	"net/url"
@@ -103,24 +104,7 @@ func quoteBody(b []byte) string {
 	return ": " + strconv.Quote(s)
 }
 
-// retryAfter reads a Retry-After value, seconds or an HTTP date: 0 when
-// there is none (or it cannot be read), else at least 1 ns and at most a
-// day.
+// retryAfter reads a Retry-After value (httpx.RetryAfter), at most a day.
 func (d *ChannelDispatcher) retryAfter(v string) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	var wait time.Duration
-	if n, err := strconv.Atoi(v); err == nil {
-		if n < 0 {
-			return 0
-		}
-		wait = time.Duration(min(n, int(maxRetryAfter/time.Second))) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		wait = t.Sub(d.now())
-	} else {
-		return 0
-	}
-	return min(max(wait, 1), maxRetryAfter)
+	return httpx.RetryAfter(v, d.now(), maxRetryAfter)
 }
