@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/telegrafcontroller/tc/internal/httpx"
 	"io"
 	"net/http"
 	"time"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/httpx"
 )
 
 // Webhook POSTs each entry, as JSON, to a URL, upstream's way: up to 3

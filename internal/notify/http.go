@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"github.com/telegrafcontroller/tc/internal/httpx"
 	"io"
 	"net/http"
 	"net/url"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/telegrafcontroller/tc/internal/httpx"
 )
 
 // userAgent is sent on every request to a receiver.
