@@ -35,8 +35,8 @@ func (s *Server) loadGroupRenders(ctx context.Context, id string) (*configRender
 	}
 	members := make([]render.Member, len(g.Members))
 	served := make([]tc.ServedMember, len(g.Members))
-	var names []string
-	seen := map[string]bool{}
+	var names, params []string
+	seen, seenParam := map[string]bool{}, map[string]bool{}
 	for i, m := range g.Members {
 		served[i] = tc.ServedMember{ConfigID: m.ID, Version: m.Version}
 		members[i] = render.Member{Header: tc.GroupMemberHeader(tc.ConfigRef{ID: m.ID, Name: m.Name}), Tmpl: render.Parse(m.TOML)}
@@ -46,6 +46,12 @@ func (s *Server) loadGroupRenders(ctx context.Context, id string) (*configRender
 				names = append(names, n)
 			}
 		}
+		for _, n := range members[i].Tmpl.Params() {
+			if !seenParam[n] {
+				seenParam[n] = true
+				params = append(params, n)
+			}
+		}
 	}
 	consts, err := s.Store.ConstantValues(ctx, names)
 	if err != nil {
@@ -53,6 +59,7 @@ func (s *Server) loadGroupRenders(ctx context.Context, id string) (*configRender
 	}
 	return &configRenders{
 		members:      members,
+		params:       params,
 		served:       served,
 		revision:     g.RevisionAt,
 		constants:    consts,

@@ -29,9 +29,10 @@ import (
 // Last-Modified string differs from the first one it saw, whatever the
 // status. So Last-Modified is the config's revision (which moves on every
 // change of what feeds the render and never with the request time), and no
-// error response carries it. Renders are cached per (config, raw query) and
-// dropped when the store reports a change, so a repeated GET or HEAD costs
-// no database round trip.
+// error response carries it. Renders are cached per config and per the
+// values of the parameters the config uses (renderKey), and dropped when the
+// store reports a change, so a repeated GET or HEAD costs no database round
+// trip.
 
 // Prebuilt header values, shared by every response (never mutated).
 var (
@@ -43,9 +44,15 @@ var (
 )
 
 // Bounds of the render cache; past them it forgets whole configs at random.
+// A config keeps at most maxRendersPerConfig renders: one whose template
+// takes a value per agent (instance_id = "&{agent_id}") would otherwise
+// fill the cache with one body per agent, each read once a watch interval,
+// and then forget them all at once. Past that bound its renders are made
+// per request (a template fill and a digest, microseconds) and not kept.
 const (
-	maxCachedItems = 50_000
-	maxCachedBytes = 64 << 20 // rendered bodies; gzip copies come on top
+	maxCachedItems      = 50_000
+	maxCachedBytes      = 64 << 20 // rendered bodies; gzip copies come on top
+	maxRendersPerConfig = 4096
 )
 
 // rendered is one cached render: the body and everything its headers need.
@@ -91,7 +98,31 @@ type configRenders struct {
 	constants    map[string]string
 	lastModified []string
 	disposition  []string
-	items        map[string]*rendered
+	params       []string             // the parameters the template or the members use
+	items        map[string]*rendered // by renderKey
+}
+
+// renderKey is what a render of cr depends on in the query: the values of
+// the parameters cr uses, each list length-prefixed so that no two lists
+// share a key. Parameters the config does not use (an agent_id only the
+// serve record wants) make no new render.
+func (cr *configRenders) renderKey(query url.Values) string {
+	if len(cr.params) == 0 {
+		return ""
+	}
+	var b []byte
+	for _, name := range cr.params {
+		vs := query[name]
+		b = strconv.AppendInt(b, int64(len(vs)), 10)
+		for _, v := range vs {
+			b = append(b, ':')
+			b = strconv.AppendInt(b, int64(len(v)), 10)
+			b = append(b, ':')
+			b = append(b, v...)
+		}
+		b = append(b, ';')
+	}
+	return string(b)
 }
 
 // tomlCache holds renders. gen counts invalidations: a render computed from
@@ -100,18 +131,20 @@ type tomlCache struct {
 	// Counters by how an answer was produced (tc_config_toml_renders_total).
 	hits, renders, loads prometheus.Counter
 
-	mu       sync.RWMutex
-	gen      uint64
-	byConfig map[string]*configRenders
-	flight   singleflight.Group // config reads in flight, by generation and id
-	items    int                // renders kept
-	bytes    int                // their body bytes
-	maxItems int
-	maxBytes int
+	mu        sync.RWMutex
+	gen       uint64
+	byConfig  map[string]*configRenders
+	flight    singleflight.Group // config reads in flight, by generation and id
+	items     int                // renders kept
+	bytes     int                // their body bytes
+	maxItems  int
+	maxBytes  int
+	perConfig int // renders kept per config
 }
 
 func newTOMLCache(maxItems, maxBytes int, m *metrics.Metrics) *tomlCache {
-	c := &tomlCache{byConfig: map[string]*configRenders{}, maxItems: maxItems, maxBytes: maxBytes}
+	c := &tomlCache{byConfig: map[string]*configRenders{}, maxItems: maxItems, maxBytes: maxBytes,
+		perConfig: min(maxItems, maxRendersPerConfig)}
 	if m == nil {
 		m = metrics.New()
 	}
@@ -177,24 +210,32 @@ func (c *tomlCache) invalidate(ids []string) {
 	}
 }
 
-// lookup returns a cached render, or the config's parsed state, and the
-// generation the caller must present to store a new render.
-func (c *tomlCache) lookup(id, query string) (*rendered, *configRenders, uint64) {
+// config returns the cached state of config id (nil when it is not
+// cached) and the generation the caller must present to store a render.
+func (c *tomlCache) config(id string) (*configRenders, uint64) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	cr := c.byConfig[id]
-	if cr == nil {
-		return nil, nil, c.gen
-	}
-	return cr.items[query], cr, c.gen
+	return c.byConfig[id], c.gen
 }
 
-// store keeps e under (id, query) unless an invalidation happened since gen.
-// At capacity it drops the renders of arbitrary configs first.
-func (c *tomlCache) store(id, query string, cr *configRenders, e *rendered, gen uint64) {
+// lookup returns cr's render under key, if kept.
+func (c *tomlCache) lookup(cr *configRenders, key string) *rendered {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return cr.items[key]
+}
+
+// store keeps e under (id, key) unless an invalidation happened since gen
+// or the config already keeps perConfig renders. At capacity it drops the
+// renders of arbitrary configs first.
+func (c *tomlCache) store(id, key string, cr *configRenders, e *rendered, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen != gen {
+		return
+	}
+	cur := c.byConfig[id]
+	if cur != nil && len(cur.items) >= c.perConfig {
 		return
 	}
 	for other := range c.byConfig {
@@ -203,13 +244,12 @@ func (c *tomlCache) store(id, query string, cr *configRenders, e *rendered, gen 
 		}
 		c.dropLocked(other)
 	}
-	cur := c.byConfig[id]
-	if cur == nil {
+	if cur = c.byConfig[id]; cur == nil {
 		cur = cr
 		c.byConfig[id] = cur
 	}
-	if _, ok := cur.items[query]; !ok {
-		cur.items[query] = e
+	if _, ok := cur.items[key]; !ok {
+		cur.items[key] = e
 		c.items++
 		c.bytes += len(e.body)
 	}
@@ -230,6 +270,7 @@ func (s *Server) loadConfigRenders(ctx context.Context, id string) (*configRende
 		revision:     sc.RevisionAt,
 		version:      sc.Version,
 		tmpl:         tmpl,
+		params:       tmpl.Params(),
 		constants:    consts,
 		lastModified: []string{sc.RevisionAt.UTC().Format(http.TimeFormat)},
 		disposition:  []string{contentDisposition(sc.Name)},
@@ -268,16 +309,11 @@ func (s *Server) renderFor(ctx context.Context, id, rawQuery string) (*rendered,
 
 // renderFrom returns the render of id (a config's or a group's, by the
 // cache c and its loader) for the raw query string, from c when it is
-// there. A render error is cached like a body.
+// there. A render error is cached like a body; a query string that is not
+// valid URL encoding is refused without a render.
 func (s *Server) renderFrom(ctx context.Context, c *tomlCache, id, rawQuery string, load func(context.Context, string) (*configRenders, error)) (*rendered, error) {
-	e, cr, gen := c.lookup(id, rawQuery)
-	if e != nil {
-		c.hits.Inc()
-		return e, nil
-	}
-	if cr != nil {
-		c.renders.Inc()
-	} else {
+	cr, gen := c.config(id)
+	if cr == nil {
 		c.loads.Inc()
 		var err error
 		cr, err = c.load(id, gen, func() (*configRenders, error) {
@@ -290,18 +326,25 @@ func (s *Server) renderFrom(ctx context.Context, c *tomlCache, id, rawQuery stri
 			return nil, err
 		}
 	}
-	e = &rendered{revision: cr.revision, version: cr.version, served: cr.served, lastModified: cr.lastModified, disposition: cr.disposition}
 	query, err := url.ParseQuery(rawQuery)
 	if err != nil {
-		e.err = tc.Errorf(tc.EINVALID, "the query string is not valid URL encoding")
-	} else if e.body, err = cr.render(query); err != nil {
+		return nil, tc.Errorf(tc.EINVALID, "the query string is not valid URL encoding")
+	}
+	key := cr.renderKey(query)
+	if e := c.lookup(cr, key); e != nil {
+		c.hits.Inc()
+		return e, nil
+	}
+	c.renders.Inc()
+	e := &rendered{revision: cr.revision, version: cr.version, served: cr.served, lastModified: cr.lastModified, disposition: cr.disposition}
+	if e.body, err = cr.render(query); err != nil {
 		e.err = err
 	} else {
 		sum := sha256.Sum256(e.body)
 		e.etag = []string{`"` + hex.EncodeToString(sum[:16]) + `"`}
 		e.length = []string{strconv.Itoa(len(e.body))}
 	}
-	c.store(id, rawQuery, cr, e, gen)
+	c.store(id, key, cr, e, gen)
 	return e, nil
 }
 

@@ -69,6 +69,10 @@ func Parse(toml string) *Template {
 	return t
 }
 
+// Params returns the distinct parameter names t uses, by first
+// appearance: a render depends on the query through these alone.
+func (t *Template) Params() []string { return t.params }
+
 func (t *Template) addLiteral(s string) {
 	t.segs = append(t.segs, segment{lit: s, param: -1, cnst: -1})
 	t.size += len(s)
