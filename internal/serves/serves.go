@@ -8,7 +8,9 @@ package serves
 
 import (
 	"context"
+	"hash/maphash"
 	"log/slog"
+	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -81,8 +83,9 @@ type Recorder struct {
 	pending   map[serveKey]int // index in queue of a serve with that key
 	dropped   int64
 	heads     int64
-	watches   map[watchKey]*watch
-	dirty     []*watch
+	seed      maphash.Seed
+	watches   map[uint64]watch // by watchHash of the URL
+	dirty     []dirtyWatch     // the URLs HEADed since the last write, in order
 	closed    bool
 	lastWatch time.Time // when watches were last written
 	lastPrune time.Time
@@ -92,7 +95,22 @@ type Recorder struct {
 	counts  struct{ recorded, heads, dropped, errors prometheus.Counter }
 }
 
+// watchKey is a watched URL as the request gave it.
 type watchKey struct{ path, rawPath, rawQuery string }
+
+// watchHash is the 64-bit key of a watched URL in Recorder.watches. Two
+// URLs sharing one (about one chance in 10^7 at a million URLs) would
+// share an entry: their HEADs are then counted on the first one's row.
+func (r *Recorder) watchHash(k watchKey) uint64 {
+	var h maphash.Hash
+	h.SetSeed(r.seed)
+	h.WriteString(k.path)
+	h.WriteByte(0)
+	h.WriteString(k.rawPath)
+	h.WriteByte(0)
+	h.WriteString(k.rawQuery)
+	return h.Sum64()
+}
 
 // serveKey identifies serves that are one record when they fall in one
 // flush: the same render of the same URL to the same client and token.
@@ -101,27 +119,42 @@ type serveKey struct {
 	telegraf                                                   bool
 }
 
-// watch is what the HEADs of one URL told since the controller started.
+// watch is what the HEADs of one URL told since the controller started,
+// without a pointer: a million watched URLs are one flat table of about
+// 100 bytes each (326 with the URL's strings and a pointer per entry) that
+// the garbage collector does not scan. The URL itself and
+// the client are kept only from a HEAD to the next write (dirtyWatch).
 type watch struct {
+	last  int64     // the last HEAD, Unix nanoseconds
+	gaps  [3]uint32 // the last gaps between HEADs in milliseconds, a ring
+	ngaps uint32
+	dirty uint32 // 1 + its index in Recorder.dirty; 0 when written
+}
+
+// dirtyWatch is a watched URL HEADed since the last write.
+type dirtyWatch struct {
+	hash  uint64
 	key   watchKey
 	ip    string
-	last  time.Time
-	gaps  [3]time.Duration // the last gaps between HEADs, a ring
-	ngaps int
 	heads int64 // since the last write
-	dirty bool
 }
 
 // interval is the median of the last three gaps (fewer at first): one
 // longer gap (a reload, a restart, a missed tick) does not move it.
 func (w *watch) interval() time.Duration {
-	n := min(w.ngaps, len(w.gaps))
+	n := min(int(w.ngaps), len(w.gaps))
 	if n == 0 {
 		return 0
 	}
-	g := slices.Clone(w.gaps[:n])
-	slices.Sort(g)
-	return g[(n-1)/2]
+	var g [3]uint32
+	copy(g[:], w.gaps[:n])
+	slices.Sort(g[:n])
+	return time.Duration(g[(n-1)/2]) * time.Millisecond
+}
+
+// gapMS is a gap between HEADs in whole milliseconds, within uint32.
+func gapMS(d time.Duration) uint32 {
+	return uint32(min(d.Milliseconds(), math.MaxUint32))
 }
 
 // Start sets defaults and starts the flush loop.
@@ -155,14 +188,20 @@ func (r *Recorder) Start() {
 	r.counts.heads = m.ConfigServes.WithLabelValues("heads")
 	r.counts.dropped = m.ConfigServes.WithLabelValues("dropped")
 	r.counts.errors = m.ConfigServes.WithLabelValues("flush_errors")
-	r.watches = map[watchKey]*watch{}
-	r.pending = map[serveKey]int{}
+	r.init()
 	r.lastWatch, r.lastPrune = r.Now(), r.Now()
 	r.loop = loop.Start(r.Interval, nil, func(ctx context.Context) {
 		if err := r.Flush(context.WithoutCancel(ctx)); err != nil {
 			r.Logger.Error("flush config serves", "error", err)
 		}
 	})
+}
+
+// init makes the tables and the hash seed (Start, or a test).
+func (r *Recorder) init() {
+	r.seed = maphash.MakeSeed()
+	r.watches = map[uint64]watch{}
+	r.pending = map[serveKey]int{}
 }
 
 // Record queues a serve. O(1): a serve like one already queued (serveKey)
@@ -194,27 +233,32 @@ func (r *Recorder) Record(s Serve) {
 // MaxWatches URLs a new one is not tracked (counted as dropped).
 func (r *Recorder) Watch(path, rawPath, rawQuery, clientIP string, at time.Time) {
 	k := watchKey{path, rawPath, rawQuery}
+	h := r.watchHash(k)
+	now := at.UnixNano()
 	r.mu.Lock()
-	w := r.watches[k]
-	if w == nil {
+	w, ok := r.watches[h]
+	if !ok {
 		if r.closed || len(r.watches) >= r.MaxWatches {
 			r.dropped++
 			r.mu.Unlock()
 			return
 		}
-		w = &watch{key: k}
-		r.watches[k] = w
-	} else if gap := at.Sub(w.last); gap > 0 {
-		w.gaps[w.ngaps%len(w.gaps)] = gap
-		w.ngaps++
+	} else if gap := now - w.last; gap > 0 {
+		w.gaps[w.ngaps%uint32(len(w.gaps))] = gapMS(time.Duration(gap))
+		if w.ngaps++; w.ngaps == 2*uint32(len(w.gaps)) {
+			w.ngaps = uint32(len(w.gaps)) // the same place in the ring, never wrapping
+		}
 	}
-	w.last, w.ip = at, clientIP
-	w.heads++
+	w.last = now
+	if w.dirty == 0 {
+		r.dirty = append(r.dirty, dirtyWatch{hash: h, key: k})
+		w.dirty = uint32(len(r.dirty))
+	}
+	d := &r.dirty[w.dirty-1]
+	d.ip = clientIP
+	d.heads++
+	r.watches[h] = w
 	r.heads++
-	if !w.dirty {
-		w.dirty = true
-		r.dirty = append(r.dirty, w)
-	}
 	r.mu.Unlock()
 }
 
@@ -232,23 +276,27 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	dropped, heads := r.dropped, r.heads
 	r.dropped, r.heads = 0, 0
 	var ws []store.WatchWrite
-	var written []*watch
+	var written []dirtyWatch
 	if now.Sub(r.lastWatch) >= r.WatchEvery {
 		r.lastWatch = now
-		for _, w := range r.dirty {
-			ws = append(ws, store.WatchWrite{URL: escapedURL(w.key.path, w.key.rawPath, w.key.rawQuery), LastHeadAt: w.last,
-				Interval: w.interval(), Heads: w.heads, ClientIP: w.ip})
-			w.heads, w.dirty = 0, false
-			written = append(written, w)
+		written = r.dirty
+		ws = make([]store.WatchWrite, len(written))
+		for i, d := range written {
+			w := r.watches[d.hash]
+			ws[i] = store.WatchWrite{URL: escapedURL(d.key.path, d.key.rawPath, d.key.rawQuery), LastHeadAt: time.Unix(0, w.last),
+				Interval: w.interval(), Heads: d.heads, ClientIP: d.ip}
+			w.dirty = 0
+			r.watches[d.hash] = w
 		}
 		r.dirty = nil
 	}
 	prune := now.Sub(r.lastPrune) >= r.PruneEvery
 	if prune {
 		r.lastPrune = now
-		for k, w := range r.watches {
-			if now.Sub(w.last) > watchForget && !w.dirty {
-				delete(r.watches, k)
+		forget := now.Add(-watchForget).UnixNano()
+		for h, w := range r.watches {
+			if w.last < forget && w.dirty == 0 {
+				delete(r.watches, h)
 			}
 		}
 	}
@@ -269,12 +317,18 @@ func (r *Recorder) Flush(ctx context.Context) error {
 		r.dropped += int64(len(batch) - len(keep))
 		r.queue = append(keep, r.queue...)
 		clear(r.pending)
-		for i, w := range written {
-			w.heads += ws[i].Heads
-			if !w.dirty {
-				w.dirty = true
-				r.dirty = append(r.dirty, w)
+		for _, d := range written {
+			w, ok := r.watches[d.hash]
+			if !ok { // pruned meanwhile: it will not be tracked again
+				continue
 			}
+			if w.dirty == 0 {
+				r.dirty = append(r.dirty, d)
+				w.dirty = uint32(len(r.dirty))
+				r.watches[d.hash] = w
+				continue
+			}
+			r.dirty[w.dirty-1].heads += d.heads
 		}
 		r.lastWatch = time.Time{}
 		r.mu.Unlock()

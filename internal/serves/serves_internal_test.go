@@ -11,13 +11,14 @@ import (
 // over after two gaps.
 func TestWatchInterval(t *testing.T) {
 	r := &Recorder{MaxWatches: 10}
-	r.watches = map[watchKey]*watch{}
+	r.init()
 	t0 := time.Unix(1_700_000_000, 0)
 	at := t0
 	head := func(gap time.Duration) time.Duration {
 		at = at.Add(gap)
 		r.Watch("/api/configs/x/toml", "", "agent_id=a", "10.0.0.1", at)
-		return r.watches[watchKey{"/api/configs/x/toml", "", "agent_id=a"}].interval()
+		w := r.watches[r.watchHash(watchKey{"/api/configs/x/toml", "", "agent_id=a"})]
+		return w.interval()
 	}
 	for i, tt := range []struct{ gap, want time.Duration }{
 		{0, 0},
@@ -48,7 +49,9 @@ func TestWatchInterval(t *testing.T) {
 func BenchmarkRecordWatch(b *testing.B) {
 	at := time.Unix(1_700_000_000, 0)
 	newRecorder := func() *Recorder {
-		return &Recorder{MaxQueue: 1 << 30, MaxWatches: 1 << 30, watches: map[watchKey]*watch{}, pending: map[serveKey]int{}}
+		r := &Recorder{MaxQueue: 1 << 30, MaxWatches: 1 << 30}
+		r.init()
+		return r
 	}
 	s := Serve{Kind: "config", SourceID: "3f1c9a2e-0000-4000-8000-000000000001", Version: 3, ETag: `"0123456789abcdef0123456789abcdef"`,
 		Path: "/api/configs/3f1c9a2e-0000-4000-8000-000000000001/toml", RawQuery: "agent_id=web-1&region=us&dc=dc1",
