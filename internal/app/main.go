@@ -146,6 +146,8 @@ func (m *Main) Run(ctx context.Context) error {
 		NodeID:             nodeID,
 		AgentHistoryBucket: m.Config.AgentHistoryBucket,
 		SecretKey:          m.Config.SecretKey,
+		// A beat answered on receipt needs no synchronous commit.
+		BeatsAckedOnReceipt: !m.Config.HeartbeatAckFlush,
 	})
 	if err != nil {
 		return err

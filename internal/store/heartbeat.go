@@ -102,6 +102,9 @@ func (s *Store) WriteHeartbeats(ctx context.Context, beats []HeartbeatWrite) err
 		// withTx may run this again (a deadlock victim): nothing here
 		// may outlive one attempt, or a retry would add totals twice.
 		if q := tx.store.dialect.beatTxSetup; q != "" {
+			if tx.store.beatsAckedOnReceipt {
+				q += asyncCommitSetup
+			}
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("write heartbeats: %w", err)
 			}
@@ -149,6 +152,11 @@ func (s *Store) WriteHeartbeats(ctx context.Context, beats []HeartbeatWrite) err
 		return nil
 	})
 }
+
+// asyncCommitSetup is added to beatTxSetup's SELECT list when the beats
+// were acknowledged on receipt (Options.BeatsAckedOnReceipt): the flush's
+// commit returns once its WAL record is written, not flushed to disk.
+const asyncCommitSetup = `, set_config('synchronous_commit', 'off', true)`
 
 // prepareBeatStatements prepares every statement WriteHeartbeats runs.
 func (s *Store) prepareBeatStatements(ctx context.Context) error {

@@ -440,3 +440,44 @@ func TestWriteHeartbeatsLargerThanAChunk(t *testing.T) {
 		}
 	})
 }
+
+// Beats acknowledged on receipt are flushed without waiting for a
+// synchronous commit on PostgreSQL, and only in the flush's own
+// transaction: the flush still writes, and the connections it returns to
+// the pool commit as the server is configured.
+func TestBeatsAckedOnReceiptCommitLocally(t *testing.T) {
+	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
+		ctx := context.Background()
+		s, err := store.Open(ctx, apptest.NewDSN(t, db), store.Options{BeatsAckedOnReceipt: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		at := time.UnixMilli(1_700_000_000_000)
+		var beats []store.HeartbeatWrite
+		for i := range 3 {
+			beats = append(beats, store.HeartbeatWrite{AgentBeat: &tc.AgentBeat{ID: fmt.Sprintf("agent-%d", i),
+				Hostname: "h", Version: "1.39.3", Status: tc.AgentOK, FirstSeen: at, LastSeen: at}})
+		}
+		for range 3 {
+			if err := s.WriteHeartbeats(ctx, beats); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if d, err := s.Agent(ctx, "agent-2"); err != nil || !d.LastSeen.Equal(at) {
+			t.Fatalf("agent-2: %+v, %v; want it written", d, err)
+		}
+		if db.Name != "postgres" {
+			return
+		}
+		for range 5 {
+			var v string
+			if err := s.ReadDB().QueryRowContext(ctx, `SHOW synchronous_commit`).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			if v != "on" {
+				t.Fatalf("synchronous_commit = %q outside the flush, want the server's on", v)
+			}
+		}
+	})
+}

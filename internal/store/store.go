@@ -62,6 +62,15 @@ type Options struct {
 	// secrets are sealed under (notification_channel.go); "" stores no
 	// secret: a channel that holds one is refused.
 	SecretKey string
+	// BeatsAckedOnReceipt says heartbeats are answered before the flush
+	// that writes them (--heartbeat-ack=receive): the flush's commit then
+	// promises no one anything, so on PostgreSQL it does not wait for its
+	// WAL record to reach the disk (synchronous_commit off for that
+	// transaction alone). A crash of PostgreSQL may then lose the last
+	// fraction of a second of flushes, which a crash of the controller
+	// loses anyway in this mode. Every other transaction commits as the
+	// server is configured.
+	BeatsAckedOnReceipt bool
 }
 
 // Store is the database. For SQLite, writes go through a single connection
@@ -112,7 +121,9 @@ type Store struct {
 	// historyBucket is Options.AgentHistoryBucket, in whole seconds;
 	// historySQL the texts of its batch statements (history.go).
 	historyBucket time.Duration
-	historySQL    func() map[int]string
+	// beatsAckedOnReceipt is Options.BeatsAckedOnReceipt.
+	beatsAckedOnReceipt bool
+	historySQL          func() map[int]string
 
 	// fullAt is when a write last failed for lack of space (UnixNano, 0
 	// after a write succeeded): readiness reports it (Ready, error.go).
@@ -137,6 +148,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	s := &Store{now: opts.Now, logger: opts.Logger, plan: opts.Plan.withDefaults()}
 	s.beatSQL = sync.OnceValue(func() map[int]beatStatements { return buildBeatStatements(s.dialect) })
 	s.historyBucket = opts.AgentHistoryBucket.Truncate(time.Second)
+	s.beatsAckedOnReceipt = opts.BeatsAckedOnReceipt
 	if opts.SecretKey != "" {
 		s.sealer = newSealer(opts.SecretKey)
 	}
