@@ -313,7 +313,8 @@ func (s *Server) renderFor(ctx context.Context, id, rawQuery string) (*rendered,
 // valid URL encoding is refused without a render.
 func (s *Server) renderFrom(ctx context.Context, c *tomlCache, id, rawQuery string, load func(context.Context, string) (*configRenders, error)) (*rendered, error) {
 	cr, gen := c.config(id)
-	if cr == nil {
+	loaded := cr == nil
+	if loaded {
 		c.loads.Inc()
 		var err error
 		cr, err = c.load(id, gen, func() (*configRenders, error) {
@@ -335,7 +336,9 @@ func (s *Server) renderFrom(ctx context.Context, c *tomlCache, id, rawQuery stri
 		c.hits.Inc()
 		return e, nil
 	}
-	c.renders.Inc()
+	if !loaded {
+		c.renders.Inc() // a load counts its own render
+	}
 	e := &rendered{revision: cr.revision, version: cr.version, served: cr.served, lastModified: cr.lastModified, disposition: cr.disposition}
 	if e.body, err = cr.render(query); err != nil {
 		e.err = err
