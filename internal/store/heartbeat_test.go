@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -448,7 +449,22 @@ func TestWriteHeartbeatsLargerThanAChunk(t *testing.T) {
 func TestBeatsAckedOnReceiptCommitLocally(t *testing.T) {
 	apptest.ForEachDB(t, func(t *testing.T, db apptest.DB) {
 		ctx := context.Background()
-		s, err := store.Open(ctx, apptest.NewDSN(t, db), store.Options{BeatsAckedOnReceipt: true})
+		dsn := apptest.NewDSN(t, db)
+		if db.Name == "postgres" {
+			// The test server itself runs with synchronous_commit off; make
+			// this database's connections default to on, so that a setting
+			// leaking out of the flush's transaction shows.
+			raw, err := sql.Open("pgx", dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = raw.ExecContext(ctx, `DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET synchronous_commit = on', current_database()); END $$`)
+			raw.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, err := store.Open(ctx, dsn, store.Options{BeatsAckedOnReceipt: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -476,7 +492,7 @@ func TestBeatsAckedOnReceiptCommitLocally(t *testing.T) {
 				t.Fatal(err)
 			}
 			if v != "on" {
-				t.Fatalf("synchronous_commit = %q outside the flush, want the server's on", v)
+				t.Fatalf("synchronous_commit = %q outside the flush, want this database's on", v)
 			}
 		}
 	})
