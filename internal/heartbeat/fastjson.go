@@ -149,7 +149,10 @@ func (s *scanner) str() (string, bool) {
 
 // escaped decodes a string that holds escapes, from its first character.
 func (s *scanner) escaped(start int) (string, bool) {
-	out := make([]byte, 0, 64)
+	// On the stack up to 256 bytes (a Telegraf config URL with \u0026 in
+	// its query is about 130): the string returned is the one allocation.
+	var buf [256]byte
+	out := buf[:0]
 	for j := start; j < len(s.b); j++ {
 		c := s.b[j]
 		switch {
