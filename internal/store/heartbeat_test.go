@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -215,6 +216,23 @@ func mustOpenDSN(tb testing.TB, dsn string) *store.Store {
 	}
 	tb.Cleanup(func() { s.Close() })
 	return s
+}
+
+// TestSQLiteWriterKeepsTemporaryDataInMemory checks the writer's
+// temp_store: the flush's statement journals spill to temporary files
+// without it (store.go).
+func TestSQLiteWriterKeepsTemporaryDataInMemory(t *testing.T) {
+	s := mustOpenDSN(t, filepath.Join(t.TempDir(), "tc.db"))
+	var mode int
+	err := s.WithTx(context.Background(), func(tx *store.Tx) error {
+		return tx.QueryRowContext(context.Background(), "PRAGMA temp_store").Scan(&mode)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mode != 2 {
+		t.Fatalf("temp_store = %d on the writer, want 2 (MEMORY)", mode)
+	}
 }
 
 // TestLivenessOnlyBeatsKeepAgentReporting writes an agent's beats through
