@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -49,6 +50,24 @@ func (tx *Tx) queryPrepared(ctx context.Context, q string, args ...any) (*sql.Ro
 		return nil, err
 	}
 	return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+}
+
+// yieldRows is how many rows a SQLite flush writes one statement at a time
+// between yields (yieldEvery).
+const yieldRows = 32
+
+// yieldEvery lets waiting goroutines run (runtime.Gosched) before the i-th
+// row of a SQLite flush, every yieldRows rows, and SQLite flushes yield
+// between their multi-row statements too. SQLite runs on the flushing
+// goroutine itself: a flush of 10,000 agents holds a processor for a
+// quarter of a second, which Go's scheduler takes back only every 10 ms,
+// while heartbeat and config requests wait in that processor's run queue.
+// A yield every few hundred microseconds puts the flush behind them: the
+// requests run first and the flush in the gaps (docs/performance.md).
+func yieldEvery(i int) {
+	if i%yieldRows == yieldRows-1 {
+		runtime.Gosched()
+	}
 }
 
 // HeartbeatWrite is one agent's part of a WriteHeartbeats call.
@@ -144,6 +163,7 @@ func (s *Store) WriteHeartbeats(ctx context.Context, beats []HeartbeatWrite) err
 		}
 		for _, b := range beats {
 			if len(b.Logs) > 0 {
+				runtime.Gosched() // a merge reads and writes a whole log: see yieldEvery
 				if err := mergeLogs(ctx, tx, b.ID, b.Logs); err != nil {
 					return err
 				}
@@ -307,7 +327,8 @@ func updateLiveness(ctx context.Context, tx *Tx, beats []HeartbeatWrite, updated
 		return fmt.Errorf("write heartbeats: update liveness: %w", err)
 	}
 	txst := tx.StmtContext(ctx, st)
-	for _, b := range beats {
+	for i, b := range beats {
+		yieldEvery(i)
 		seen := ms(b.LastSeen)
 		res, err := txst.ExecContext(ctx, b.ID, seen, b.Last.Errors, b.Last.Warnings, b.Last.Metrics,
 			b.Sum.Errors, b.Sum.Warnings, b.Sum.Metrics, indexedLag(b.ID, seen))
@@ -505,6 +526,7 @@ func upsertAgents(ctx context.Context, tx *Tx, rule string, beats []HeartbeatWri
 		return nil
 	}
 	for start := 0; start < len(beats); {
+		runtime.Gosched() // between chunks: see yieldEvery
 		n := chunkSize(len(beats) - start)
 		if err := upsertAgentsChunk(ctx, tx, rule, beats[start:start+n], created, newest, registered); err != nil {
 			return err

@@ -117,7 +117,8 @@ func (s *Store) WriteServes(ctx context.Context, serves []tc.ConfigServe, watche
 		// In URL order, as for heartbeats: concurrent writers lock rows in
 		// one order.
 		slices.Sort(urls)
-		for _, u := range urls {
+		for i, u := range urls {
+			yieldEvery(i)
 			a := serveArgs(serves[latest[u]])
 			// url first, then the columns without telegraf.
 			args := append([]any{u}, a[0], a[1], a[2], a[3], a[4], a[5], a[7], a[8], a[9], a[10], a[12])
@@ -125,7 +126,8 @@ func (s *Store) WriteServes(ctx context.Context, serves []tc.ConfigServe, watche
 				return fmt.Errorf("write latest serve: %w", err)
 			}
 		}
-		for _, w := range sortedWatches(watches) {
+		for i, w := range sortedWatches(watches) {
+			yieldEvery(i)
 			if err := tx.execPrepared(ctx, watchSQL, w.URL, ms(w.LastHeadAt), w.Interval.Milliseconds(), w.Heads, w.ClientIP); err != nil {
 				return fmt.Errorf("write config watches: %w", err)
 			}
