@@ -1,15 +1,18 @@
 package heartbeat
 
 import (
+	"encoding/json"
 	"math"
 	"unicode/utf8"
 )
 
 // decodeFast decodes the common shape of a heartbeat without reflection:
 // exactly the known keys, each at most once, strings of printable ASCII with
-// JSON escapes (\u0026 included), non-negative integers, and logs: []. On
-// anything else it gives up (ok false) and parse uses encoding/json, which
-// then accepts or rejects the body with its precise message. So both paths
+// JSON escapes (\u0026 included), non-negative integers, and logs as an
+// array of ASCII JSON, kept raw for fromMessage to decode as encoding/json
+// would have kept it. On anything else it gives up (ok false) and parse
+// uses encoding/json, which then accepts or rejects the body with its
+// precise message. So both paths
 // agree on every body the fast one accepts (TestDecodeFastMatchesJSON), and
 // the heartbeat a steady fleet sends costs a fraction of the reflective
 // decoder.
@@ -52,7 +55,7 @@ func decodeFast(b []byte) (m message, ok bool) {
 			m.Statistics, ok = s.statistics()
 		case "logs":
 			bit = 1 << 7
-			ok = s.consume('[') && s.consume(']') // entries: encoding/json
+			m.Logs, ok = s.array() // entries: encoding/json, in fromMessage
 		case "status":
 			bit = 1 << 8
 			m.Status, ok = s.str()
@@ -243,6 +246,48 @@ func (s *scanner) int64() (int64, bool) {
 		return 0, false
 	}
 	return int64(v), true
+}
+
+// array reads a JSON array of printable ASCII as bytes of the body (no
+// copy), nil when it is empty. json.Valid checks it as encoding/json's
+// scanner would have within the whole body.
+func (s *scanner) array() (json.RawMessage, bool) {
+	if !s.consume('[') {
+		return nil, false
+	}
+	start := s.i - 1
+	if s.consume(']') {
+		return nil, true
+	}
+	depth, inString := 0, false
+	for j := start; j < len(s.b); j++ {
+		c := s.b[j]
+		switch {
+		case c >= utf8.RuneSelf:
+			return nil, false
+		case inString:
+			switch c {
+			case '\\':
+				j++ // the escaped character: json.Valid checks the escape
+			case '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+		case c == ']' || c == '}':
+			if depth--; depth == 0 {
+				raw := s.b[start : j+1]
+				if !json.Valid(raw) {
+					return nil, false
+				}
+				s.i = j + 1
+				return raw, true
+			}
+		}
+	}
+	return nil, false
 }
 
 func (s *scanner) strings() ([]string, bool) {

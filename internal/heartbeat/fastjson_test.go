@@ -21,9 +21,16 @@ func TestDecodeFastMatchesJSON(t *testing.T) {
 		`{"id":"a","version":"v","statistics":{"errors":18446744073709551615,"warnings":0,"metrics":0}}`,
 		`{}`, `{"id":"a"}`, `{"version":"v"}`, `{"id":"","version":"v"}`,
 		`{"id":"a","version":"v","status":"GREEN"}`,
+		`{"id":"a","version":"v","logs":[{"time":"t","level":"ERROR","source":"","message":"m"}]}`,
+		`{"id":"a","version":"v","logs":[{"time":"2026-11-27T07:20:43.266545801Z","level":"ERROR","source":"inputs.http::api","attributes":{"alias":"api","category":"inputs","plugin":"http"},"message":"E! [inputs.http::api] received status 503 from http://10.0.0.5/health \"a]b}\" \u0026 \\"}],"status":"WARN"}`,
+		` {"id":"a","version":"v","logs": [ {"level":"WARN","message":"x"} , {"level":"ERROR","message":"y"} ] } `,
+		`{"id":"a","version":"v","logs":[1,"x",null,[[]],{}]}`, // not entries: fromMessage's error, as encoding/json's
 	}
 	handOver := []string{
-		`{"id":"a","version":"v","logs":[{"time":"t","level":"ERROR","source":"","message":"m"}]}`,
+		`{"id":"a","version":"v","logs":{"entries":[],"errors":1}}`, // the early schema's object
+		`{"id":"a","version":"v","logs":[{"message":"é"}]}`, `{"id":"a","version":"v","logs":[{"message":"\x"}]}`,
+		`{"id":"a","version":"v","logs":[{"message":"m"}}`, `{"id":"a","version":"v","logs":[{"message":"m",}]}`,
+		`{"id":"a","version":"v","logs":[{"message":"m"}]]}`, `{"id":"a","version":"v","logs":[{"message":"m"}],"logs":[]}`,
 		`{"ID":"a","version":"v"}`, `{"id":"a","version":"v","future":1}`, `{"id":"a","id":"b","version":"v"}`,
 		`{"id":"a","version":"v","schema":1.0}`, `{"id":"a","version":"v","last":-1}`, `{"id":"a","version":"v","schema":01}`,
 		`{"id":"é","version":"v"}`, `{"id":"\ud83d\ude00","version":"v"}`, `{"id":null,"version":"v"}`,
@@ -86,7 +93,7 @@ func BenchmarkParse(b *testing.B) {
 			}
 		}
 	})
-	// A beat with log entries takes encoding/json (parse's slow path).
+	// A beat with log entries: its entries take encoding/json (fromMessage).
 	logged := []byte(`{"id":"agent-abc-1","version":"Telegraf 1.39.3 (git: HEAD@eb37a442)","schema":1,"last":1795764126,"hostname":"vm","configurations":["http://127.0.0.1:18080/api/configs/abc/toml"],"statistics":{"errors":2,"warnings":0,"metrics":2},"logs":[{"time":"2026-11-27T07:22:11.126656508Z","level":"ERROR","source":"outputs.heartbeat","attributes":{"category":"outputs","plugin":"heartbeat"},"message":"received status 401 (401 Unauthorized) with message {\"error\":\"invalid token\"}"},{"time":"2026-11-27T07:22:16.123797479Z","level":"ERROR","source":"outputs.heartbeat","attributes":{"category":"outputs","plugin":"heartbeat"},"message":"received status 401 (401 Unauthorized) with message {\"error\":\"invalid token\"}"}],"status":"WARN"}`)
 	b.Run("with_logs", func(b *testing.B) {
 		for b.Loop() {
