@@ -156,6 +156,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Logger.Info("database ready", "dialect", string(m.Store.Dialect()), "database", redactDSN(dsn),
 		"schema_version", store.LatestSchemaVersion(m.Store.Dialect()))
 
+	startGCHeadroom(uint64(m.Config.GCHeadroomMB) << 20)
 	m.Metrics = metrics.New()
 	if err := m.startIdentity(ctx, tlsConfig != nil); err != nil {
 		return err
