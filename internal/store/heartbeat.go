@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -190,6 +191,7 @@ func (s *Store) prepareBeatStatements(ctx context.Context) error {
 			qs = append(qs, st.upsert, st.findAgents)
 		}
 	}
+	qs = append(qs, readLogsSQL, writeLogsSQL)
 	for _, q := range append(qs, s.historyPrepare()...) {
 		if _, err := s.prepared(ctx, q); err != nil {
 			return err
@@ -853,14 +855,32 @@ func writeLinks(ctx context.Context, tx *Tx, beats []HeartbeatWrite, created, ne
 	return flush()
 }
 
+// readLogsSQL and writeLogsSQL read and replace an agent's kept log
+// entries (mergeLogs), prepared once per store as the flush's other
+// statements.
+const (
+	readLogsSQL  = `SELECT logs FROM agent_logs WHERE agent_id = $1`
+	writeLogsSQL = `INSERT INTO agent_logs (agent_id, logs) VALUES ($1, $2)
+		ON CONFLICT (agent_id) DO UPDATE SET logs = excluded.logs`
+)
+
 // mergeLogs merges entries (newest first) into the agent's kept log entries,
 // keeping the newest tc.MaxAgentLogs. Entries usually are newer than every
 // kept one and go in front; a beat written after a newer one (another node
 // wrote it first) has its entries placed by time.
 func mergeLogs(ctx context.Context, tx *Tx, agentID string, entries []tc.AgentLog) error {
 	var old string
-	err := tx.QueryRowContext(ctx, `SELECT logs FROM agent_logs WHERE agent_id = $1`, agentID).Scan(&old)
-	if err != nil && err != sql.ErrNoRows {
+	rows, err := tx.queryPrepared(ctx, readLogsSQL, agentID)
+	if err != nil {
+		return fmt.Errorf("write heartbeats: read logs: %w", err)
+	}
+	if rows.Next() {
+		err = rows.Scan(&old)
+	}
+	if cerr := rows.Close(); err == nil {
+		err = cmp.Or(cerr, rows.Err())
+	}
+	if err != nil {
 		return fmt.Errorf("write heartbeats: read logs: %w", err)
 	}
 	var prev []json.RawMessage
@@ -899,9 +919,7 @@ func mergeLogs(ctx context.Context, tx *Tx, agentID string, entries []tc.AgentLo
 	} else if len(kept) < tc.MaxAgentLogs {
 		kept = append(kept, prev[:min(len(prev), tc.MaxAgentLogs-len(kept))]...)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO agent_logs (agent_id, logs) VALUES ($1, $2)
-		ON CONFLICT (agent_id) DO UPDATE SET logs = excluded.logs`, agentID, mustJSON(kept))
-	if err != nil {
+	if err := tx.execPrepared(ctx, writeLogsSQL, agentID, mustJSON(kept)); err != nil {
 		return fmt.Errorf("write heartbeats: write logs: %w", err)
 	}
 	return nil
