@@ -12,10 +12,9 @@ import (
 // array of ASCII JSON, kept raw for fromMessage to decode as encoding/json
 // would have kept it. On anything else it gives up (ok false) and parse
 // uses encoding/json, which then accepts or rejects the body with its
-// precise message. So both paths
-// agree on every body the fast one accepts (TestDecodeFastMatchesJSON), and
-// the heartbeat a steady fleet sends costs a fraction of the reflective
-// decoder.
+// precise message. So both paths agree on every body the fast one accepts
+// (TestDecodeFastMatchesJSON), and the heartbeat a steady fleet sends costs
+// a fraction of the reflective decoder.
 func decodeFast(b []byte) (m message, ok bool) {
 	s := scanner{b: b}
 	if !s.consume('{') {
