@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -870,17 +869,11 @@ const (
 // wrote it first) has its entries placed by time.
 func mergeLogs(ctx context.Context, tx *Tx, agentID string, entries []tc.AgentLog) error {
 	var old string
-	rows, err := tx.queryPrepared(ctx, readLogsSQL, agentID)
-	if err != nil {
-		return fmt.Errorf("write heartbeats: read logs: %w", err)
+	st, err := tx.store.prepared(ctx, readLogsSQL)
+	if err == nil {
+		err = tx.StmtContext(ctx, st).QueryRowContext(ctx, agentID).Scan(&old)
 	}
-	if rows.Next() {
-		err = rows.Scan(&old)
-	}
-	if cerr := rows.Close(); err == nil {
-		err = cmp.Or(cerr, rows.Err())
-	}
-	if err != nil {
+	if err != nil && err != sql.ErrNoRows {
 		return fmt.Errorf("write heartbeats: read logs: %w", err)
 	}
 	var prev []json.RawMessage
