@@ -55,6 +55,12 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
+	// A periodic pass takes consecutive agents, skipping 3 in 100 (the
+	// not_reporting ones): the fleet must hold them all, or flushBeats
+	// would look for agents forever.
+	if *flushOrder == "periodic" && *flushes*(*flushAgents)*100/97+1 >= *n {
+		log.Fatalf("-flush-order periodic: %d flushes of %d agents need more than the %d agents of -agents", *flushes, *flushAgents, *n)
+	}
 	ctx := context.Background()
 	s, err := store.Open(ctx, *dsn, store.Options{AgentHistoryBucket: *historyBucket})
 	if err != nil {
