@@ -206,6 +206,8 @@ func run(o options) error {
 			fmt.Println()
 		}
 	}
+	// Windows for the bare handler too: its drift is the machine's own.
+	gen.window = o.window
 	if o.rate > 0 && o.rateBaseline > 0 {
 		bare, stopBare, err := startBare()
 		if err != nil {
@@ -216,7 +218,6 @@ func run(o options) error {
 		stopBare()
 		b.print()
 	}
-	gen.window = o.window
 	var watch *watcher
 	if o.watchInterval > 0 {
 		if o.watchURL == "" {
