@@ -86,7 +86,7 @@ func main() {
 	flag.BoolVar(&o.warmup, "warmup", false, "before measuring, send every agent one heartbeat (closed loop, not measured; a refused beat is sent again, as Telegraf would with its next one) and wait until the database holds them all, so that the phases see a known fleet")
 	flag.DurationVar(&o.rateBaseline, "rate-baseline", 30*time.Second, "length of the open-loop phase against the bare handler at -rate, run before the controller's (0 skips it): the latency the machine itself allows at that rate")
 	flag.DurationVar(&o.settle, "settle", 0, "length of an open-loop phase at -rate just before the measured one, reported apart (0 skips it): after a warm-up longer than the reporting rule's threshold the first sweep marks the agents created first not_reporting, and each one's next beat restores it; the settle phase takes those restores, so the measured phase sees the steady fleet")
-	flag.DurationVar(&o.window, "window", 10*time.Second, "open loop: also report latency per window of this length (by scheduled send time), to show drift over a run (0: only the whole phase)")
+	flag.DurationVar(&o.window, "window", 10*time.Second, "open loop: also report latency per window of this length (by scheduled send time), and the CPU used in it (by the wall clock), to show drift over a run (0: only the whole phase)")
 	flag.StringVar(&o.watchURL, "watch-url", "", "watcher mode: the config URL every agent's watcher polls with HEAD, as Telegraf's --config-url-watch-interval does ({id} is replaced by the agent's id, e.g. http://127.0.0.1:8888/api/configs/ID/toml?agent_id={id}); in-process, empty creates a config and uses its URL with ?agent_id={id}")
 	flag.DurationVar(&o.watchInterval, "watch-interval", 0, "watcher mode: each agent's HEAD interval (0: no watcher traffic); the open-loop phases then also send agents/interval HEADs a second, on connections of their own")
 	flag.IntVar(&o.watchConns, "watch-conns", 16, "watcher mode: keep-alive connections for the HEADs")
@@ -507,7 +507,8 @@ type result struct {
 	ok, failed, errors uint64
 	elapsed            time.Duration
 	hist               *histogram
-	windows            []*histogram // open loop: by scheduled time, window long each
+	windows            []*histogram    // open loop: by scheduled time, window long each
+	windowCPU          []time.Duration // CPU of load generator and controller in each window, by wall clock
 	window, span       time.Duration
 	firstErr           string
 	behind             time.Duration // open loop: how late the last beat was sent
@@ -546,8 +547,13 @@ func (r *result) print() {
 	for i, h := range r.windows {
 		if n := h.count(); n > 0 {
 			from := time.Duration(i) * r.window
-			fmt.Printf("  %4.0f–%.0f s: %7d requests; p50 %s p99 %s p99.9 %s max %s\n", from.Seconds(), min(from+r.window, r.span).Seconds(), n,
+			to := min(from+r.window, r.span)
+			fmt.Printf("  %4.0f–%.0f s: %7d requests; p50 %s p99 %s p99.9 %s max %s", from.Seconds(), to.Seconds(), n,
 				h.quantile(0.5), h.quantile(0.99), h.quantile(0.999), h.max())
+			if i < len(r.windowCPU) && r.windowCPU[i] > 0 {
+				fmt.Printf("; CPU %.2f cores", r.windowCPU[i].Seconds()/(to-from).Seconds())
+			}
+			fmt.Println()
 		}
 	}
 }
@@ -626,6 +632,7 @@ func (g *generator) run(name string, targets []*url.URL, conns int, rate float64
 	const grace = 10 * time.Second
 	start := time.Now()
 	deadline := start.Add(d)
+	cpuDone := g.sampleWindowCPU(res, start, cpu0)
 	var base uint64
 	if track {
 		base = g.seq.Load()
@@ -725,6 +732,7 @@ func (g *generator) run(name string, targets []*url.URL, conns int, rate float64
 		}()
 	}
 	wg.Wait()
+	cpuDone()
 	res.elapsed = time.Since(start)
 	if rate == 0 && limit == 0 {
 		res.elapsed = max(res.elapsed, d)
@@ -744,6 +752,39 @@ func (g *generator) run(name string, targets []*url.URL, conns int, rate float64
 	res.behind = time.Duration(lastBehind.Load())
 	res.missed = missed.Load()
 	return res
+}
+
+// sampleWindowCPU records, at the end of each of res's windows by the wall
+// clock, the CPU the load generator and the controller used in it, so
+// that a slow window shows whether the processors were fuller then: on a
+// shared machine the same work costs more CPU in some minutes than in
+// others. The returned function stops it at the end of the phase: the
+// last window gets its figure then, an earlier one not ended keeps none.
+func (g *generator) sampleWindowCPU(res *result, start time.Time, cpu0 time.Duration) func() {
+	if res.windows == nil {
+		return func() {}
+	}
+	res.windowCPU = make([]time.Duration, len(res.windows))
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		prev := cpu0
+		for i := range res.windowCPU {
+			t := time.NewTimer(time.Until(start.Add(min(time.Duration(i+1)*res.window, res.span))))
+			select {
+			case <-t.C:
+			case <-stop:
+				t.Stop()
+				if i == len(res.windowCPU)-1 { // the phase's last beats are in: it ended
+					res.windowCPU[i] = g.cpuTime() - prev
+				}
+				return
+			}
+			now := g.cpuTime()
+			res.windowCPU[i], prev = now-prev, now
+		}
+	}()
+	return func() { close(stop); <-done }
 }
 
 func markAcked(a *atomic.Uint32, round uint32) {
