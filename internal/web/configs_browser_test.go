@@ -274,7 +274,7 @@ func TestBrowserConfigs(t *testing.T) {
 			b.open(t, editor)
 			b.do(t, click("#duplicate"))
 			b.waitJS(t, `location.pathname !== `+fmt.Sprintf("%q", editor)+` && !!document.querySelector("#f-toml")`)
-			b.waitJS(t, `document.title.includes("edge (copy)")`)
+			b.waitJS(t, `document.title.includes("edge (copy)") && document.readyState === "complete"`)
 			toml := eval[string](t, b, `document.querySelector("#f-toml").value`)
 			if !strings.HasPrefix(toml, "# typed by keyboard\n# second\n[[inputs.cpu]]") {
 				t.Errorf("copy's TOML starts %q", toml[:min(len(toml), 60)])

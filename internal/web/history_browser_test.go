@@ -90,6 +90,7 @@ func TestBrowserHistory(t *testing.T) {
 			}
 			b.do(t, click(`#fleet-chart a[data-range="1h"]`))
 			b.waitText(t, "#chart-h", "Last 1 hour")
+			b.waitURL(t, "/agents?range=1h") // the new page parsed to its end, the table included
 			if loc := b.location(t); !strings.HasSuffix(loc, "/agents?range=1h") {
 				t.Errorf("location %s, want the range in the URL", loc)
 			}
@@ -101,6 +102,7 @@ func TestBrowserHistory(t *testing.T) {
 			}
 			b.do(t, click(`#fleet-chart a[data-range="7d"]`))
 			b.waitText(t, "#chart-h", "Last 7 days")
+			b.waitURL(t, "/agents?range=7d")
 			if n := rows(t, "fleet-values"); n != 3 {
 				t.Errorf("7 days: %d samples, want 3", n)
 			}
@@ -185,7 +187,7 @@ func TestBrowserHistory(t *testing.T) {
 			b.shot(t, "17-agent-history")
 			b.do(t, click(`#agent-history a[data-range="6h"]`))
 			b.waitText(t, "#history-h", "Reporting history")
-			b.waitJS(t, `location.search === "?range=6h"`)
+			b.waitURL(t, "/agents/hist-1?range=6h") // not only committed: parsed to the table's last row
 			if n := rows(t, "history-values"); n < 180 || n > 181 {
 				t.Errorf("6 hours: %d rows, want 180 or 181", n)
 			}
