@@ -15,6 +15,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -25,11 +26,14 @@ import (
 	"math/bits"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"sync"
@@ -65,6 +69,8 @@ type options struct {
 	watchInterval     time.Duration
 	watchConns        int
 	serveBare         string
+	traceSlow         time.Duration
+	traceFile         string
 }
 
 func main() {
@@ -91,6 +97,8 @@ func main() {
 	flag.DurationVar(&o.watchInterval, "watch-interval", 0, "watcher mode: each agent's HEAD interval (0: no watcher traffic); the open-loop phases then also send agents/interval HEADs a second, on connections of their own")
 	flag.IntVar(&o.watchConns, "watch-conns", 16, "watcher mode: keep-alive connections for the HEADs")
 	flag.StringVar(&o.serveBare, "serve-bare", "", "only serve the bare handler on this loopback address until interrupted (the baseline for another load tool, e.g. scripts/bench-heartbeat-wrk)")
+	flag.DurationVar(&o.traceSlow, "trace-slow", 0, "after the warm-up, keep the last seconds of this process's runtime trace in memory (Go's flight recorder; in-process, the controller's too) and write them to -trace-file when a request first takes longer than this, to see what a stall was made of (0: off; the recorder costs some CPU, and its memory counts in the RSS reported)")
+	flag.StringVar(&o.traceFile, "trace-file", "tc-load-slow.trace", "where -trace-slow writes its trace (read it with go tool trace)")
 	flag.DurationVar(&o.freshnessTimeout, "freshness-timeout", 60*time.Second, "how long to wait for the database to hold every acknowledged heartbeat")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -183,6 +191,13 @@ func run(o options) error {
 		defer f.Close()
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
+	}
+	if o.traceSlow > 0 {
+		stop, err := gen.recordSlow(o.traceSlow, o.traceFile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	if o.compare > 0 {
 		bare, stopBare, err := startBare()
@@ -414,6 +429,9 @@ type generator struct {
 	resendRefused bool
 	// window is the length of the open loop's latency windows (0: none).
 	window time.Duration
+	// slow, when a request takes longer, calls onSlow (-trace-slow).
+	slow   time.Duration
+	onSlow func(took time.Duration)
 	seq    atomic.Uint64 // next beat number across controller phases
 	acked  []atomic.Uint32
 }
@@ -515,6 +533,7 @@ type result struct {
 	missed             uint64        // open loop: beats not sent by 10 s after the end
 	cpu                time.Duration // CPU time of load generator and controller during the phase
 	server, pg         time.Duration // of which the controller's (-pid); PostgreSQL's (-pg-pid), apart
+	runtime            runtimeStats  // this process's Go runtime over the phase
 }
 
 func (r *result) throughput() float64 { return float64(r.ok) / r.elapsed.Seconds() }
@@ -535,6 +554,7 @@ func (r *result) print() {
 				float64(r.pg.Microseconds())/float64(r.ok), r.pg.Round(time.Millisecond))
 		}
 	}
+	r.runtime.print(r.cpu, r.ok)
 	if r.behind > 0 {
 		fmt.Printf("  (open loop: the last beats were sent %s behind schedule)\n", r.behind.Round(time.Millisecond))
 	}
@@ -609,6 +629,7 @@ func (g *generator) openLoop(name string, targets []*url.URL, conns int, rate fl
 		}
 	}
 	fmt.Println()
+	beats.runtime.print(cpu, beats.ok+heads.ok)
 	if heads.ok == 0 {
 		return fmt.Errorf("watcher mode: no HEAD of %s was answered 2xx (first error: %s)", watch.url, heads.firstErr)
 	}
@@ -625,6 +646,7 @@ func (g *generator) run(name string, targets []*url.URL, conns int, rate float64
 		}
 	}
 	cpu0, server0, pg0 := g.cpuTime(), procsCPU(g.pids), treeCPU(g.pgPid)
+	rt0 := readRuntimeStats()
 	var ok, failed, errs atomic.Uint64
 	var firstErr sync.Once
 	var lastBehind atomic.Int64
@@ -646,6 +668,7 @@ func (g *generator) run(name string, targets []*url.URL, conns int, rate float64
 			defer wg.Done()
 			var conn net.Conn
 			var br *bufio.Reader
+			var refresh time.Time // when conn's deadline is next pushed on
 			var body, req []byte
 			defer func() {
 				if conn != nil {
@@ -700,7 +723,13 @@ func (g *generator) run(name string, targets []*url.URL, conns int, rate float64
 						time.Sleep(10 * time.Millisecond)
 						continue
 					}
-					conn, br = c, bufio.NewReaderSize(c, 4096)
+					conn, br, refresh = c, bufio.NewReaderSize(c, 4096), time.Time{}
+				}
+				if now := time.Now(); now.After(refresh) {
+					// Any one request stuck for 20 s fails; setting the
+					// deadline for every request cost the generator CPU.
+					conn.SetDeadline(now.Add(30 * time.Second))
+					refresh = now.Add(10 * time.Second)
 				}
 				status, err := roundTrip(conn, br, req, watch != nil)
 				for err == nil && status == http.StatusServiceUnavailable && g.resendRefused {
@@ -715,6 +744,9 @@ func (g *generator) run(name string, targets []*url.URL, conns int, rate float64
 					continue
 				}
 				took := time.Since(scheduled)
+				if g.slow > 0 && took > g.slow {
+					g.onSlow(took)
+				}
 				res.hist.record(took)
 				if res.windows != nil {
 					res.windows[min(int(scheduled.Sub(start)/res.window), len(res.windows)-1)].record(took)
@@ -748,6 +780,7 @@ func (g *generator) run(name string, targets []*url.URL, conns int, rate float64
 	}
 	res.ok, res.failed, res.errors = ok.Load(), failed.Load(), errs.Load()
 	res.cpu = g.cpuTime() - cpu0
+	res.runtime = readRuntimeStats().since(rt0)
 	res.server, res.pg = procsCPU(g.pids)-server0, treeCPU(g.pgPid)-pg0
 	res.behind = time.Duration(lastBehind.Load())
 	res.missed = missed.Load()
@@ -787,6 +820,39 @@ func (g *generator) sampleWindowCPU(res *result, start time.Time, cpu0 time.Dura
 	return func() { close(stop); <-done }
 }
 
+// recordSlow starts Go's flight recorder and has the first request slower
+// than slow write its last seconds to file, a second after it was answered
+// (so that the trace shows the stall's end too). The returned function
+// stops the recorder.
+func (g *generator) recordSlow(slow time.Duration, file string) (func(), error) {
+	fr := trace.NewFlightRecorder(trace.FlightRecorderConfig{MinAge: max(10*time.Second, 3*slow), MaxBytes: 512 << 20})
+	if err := fr.Start(); err != nil {
+		return nil, err
+	}
+	var once sync.Once
+	var wrote sync.WaitGroup
+	g.slow = slow
+	g.onSlow = func(took time.Duration) {
+		once.Do(func() {
+			wrote.Go(func() {
+				time.Sleep(time.Second)
+				f, err := os.Create(file)
+				if err == nil {
+					_, err = fr.WriteTo(f)
+					err = errors.Join(err, f.Close())
+				}
+				if err != nil {
+					fmt.Fprintln(os.Stderr, "tc-load: -trace-slow:", err)
+					return
+				}
+				fmt.Printf("(a request took %s at %s: the runtime trace of the seconds before is in %s)\n",
+					took.Round(time.Millisecond), time.Now().Format("15:04:05"), file)
+			})
+		})
+	}
+	return func() { wrote.Wait(); fr.Stop() }, nil
+}
+
 func markAcked(a *atomic.Uint32, round uint32) {
 	for {
 		old := a.Load()
@@ -796,31 +862,88 @@ func markAcked(a *atomic.Uint32, round uint32) {
 	}
 }
 
-// headRequest tells http.ReadResponse that a response has no body.
-var headRequest = &http.Request{Method: http.MethodHead}
-
 // roundTrip writes req and reads one response, discarding its body (none
 // after a HEAD).
 func roundTrip(conn net.Conn, br *bufio.Reader, req []byte, head bool) (int, error) {
-	conn.SetDeadline(time.Now().Add(30 * time.Second))
 	if _, err := conn.Write(req); err != nil {
 		return 0, err
 	}
-	var r *http.Request
-	if head {
-		r = headRequest
-	}
-	resp, err := http.ReadResponse(br, r)
+	return readResponse(br, head)
+}
+
+// readResponse reads one HTTP/1.1 response from br and discards its body.
+// It parses only what the generator needs (the status, the body's framing
+// and Connection: close) and allocates nothing, where http.ReadResponse
+// builds a Response and its Header for every request: in-process, that
+// garbage is collected along with the controller's heap and its cost was
+// counted as the controller's.
+func readResponse(br *bufio.Reader, head bool) (int, error) {
+	line, err := br.ReadSlice('\n')
 	if err != nil {
 		return 0, err
 	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.Close {
-		return resp.StatusCode, errors.New("server closed the connection")
+	// HTTP/1.x NNN reason
+	if len(line) < len("HTTP/1.1 200\n") || string(line[:7]) != "HTTP/1." || line[8] != ' ' ||
+		!isDigit(line[9]) || !isDigit(line[10]) || !isDigit(line[11]) {
+		return 0, fmt.Errorf("malformed status line %q", bytes.TrimSpace(line))
 	}
-	return resp.StatusCode, nil
+	status := int(line[9]-'0')*100 + int(line[10]-'0')*10 + int(line[11]-'0')
+	length, chunked, closing := int64(-1), false, line[7] == '0' // HTTP/1.0 closes unless told
+	for {
+		if line, err = br.ReadSlice('\n'); err != nil {
+			return 0, fmt.Errorf("reading headers: %w", err)
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) == 0 {
+			break
+		}
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			return 0, fmt.Errorf("malformed header line %q", line)
+		}
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			n, err := strconv.ParseInt(string(value), 10, 64)
+			if err != nil || n < 0 {
+				return 0, fmt.Errorf("bad Content-Length %q", value)
+			}
+			length = n
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			chunked = bytes.EqualFold(value, []byte("chunked"))
+		case bytes.EqualFold(name, []byte("Connection")):
+			closing = bytes.EqualFold(value, []byte("close"))
+		}
+	}
+	switch {
+	case head || status == http.StatusNoContent || status == http.StatusNotModified || status < 200:
+	case chunked:
+		if _, err := io.Copy(io.Discard, httputil.NewChunkedReader(br)); err != nil {
+			return 0, err
+		}
+		for { // the trailer, up to its empty line
+			if line, err = br.ReadSlice('\n'); err != nil {
+				return 0, fmt.Errorf("reading the trailer: %w", err)
+			}
+			if len(bytes.TrimRight(line, "\r\n")) == 0 {
+				break
+			}
+		}
+	case length >= 0:
+		if _, err := br.Discard(int(length)); err != nil {
+			return 0, err
+		}
+	default: // the body runs to the end of the connection
+		io.Copy(io.Discard, br)
+		closing = true
+	}
+	if closing {
+		return status, errors.New("server closed the connection")
+	}
+	return status, nil
 }
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // histogram records durations in microseconds with about 0.2% precision:
 // exact below 1024 µs, then 512 sub-buckets per power of two.
@@ -930,6 +1053,51 @@ func checkFreshness(label, dsn string, g *generator, loadEnd time.Time, flushInt
 
 // cpuTime is the user and system CPU time used so far by this process and,
 // when it runs elsewhere, the controller's process.
+// runtimeStats are this process's garbage collection figures: in-process,
+// the controller's and the load generator's together.
+type runtimeStats struct {
+	cycles, allocs uint64 // GC cycles ended; heap bytes allocated
+	gcCPU          time.Duration
+}
+
+// The GC's CPU is the runtime's estimate without its idle marking (done on
+// processors that had nothing else to run).
+var runtimeSamples = []string{"/gc/cycles/total:gc-cycles", "/gc/heap/allocs:bytes",
+	"/cpu/classes/gc/total:cpu-seconds", "/cpu/classes/gc/mark/idle:cpu-seconds"}
+
+func readRuntimeStats() runtimeStats {
+	s := make([]metrics.Sample, len(runtimeSamples))
+	for i, name := range runtimeSamples {
+		s[i].Name = name
+	}
+	metrics.Read(s)
+	var rt runtimeStats
+	if s[0].Value.Kind() == metrics.KindUint64 {
+		rt.cycles = s[0].Value.Uint64()
+	}
+	if s[1].Value.Kind() == metrics.KindUint64 {
+		rt.allocs = s[1].Value.Uint64()
+	}
+	if s[2].Value.Kind() == metrics.KindFloat64 && s[3].Value.Kind() == metrics.KindFloat64 {
+		rt.gcCPU = time.Duration((s[2].Value.Float64() - s[3].Value.Float64()) * float64(time.Second))
+	}
+	return rt
+}
+
+// print reports the figures of a phase that used cpu for requests (a
+// phase sharing its CPU with another prints nothing: see openLoop).
+func (r runtimeStats) print(cpu time.Duration, requests uint64) {
+	if r.cycles == 0 || cpu <= 0 || requests == 0 {
+		return
+	}
+	fmt.Printf("  this process's Go runtime: %d GC cycles, GC CPU about %s (%.1f %% of the CPU; the runtime's estimate without idle marking), %.2f KiB allocated per request\n",
+		r.cycles, r.gcCPU.Round(time.Millisecond), 100*r.gcCPU.Seconds()/cpu.Seconds(), float64(r.allocs)/1024/float64(requests))
+}
+
+func (r runtimeStats) since(r0 runtimeStats) runtimeStats {
+	return runtimeStats{cycles: r.cycles - r0.cycles, allocs: r.allocs - r0.allocs, gcCPU: r.gcCPU - r0.gcCPU}
+}
+
 func (g *generator) cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
