@@ -1051,8 +1051,6 @@ func checkFreshness(label, dsn string, g *generator, loadEnd time.Time, flushInt
 	}
 }
 
-// cpuTime is the user and system CPU time used so far by this process and,
-// when it runs elsewhere, the controller's process.
 // runtimeStats are this process's garbage collection figures: in-process,
 // the controller's and the load generator's together.
 type runtimeStats struct {
@@ -1098,6 +1096,8 @@ func (r runtimeStats) since(r0 runtimeStats) runtimeStats {
 	return runtimeStats{cycles: r.cycles - r0.cycles, allocs: r.allocs - r0.allocs, gcCPU: r.gcCPU - r0.gcCPU}
 }
 
+// cpuTime is the user and system CPU time used so far by this process and,
+// when it runs elsewhere, the controller's process.
 func (g *generator) cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
