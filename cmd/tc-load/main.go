@@ -71,6 +71,7 @@ type options struct {
 	serveBare         string
 	traceSlow         time.Duration
 	traceFile         string
+	traceMax          int
 }
 
 func main() {
@@ -99,6 +100,7 @@ func main() {
 	flag.StringVar(&o.serveBare, "serve-bare", "", "only serve the bare handler on this loopback address until interrupted (the baseline for another load tool, e.g. scripts/bench-heartbeat-wrk)")
 	flag.DurationVar(&o.traceSlow, "trace-slow", 0, "after the warm-up, keep the last seconds of this process's runtime trace in memory (Go's flight recorder; in-process, the controller's too) and write them to -trace-file when a request first takes longer than this, to see what a stall was made of (0: off; the recorder costs some CPU, and its memory counts in the RSS reported)")
 	flag.StringVar(&o.traceFile, "trace-file", "tc-load-slow.trace", "where -trace-slow writes its trace (read it with go tool trace)")
+	flag.IntVar(&o.traceMax, "trace-max", 1, "-trace-slow: how many slow requests may write a trace, at least 20 s apart; the second and later go to -trace-file with .2, .3 … appended")
 	flag.DurationVar(&o.freshnessTimeout, "freshness-timeout", 60*time.Second, "how long to wait for the database to hold every acknowledged heartbeat")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -193,7 +195,7 @@ func run(o options) error {
 		defer pprof.StopCPUProfile()
 	}
 	if o.traceSlow > 0 {
-		stop, err := gen.recordSlow(o.traceSlow, o.traceFile)
+		stop, err := gen.recordSlow(o.traceSlow, o.traceFile, max(o.traceMax, 1))
 		if err != nil {
 			return err
 		}
@@ -820,38 +822,54 @@ func (g *generator) sampleWindowCPU(res *result, start time.Time, cpu0 time.Dura
 	return func() { close(stop); <-done }
 }
 
-// recordSlow starts Go's flight recorder and has the first request slower
-// than slow write its last seconds to file, a second after it was answered
-// (so that the trace shows the stall's end too). The returned function
-// stops the recorder.
-func (g *generator) recordSlow(slow time.Duration, file string) (func(), error) {
-	fr := trace.NewFlightRecorder(trace.FlightRecorderConfig{MinAge: max(10*time.Second, 3*slow), MaxBytes: 512 << 20})
+// recordSlow starts Go's flight recorder and has a request slower than
+// slow write its last seconds to file, a second after it was answered (so
+// that the trace shows the stall's end too): the first such request, and
+// up to limit-1 more at least traceGap apart, to file.2, file.3 and so on.
+// The returned function stops the recorder.
+func (g *generator) recordSlow(slow time.Duration, file string, limit int) (func(), error) {
+	fr := trace.NewFlightRecorder(trace.FlightRecorderConfig{MinAge: 10 * time.Second, MaxBytes: 512 << 20})
 	if err := fr.Start(); err != nil {
 		return nil, err
 	}
-	var once sync.Once
+	var mu sync.Mutex
+	var last time.Time
+	written := 0
 	var wrote sync.WaitGroup
 	g.slow = slow
 	g.onSlow = func(took time.Duration) {
-		once.Do(func() {
-			wrote.Go(func() {
-				time.Sleep(time.Second)
-				f, err := os.Create(file)
-				if err == nil {
-					_, err = fr.WriteTo(f)
-					err = errors.Join(err, f.Close())
-				}
-				if err != nil {
-					fmt.Fprintln(os.Stderr, "tc-load: -trace-slow:", err)
-					return
-				}
-				fmt.Printf("(a request took %s at %s: the runtime trace of the seconds before is in %s)\n",
-					took.Round(time.Millisecond), time.Now().Format("15:04:05"), file)
-			})
+		mu.Lock()
+		defer mu.Unlock()
+		if written >= limit || !last.IsZero() && time.Since(last) < traceGap {
+			return
+		}
+		written++
+		last = time.Now()
+		name := file
+		if written > 1 {
+			name += "." + strconv.Itoa(written)
+		}
+		wrote.Go(func() {
+			time.Sleep(time.Second)
+			f, err := os.Create(name)
+			if err == nil {
+				_, err = fr.WriteTo(f)
+				err = errors.Join(err, f.Close())
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "tc-load: -trace-slow:", err)
+				return
+			}
+			fmt.Printf("(a request took %s at %s: the runtime trace of the seconds before is in %s)\n",
+				took.Round(time.Millisecond), time.Now().Format("15:04:05"), name)
 		})
 	}
 	return func() { wrote.Wait(); fr.Stop() }, nil
 }
+
+// traceGap spaces the traces of -trace-max: writing one costs the process
+// CPU, and the stall it causes should not trigger the next.
+const traceGap = 20 * time.Second
 
 func markAcked(a *atomic.Uint32, round uint32) {
 	for {
