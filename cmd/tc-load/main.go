@@ -727,16 +727,10 @@ func (g *generator) run(name string, targets []*url.URL, conns int, rate float64
 					}
 					conn, br, refresh = c, bufio.NewReaderSize(c, 4096), time.Time{}
 				}
-				if now := time.Now(); now.After(refresh) {
-					// Any one request stuck for 20 s fails; setting the
-					// deadline for every request cost the generator CPU.
-					conn.SetDeadline(now.Add(30 * time.Second))
-					refresh = now.Add(10 * time.Second)
-				}
-				status, err := roundTrip(conn, br, req, watch != nil)
+				status, err := roundTrip(conn, br, req, watch != nil, &refresh)
 				for err == nil && status == http.StatusServiceUnavailable && g.resendRefused {
 					time.Sleep(100 * time.Millisecond)
-					status, err = roundTrip(conn, br, req, false)
+					status, err = roundTrip(conn, br, req, false, &refresh)
 				}
 				if err != nil {
 					errs.Add(1)
@@ -881,8 +875,14 @@ func markAcked(a *atomic.Uint32, round uint32) {
 }
 
 // roundTrip writes req and reads one response, discarding its body (none
-// after a HEAD).
-func roundTrip(conn net.Conn, br *bufio.Reader, req []byte, head bool) (int, error) {
+// after a HEAD). It pushes conn's deadline on when refresh (the
+// connection's, zero when new) has passed: any one request stuck for 20 s
+// fails, and setting the deadline for every request cost the generator CPU.
+func roundTrip(conn net.Conn, br *bufio.Reader, req []byte, head bool, refresh *time.Time) (int, error) {
+	if now := time.Now(); now.After(*refresh) {
+		conn.SetDeadline(now.Add(30 * time.Second))
+		*refresh = now.Add(10 * time.Second)
+	}
 	if _, err := conn.Write(req); err != nil {
 		return 0, err
 	}
