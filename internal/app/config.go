@@ -39,6 +39,9 @@ type Config struct {
 	// GCHeadroomMB is the least the heap may grow past the live heap
 	// before a garbage collection, in MiB (gc.go); 0 keeps Go's default.
 	GCHeadroomMB int
+	// BackgroundNice is the nice value of the threads that run background
+	// work (loop.SetNice); 0 runs it beside requests.
+	BackgroundNice int
 	// DisabledAuthEndpoints is the raw --disable-auth-endpoints list.
 	DisabledAuthEndpoints string
 	ShutdownTimeout       time.Duration
@@ -145,6 +148,7 @@ func coreOptions() []option {
 		}},
 		{"max-body-bytes", "MAX_BODY_BYTES", "1048576", "largest accepted API request body in bytes", int64Setter(func(c *Config, n int64) { c.MaxBodyBytes = n })},
 		{"gc-headroom-mb", "GC_HEADROOM_MB", "64", "the heap may grow at least this many MiB past the live heap before Go's garbage collector runs: fewer collections on a small heap for that much more memory, no change once the live heap is larger; 0 keeps Go's default, and so does GOGC in the environment", rangeSetter(0, 65536, func(c *Config, n int) { c.GCHeadroomMB = n })},
+		{"background-nice", "BACKGROUND_NICE", "10", "Linux: run background work (heartbeat flushes, status sweeps, the serves recorder, pruning) on threads of its own at this nice value, from 1 to 19, with a Go processor of its own while it runs (GOMAXPROCS + 1), so that requests take the CPUs first; 0 runs it beside requests", rangeSetter(0, 19, func(c *Config, n int) { c.BackgroundNice = n })},
 		{"heartbeat-max-body-bytes", "HEARTBEAT_MAX_BODY_BYTES", "1048576", "largest accepted heartbeat body in bytes (413 beyond)", int64Setter(func(c *Config, n int64) { c.HeartbeatMaxBodyBytes = n })},
 		{"disable-auth-endpoints", "DISABLED_AUTH_ENDPOINTS", "", "comma list of agents, configs, config-groups, labels, reporting-rules, heartbeat, or * whose endpoints need no authentication (read once at start-up)", func(c *Config, v string) error { c.DisabledAuthEndpoints = v; return nil }},
 		{"debug-address", "DEBUG_ADDRESS", "", "a loopback host:port (such as 127.0.0.1:6060) serving Go's runtime profiles at /debug/pprof/ without authentication, for measuring CPU and memory; off when empty", func(c *Config, v string) error {

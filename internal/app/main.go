@@ -157,6 +157,7 @@ func (m *Main) Run(ctx context.Context) error {
 		"schema_version", store.LatestSchemaVersion(m.Store.Dialect()))
 
 	startGCHeadroom(uint64(m.Config.GCHeadroomMB) << 20)
+	m.lowerBackground()
 	m.Metrics = metrics.New()
 	if err := m.startIdentity(ctx, tlsConfig != nil); err != nil {
 		return err

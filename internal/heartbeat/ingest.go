@@ -117,10 +117,28 @@ func (g *Ingester) Start() {
 		if g.AckFlush && g.AckGather > 0 {
 			time.Sleep(g.AckGather)
 		}
-		if err := g.Flush(context.WithoutCancel(ctx)); err != nil {
-			g.Logger.Error("flush heartbeats", "error", err)
+		flush := func() {
+			if err := g.Flush(context.WithoutCancel(ctx)); err != nil {
+				g.Logger.Error("flush heartbeats", "error", err)
+			}
 		}
+		if g.behind() {
+			// Below requests (loop.SetNice) a flush gets what they leave
+			// of the CPUs; on CPUs they keep busy it would fall further
+			// behind, until new agents' beats were refused.
+			loop.Promptly(flush)
+			return
+		}
+		flush()
 	})
+}
+
+// behind reports whether more agents wait for the database than two
+// flushes' worth: flushes are not keeping up.
+func (g *Ingester) behind() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.unwrittenLocked() >= 2*g.BatchSize
 }
 
 // Add records a heartbeat. With AckFlush it returns once the beat is

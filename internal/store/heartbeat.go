@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/telegrafcontroller/tc"
+	"github.com/telegrafcontroller/tc/internal/loop"
 )
 
 // beatRowsPerStatement bounds the rows of one multi-row statement: 500 rows
@@ -64,8 +65,20 @@ const yieldRows = 32
 // while heartbeat and config requests wait in that processor's run queue.
 // A yield every few hundred microseconds puts the flush behind them: the
 // requests run first and the flush in the gaps (docs/performance.md).
+//
+// Where the loops run on threads of their own below requests (loop.SetNice)
+// the operating system does this better, and a yield only costs: yield
+// then does nothing.
 func yieldEvery(i int) {
 	if i%yieldRows == yieldRows-1 {
+		yield()
+	}
+}
+
+// yield lets waiting goroutines run, unless background work runs below
+// requests anyway (yieldEvery).
+func yield() {
+	if !loop.Niced() {
 		runtime.Gosched()
 	}
 }
@@ -163,7 +176,7 @@ func (s *Store) WriteHeartbeats(ctx context.Context, beats []HeartbeatWrite) err
 		}
 		for _, b := range beats {
 			if len(b.Logs) > 0 {
-				runtime.Gosched() // a merge reads and writes a whole log: see yieldEvery
+				yield() // a merge reads and writes a whole log: see yieldEvery
 				if err := mergeLogs(ctx, tx, b.ID, b.Logs); err != nil {
 					return err
 				}
@@ -527,7 +540,7 @@ func upsertAgents(ctx context.Context, tx *Tx, rule string, beats []HeartbeatWri
 		return nil
 	}
 	for start := 0; start < len(beats); {
-		runtime.Gosched() // between chunks: see yieldEvery
+		yield() // between chunks: see yieldEvery
 		n := chunkSize(len(beats) - start)
 		if err := upsertAgentsChunk(ctx, tx, rule, beats[start:start+n], created, newest, registered); err != nil {
 			return err

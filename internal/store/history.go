@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -102,7 +101,7 @@ func writeHistory(ctx context.Context, tx *Tx, beats []HeartbeatWrite) error {
 	}
 	args := make([]any, 0, 7*beatRowsPerStatement)
 	for start := 0; start < len(beats); {
-		runtime.Gosched() // between chunks: see yieldEvery
+		yield() // between chunks: see yieldEvery
 		n := chunkSize(len(beats) - start)
 		args = args[:0]
 		for _, b := range beats[start : start+n] {
