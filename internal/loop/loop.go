@@ -16,8 +16,8 @@ type Loop struct {
 
 // Start calls fn every interval, and also whenever a value arrives on kick
 // (nil for none), until Stop. After SetNice the calls run on a thread of
-// the loop's own at that nice value. fn receives a context cancelled by Stop; work
-// that must finish even then uses context.WithoutCancel.
+// the loop's own at that nice value. fn receives a context cancelled by
+// Stop; work that must finish even then uses context.WithoutCancel.
 func Start(interval time.Duration, kick <-chan struct{}, fn func(ctx context.Context)) *Loop {
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &Loop{cancel: cancel, done: make(chan struct{})}
